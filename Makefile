@@ -1,0 +1,37 @@
+# sluice developer entry points. `make help` lists them.
+CARGO ?= cargo
+SLUICE := target/debug/sluice
+CONFORMANCE ?= ../shared/conformance
+
+.PHONY: help build test crds schema validate lint fmt ci conformance
+
+help: ## List targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+build: ## Build the sluice binary and all crates
+	$(CARGO) build --workspace --all-targets
+
+test: ## Run every test of the workspace
+	$(CARGO) nextest run --workspace --no-fail-fast
+
+crds: build ## Regenerate crds/ and the chart's CRDs from the Rust types
+	$(SLUICE) crds --out crds
+	$(SLUICE) crds --out charts/sluice/crds
+
+schema: build ## Write JSON Schemas for editor validation into schemas/
+	$(SLUICE) schema --out schemas
+
+validate: build ## Validate the example config repository
+	$(SLUICE) validate examples/config-repo
+
+lint: ## Formatting and clippy, warnings are errors
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+conformance: build ## Replay real dependency-update commits against `sluice deps update`
+	python3 $(CONFORMANCE)/run.py $(SLUICE)
+
+ci: lint test ## What CI runs

@@ -1,0 +1,1 @@
+//! Config-repo loading and validation.

@@ -1,0 +1,1 @@
+//! Dependency manifests: read and update them byte-exactly.

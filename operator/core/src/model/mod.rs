@@ -1,0 +1,1 @@
+//! Resource model of the sluice.dev/v1alpha1 API.

@@ -1,0 +1,80 @@
+//! Command-line interface: argument parsing and dispatch to one module per subcommand.
+
+pub mod crds;
+pub mod deps;
+pub mod schema;
+pub mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::logging::{self, LogFormat};
+
+/// Exit status for a usage error (bad flags, unreadable input path).
+pub const EXIT_USAGE: u8 = 2;
+
+const ABOUT: &str = "\
+sluice keeps dependency flow between repositories converged.
+
+Repositories publish builds; builds land on channels; subscriptions map a source
+repository's builds on a channel onto a target repository branch. sluice compares
+what each target branch should depend on with its dependency manifest
+(eng/Version.Details.xml and friends, or .sluice/dependencies.yaml) and opens
+update pull requests that merge once their policies pass.
+
+Channels, default channels, subscriptions and repository policies are Kubernetes
+resources (group sluice.dev) or the same YAML committed to a config repository.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  sluice validate examples/config-repo     check a config repository before merging it
+  sluice crds | kubectl apply -f -         install the custom resource definitions
+  sluice schema --out schemas/             JSON Schemas for editor validation
+  sluice deps list --dir ~/src/sdk         show what a repository depends on
+
+Set RUST_LOG (for example RUST_LOG=sluice=debug) to change log verbosity.";
+
+/// Top-level command line.
+#[derive(Debug, Parser)]
+#[command(name = "sluice", version, about = ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Log line format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "SLUICE_LOG_FORMAT")]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a config repository: every problem at once, as file:line:col diagnostics.
+    Validate(validate::ValidateArgs),
+    /// Print the CustomResourceDefinitions of all sluice kinds as multi-document YAML.
+    Crds(crds::CrdsArgs),
+    /// Write JSON Schemas of the config-repo manifests, for editors and CI linters.
+    Schema(schema::SchemaArgs),
+    /// Read, verify and update a repository's dependency manifests on local disk.
+    Deps(deps::DepsArgs),
+}
+
+/// Parses the command line, sets up logging, runs the subcommand and maps errors to exit codes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(cli.log_format, "warn");
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Crds(args) => crds::run(args),
+        Command::Schema(args) => schema::run(args),
+        Command::Deps(args) => deps::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

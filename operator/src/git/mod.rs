@@ -1,0 +1,1 @@
+//! Git layer: persistent repository cache, no-worktree commits, compare-and-swap pushes.

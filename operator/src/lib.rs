@@ -1,0 +1,8 @@
+//! sluice: a Git-native GitOps reconciler for dependency flow between repositories.
+//!
+//! This crate holds the adapters (git, forges, store), the engine that glues them to the
+//! pure decisions of [`sluice_core`], and the entry points (CLI, server, controller).
+
+pub mod cli;
+pub mod git;
+pub mod logging;
