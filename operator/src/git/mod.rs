@@ -1,1 +1,375 @@
 //! Git layer: persistent repository cache, no-worktree commits, compare-and-swap pushes.
+//!
+//! sluice keeps one bare repository per remote ([`RepositoryCache`]) and reuses it across
+//! reconcile cycles and restarts. An update on a warm cache costs about what the network
+//! round trips cost, whatever the size of the repository:
+//!
+//! - [`RemoteRepo::head`] reads the branch from the ref advertisement alone; nothing is
+//!   fetched when nothing moved.
+//! - [`RemoteRepo::fetch`] fetches depth 1 the first time, incrementally afterwards.
+//! - [`RemoteRepo::read`] reads files at a commit from the object database.
+//! - [`RemoteRepo::commit`] writes blobs, edited trees and a commit object, with no
+//!   working tree, index or reference involved.
+//! - [`RemoteRepo::push`] and [`RemoteRepo::delete_branch`] update the remote with a
+//!   compare-and-swap on the branch's previous value; a moved branch is
+//!   [`PushError::Conflict`].
+//!
+//! gix does all object work and fetching. Pushing goes through the `git` CLI because gix
+//! cannot push (it implements no send-pack / receive-pack client); the CLI is run with an
+//! argument vector, never a shell, and receives credentials only through its environment.
+//!
+//! Blocking gix work runs on tokio's blocking pool. Every network operation has a stall
+//! limit (no bytes for [`GitConfig::stall_timeout`]) and an overall deadline
+//! ([`GitConfig::operation_timeout`]). Work on one remote's cache is serialized by an
+//! in-process mutex and a lock file, so concurrent cycles and processes never corrupt it;
+//! a cache that is missing or cannot be opened is rebuilt.
+
+mod cache;
+mod commit;
+mod credentials;
+mod error;
+mod network;
+mod push;
+mod read;
+mod remote;
+mod secret;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+pub use cache::RepositoryCache;
+pub use commit::{Author, FileEdit};
+pub use credentials::{Credentials, CredentialsError};
+pub use error::{CacheError, CommitError, FetchError, HeadError, PushError, ReadError};
+pub use gix::ObjectId;
+pub use push::Expected;
+pub use remote::{InvalidRemoteUrl, Remote, RemoteUrl, Scheme};
+pub use secret::{REDACTED, Secret};
+
+use cache::CacheLock;
+use network::{Fetched, NetworkFailure, Stage};
+
+/// Settings of the git layer.
+#[derive(Clone, Debug)]
+pub struct GitConfig {
+    /// Directory holding one bare repository per remote.
+    pub cache_dir: PathBuf,
+    /// A network operation that receives nothing for this long fails.
+    pub stall_timeout: Duration,
+    /// No single network operation (ref listing, fetch, push) takes longer than this.
+    pub operation_timeout: Duration,
+    /// The `git` program used for pushing.
+    pub git_program: PathBuf,
+}
+
+impl GitConfig {
+    /// Defaults: 60 s stall limit, 30 min per operation, `git` from `PATH`.
+    pub fn new(cache_dir: impl Into<PathBuf>) -> Self {
+        GitConfig {
+            cache_dir: cache_dir.into(),
+            stall_timeout: Duration::from_secs(60),
+            operation_timeout: Duration::from_secs(30 * 60),
+            git_program: PathBuf::from("git"),
+        }
+    }
+}
+
+/// The git layer: a repository cache and the settings to reach remotes.
+#[derive(Clone, Debug)]
+pub struct Git {
+    cache: Arc<RepositoryCache>,
+    config: Arc<GitConfig>,
+}
+
+/// Install the rustls `ring` crypto provider as the process default, once. The
+/// dependency set enables more than one provider, and rustls then has no default.
+pub fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // An error means another provider was installed first, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl Git {
+    /// A git layer with `config`. Nothing touches the disk until the first operation.
+    pub fn new(config: GitConfig) -> Self {
+        install_crypto_provider();
+        Git {
+            cache: Arc::new(RepositoryCache::new(config.cache_dir.clone())),
+            config: Arc::new(config),
+        }
+    }
+
+    /// The repository cache.
+    pub fn cache(&self) -> &RepositoryCache {
+        &self.cache
+    }
+
+    /// Operations on `remote`, through its cache.
+    pub fn remote(&self, remote: Remote) -> RemoteRepo {
+        RemoteRepo {
+            git: self.clone(),
+            remote: Arc::new(remote),
+        }
+    }
+}
+
+/// One remote and its cache: the operations the engine uses.
+#[derive(Clone, Debug)]
+pub struct RemoteRepo {
+    git: Git,
+    remote: Arc<Remote>,
+}
+
+/// Sets the interrupt flag when dropped, so a blocking fetch abandoned by its caller
+/// (deadline, cancellation) stops at its next check.
+struct InterruptOnDrop(Arc<AtomicBool>);
+
+impl Drop for InterruptOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+impl RemoteRepo {
+    /// The remote.
+    pub fn remote(&self) -> &Remote {
+        &self.remote
+    }
+
+    /// The directory of this remote's bare cache.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.git.cache.dir_for(&self.remote.url)
+    }
+
+    fn worker_error(&self, err: tokio::task::JoinError) -> CacheError {
+        CacheError::Worker {
+            remote: self.remote.url.clone(),
+            message: err.to_string(),
+        }
+    }
+
+    /// Run `work` on a blocking worker holding the remote's cache lock, with the overall
+    /// deadline; `Err(None)` means the deadline passed.
+    async fn blocking<T, E>(
+        &self,
+        work: impl FnOnce(&CacheLock, &Remote, &AtomicBool) -> Result<T, E> + Send + 'static,
+    ) -> Result<Result<T, E>, Option<CacheError>>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let lock = self.git.cache.lock(&self.remote.url).await;
+        let remote = self.remote.clone();
+        let interrupt = Arc::new(AtomicBool::new(false));
+        let _stop = InterruptOnDrop(interrupt.clone());
+        let task = tokio::task::spawn_blocking(move || work(&lock, &remote, &interrupt));
+        match tokio::time::timeout(self.git.config.operation_timeout, task).await {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(join)) => Err(Some(self.worker_error(join))),
+            Err(_) => Err(None),
+        }
+    }
+
+    /// The commit `branch` points to on the remote, or `None` if it does not exist. Uses
+    /// the ref advertisement only; no objects are transferred.
+    pub async fn head(&self, branch: &str) -> Result<Option<ObjectId>, HeadError> {
+        let url = self.remote.url.clone();
+        if !network::valid_branch(branch) {
+            return Err(HeadError::InvalidBranch {
+                remote: url,
+                branch: branch.to_owned(),
+            });
+        }
+        let stall = self.git.config.stall_timeout;
+        let owned = branch.to_owned();
+        let result = self
+            .blocking(move |lock, remote, _| {
+                let mut open = lock.open().map_err(HeadError::Cache)?;
+                network::head(&mut open.repo, remote, &owned, stall).map_err(|f| {
+                    HeadError::Remote {
+                        remote: remote.url.clone(),
+                        branch: owned.clone(),
+                        message: f.message,
+                    }
+                })
+            })
+            .await;
+        match result {
+            Ok(result) => {
+                tracing::debug!(remote = %url, branch, ok = result.is_ok(), "git head");
+                result
+            }
+            Err(Some(err)) => Err(err.into()),
+            Err(None) => Err(HeadError::Timeout {
+                remote: url,
+                branch: branch.to_owned(),
+                after: self.git.config.operation_timeout,
+            }),
+        }
+    }
+
+    /// Bring `branch` into the cache and return the commit it points to. The first fetch
+    /// is shallow (depth 1); later ones transfer only what is new. A fetch that fails
+    /// while storing objects rebuilds the cache and tries once more.
+    pub async fn fetch(&self, branch: &str) -> Result<ObjectId, FetchError> {
+        let url = self.remote.url.clone();
+        if !network::valid_branch(branch) {
+            return Err(FetchError::InvalidBranch {
+                remote: url,
+                branch: branch.to_owned(),
+            });
+        }
+        let stall = self.git.config.stall_timeout;
+        let owned = branch.to_owned();
+        let result = self
+            .blocking(move |lock, remote, interrupt| {
+                let mut open = lock.open().map_err(FetchError::Cache)?;
+                let mut outcome = network::fetch(&mut open.repo, remote, &owned, stall, interrupt);
+                if let Err(NetworkFailure {
+                    stage: Stage::Receive,
+                    message,
+                }) = &outcome
+                    && !interrupt.load(Ordering::Relaxed)
+                {
+                    tracing::warn!(remote = %remote.url, branch = %owned, error = %message, "fetch failed while storing objects, rebuilding the cache");
+                    drop(open);
+                    let mut fresh = lock.open_fresh().map_err(FetchError::Cache)?;
+                    outcome = network::fetch(&mut fresh.repo, remote, &owned, stall, interrupt);
+                }
+                match outcome {
+                    Ok(Fetched::At(id)) => Ok(id),
+                    Ok(Fetched::Missing) => Err(FetchError::MissingBranch {
+                        remote: remote.url.clone(),
+                        branch: owned.clone(),
+                    }),
+                    Err(f) => Err(FetchError::Remote {
+                        remote: remote.url.clone(),
+                        branch: owned.clone(),
+                        message: f.message,
+                    }),
+                }
+            })
+            .await;
+        match result {
+            Ok(result) => {
+                tracing::debug!(remote = %url, branch, ok = result.is_ok(), "git fetch");
+                result
+            }
+            Err(Some(err)) => Err(err.into()),
+            Err(None) => Err(FetchError::Timeout {
+                remote: url,
+                branch: branch.to_owned(),
+                after: self.git.config.operation_timeout,
+            }),
+        }
+    }
+
+    /// The contents of `paths` at `commit` (which must have been fetched); a missing
+    /// file is `None`.
+    pub async fn read(
+        &self,
+        commit: ObjectId,
+        paths: &[String],
+    ) -> Result<BTreeMap<String, Option<Vec<u8>>>, ReadError> {
+        let paths = paths.to_vec();
+        let result = self
+            .blocking(move |lock, remote, _| {
+                let open = lock.open().map_err(ReadError::Cache)?;
+                read::read_files(&open.repo, &remote.url, commit, &paths)
+            })
+            .await;
+        match result {
+            Ok(result) => result,
+            Err(err) => Err(ReadError::Cache(
+                err.unwrap_or_else(|| self.deadline_error()),
+            )),
+        }
+    }
+
+    /// Write a commit on top of `parent` (which must have been fetched) applying
+    /// `edits`, without a working tree; returns the new commit, which only exists in the
+    /// cache until pushed.
+    pub async fn commit(
+        &self,
+        parent: ObjectId,
+        edits: Vec<FileEdit>,
+        message: &str,
+        author: &Author,
+    ) -> Result<ObjectId, CommitError> {
+        let message = message.to_owned();
+        let author = author.clone();
+        let result = self
+            .blocking(move |lock, remote, _| {
+                let open = lock.open().map_err(CommitError::Cache)?;
+                commit::write_commit(&open.repo, &remote.url, parent, &edits, &message, &author)
+            })
+            .await;
+        match result {
+            Ok(result) => result,
+            Err(err) => Err(CommitError::Cache(
+                err.unwrap_or_else(|| self.deadline_error()),
+            )),
+        }
+    }
+
+    fn deadline_error(&self) -> CacheError {
+        CacheError::Worker {
+            remote: self.remote.url.clone(),
+            message: format!("timed out after {:?}", self.git.config.operation_timeout),
+        }
+    }
+
+    /// Point `branch` on the remote at `commit` if it is still as `expected`;
+    /// otherwise fail with [`PushError::Conflict`] and change nothing.
+    pub async fn push(
+        &self,
+        commit: ObjectId,
+        branch: &str,
+        expected: Expected,
+    ) -> Result<(), PushError> {
+        self.push_inner(Some(commit), branch, expected).await
+    }
+
+    /// Delete `branch` on the remote if it still points at `expected`; otherwise fail
+    /// with [`PushError::Conflict`] and change nothing.
+    pub async fn delete_branch(&self, branch: &str, expected: ObjectId) -> Result<(), PushError> {
+        self.push_inner(None, branch, Expected::At(expected)).await
+    }
+
+    async fn push_inner(
+        &self,
+        source: Option<ObjectId>,
+        branch: &str,
+        expected: Expected,
+    ) -> Result<(), PushError> {
+        if !network::valid_branch(branch) {
+            return Err(PushError::InvalidBranch {
+                remote: self.remote.url.clone(),
+                branch: branch.to_owned(),
+            });
+        }
+        let lock = self.git.cache.lock(&self.remote.url).await;
+        let dir = lock.dir().to_owned();
+        let (lock, open) = tokio::task::spawn_blocking(move || {
+            let open = lock.open();
+            (lock, open)
+        })
+        .await
+        .map_err(|e| PushError::Cache(self.worker_error(e)))?;
+        let open = open?;
+        let settings = push::PushSettings {
+            git: &self.git.config.git_program,
+            stall_timeout: self.git.config.stall_timeout,
+            operation_timeout: self.git.config.operation_timeout,
+        };
+        let result = push::push(&settings, &dir, &self.remote, source, branch, expected).await;
+        drop(open);
+        drop(lock);
+        result
+    }
+}

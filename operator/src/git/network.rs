@@ -1,0 +1,201 @@
+//! Talking to remotes with gix: the ref advertisement (`head`) and fetching into the
+//! cache (`fetch`). Blocking; the async surface runs these on blocking workers.
+
+use std::num::NonZeroU32;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use gix::ObjectId;
+use gix::remote::Direction;
+
+use super::error::describe;
+use super::remote::{Remote, Scheme};
+
+/// The local name under which a fetched branch is kept in the cache.
+pub(crate) fn tracking_ref(branch: &str) -> String {
+    format!("refs/remotes/origin/{branch}")
+}
+
+/// Whether a branch name is acceptable: a valid ref name below `refs/heads/`, not an
+/// option, no pattern characters.
+pub(crate) fn valid_branch(branch: &str) -> bool {
+    !branch.is_empty()
+        && !branch.starts_with('-')
+        && !branch.contains(['*', ':', ' '])
+        && gix::refs::FullName::try_from(format!("refs/heads/{branch}")).is_ok()
+}
+
+/// Where in a fetch an error happened: before any object was received, or while
+/// receiving and storing the pack (which can point at a damaged cache).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// Connecting, authenticating, listing refs.
+    Connect,
+    /// Receiving and storing objects.
+    Receive,
+}
+
+/// A failed network operation: where it failed and a message free of secrets.
+#[derive(Debug)]
+pub(crate) struct NetworkFailure {
+    pub stage: Stage,
+    pub message: String,
+}
+
+/// What a fetch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fetched {
+    /// The branch is at this commit, now in the cache.
+    At(ObjectId),
+    /// The remote has no such branch.
+    Missing,
+}
+
+fn failure(
+    stage: Stage,
+    remote: &Remote,
+    err: &(dyn std::error::Error + 'static),
+) -> NetworkFailure {
+    NetworkFailure {
+        stage,
+        message: remote.credentials.scrub(&describe(err)),
+    }
+}
+
+/// Transport options for HTTP remotes: the per-read stall timeout on the reqwest client.
+fn transport_options(
+    repo: &gix::Repository,
+    remote: &Remote,
+    stall_timeout: Duration,
+) -> Result<Option<Box<dyn std::any::Any>>, NetworkFailure> {
+    if remote.url.scheme() != Scheme::Http {
+        return Ok(None);
+    }
+    let mut options = repo
+        .transport_options(remote.url.as_str(), None)
+        .map_err(|e| failure(Stage::Connect, remote, &e))?;
+    if let Some(http) = options.as_mut().and_then(|o| {
+        o.downcast_mut::<gix::protocol::transport::client::blocking_io::http::Options>()
+    }) {
+        let backend = gix::protocol::transport::client::blocking_io::http::reqwest::Options {
+            configure_client: Some(Box::new(move |builder| Ok(builder.timeout(stall_timeout)))),
+            configure_request: None,
+        };
+        http.backend = Some(Arc::new(Mutex::new(backend)));
+        http.connect_timeout = Some(stall_timeout);
+    }
+    Ok(options)
+}
+
+/// Build the anonymous gix remote fetching exactly `branch` into its tracking ref.
+fn gix_remote<'r>(
+    repo: &'r gix::Repository,
+    remote: &Remote,
+    branch: &str,
+) -> Result<gix::Remote<'r>, NetworkFailure> {
+    let spec = format!("+refs/heads/{branch}:{}", tracking_ref(branch));
+    repo.remote_at_without_url_rewrite(remote.url.as_str())
+        .and_then(|r| r.with_refspecs([spec.as_str()], Direction::Fetch))
+        .map(|r| r.with_fetch_tags(gix::remote::fetch::Tags::None))
+        .map_err(|e| failure(Stage::Connect, remote, &e))
+}
+
+/// Apply the remote's SSH settings to the (in-memory) configuration of the cache.
+fn configure_ssh(repo: &mut gix::Repository, remote: &Remote) -> Result<(), NetworkFailure> {
+    if let Some(command) = remote.credentials.ssh_command() {
+        let mut config = repo.config_snapshot_mut();
+        config
+            .set_value(&gix::config::tree::Core::SSH_COMMAND, command.as_str())
+            .map_err(|e| failure(Stage::Connect, remote, &e))?;
+    }
+    Ok(())
+}
+
+/// The commit `branch` points to on the remote, from the ref advertisement alone.
+pub(crate) fn head(
+    repo: &mut gix::Repository,
+    remote: &Remote,
+    branch: &str,
+    stall_timeout: Duration,
+) -> Result<Option<ObjectId>, NetworkFailure> {
+    configure_ssh(repo, remote)?;
+    let repo = &*repo;
+    let options = transport_options(repo, remote, stall_timeout)?;
+    let gremote = gix_remote(repo, remote, branch)?;
+    let mut connection = gremote
+        .connect(Direction::Fetch)
+        .map_err(|e| failure(Stage::Connect, remote, &e))?
+        .with_credentials(remote.credentials.gix_callback());
+    if let Some(options) = options {
+        connection = connection.with_transport_options(options);
+    }
+    let (ref_map, _handshake) = connection
+        .ref_map(gix::progress::Discard, Default::default())
+        .map_err(|e| failure(Stage::Connect, remote, &e))?;
+    Ok(find_branch(&ref_map, branch))
+}
+
+fn find_branch(ref_map: &gix::remote::fetch::RefMap, branch: &str) -> Option<ObjectId> {
+    let wanted = format!("refs/heads/{branch}");
+    ref_map.remote_refs.iter().find_map(|r| {
+        let (name, target, peeled) = r.unpack();
+        (name == wanted.as_str())
+            .then(|| peeled.or(target).map(ToOwned::to_owned))
+            .flatten()
+    })
+}
+
+/// Fetch `branch` into the cache: depth 1 the first time this branch is fetched,
+/// incremental (negotiating from what the cache has) afterwards.
+pub(crate) fn fetch(
+    repo: &mut gix::Repository,
+    remote: &Remote,
+    branch: &str,
+    stall_timeout: Duration,
+    interrupt: &AtomicBool,
+) -> Result<Fetched, NetworkFailure> {
+    configure_ssh(repo, remote)?;
+    let repo = &*repo;
+    let known = repo
+        .try_find_reference(tracking_ref(branch).as_str())
+        .ok()
+        .flatten()
+        .and_then(|r| r.try_id().map(|id| id.detach()))
+        .filter(|id| repo.has_object(id));
+    let shallow = match known {
+        Some(_) => gix::remote::fetch::Shallow::NoChange,
+        None => gix::remote::fetch::Shallow::DepthAtRemote(NonZeroU32::MIN),
+    };
+    let options = transport_options(repo, remote, stall_timeout)?;
+    let gremote = gix_remote(repo, remote, branch)?;
+    let mut connection = gremote
+        .connect(Direction::Fetch)
+        .map_err(|e| failure(Stage::Connect, remote, &e))?
+        .with_credentials(remote.credentials.gix_callback());
+    if let Some(options) = options {
+        connection = connection.with_transport_options(options);
+    }
+    let prepare = connection
+        .prepare_fetch(gix::progress::Discard, Default::default())
+        .map_err(|e| failure(Stage::Connect, remote, &e))?;
+    let Some(tip) = find_branch(prepare.ref_map(), branch) else {
+        return Ok(Fetched::Missing);
+    };
+    if known == Some(tip) {
+        // Nothing moved: skip negotiation and the pack request entirely.
+        return Ok(Fetched::At(tip));
+    }
+    prepare
+        .with_shallow(shallow)
+        .with_write_packed_refs_only(true)
+        .receive(gix::progress::Discard, interrupt)
+        .map_err(|e| failure(Stage::Receive, remote, &e))?;
+    if !repo.has_object(tip) {
+        return Err(NetworkFailure {
+            stage: Stage::Receive,
+            message: format!("the fetched pack does not contain {tip}"),
+        });
+    }
+    Ok(Fetched::At(tip))
+}
