@@ -1,1 +1,219 @@
 //! Dependency manifests: read and update them byte-exactly.
+//!
+//! Two layouts are understood:
+//!
+//! - the darc-compatible layout: `eng/Version.Details.xml` and the files that
+//!   follow from it (`eng/Versions.props` or a generated `eng/Version.Details.props`,
+//!   `global.json`, `.config/dotnet-tools.json`, `NuGet.config`), see [`eng`];
+//! - the native layout: `.sluice/dependencies.yaml`, whose entries point at the
+//!   places in other files (TOML, YAML or JSON paths, regular expressions) where
+//!   each version is written, see [`native`].
+//!
+//! Everything here is pure: files come in as a path -> bytes map and the changed
+//! files come back the same way. Edits are splices at parsed spans, so every byte
+//! that does not change stays identical.
+
+pub mod dependency;
+pub mod details_props;
+pub mod eng;
+pub mod global_json;
+pub mod json;
+pub mod native;
+pub mod nuget_config;
+pub mod pos;
+pub mod verify;
+pub mod version_details;
+pub mod versions_props;
+pub mod xml;
+
+use std::collections::BTreeMap;
+
+pub use dependency::{
+    Asset, BuildUpdate, Dependency, DependencyKind, DependencyUpdate, SourceBuild,
+};
+pub use pos::Pos;
+pub use verify::Finding;
+
+/// Repository-relative paths (always `/`-separated) to file contents.
+pub type ManifestFiles = BTreeMap<String, Vec<u8>>;
+
+/// The well-known manifest paths.
+pub mod paths {
+    /// The darc layout's dependency list.
+    pub const VERSION_DETAILS_XML: &str = "eng/Version.Details.xml";
+    /// MSBuild version properties maintained in place.
+    pub const VERSIONS_PROPS: &str = "eng/Versions.props";
+    /// MSBuild version properties generated from Version.Details.xml.
+    pub const VERSION_DETAILS_PROPS: &str = "eng/Version.Details.props";
+    /// SDK and msbuild-sdks versions.
+    pub const GLOBAL_JSON: &str = "global.json";
+    /// The local tool manifest.
+    pub const TOOLS_CONFIG_JSON: &str = ".config/dotnet-tools.json";
+    /// The local tool manifest at the repository root.
+    pub const TOOLS_ROOT_JSON: &str = "dotnet-tools.json";
+    /// NuGet configuration, in the spellings the tooling accepts.
+    pub const NUGET_CONFIGS: &[&str] = &["NuGet.config", "nuget.config", "NuGet.Config"];
+    /// The native manifest.
+    pub const NATIVE: &str = ".sluice/dependencies.yaml";
+
+    /// Every fixed path a manifest may involve.
+    pub fn all() -> Vec<&'static str> {
+        let mut v = vec![
+            VERSION_DETAILS_XML,
+            VERSIONS_PROPS,
+            VERSION_DETAILS_PROPS,
+            GLOBAL_JSON,
+            TOOLS_CONFIG_JSON,
+            TOOLS_ROOT_JSON,
+            NATIVE,
+        ];
+        v.extend_from_slice(NUGET_CONFIGS);
+        v
+    }
+}
+
+/// Which manifest layout a repository uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `eng/Version.Details.xml` and friends.
+    Eng,
+    /// `.sluice/dependencies.yaml`.
+    Native,
+}
+
+/// The layout of `files`: Version.Details.xml wins over the native manifest.
+pub fn layout(files: &ManifestFiles) -> Option<Layout> {
+    if files.contains_key(paths::VERSION_DETAILS_XML) {
+        Some(Layout::Eng)
+    } else if files.contains_key(paths::NATIVE) {
+        Some(Layout::Native)
+    } else {
+        None
+    }
+}
+
+/// A failure to read or update a manifest; names the file and position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ManifestError {
+    /// Neither layout is present.
+    #[error(
+        "no dependency manifest found: expected {} or {}",
+        paths::VERSION_DETAILS_XML,
+        paths::NATIVE
+    )]
+    NoManifest,
+    /// Version.Details.xml is malformed or invalid.
+    #[error("{file}:{source}")]
+    VersionDetails {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        source: version_details::VersionDetailsError,
+    },
+    /// An XML file is malformed.
+    #[error("{file}:{source}")]
+    Xml {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        source: xml::XmlError,
+    },
+    /// A JSON file is malformed.
+    #[error("{file}:{source}")]
+    Json {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        source: json::JsonError,
+    },
+    /// The native manifest or a file it references is malformed.
+    #[error("{file}:{source}")]
+    Native {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        source: native::NativeError,
+    },
+    /// A file is well-formed but its content is not acceptable.
+    #[error("{file}:{pos}: {message}")]
+    Invalid {
+        /// The file.
+        file: String,
+        /// Where.
+        pos: Pos,
+        /// What was expected.
+        message: String,
+    },
+    /// Edits computed for a file overlap (two references to the same bytes).
+    #[error("{file}: two edits overlap; each version must be referenced once")]
+    Splice {
+        /// The file.
+        file: String,
+    },
+}
+
+/// The outcome of an update: the new contents of every changed file and the
+/// dependency updates that caused them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Changed files only, path -> new contents.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The dependencies that moved.
+    pub updates: Vec<DependencyUpdate>,
+    /// The SDK version global.json was raised to, if any.
+    pub sdk_bump: Option<String>,
+}
+
+impl Changes {
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.updates.is_empty()
+    }
+}
+
+/// Files the native manifest references, beyond [`paths::all`]; empty for the
+/// darc layout. Callers read these too before calling [`update`] or [`verify`].
+pub fn referenced_paths(files: &ManifestFiles) -> Result<Vec<String>, ManifestError> {
+    match layout(files) {
+        Some(Layout::Native) => native::referenced_paths(files),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// The dependencies the repository declares.
+pub fn list(files: &ManifestFiles) -> Result<Vec<Dependency>, ManifestError> {
+    match layout(files) {
+        Some(Layout::Eng) => eng::list(files),
+        Some(Layout::Native) => native::list(files),
+        None => Err(ManifestError::NoManifest),
+    }
+}
+
+/// Applies a build: every matching, unpinned dependency moves to the build's
+/// version, commit and repository, and every file that follows from it is edited.
+/// No matching asset means no change.
+pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, ManifestError> {
+    match layout(files) {
+        Some(Layout::Eng) => eng::update(files, build),
+        Some(Layout::Native) => native::update(files, build),
+        None => Err(ManifestError::NoManifest),
+    }
+}
+
+/// Adds a new dependency to the manifest.
+pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestError> {
+    match layout(files) {
+        Some(Layout::Eng) => eng::add(files, dep),
+        Some(Layout::Native) => native::add(files, dep),
+        None => Err(ManifestError::NoManifest),
+    }
+}
+
+/// Checks that the manifest files agree with each other.
+pub fn verify(files: &ManifestFiles) -> Result<Vec<Finding>, ManifestError> {
+    match layout(files) {
+        Some(Layout::Eng) => verify::eng(files),
+        Some(Layout::Native) => native::verify(files),
+        None => Err(ManifestError::NoManifest),
+    }
+}

@@ -1,0 +1,234 @@
+//! The darc-compatible layout: eng/Version.Details.xml plus the files that follow
+//! from it (Versions.props or Version.Details.props, global.json, tool manifests,
+//! NuGet.config).
+
+use super::dependency::{BuildUpdate, Dependency, DependencyUpdate, plan_updates, same_name};
+use super::details_props;
+use super::global_json::{bump_sdk, set_named_versions, set_tool_version};
+use super::json::Json;
+use super::nuget_config;
+use super::pos::{Pos, Splices, line_ending};
+use super::version_details::VersionDetails;
+use super::versions_props;
+use super::xml::XmlDoc;
+use super::{Changes, ManifestError, ManifestFiles, paths};
+
+/// Reads the dependencies of Version.Details.xml.
+pub fn list(files: &ManifestFiles) -> Result<Vec<Dependency>, ManifestError> {
+    Ok(parse_details(files)?.dependencies)
+}
+
+pub(super) fn parse_details(files: &ManifestFiles) -> Result<VersionDetails, ManifestError> {
+    let text = files
+        .get(paths::VERSION_DETAILS_XML)
+        .ok_or(ManifestError::NoManifest)?;
+    VersionDetails::parse(text).map_err(|source| ManifestError::VersionDetails {
+        file: paths::VERSION_DETAILS_XML.into(),
+        source,
+    })
+}
+
+pub(super) fn parse_xml(
+    files: &ManifestFiles,
+    path: &str,
+) -> Result<Option<XmlDoc>, ManifestError> {
+    files
+        .get(path)
+        .map(|t| XmlDoc::parse(t))
+        .transpose()
+        .map_err(|source| ManifestError::Xml {
+            file: path.into(),
+            source,
+        })
+}
+
+pub(super) fn parse_json(files: &ManifestFiles, path: &str) -> Result<Option<Json>, ManifestError> {
+    files
+        .get(path)
+        .map(|t| Json::parse(t))
+        .transpose()
+        .map_err(|source| ManifestError::Json {
+            file: path.into(),
+            source,
+        })
+}
+
+/// Applies `splices` to file `path`, recording the result when it differs. JSON
+/// files the tooling rewrites end with a line break.
+fn commit(
+    files: &ManifestFiles,
+    path: &str,
+    splices: &Splices,
+    json: bool,
+    changes: &mut Changes,
+) -> Result<(), ManifestError> {
+    let Some(old) = files.get(path) else {
+        return Ok(());
+    };
+    if splices.is_empty() {
+        return Ok(());
+    }
+    let mut new = splices
+        .apply(old)
+        .ok_or_else(|| ManifestError::Splice { file: path.into() })?;
+    if json && new != *old && !new.ends_with(b"\n") {
+        new.extend_from_slice(line_ending(old).as_bytes());
+    }
+    if new != *old {
+        changes.files.insert(path.to_string(), new);
+    }
+    Ok(())
+}
+
+/// Applies `build` to the darc layout.
+pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, ManifestError> {
+    let details = parse_details(files)?;
+    let plan = plan_updates(&details.dependencies, build);
+    let mut changes = Changes::default();
+    if plan.is_empty() {
+        return Ok(changes);
+    }
+    let vdx_text = &files[paths::VERSION_DETAILS_XML];
+    for (index, up) in &plan {
+        let dup = details
+            .dependencies
+            .iter()
+            .enumerate()
+            .find(|(i, d)| i != index && same_name(&d.name, &up.name));
+        if let Some((_, d)) = dup {
+            return Err(ManifestError::Invalid {
+                file: paths::VERSION_DETAILS_XML.into(),
+                pos: d.pos,
+                message: format!("found multiple dependencies named '{}'", up.name),
+            });
+        }
+    }
+    let updates: Vec<&DependencyUpdate> = plan.iter().map(|(_, u)| u).collect();
+
+    let mut vdx = Splices::new();
+    for (index, up) in &plan {
+        details.update(vdx_text, *index, up, &mut vdx);
+    }
+    commit(files, paths::VERSION_DETAILS_XML, &vdx, false, &mut changes)?;
+
+    let has_details_props = files.contains_key(paths::VERSION_DETAILS_PROPS);
+    if has_details_props {
+        let new_vdx = changes
+            .files
+            .get(paths::VERSION_DETAILS_XML)
+            .unwrap_or(vdx_text);
+        let reparsed =
+            VersionDetails::parse(new_vdx).map_err(|source| ManifestError::VersionDetails {
+                file: paths::VERSION_DETAILS_XML.into(),
+                source,
+            })?;
+        let generated = details_props::generate(&reparsed.dependencies);
+        if files.get(paths::VERSION_DETAILS_PROPS) != Some(&generated) {
+            changes
+                .files
+                .insert(paths::VERSION_DETAILS_PROPS.to_string(), generated);
+        }
+    } else if let Some(doc) = parse_xml(files, paths::VERSIONS_PROPS)? {
+        let text = &files[paths::VERSIONS_PROPS];
+        let mut s = Splices::new();
+        for up in &updates {
+            versions_props::set_version(text, &doc, &up.name, &up.to_version, &mut s);
+        }
+        commit(files, paths::VERSIONS_PROPS, &s, false, &mut changes)?;
+    }
+
+    if let Some(json) = parse_json(files, paths::GLOBAL_JSON)? {
+        let mut s = Splices::new();
+        for up in &updates {
+            set_named_versions(&json, &up.name, &up.to_version, &mut s);
+        }
+        if let Some(source) = &build.source_global_json {
+            let source = Json::parse(source).map_err(|source| ManifestError::Json {
+                file: "source global.json".into(),
+                source,
+            })?;
+            changes.sdk_bump = bump_sdk(&json, &source, &mut s);
+        }
+        commit(files, paths::GLOBAL_JSON, &s, true, &mut changes)?;
+    }
+
+    for path in [paths::TOOLS_CONFIG_JSON, paths::TOOLS_ROOT_JSON] {
+        if let Some(json) = parse_json(files, path)? {
+            let mut s = Splices::new();
+            for up in &updates {
+                set_tool_version(&json, &up.name, &up.to_version, &mut s);
+            }
+            commit(files, path, &s, true, &mut changes)?;
+        }
+    }
+
+    if build.assets.iter().any(|a| !a.locations.is_empty()) {
+        for path in paths::NUGET_CONFIGS {
+            if let Some(text) = files.get(*path) {
+                let new =
+                    nuget_config::update(text, build).map_err(|source| ManifestError::Xml {
+                        file: (*path).into(),
+                        source,
+                    })?;
+                if new != *text {
+                    changes.files.insert((*path).to_string(), new);
+                }
+                break;
+            }
+        }
+    }
+
+    changes.updates = plan.into_iter().map(|(_, u)| u).collect();
+    Ok(changes)
+}
+
+/// Adds a dependency to Version.Details.xml and its version property to
+/// Version.Details.props (regenerated) or Versions.props.
+pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestError> {
+    let details = parse_details(files)?;
+    if let Some(existing) = details
+        .dependencies
+        .iter()
+        .find(|d| same_name(&d.name, &dep.name))
+    {
+        return Err(ManifestError::Invalid {
+            file: paths::VERSION_DETAILS_XML.into(),
+            pos: existing.pos,
+            message: format!("dependency '{}' already exists", existing.name),
+        });
+    }
+    let text = &files[paths::VERSION_DETAILS_XML];
+    let mut changes = Changes::default();
+    let mut s = Splices::new();
+    details.add(text, dep, &mut s);
+    commit(files, paths::VERSION_DETAILS_XML, &s, false, &mut changes)?;
+    if files.contains_key(paths::VERSION_DETAILS_PROPS) {
+        let new_vdx = changes
+            .files
+            .get(paths::VERSION_DETAILS_XML)
+            .unwrap_or(text);
+        let reparsed =
+            VersionDetails::parse(new_vdx).map_err(|source| ManifestError::VersionDetails {
+                file: paths::VERSION_DETAILS_XML.into(),
+                source,
+            })?;
+        changes.files.insert(
+            paths::VERSION_DETAILS_PROPS.into(),
+            details_props::generate(&reparsed.dependencies),
+        );
+    } else if let Some(doc) = parse_xml(files, paths::VERSIONS_PROPS)? {
+        let props = &files[paths::VERSIONS_PROPS];
+        if versions_props::find_dependency_property(&doc, &dep.name).is_none() {
+            let mut s = Splices::new();
+            if !versions_props::add_property(props, &doc, &dep.name, &dep.version, &mut s) {
+                return Err(ManifestError::Invalid {
+                    file: paths::VERSIONS_PROPS.into(),
+                    pos: Pos::at(props, 0),
+                    message: "expected a <PropertyGroup> to add the version property to".into(),
+                });
+            }
+            commit(files, paths::VERSIONS_PROPS, &s, false, &mut changes)?;
+        }
+    }
+    Ok(changes)
+}

@@ -1,0 +1,331 @@
+//! A span tree over an XML document: every element, attribute value, text and
+//! comment with its byte range, so edits can splice exactly the bytes that change.
+//!
+//! Events come from quick-xml (which checks well-formedness); attribute spans are
+//! read from the raw start tag.
+
+use std::ops::Range;
+
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+use super::pos::Pos;
+
+/// A malformed XML document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{pos}: {message}")]
+pub struct XmlError {
+    /// Where the problem is.
+    pub pos: Pos,
+    /// What was expected.
+    pub message: String,
+}
+
+/// One attribute of a start tag.
+#[derive(Debug, Clone)]
+pub struct Attr {
+    /// The attribute name as written.
+    pub name: String,
+    /// The unescaped value.
+    pub value: String,
+    /// Byte range of the value between its quotes.
+    pub value_span: Range<usize>,
+}
+
+/// A child of an element, in document order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Node {
+    /// An element, by index into [`XmlDoc::elements`].
+    Element(usize),
+    /// A comment, by index into [`XmlDoc::comments`].
+    Comment(usize),
+}
+
+/// One element with its spans.
+#[derive(Debug, Clone)]
+pub struct Element {
+    /// The (possibly prefixed) name as written.
+    pub name: String,
+    /// Byte range of the start tag (the whole tag for `<x/>`).
+    pub tag: Range<usize>,
+    /// The attributes, in source order.
+    pub attrs: Vec<Attr>,
+    /// Byte range between the start and end tags; `None` for `<x/>`.
+    pub inner: Option<Range<usize>>,
+    /// Byte range of the end tag; `None` for `<x/>`.
+    pub end_tag: Option<Range<usize>>,
+    /// Index of the parent element.
+    pub parent: Option<usize>,
+    /// Child elements and comments in document order.
+    pub children: Vec<Node>,
+}
+
+impl Element {
+    /// The name without a namespace prefix.
+    pub fn local_name(&self) -> &str {
+        self.name.rsplit(':').next().unwrap_or(&self.name)
+    }
+
+    /// The attribute called `name` (exact match).
+    pub fn attr(&self, name: &str) -> Option<&Attr> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+}
+
+/// A comment with its span.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    /// Byte range of `<!-- ... -->`.
+    pub span: Range<usize>,
+    /// The text between `<!--` and `-->`.
+    pub text: String,
+    /// The enclosing element.
+    pub parent: Option<usize>,
+}
+
+/// A parsed document.
+#[derive(Debug, Clone, Default)]
+pub struct XmlDoc {
+    /// All elements in document order; the root is element 0.
+    pub elements: Vec<Element>,
+    /// All comments in document order.
+    pub comments: Vec<Comment>,
+}
+
+impl XmlDoc {
+    /// Parses `text`.
+    pub fn parse(text: &[u8]) -> Result<XmlDoc, XmlError> {
+        let mut reader = Reader::from_reader(text);
+        reader.config_mut().check_end_names = true;
+        let mut doc = XmlDoc::default();
+        let mut stack: Vec<usize> = Vec::new();
+        let err = |offset: usize, message: String| XmlError {
+            pos: Pos::at(text, offset),
+            message,
+        };
+        loop {
+            let start = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+            let event = reader.read_event().map_err(|e| {
+                let at = usize::try_from(reader.error_position()).unwrap_or(start);
+                err(at, format!("malformed XML: {e}"))
+            })?;
+            let end = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+            let start = text[start..end.min(text.len())]
+                .iter()
+                .position(|b| *b == b'<')
+                .map_or(start, |i| start + i);
+            match event {
+                Event::Start(_) | Event::Empty(_) => {
+                    let empty = matches!(event, Event::Empty(_));
+                    if stack.is_empty() && !doc.elements.is_empty() {
+                        return Err(err(start, "expected a single root element".into()));
+                    }
+                    let (name, attrs) = parse_tag(text, start..end)?;
+                    let index = doc.elements.len();
+                    let parent = stack.last().copied();
+                    if let Some(p) = parent {
+                        doc.elements[p].children.push(Node::Element(index));
+                    }
+                    doc.elements.push(Element {
+                        name,
+                        tag: start..end,
+                        attrs,
+                        inner: (!empty).then_some(end..end),
+                        end_tag: None,
+                        parent,
+                        children: Vec::new(),
+                    });
+                    if !empty {
+                        stack.push(index);
+                    }
+                }
+                Event::End(_) => {
+                    let Some(index) = stack.pop() else {
+                        return Err(err(start, "unexpected end tag".into()));
+                    };
+                    let el = &mut doc.elements[index];
+                    let inner_start = el.tag.end;
+                    el.inner = Some(inner_start..start);
+                    el.end_tag = Some(start..end);
+                }
+                Event::Comment(_) => {
+                    let body = text.get(start + 4..end.saturating_sub(3)).unwrap_or(b"");
+                    let parent = stack.last().copied();
+                    let index = doc.comments.len();
+                    if let Some(p) = parent {
+                        doc.elements[p].children.push(Node::Comment(index));
+                    }
+                    doc.comments.push(Comment {
+                        span: start..end,
+                        text: String::from_utf8_lossy(body).into_owned(),
+                        parent,
+                    });
+                }
+                Event::Text(_) if stack.is_empty() => {
+                    let raw = &text[start.min(end)..end.min(text.len())];
+                    if raw
+                        .iter()
+                        .any(|b| !b.is_ascii_whitespace() && ![0xEF, 0xBB, 0xBF].contains(b))
+                    {
+                        return Err(err(start, "text outside the root element".into()));
+                    }
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        if let Some(open) = stack.last() {
+            let name = doc.elements[*open].name.clone();
+            return Err(err(
+                text.len(),
+                format!("expected </{name}> before the end of the file"),
+            ));
+        }
+        if doc.elements.is_empty() {
+            return Err(err(text.len(), "expected a root element".into()));
+        }
+        Ok(doc)
+    }
+
+    /// The root element.
+    pub fn root(&self) -> &Element {
+        &self.elements[0]
+    }
+
+    /// Child elements of element `index`.
+    pub fn child_elements(&self, index: usize) -> impl Iterator<Item = (usize, &Element)> {
+        self.elements[index]
+            .children
+            .iter()
+            .filter_map(|n| match n {
+                Node::Element(i) => Some((*i, &self.elements[*i])),
+                Node::Comment(_) => None,
+            })
+    }
+
+    /// The first child element of `index` whose local name is `name`.
+    pub fn child(&self, index: usize, name: &str) -> Option<(usize, &Element)> {
+        self.child_elements(index)
+            .find(|(_, e)| e.local_name() == name)
+    }
+
+    /// The unescaped text content of element `index` (markup inside is skipped).
+    pub fn text(&self, source: &[u8], index: usize) -> String {
+        let Some(inner) = self.elements[index].inner.clone() else {
+            return String::new();
+        };
+        let raw = String::from_utf8_lossy(&source[inner]).into_owned();
+        if raw.contains('<') {
+            let mut out = String::new();
+            let mut in_tag = false;
+            for c in raw.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    _ if !in_tag => out.push(c),
+                    _ => {}
+                }
+            }
+            return unescape(&out);
+        }
+        unescape(&raw)
+    }
+}
+
+/// Unescapes XML entities, leaving unknown ones as written.
+pub fn unescape(raw: &str) -> String {
+    quick_xml::escape::unescape(raw).map_or_else(|_| raw.to_string(), |c| c.into_owned())
+}
+
+/// Escapes text for element content or a double-quoted attribute value.
+pub fn escape(text: &str) -> String {
+    quick_xml::escape::escape(text).into_owned()
+}
+
+fn parse_tag(text: &[u8], span: Range<usize>) -> Result<(String, Vec<Attr>), XmlError> {
+    let bad = |offset: usize, what: &str| XmlError {
+        pos: Pos::at(text, offset),
+        message: format!("malformed start tag: expected {what}"),
+    };
+    let is_name_end = |b: u8| b.is_ascii_whitespace() || b == b'/' || b == b'>' || b == b'=';
+    let end = span.end;
+    let mut i = span.start + 1;
+    let name_start = i;
+    while i < end && !is_name_end(text[i]) {
+        i += 1;
+    }
+    let name = String::from_utf8_lossy(&text[name_start..i]).into_owned();
+    let mut attrs = Vec::new();
+    loop {
+        while i < end && text[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= end || text[i] == b'/' || text[i] == b'>' {
+            break;
+        }
+        let attr_start = i;
+        while i < end && !is_name_end(text[i]) {
+            i += 1;
+        }
+        let attr_name = String::from_utf8_lossy(&text[attr_start..i]).into_owned();
+        while i < end && text[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= end || text[i] != b'=' {
+            return Err(bad(i, "'=' after an attribute name"));
+        }
+        i += 1;
+        while i < end && text[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let quote = match text.get(i) {
+            Some(q @ (b'"' | b'\'')) if i < end => *q,
+            _ => return Err(bad(i, "a quoted attribute value")),
+        };
+        i += 1;
+        let value_start = i;
+        while i < end && text[i] != quote {
+            i += 1;
+        }
+        if i >= end {
+            return Err(bad(value_start, "a closing quote"));
+        }
+        let raw = String::from_utf8_lossy(&text[value_start..i]).into_owned();
+        attrs.push(Attr {
+            name: attr_name,
+            value: unescape(&raw),
+            value_span: value_start..i,
+        });
+        i += 1;
+    }
+    Ok((name, attrs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_cover_exact_bytes() {
+        let src = b"\xef\xbb\xbf<?xml version=\"1.0\"?>\n<A x='1' y=\"a&amp;b\">\n  <!-- c -->\n  <B>t&lt;</B>\n  <C/>\n</A>\n";
+        let doc = XmlDoc::parse(src).expect("parses");
+        let a = doc.root();
+        assert_eq!(a.name, "A");
+        assert_eq!(&src[a.attrs[0].value_span.clone()], b"1");
+        assert_eq!(a.attrs[1].value, "a&b");
+        let (b, _) = doc.child(0, "B").expect("B");
+        assert_eq!(doc.text(src, b), "t<");
+        assert_eq!(doc.comments[0].text, " c ");
+        let (_, c) = doc.child(0, "C").expect("C");
+        assert!(c.inner.is_none());
+    }
+
+    #[test]
+    fn malformed_documents_name_a_position() {
+        let cases: [&[u8]; 4] = [b"<A><B></A>", b"<A>", b"", b"<A x=1/>"];
+        for src in cases {
+            let e = XmlDoc::parse(src).expect_err("malformed");
+            assert!(e.pos.line >= 1, "{e}");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Reading a repository's manifest files and writing changed ones atomically.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, bail};
+use sluice_core::manifest::{self, ManifestFiles};
+
+/// Reads every manifest file present under `dir`, including the files the native
+/// manifest references.
+pub fn load(dir: &Path) -> anyhow::Result<ManifestFiles> {
+    if !dir.is_dir() {
+        bail!("{}: not a directory", dir.display());
+    }
+    let mut files = ManifestFiles::new();
+    for path in manifest::paths::all() {
+        read_into(dir, path, &mut files)?;
+    }
+    let referenced = manifest::referenced_paths(&files)?;
+    for path in referenced {
+        if !is_inside(&path) {
+            bail!("{path}: referenced files must be relative paths inside the repository");
+        }
+        if !read_into(dir, &path, &mut files)? {
+            bail!(
+                "{}: referenced by {} but missing",
+                dir.join(&path).display(),
+                manifest::paths::NATIVE
+            );
+        }
+    }
+    Ok(files)
+}
+
+fn is_inside(path: &str) -> bool {
+    Path::new(path)
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+fn read_into(dir: &Path, path: &str, files: &mut ManifestFiles) -> anyhow::Result<bool> {
+    let full = dir.join(path);
+    match fs::read(&full) {
+        Ok(bytes) => {
+            files.insert(path.to_string(), bytes);
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e).with_context(|| format!("reading {}", full.display())),
+    }
+}
+
+/// Writes every changed file: first each new content to a temporary file beside
+/// its target, then all renames, so a failure before the renames leaves every file
+/// as it was.
+pub fn write_all(dir: &Path, changed: &BTreeMap<String, Vec<u8>>) -> anyhow::Result<()> {
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let cleanup = |staged: &[(PathBuf, PathBuf)]| {
+        for (tmp, _) in staged {
+            let _ = fs::remove_file(tmp);
+        }
+    };
+    for (path, bytes) in changed {
+        let target = dir.join(path);
+        match stage(&target, bytes) {
+            Ok(tmp) => staged.push((tmp, target)),
+            Err(e) => {
+                cleanup(&staged);
+                return Err(e);
+            }
+        }
+    }
+    for (i, (tmp, target)) in staged.iter().enumerate() {
+        if let Err(e) = fs::rename(tmp, target) {
+            cleanup(&staged[i..]);
+            return Err(e).with_context(|| format!("replacing {}", target.display()));
+        }
+    }
+    Ok(())
+}
+
+fn stage(target: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+    let parent = target.parent().unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = parent.join(format!(".{name}.sluice-{}.tmp", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        if let Ok(meta) = fs::metadata(target) {
+            fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        Ok(())
+    };
+    write().with_context(|| format!("writing {}", tmp.display()))?;
+    Ok(tmp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_all_files_and_leaves_no_temporaries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::create_dir_all(dir.path().join("eng")).expect("mkdir");
+        fs::write(dir.path().join("eng/a.xml"), "old").expect("write");
+        let mut changed = BTreeMap::new();
+        changed.insert("eng/a.xml".to_string(), b"new".to_vec());
+        changed.insert("b.json".to_string(), b"{}".to_vec());
+        write_all(dir.path(), &changed).expect("writes");
+        assert_eq!(
+            fs::read(dir.path().join("eng/a.xml")).expect("read"),
+            b"new"
+        );
+        let leftovers = fs::read_dir(dir.path().join("eng"))
+            .expect("list")
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            })
+            .count();
+        assert_eq!(leftovers, 0);
+    }
+
+    #[test]
+    fn referenced_paths_must_stay_inside() {
+        assert!(is_inside("a/b.toml"));
+        assert!(!is_inside("../x"));
+        assert!(!is_inside("/etc/passwd"));
+    }
+}
