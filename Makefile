@@ -18,8 +18,8 @@ crds: build ## Regenerate crds/ and the chart's CRDs from the Rust types
 	$(SLUICE) crds --out crds
 	$(SLUICE) crds --out charts/sluice/crds
 
-schema: build ## Write JSON Schemas for editor validation into schemas/
-	$(SLUICE) schema --out schemas
+schema: build ## Write JSON Schemas for editor validation into crds/schema/
+	$(SLUICE) schema --out crds/schema
 
 validate: build ## Validate the example config repository
 	$(SLUICE) validate examples/config-repo

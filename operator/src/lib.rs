@@ -4,5 +4,7 @@
 //! pure decisions of [`sluice_core`], and the entry points (CLI, server, controller).
 
 pub mod cli;
+pub mod config_dir;
+pub mod files;
 pub mod git;
 pub mod logging;

@@ -5,5 +5,6 @@
 //! executes what comes back.
 
 pub mod config;
+pub mod graph;
 pub mod manifest;
 pub mod model;

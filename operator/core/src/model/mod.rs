@@ -1,1 +1,34 @@
-//! Resource model of the sluice.dev/v1alpha1 API.
+//! Resource model of the `sluice.dev/v1alpha1` API.
+//!
+//! The same types back the Kubernetes custom resources (`kubectl apply`) and the YAML
+//! committed to a config repository. CRDs and JSON Schemas are generated from them.
+
+mod build;
+mod channel;
+mod default_channel;
+mod kind;
+mod merge_policy;
+mod repository;
+mod repository_policy;
+mod schema;
+mod status;
+mod subscription;
+
+pub use build::{Asset, AssetLocation, Build, BuildFlow, BuildSpec, BuildStatus, LocationType};
+pub use channel::{Channel, ChannelSpec, Visibility};
+pub use default_channel::{DefaultChannel, DefaultChannelSpec};
+pub use kind::{API_VERSION, GROUP, ResourceKind, VERSION, all_crds};
+pub use merge_policy::{MergePolicy, MergePolicyName, MergePolicyProperties};
+pub use repository::{RepositoryUrl, RepositoryUrlError};
+pub use repository_policy::{RepositoryPolicy, RepositoryPolicySpec};
+pub use schema::{any_document_schema, document_schema};
+pub use status::{CommonStatus, Condition, ConditionStatus, ConditionType};
+pub use subscription::{
+    AppliedBuild, PolicyEvaluation, PolicyResult, PullRequestState, PullRequestStatus,
+    Subscription, SubscriptionSource, SubscriptionSpec, SubscriptionStatus, SubscriptionTarget,
+    UpdateFrequency,
+};
+
+fn default_true() -> bool {
+    true
+}
