@@ -1,1 +1,8 @@
 //! End-to-end test harness for sluice.
+//!
+//! - [`git_server`]: a real smart-HTTP git server (`git http-backend` behind a small
+//!   HTTP shim) with optional basic authentication and fault injection.
+//! - [`fixture_repo`]: fixture repositories built by code with the `git` CLI.
+
+pub mod fixture_repo;
+pub mod git_server;
