@@ -97,16 +97,19 @@ impl Credentials {
         }
     }
 
-    /// The gix credential callback: answers `get` with the token, ignores store/erase,
+    /// The gix credential callback: answers `get` with the token when `offer` is set, ignores store/erase,
     /// and never prompts.
     pub(crate) fn gix_callback(
         &self,
+        offer: bool,
     ) -> impl FnMut(
         gix::credentials::helper::Action,
     ) -> gix::Result<Option<gix::credentials::protocol::Outcome>>
     + use<> {
         let identity = match self {
-            Credentials::HttpsToken { username, token } => Some((username.clone(), token.clone())),
+            Credentials::HttpsToken { username, token } if offer => {
+                Some((username.clone(), token.clone()))
+            }
             _ => None,
         };
         move |action| match (action, &identity) {
@@ -121,6 +124,18 @@ impl Credentials {
                 }))
             }
             _ => Ok(None),
+        }
+    }
+
+    /// `Authorization: Basic ...` for a token, as an HTTP header line.
+    pub(crate) fn authorization_header(&self) -> Option<Secret> {
+        match self {
+            Credentials::HttpsToken { username, token } => {
+                let basic = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{username}:{}", token.expose()));
+                Some(Secret::new(format!("Authorization: Basic {basic}")))
+            }
+            _ => None,
         }
     }
 
@@ -144,13 +159,10 @@ impl Credentials {
             ("credential.helper".to_owned(), Secret::new(String::new())),
         ];
         match self {
-            Credentials::HttpsToken { username, token } => {
-                let basic = base64::engine::general_purpose::STANDARD
-                    .encode(format!("{username}:{}", token.expose()));
-                entries.push((
-                    "http.extraHeader".to_owned(),
-                    Secret::new(format!("Authorization: Basic {basic}")),
-                ));
+            Credentials::HttpsToken { .. } => {
+                if let Some(header) = self.authorization_header() {
+                    entries.push(("http.extraHeader".to_owned(), header));
+                }
             }
             Credentials::SshKey { .. } => {
                 if let Some(command) = self.ssh_command() {

@@ -65,6 +65,18 @@ pub enum HeadError {
         /// What went wrong.
         message: String,
     },
+    /// The remote refused the credentials, or demanded some and none were configured.
+    #[error(
+        "{op} {remote} branch {branch}: authentication failed (credentials missing or rejected)"
+    )]
+    Authentication {
+        /// The remote.
+        remote: RemoteUrl,
+        /// The branch.
+        branch: String,
+        /// The operation, as worded in the message.
+        op: &'static str,
+    },
     /// No answer in time.
     #[error("head of {remote} branch {branch}: timed out after {after:?}")]
     Timeout {
@@ -108,6 +120,18 @@ pub enum FetchError {
         branch: String,
         /// What went wrong.
         message: String,
+    },
+    /// The remote refused the credentials, or demanded some and none were configured.
+    #[error(
+        "{op} {remote} branch {branch}: authentication failed (credentials missing or rejected)"
+    )]
+    Authentication {
+        /// The remote.
+        remote: RemoteUrl,
+        /// The branch.
+        branch: String,
+        /// The operation, as worded in the message.
+        op: &'static str,
     },
     /// No answer in time.
     #[error("fetch from {remote} branch {branch}: timed out after {after:?}")]
@@ -248,6 +272,18 @@ pub enum PushError {
         /// git's message, with any secret removed.
         message: String,
     },
+    /// The remote refused the credentials, or demanded some and none were configured.
+    #[error(
+        "{op} {remote} branch {branch}: authentication failed (credentials missing or rejected)"
+    )]
+    Authentication {
+        /// The remote.
+        remote: RemoteUrl,
+        /// The branch.
+        branch: String,
+        /// The operation, as worded in the message.
+        op: &'static str,
+    },
     /// No answer in time.
     #[error("push to {remote} branch {branch}: timed out after {after:?}")]
     Timeout {
@@ -258,6 +294,20 @@ pub enum PushError {
         /// The limit that was reached.
         after: Duration,
     },
+}
+
+/// Whether a transport error message says authentication failed (gix and git CLI
+/// wordings).
+pub(crate) fn is_authentication_failure(message: &str) -> bool {
+    const MARKERS: [&str; 6] = [
+        "No credentials were returned",
+        "could not read Username",
+        "could not read Password",
+        "Authentication failed",
+        "401",
+        "403",
+    ];
+    MARKERS.iter().any(|m| message.contains(m))
 }
 
 /// A one-line description of an error and its sources.

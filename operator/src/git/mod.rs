@@ -191,10 +191,18 @@ impl RemoteRepo {
             .blocking(move |lock, remote, _| {
                 let mut open = lock.open().map_err(HeadError::Cache)?;
                 network::head(&mut open.repo, remote, &owned, stall).map_err(|f| {
-                    HeadError::Remote {
-                        remote: remote.url.clone(),
-                        branch: owned.clone(),
-                        message: f.message,
+                    if error::is_authentication_failure(&f.message) {
+                        HeadError::Authentication {
+                            remote: remote.url.clone(),
+                            branch: owned.clone(),
+                            op: "head of",
+                        }
+                    } else {
+                        HeadError::Remote {
+                            remote: remote.url.clone(),
+                            branch: owned.clone(),
+                            message: f.message,
+                        }
                     }
                 })
             })
@@ -246,6 +254,11 @@ impl RemoteRepo {
                     Ok(Fetched::Missing) => Err(FetchError::MissingBranch {
                         remote: remote.url.clone(),
                         branch: owned.clone(),
+                    }),
+                    Err(f) if error::is_authentication_failure(&f.message) => Err(FetchError::Authentication {
+                        remote: remote.url.clone(),
+                        branch: owned.clone(),
+                        op: "fetch from",
                     }),
                     Err(f) => Err(FetchError::Remote {
                         remote: remote.url.clone(),

@@ -83,6 +83,14 @@ fn transport_options(
             configure_request: None,
         };
         http.backend = Some(Arc::new(Mutex::new(backend)));
+        // gix never answers an authentication challenge over plain http; to the loopback
+        // interface (test servers, local proxies) the token goes as a configured header.
+        if remote.url.is_cleartext_http()
+            && remote.url.is_loopback()
+            && let Some(header) = remote.credentials.authorization_header()
+        {
+            http.extra_headers.push(header.expose().to_owned());
+        }
         http.connect_timeout = Some(stall_timeout);
     }
     Ok(options)
@@ -126,7 +134,11 @@ pub(crate) fn head(
     let mut connection = gremote
         .connect(Direction::Fetch)
         .map_err(|e| failure(Stage::Connect, remote, &e))?
-        .with_credentials(remote.credentials.gix_callback());
+        .with_credentials(
+            remote
+                .credentials
+                .gix_callback(!remote.url.is_cleartext_http()),
+        );
     if let Some(options) = options {
         connection = connection.with_transport_options(options);
     }
@@ -172,7 +184,11 @@ pub(crate) fn fetch(
     let mut connection = gremote
         .connect(Direction::Fetch)
         .map_err(|e| failure(Stage::Connect, remote, &e))?
-        .with_credentials(remote.credentials.gix_callback());
+        .with_credentials(
+            remote
+                .credentials
+                .gix_callback(!remote.url.is_cleartext_http()),
+        );
     if let Some(options) = options {
         connection = connection.with_transport_options(options);
     }

@@ -51,6 +51,13 @@ pub(crate) async fn push(
     branch: &str,
     expected: Expected,
 ) -> Result<(), PushError> {
+    if remote.credentials.secret().is_some() && !remote.url.may_carry_credentials() {
+        return Err(PushError::Failed {
+            remote: remote.url.clone(),
+            branch: branch.to_owned(),
+            message: "refusing to send credentials in clear text over http".to_owned(),
+        });
+    }
     let target = format!("refs/heads/{branch}");
     let lease = match expected {
         Expected::Absent => format!("--force-with-lease={target}:"),
@@ -133,6 +140,13 @@ pub(crate) async fn push(
     }
     if output.status.success() {
         return Ok(());
+    }
+    if super::error::is_authentication_failure(&stderr) {
+        return Err(PushError::Authentication {
+            remote: remote.url.clone(),
+            branch: branch.to_owned(),
+            op: "push to",
+        });
     }
     let message = stderr
         .lines()

@@ -78,6 +78,33 @@ impl RemoteUrl {
         &self.url
     }
 
+    /// Whether this is plain `http://` (no TLS).
+    pub fn is_cleartext_http(&self) -> bool {
+        self.url.starts_with("http://")
+    }
+
+    /// Whether the host is a loopback address (`localhost`, `127.0.0.0/8`, `::1`).
+    pub fn is_loopback(&self) -> bool {
+        let Ok(url) = gix::url::parse(self.url.as_str()) else {
+            return false;
+        };
+        match url.host() {
+            Some("localhost") => true,
+            Some(host) => host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback()),
+            None => false,
+        }
+    }
+
+    /// Whether credentials may be sent to this remote: never in clear text over the
+    /// network, only over TLS, SSH, or plain HTTP to the loopback interface.
+    pub fn may_carry_credentials(&self) -> bool {
+        !self.is_cleartext_http() || self.is_loopback()
+    }
+
     /// The transport.
     pub fn scheme(&self) -> Scheme {
         self.scheme
