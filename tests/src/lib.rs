@@ -2,7 +2,9 @@
 //!
 //! - [`git_server`]: a real smart-HTTP git server (`git http-backend` behind a small
 //!   HTTP shim) with optional basic authentication and fault injection.
+//! - [`binary`]: the `sluice` binary of the same build.
 //! - [`fixture_repo`]: fixture repositories built by code with the `git` CLI.
 
+pub mod binary;
 pub mod fixture_repo;
 pub mod git_server;
