@@ -20,26 +20,127 @@ pub fn repo_label(uri: &str) -> String {
     }
 }
 
-/// Generates the file for `deps`: repositories in order of first appearance,
-/// dependencies within a repository sorted by name (culture-style: punctuation
-/// before digits before letters, case-insensitive first, lowercase first on ties),
-/// `SkipProperty` dependencies omitted.
-pub fn generate(deps: &[Dependency]) -> Vec<u8> {
-    let mut groups: Vec<(&str, Vec<&Dependency>)> = Vec::new();
-    for dep in deps {
-        match groups.iter_mut().find(|(uri, _)| *uri == dep.repository) {
-            Some((_, list)) => list.push(dep),
-            None => groups.push((&dep.repository, vec![dep])),
+/// How sections are formed, which changed between versions of the established
+/// tooling; [`detect`] reads it from the existing file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// One section per exact repository URI in order of first appearance, labelled
+    /// with the URI's last two path segments (`dotnet/arcade`).
+    ByUri,
+    /// One section per normalized repository name (`dotnet-arcade`; GitHub and
+    /// Azure DevOps mirrors of a repository share it), sections sorted by name.
+    ByRepoName,
+}
+
+/// The layout to regenerate a file in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropsLayout {
+    /// Section grouping.
+    pub grouping: Grouping,
+    /// The XML declaration line (with its line break) to keep at the top, if any.
+    pub declaration: Option<String>,
+}
+
+impl Default for PropsLayout {
+    fn default() -> Self {
+        PropsLayout {
+            grouping: Grouping::ByRepoName,
+            declaration: None,
         }
+    }
+}
+
+/// Reads the layout of an existing Version.Details.props: section labels with a
+/// `/` mean [`Grouping::ByUri`]; an XML declaration on the first line is kept.
+pub fn detect(existing: &[u8]) -> PropsLayout {
+    let text = String::from_utf8_lossy(existing);
+    let declaration = text
+        .starts_with("<?xml")
+        .then(|| text.find('\n').map(|i| text[..=i].to_string()))
+        .flatten();
+    let by_uri = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("<!-- "))
+        .filter_map(|l| l.strip_suffix(" dependencies -->"))
+        .any(|label| label.contains('/'));
+    PropsLayout {
+        grouping: if by_uri {
+            Grouping::ByUri
+        } else {
+            Grouping::ByRepoName
+        },
+        declaration,
+    }
+}
+
+/// The normalized repository name: `org-repo` for GitHub
+/// (`https://github.com/dotnet/arcade` -> `dotnet-arcade`) and for Azure DevOps
+/// mirrors named `org-repo`, else the last two path segments.
+pub fn normalized_repo_name(uri: &str) -> String {
+    let lower = uri.to_ascii_lowercase();
+    let host = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .and_then(|rest| rest.split('/').next());
+    match host {
+        Some("github.com" | "api.github.com") => {
+            if let Some(i) = lower.find("github.com") {
+                let parts: Vec<&str> = uri[i + "github.com".len()..]
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                if let [org, repo] = parts.as_slice() {
+                    return format!("{org}-{repo}");
+                }
+            }
+        }
+        Some(h) if h == "dev.azure.com" || h.ends_with("visualstudio.com") => {
+            let last = uri.rsplit('/').next().unwrap_or("");
+            if let Some((org, repo)) = last.split_once('-') {
+                let repo = if lower.ends_with("-trusted") {
+                    &repo[..repo.len().saturating_sub("-Trusted".len())]
+                } else {
+                    repo
+                };
+                return format!("{org}-{repo}");
+            }
+        }
+        _ => {}
+    }
+    repo_label(uri)
+}
+
+/// Generates the file for `deps` in `layout`: dependencies within a section sorted
+/// by name (culture-style: punctuation before digits before letters,
+/// case-insensitive first, lowercase first on ties), `SkipProperty` dependencies
+/// omitted, sections whose dependencies all skip their property left out.
+pub fn generate(deps: &[Dependency], layout: &PropsLayout) -> Vec<u8> {
+    let mut groups: Vec<(String, Vec<&Dependency>)> = Vec::new();
+    for dep in deps {
+        let key = match layout.grouping {
+            Grouping::ByUri => dep.repository.clone(),
+            Grouping::ByRepoName => normalized_repo_name(&dep.repository),
+        };
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, list)) => list.push(dep),
+            None => groups.push((key, vec![dep])),
+        }
+    }
+    if layout.grouping == Grouping::ByRepoName {
+        groups.sort_by(|a, b| culture_compare(&a.0, &b.0));
     }
     let mut primary = String::new();
     let mut alternate = String::new();
-    for (uri, mut list) in groups {
+    for (key, mut list) in groups {
         if list.iter().all(|d| d.skip_property) {
             continue;
         }
         list.sort_by(|a, b| culture_compare(&a.name, &b.name));
-        let label = format!("    <!-- {} dependencies -->\n", repo_label(uri));
+        let label = match layout.grouping {
+            Grouping::ByUri => repo_label(&key),
+            Grouping::ByRepoName => key,
+        };
+        let label = format!("    <!-- {label} dependencies -->\n");
         primary.push_str(&label);
         alternate.push_str(&label);
         for dep in list.iter().filter(|d| !d.skip_property) {
@@ -56,7 +157,8 @@ pub fn generate(deps: &[Dependency]) -> Vec<u8> {
             format!("  <PropertyGroup>\n{body}  </PropertyGroup>\n")
         }
     };
-    let mut out = String::from(HEADER);
+    let mut out = layout.declaration.clone().unwrap_or_default();
+    out.push_str(HEADER);
     out.push_str("<Project>\n");
     out.push_str(&group(&primary));
     out.push_str("  <!--Property group for alternate package version names-->\n");
@@ -110,6 +212,44 @@ mod tests {
     }
 
     #[test]
+    fn normalized_names() {
+        let cases = [
+            ("https://github.com/dotnet/arcade", "dotnet-arcade"),
+            (
+                "https://dev.azure.com/dnceng/internal/_git/dotnet-runtime",
+                "dotnet-runtime",
+            ),
+            (
+                "https://dev.azure.com/dnceng/internal/_git/maestro-configuration",
+                "maestro-configuration",
+            ),
+            (
+                "https://dev.azure.com/devdiv/DevDiv/_git/NuGet-NuGet.Client-Trusted",
+                "NuGet-NuGet.Client",
+            ),
+            ("https://example.com/a/b", "a/b"),
+        ];
+        for (uri, want) in cases {
+            assert_eq!(normalized_repo_name(uri), want);
+        }
+    }
+
+    #[test]
+    fn detects_the_existing_layout() {
+        let old = b"<?xml version=\"1.0\"?>\n<!-- x -->\n<Project><PropertyGroup>\n    <!-- dotnet/arcade dependencies -->\n";
+        let layout = detect(old);
+        assert_eq!(layout.grouping, Grouping::ByUri);
+        assert_eq!(
+            layout.declaration.as_deref(),
+            Some("<?xml version=\"1.0\"?>\n")
+        );
+        assert_eq!(
+            detect(b"<Project>\n    <!-- dotnet-arcade dependencies -->\n").grouping,
+            Grouping::ByRepoName
+        );
+    }
+
+    #[test]
     fn ordering() {
         let mut names = vec!["a.B", "A.b", "ab", "a-b", "a1", "A.b.c"];
         names.sort_by(|a, b| culture_compare(a, b));
@@ -126,7 +266,11 @@ mod tests {
             skip,
             Dependency::new("A.Pkg", "3", "https://h/o/b", "y"),
         ];
-        let out = String::from_utf8(generate(&deps)).expect("utf8");
+        let layout = PropsLayout {
+            grouping: Grouping::ByUri,
+            declaration: None,
+        };
+        let out = String::from_utf8(generate(&deps, &layout)).expect("utf8");
         let want = format!(
             "{HEADER}<Project>\n  <PropertyGroup>\n    <!-- o/b dependencies -->\n    <APkgPackageVersion>3</APkgPackageVersion>\n    <ZPkgPackageVersion>2</ZPkgPackageVersion>\n    <!-- o/a dependencies -->\n    <BPkgPackageVersion>1</BPkgPackageVersion>\n  </PropertyGroup>\n  <!--Property group for alternate package version names-->\n  <PropertyGroup>\n    <!-- o/b dependencies -->\n    <APkgVersion>$(APkgPackageVersion)</APkgVersion>\n    <ZPkgVersion>$(ZPkgPackageVersion)</ZPkgVersion>\n    <!-- o/a dependencies -->\n    <BPkgVersion>$(BPkgPackageVersion)</BPkgVersion>\n  </PropertyGroup>\n</Project>\n"
         );

@@ -53,8 +53,10 @@ pub(super) fn parse_json(files: &ManifestFiles, path: &str) -> Result<Option<Jso
         })
 }
 
-/// Applies `splices` to file `path`, recording the result when it differs. JSON
-/// files the tooling rewrites end with a line break.
+/// Applies `splices` to file `path`, recording the result when it differs. A JSON
+/// file that changes is laid out as the established tooling serialises it when
+/// that only moves whitespace (see [`super::json::tool_layout`]), and ends with a
+/// line break.
 fn commit(
     files: &ManifestFiles,
     path: &str,
@@ -71,8 +73,14 @@ fn commit(
     let mut new = splices
         .apply(old)
         .ok_or_else(|| ManifestError::Splice { file: path.into() })?;
-    if json && new != *old && !new.ends_with(b"\n") {
-        new.extend_from_slice(line_ending(old).as_bytes());
+    if json && new != *old {
+        let nl = line_ending(old);
+        if let Some(laid_out) = super::json::tool_layout(&new, nl) {
+            new = laid_out;
+        }
+        if !new.ends_with(b"\n") {
+            new.extend_from_slice(nl.as_bytes());
+        }
     }
     if new != *old {
         changes.files.insert(path.to_string(), new);
@@ -122,8 +130,12 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
                 file: paths::VERSION_DETAILS_XML.into(),
                 source,
             })?;
-        let generated = details_props::generate(&reparsed.dependencies);
-        if files.get(paths::VERSION_DETAILS_PROPS) != Some(&generated) {
+        let existing = files
+            .get(paths::VERSION_DETAILS_PROPS)
+            .map_or(&[][..], |v| v);
+        let generated =
+            details_props::generate(&reparsed.dependencies, &details_props::detect(existing));
+        if existing != generated.as_slice() {
             changes
                 .files
                 .insert(paths::VERSION_DETAILS_PROPS.to_string(), generated);
@@ -212,9 +224,12 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
                 file: paths::VERSION_DETAILS_XML.into(),
                 source,
             })?;
+        let existing = files
+            .get(paths::VERSION_DETAILS_PROPS)
+            .map_or(&[][..], |v| v);
         changes.files.insert(
             paths::VERSION_DETAILS_PROPS.into(),
-            details_props::generate(&reparsed.dependencies),
+            details_props::generate(&reparsed.dependencies, &details_props::detect(existing)),
         );
     } else if let Some(doc) = parse_xml(files, paths::VERSIONS_PROPS)? {
         let props = &files[paths::VERSIONS_PROPS];

@@ -95,7 +95,12 @@ pub struct XmlDoc {
 impl XmlDoc {
     /// Parses `text`.
     pub fn parse(text: &[u8]) -> Result<XmlDoc, XmlError> {
-        let mut reader = Reader::from_reader(text);
+        let base = if text.starts_with(b"\xef\xbb\xbf") {
+            3
+        } else {
+            0
+        };
+        let mut reader = Reader::from_reader(&text[base..]);
         reader.config_mut().check_end_names = true;
         let mut doc = XmlDoc::default();
         let mut stack: Vec<usize> = Vec::new();
@@ -104,16 +109,20 @@ impl XmlDoc {
             message,
         };
         loop {
-            let start = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+            let start = usize::try_from(reader.buffer_position())
+                .map_or(usize::MAX, |p| p.saturating_add(base));
             let event = reader.read_event().map_err(|e| {
-                let at = usize::try_from(reader.error_position()).unwrap_or(start);
+                let at = usize::try_from(reader.error_position())
+                    .map_or(start, |p| p.saturating_add(base));
                 err(at, format!("malformed XML: {e}"))
             })?;
-            let end = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-            let start = text[start..end.min(text.len())]
-                .iter()
-                .position(|b| *b == b'<')
-                .map_or(start, |i| start + i);
+            let end = usize::try_from(reader.buffer_position())
+                .map_or(usize::MAX, |p| p.saturating_add(base))
+                .min(text.len());
+            let start = text
+                .get(start..end)
+                .and_then(|r| r.iter().position(|b| *b == b'<'))
+                .map_or(start.min(end), |i| start + i);
             match event {
                 Event::Start(_) | Event::Empty(_) => {
                     let empty = matches!(event, Event::Empty(_));
