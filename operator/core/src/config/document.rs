@@ -65,9 +65,7 @@ const TOP_FIELDS: [&str; 5] = ["apiVersion", "kind", "metadata", "spec", "status
 /// foreign document (another API group) yields a warning and `None`.
 pub fn check_document(file: &str, node: Node, out: &mut Vec<Diagnostic>) -> Option<Document> {
     let before = out.len();
-    let Some(api_version) = string_field(file, &node, "apiVersion", out) else {
-        return None;
-    };
+    let api_version = string_field(file, &node, "apiVersion", out)?;
     if api_version != API_VERSION {
         let group = api_version.split('/').next().unwrap_or_default();
         let pos = node.get("apiVersion").map_or(node.pos, |n| n.pos);

@@ -168,7 +168,7 @@ fn branch_selector(dc: &Declared<crate::model::DefaultChannel>, out: &mut Vec<Di
         (None, Some(pattern)) => {
             if let Err(err) = regex::Regex::new(&format!("^(?:{pattern})$")) {
                 let text = err.to_string();
-                let last = text.lines().last().unwrap_or_default().trim();
+                let last = text.lines().next_back().unwrap_or_default().trim();
                 let reason = last.trim_start_matches("error: ").to_string();
                 out.push(
                     Diagnostic::error(&origin.file, origin.pos(&["spec", "branchPattern"]), Rule::InvalidBranchPattern, format!("invalid branch regex `{pattern}`: {reason}"))
