@@ -3,7 +3,7 @@ CARGO ?= cargo
 SLUICE := target/debug/sluice
 CONFORMANCE ?= ../shared/conformance
 
-.PHONY: help build test crds schema validate lint fmt ci conformance
+.PHONY: help build test crds schema validate lint fmt ci conformance bench-git
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -33,5 +33,8 @@ fmt: ## Format the code
 
 conformance: build ## Replay real dependency-update commits against `sluice deps update`
 	python3 $(CONFORMANCE)/run.py $(SLUICE)
+
+bench-git: ## Time one dependency update on a large synthetic repository: sluice cold/warm vs clone+push (release build)
+	$(CARGO) run --release -p sluice-tests --bin bench_git
 
 ci: lint test ## What CI runs
