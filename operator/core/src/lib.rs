@@ -5,6 +5,7 @@
 //! executes what comes back.
 
 pub mod config;
+pub mod flow;
 pub mod graph;
 pub mod manifest;
 pub mod model;
