@@ -30,6 +30,7 @@ struct ServerState {
     auth: Option<BasicAuth>,
     backend: PathBuf,
     stall_fetch: AtomicBool,
+    ever_stalled: AtomicBool,
 }
 
 /// A running server; stopped when dropped.
@@ -58,6 +59,7 @@ impl GitHttpServer {
             auth,
             backend: http_backend_program()?,
             stall_fetch: AtomicBool::new(false),
+            ever_stalled: AtomicBool::new(false),
         });
         let listener = TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
@@ -103,6 +105,9 @@ impl GitHttpServer {
     /// nothing more, forever: a server that hangs mid-fetch.
     pub fn stall_fetches(&self, stall: bool) {
         self.state.stall_fetch.store(stall, Ordering::SeqCst);
+        if stall {
+            self.state.ever_stalled.store(true, Ordering::SeqCst);
+        }
     }
 }
 
@@ -111,8 +116,8 @@ impl Drop for GitHttpServer {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        // Stalled responses never finish, so do not wait for the thread when stalling.
-        if !self.state.stall_fetch.load(Ordering::SeqCst)
+        // Stalled responses may never finish: do not wait for the thread after stalling.
+        if !self.state.ever_stalled.load(Ordering::SeqCst)
             && let Some(thread) = self.thread.take()
         {
             let _ = thread.join();

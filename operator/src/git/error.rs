@@ -299,15 +299,35 @@ pub enum PushError {
 /// Whether a transport error message says authentication failed (gix and git CLI
 /// wordings).
 pub(crate) fn is_authentication_failure(message: &str) -> bool {
-    const MARKERS: [&str; 6] = [
+    const MARKERS: [&str; 8] = [
         "No credentials were returned",
         "could not read Username",
         "could not read Password",
         "Authentication failed",
-        "401",
-        "403",
+        "HTTP 401",
+        "HTTP 403",
+        "error: 401",
+        "error: 403",
     ];
     MARKERS.iter().any(|m| message.contains(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_authentication_failure;
+
+    #[test]
+    fn recognizes_authentication_failures_only() {
+        assert!(is_authentication_failure(
+            "fatal: could not read Username for 'https://example.com': terminal prompts disabled"
+        ));
+        assert!(is_authentication_failure(
+            "fatal: Authentication failed for 'https://example.com/'"
+        ));
+        assert!(!is_authentication_failure(
+            "the fetched pack does not contain 4013abcdef"
+        ));
+    }
 }
 
 /// A one-line description of an error and its sources.
