@@ -8,3 +8,4 @@ pub mod config_dir;
 pub mod files;
 pub mod git;
 pub mod logging;
+pub mod store;

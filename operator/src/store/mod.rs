@@ -1,0 +1,256 @@
+//! Persistent state: builds and their channels, subscription progress, tracked pull
+//! requests, the local forge's pull requests with their checks and reviews, and the
+//! append-only flow event history.
+//!
+//! [`Store`] is what the engine sees; [`sqlite::SqliteStore`] is the embedded
+//! implementation. No SQL leaks through the trait, so a Kubernetes-backed store can stand
+//! beside it. Every method is one transaction: a crash leaves either all of a call's
+//! writes or none.
+
+pub mod sqlite;
+
+use serde::{Deserialize, Serialize};
+use sluice_core::flow::{BuildId, BuildInfo, Check, Review, SubscriptionState, UpdateKey};
+use sluice_core::model::{Asset, PolicyEvaluation, PullRequestState};
+
+/// A failure of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened, migrated or queried.
+    #[error("store {path}: {message}")]
+    Database {
+        /// The database file.
+        path: String,
+        /// What failed.
+        message: String,
+    },
+    /// A referenced record does not exist.
+    #[error("{what} not found")]
+    NotFound {
+        /// e.g. `build 42`.
+        what: String,
+    },
+    /// The request contradicts stored state (e.g. a check for a closed pull request).
+    #[error("{0}")]
+    Conflict(String),
+}
+
+/// A build as published, before the store assigns its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewBuild {
+    /// Source repository URL.
+    pub repository: String,
+    /// Source branch.
+    pub branch: String,
+    /// Source commit (full SHA).
+    pub commit: String,
+    /// CI build number.
+    pub build_number: String,
+    /// When it was produced (RFC 3339, UTC).
+    pub produced_at: String,
+    /// Assets produced.
+    #[serde(default)]
+    pub assets: Vec<Asset>,
+    /// Channels it is assigned to explicitly.
+    #[serde(default)]
+    pub channels: Vec<String>,
+}
+
+/// Filter for listing builds; empty fields match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildQuery {
+    /// Only builds of this repository (compared by identity).
+    pub repository: Option<String>,
+    /// Only builds on this channel.
+    pub channel: Option<String>,
+    /// At most this many, newest first (default 100).
+    pub limit: Option<u32>,
+}
+
+/// sluice's own record of the pull request of an update key, for every forge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackedPullRequest {
+    /// The key's stable id ([`UpdateKey::id`]).
+    pub key: String,
+    /// Forge identity of the pull request.
+    pub id: String,
+    /// Where a person finds it.
+    pub url: String,
+    /// Target repository URL.
+    pub repository: String,
+    /// Target branch.
+    pub target_branch: String,
+    /// Head branch.
+    pub head_branch: String,
+    /// Last observed state.
+    pub state: PullRequestState,
+    /// The commit sluice last pushed.
+    pub head_commit: String,
+    /// The target head that commit was built on.
+    pub base_commit: String,
+    /// Builds carried, per subscription.
+    pub carried: std::collections::BTreeMap<String, BuildId>,
+    /// The failing-policy comment was posted for `head_commit`.
+    pub failure_commented: bool,
+    /// The merged/closed outcome was recorded in subscription state.
+    pub settled: bool,
+    /// Latest policy evaluation.
+    pub policies: Vec<PolicyEvaluation>,
+    /// When it was opened (RFC 3339).
+    pub created_at: String,
+    /// When it was last changed (RFC 3339).
+    pub updated_at: String,
+}
+
+/// A pull request of the git-native (local) forge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalPullRequest {
+    /// Number, unique across the store, assigned on creation.
+    pub number: i64,
+    /// Target repository URL.
+    pub repository: String,
+    /// Target branch.
+    pub base_branch: String,
+    /// Head branch.
+    pub head_branch: String,
+    /// Title.
+    pub title: String,
+    /// Description (markdown).
+    pub description: String,
+    /// Open, merged or closed.
+    pub state: PullRequestState,
+    /// The squash commit on the target branch, once merged.
+    pub merge_commit: Option<String>,
+    /// Comments, oldest first.
+    pub comments: Vec<String>,
+    /// When it was opened (RFC 3339).
+    pub created_at: String,
+    /// When it was last changed (RFC 3339).
+    pub updated_at: String,
+}
+
+/// Kinds of flow event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    /// A build was published.
+    BuildPublished,
+    /// A trigger asked a subscription to apply a build.
+    Fired,
+    /// An update pull request was opened.
+    PullRequestCreated,
+    /// An open pull request got a new commit.
+    PullRequestUpdated,
+    /// A pull request merged.
+    PullRequestMerged,
+    /// A pull request was closed unmerged.
+    PullRequestClosed,
+    /// A build needed no change in the target.
+    NothingToDo,
+    /// Something failed (message says what).
+    Failed,
+}
+
+/// One entry of the flow history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowEvent {
+    /// Store-assigned sequence number (0 when appending).
+    pub seq: i64,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// What happened.
+    pub kind: EventKind,
+    /// The subscription concerned, if any.
+    pub subscription: Option<String>,
+    /// The build concerned, if any.
+    pub build: Option<BuildId>,
+    /// The pull request URL concerned, if any.
+    pub pull_request: Option<String>,
+    /// A sentence.
+    pub message: String,
+}
+
+/// The recorded status of one subscription, for `sluice status` and resource status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionRecord {
+    /// Progress.
+    pub state: SubscriptionState,
+    /// kstatus condition type: `Ready`, `Reconciling` or `Stalled` (empty before the first cycle).
+    pub condition: String,
+    /// CamelCase reason.
+    pub reason: String,
+    /// A sentence.
+    pub message: String,
+    /// When a scheduled trigger last fired (Unix seconds).
+    pub last_fired: Option<i64>,
+    /// When sluice first saw the subscription (Unix seconds).
+    pub first_seen: Option<i64>,
+}
+
+/// Persistent state of sluice. Implementations are internally synchronized; every
+/// method is atomic.
+pub trait Store: Send + Sync + 'static {
+    /// Stores a build with its explicit channels plus `default_channels`, and in the same
+    /// transaction asks each of `trigger` (subscription names) to apply it unless they
+    /// already want a newer build. Appends a `BuildPublished` event and one `Fired` event
+    /// per triggered subscription. Returns the stored build.
+    fn publish_build(&self, build: &NewBuild, default_channels: &[String], trigger: &[String]) -> Result<BuildInfo, StoreError>;
+    /// One build.
+    fn build(&self, id: BuildId) -> Result<Option<BuildInfo>, StoreError>;
+    /// Builds matching `query`, newest first.
+    fn builds(&self, query: &BuildQuery) -> Result<Vec<BuildInfo>, StoreError>;
+    /// Assigns a build to a channel and triggers `trigger` as [`Store::publish_build`]
+    /// does. Returns false when it was already on the channel.
+    fn add_to_channel(&self, id: BuildId, channel: &str, trigger: &[String]) -> Result<bool, StoreError>;
+    /// The newest build of `repository` (by identity) on `channel`.
+    fn latest_build(&self, repository: &str, channel: &str) -> Result<Option<BuildInfo>, StoreError>;
+
+    /// A subscription's record (default when unknown).
+    fn subscription(&self, name: &str) -> Result<SubscriptionRecord, StoreError>;
+    /// Every stored subscription record by name.
+    fn subscriptions(&self) -> Result<std::collections::BTreeMap<String, SubscriptionRecord>, StoreError>;
+    /// Read-modify-write of a subscription's record in one transaction.
+    fn update_subscription(&self, name: &str, change: &mut dyn FnMut(&mut SubscriptionRecord)) -> Result<SubscriptionRecord, StoreError>;
+
+    /// The latest tracked pull request of a key.
+    fn tracked_pull_request(&self, key: &UpdateKey) -> Result<Option<TrackedPullRequest>, StoreError>;
+    /// Every tracked pull request that is open or not yet settled.
+    fn active_pull_requests(&self) -> Result<Vec<TrackedPullRequest>, StoreError>;
+    /// Inserts or replaces the tracked pull request (by key and id).
+    fn save_tracked_pull_request(&self, pr: &TrackedPullRequest) -> Result<(), StoreError>;
+
+    /// Creates a local pull request; returns it with its number. Creating one while an
+    /// open one exists for the same repository and head branch returns the existing one.
+    fn create_local_pull_request(&self, repository: &str, base_branch: &str, head_branch: &str, title: &str, description: &str) -> Result<LocalPullRequest, StoreError>;
+    /// One local pull request.
+    fn local_pull_request(&self, number: i64) -> Result<Option<LocalPullRequest>, StoreError>;
+    /// The open local pull request of a repository's head branch.
+    fn find_local_pull_request(&self, repository: &str, head_branch: &str) -> Result<Option<LocalPullRequest>, StoreError>;
+    /// Every local pull request, newest first.
+    fn local_pull_requests(&self) -> Result<Vec<LocalPullRequest>, StoreError>;
+    /// Replaces a local pull request's mutable fields (title, description, state, merge commit).
+    fn save_local_pull_request(&self, pr: &LocalPullRequest) -> Result<(), StoreError>;
+    /// Appends a comment to a local pull request.
+    fn comment_local_pull_request(&self, number: i64, body: &str) -> Result<(), StoreError>;
+    /// Records a check result for a commit of a local pull request (latest per name wins).
+    fn report_check(&self, number: i64, head_commit: &str, check: &Check) -> Result<(), StoreError>;
+    /// Checks reported for a commit.
+    fn checks(&self, number: i64, head_commit: &str) -> Result<Vec<Check>, StoreError>;
+    /// Records a review (latest per reviewer wins).
+    fn report_review(&self, number: i64, review: &Review) -> Result<(), StoreError>;
+    /// Current reviews.
+    fn reviews(&self, number: i64) -> Result<Vec<Review>, StoreError>;
+
+    /// Appends an event (its `seq` is ignored and assigned).
+    fn append_event(&self, event: &FlowEvent) -> Result<(), StoreError>;
+    /// Events about a build, oldest first.
+    fn events_for_build(&self, build: BuildId) -> Result<Vec<FlowEvent>, StoreError>;
+    /// The newest `limit` events, oldest first.
+    fn recent_events(&self, limit: u32) -> Result<Vec<FlowEvent>, StoreError>;
+}
