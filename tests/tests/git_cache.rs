@@ -369,3 +369,21 @@ async fn git_rejects_invalid_branch_names_and_paths() {
         .unwrap_err();
     assert!(err.to_string().contains("../escape"), "{err}");
 }
+
+#[tokio::test]
+async fn git_two_layers_sharing_a_cache_directory_are_serialized_by_the_lock_file() {
+    // Two `Git` values do not share in-process mutexes, like two processes.
+    let s = setup(true);
+    let other = Git::new(GitConfig::new(s.git.cache().root())).remote(s.remote.remote().clone());
+    assert_eq!(other.cache_dir(), s.remote.cache_dir());
+    let (a, b) = tokio::join!(s.remote.fetch("main"), other.fetch("main"));
+    let head = a.expect("fetch a");
+    assert_eq!(head, b.expect("fetch b"));
+    let who = author();
+    let (a, b) = tokio::join!(
+        s.remote.commit(head, vec![], "a", &who),
+        other.commit(head, vec![], "b", &who)
+    );
+    a.expect("commit a");
+    b.expect("commit b");
+}
