@@ -8,6 +8,8 @@ use super::global_json::{bump_sdk, set_named_versions, set_tool_version};
 use super::json::Json;
 use super::nuget_config;
 use super::pos::{Pos, Splices, line_ending};
+#[cfg(test)]
+use super::verify;
 use super::version_details::VersionDetails;
 use super::versions_props;
 use super::xml::XmlDoc;
@@ -247,3 +249,6 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
     }
     Ok(changes)
 }
+
+#[cfg(test)]
+mod tests;
