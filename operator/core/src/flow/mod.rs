@@ -4,6 +4,16 @@
 //! [`types`] holds the inputs and outputs. Everything here is a pure function; the engine
 //! in the `sluice` crate observes, calls these, and executes the returned actions.
 
+pub mod assign;
+pub mod keys;
+pub mod policy;
+pub mod schedule;
 pub mod types;
+pub mod version;
 
+pub use assign::default_channels_for;
+pub use keys::{repository_identity, update_key};
+pub use policy::{all_passed, evaluate, failure_comment};
+pub use schedule::{ScheduleConfig, Weekday, is_due, next_due};
 pub use types::*;
+pub use version::compare_versions;
