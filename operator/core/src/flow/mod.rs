@@ -5,14 +5,21 @@
 //! in the `sluice` crate observes, calls these, and executes the returned actions.
 
 pub mod assign;
+pub mod describe;
 pub mod keys;
+pub mod plan;
 pub mod policy;
+pub mod render;
 pub mod schedule;
 pub mod types;
 pub mod version;
 
+#[cfg(test)]
+mod plan_tests;
+
 pub use assign::default_channels_for;
 pub use keys::{repository_identity, update_key};
+pub use plan::plan;
 pub use policy::{all_passed, evaluate, failure_comment};
 pub use schedule::{ScheduleConfig, Weekday, is_due, next_due};
 pub use types::*;

@@ -1,0 +1,391 @@
+//! The planner: given everything observed about one update key, the actions that move
+//! its target towards the wanted builds.
+//!
+//! Contract with the engine, beyond the action docs:
+//! - `RecordApplied`/`RecordRejected` set `last_applied_build`/`rejected_build` (the
+//!   latter to the larger of old and new); recording the requested build clears `force`.
+//!   The planner never repeats a `RecordApplied` that is already recorded, so a `force`
+//!   left set does not make it loop.
+//! - After `PushUpdate` the pull request's `head_commit` is the new commit and
+//!   `base_commit` the pushed `parent`; `failure_commented` is reset for the new head.
+//! - A merged or closed pull request is settled in a cycle of its own (record, then
+//!   `Settle`); the next cycle plans from the recorded state.
+
+use std::collections::BTreeMap;
+
+use crate::manifest::{DependencyUpdate, ManifestFiles};
+use crate::model::{PolicyResult, PullRequestState};
+
+use super::describe::{self, UpdateSection};
+use super::policy;
+use super::render::{self, RenderError};
+use super::types::{
+    Action, BuildId, BuildInfo, KeyInput, Outcome, Plan, PullRequestObservation, SubscriptionView,
+};
+
+fn ready(reason: &str, message: String) -> Outcome {
+    Outcome::Ready {
+        reason: reason.to_string(),
+        message,
+    }
+}
+
+fn reconciling(reason: &str, message: String) -> Outcome {
+    Outcome::Reconciling {
+        reason: reason.to_string(),
+        message,
+    }
+}
+
+fn stalled(reason: &str, message: String) -> Outcome {
+    Outcome::Stalled {
+        reason: reason.to_string(),
+        message,
+    }
+}
+
+/// The build a subscription works towards, or why it wants none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted {
+    /// Apply this build.
+    Build(BuildId),
+    /// Nothing requested, or the requested build is applied.
+    UpToDate,
+    /// The requested build was rejected (its pull request closed unmerged).
+    Rejected(BuildId),
+}
+
+/// Which build `sub` wants: its requested build when forced, or when it differs from the
+/// last applied one and is newer than the last rejected one; otherwise the build the open
+/// pull request already carries for it, while that is newer than both the applied and the
+/// rejected build.
+pub fn wanted_build(sub: &SubscriptionView, carried: Option<BuildId>) -> Wanted {
+    let state = &sub.state;
+    let rejected = |b: BuildId| state.rejected_build.is_some_and(|r| b <= r);
+    if let Some(requested) = state.requested_build {
+        if state.force {
+            return Wanted::Build(requested);
+        }
+        if state.last_applied_build != Some(requested) && !rejected(requested) {
+            return Wanted::Build(requested);
+        }
+    }
+    if let Some(c) = carried
+        && state.last_applied_build.is_none_or(|a| c > a)
+        && !rejected(c)
+    {
+        return Wanted::Build(c);
+    }
+    match state.requested_build {
+        Some(r) if !state.force && state.last_applied_build != Some(r) && rejected(r) => {
+            Wanted::Rejected(r)
+        }
+        _ => Wanted::UpToDate,
+    }
+}
+
+/// One subscription's rendered update.
+struct Carried<'a> {
+    name: &'a str,
+    build: &'a BuildInfo,
+    updates: Vec<DependencyUpdate>,
+}
+
+/// Plans one update key. Deterministic: the same input always gives the same plan.
+pub fn plan(input: &KeyInput) -> Plan {
+    let mut plan = Plan::default();
+    let pr = input.pull_request.as_ref().filter(|p| !p.settled);
+    if let Some(pr) = pr
+        && pr.state != PullRequestState::Open
+    {
+        settle(input, pr, &mut plan);
+        return plan;
+    }
+    let open = pr;
+    let where_ = format!("{} branch {}", input.target_repository, input.target_branch);
+    let Some(head) = input.target.head.as_deref() else {
+        for sub in &input.subscriptions {
+            plan.outcomes.insert(
+                sub.name.clone(),
+                stalled(
+                    "TargetBranchMissing",
+                    format!("the target branch {where_} does not exist"),
+                ),
+            );
+        }
+        return plan;
+    };
+
+    let mut subs: Vec<&SubscriptionView> = input.subscriptions.iter().collect();
+    subs.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut working: ManifestFiles = input.target.files.clone();
+    let mut carried: Vec<Carried<'_>> = Vec::new();
+    let mut unchanged: Vec<(&str, BuildId)> = Vec::new();
+    let mut any_stalled = false;
+    for sub in subs {
+        let name = sub.name.as_str();
+        if !sub.spec.enabled {
+            plan.outcomes.insert(
+                name.to_string(),
+                ready("Disabled", "the subscription is disabled".into()),
+            );
+            continue;
+        }
+        let pr_build = open.and_then(|p| p.carried.get(name).copied());
+        let id = match wanted_build(sub, pr_build) {
+            Wanted::Build(id) => id,
+            Wanted::UpToDate => {
+                let message = match sub.state.last_applied_build {
+                    Some(b) => format!("build {b} is applied to {where_}"),
+                    None => "no build requested yet".to_string(),
+                };
+                plan.outcomes
+                    .insert(name.to_string(), ready("UpToDate", message));
+                continue;
+            }
+            Wanted::Rejected(id) => {
+                plan.outcomes.insert(
+                    name.to_string(),
+                    ready(
+                        "UpdateRejected",
+                        format!("the pull request for build {id} was closed unmerged; waiting for a newer build"),
+                    ),
+                );
+                continue;
+            }
+        };
+        let Some(build) = input.builds.get(&id) else {
+            any_stalled = true;
+            plan.outcomes.insert(
+                name.to_string(),
+                stalled("UnknownBuild", format!("build {id} is not known")),
+            );
+            continue;
+        };
+        match render::render(&working, &sub.spec, build) {
+            Ok(r) if r.files.is_empty() => unchanged.push((name, id)),
+            Ok(r) => {
+                working.extend(r.files);
+                carried.push(Carried {
+                    name,
+                    build,
+                    updates: r.updates,
+                });
+            }
+            Err(e) => {
+                any_stalled = true;
+                let reason = match e {
+                    RenderError::NoManifest { .. } => "NoManifest",
+                    RenderError::Manifest { .. } => "ManifestInvalid",
+                };
+                plan.outcomes
+                    .insert(name.to_string(), stalled(reason, format!("{where_}: {e}")));
+            }
+        }
+    }
+
+    let changed: ManifestFiles = working
+        .into_iter()
+        .filter(|(path, bytes)| input.target.files.get(path) != Some(bytes))
+        .collect();
+    if changed.is_empty() {
+        // Later builds undid earlier ones: nothing to propose for any of them.
+        unchanged.extend(carried.drain(..).map(|c| (c.name, c.build.id)));
+    }
+    for (name, id) in &unchanged {
+        let sub = input.subscriptions.iter().find(|s| s.name == *name);
+        if sub.is_some_and(|s| s.state.last_applied_build != Some(*id)) {
+            plan.actions.push(Action::RecordApplied {
+                subscription: (*name).to_string(),
+                build: *id,
+            });
+        }
+        plan.outcomes.insert(
+            (*name).to_string(),
+            ready(
+                "NothingToUpdate",
+                format!("build {id} changes nothing on {where_}"),
+            ),
+        );
+    }
+
+    if carried.is_empty() {
+        if let Some(pr) = open
+            && !any_stalled
+        {
+            plan.actions.push(Action::Close {
+                id: pr.id.clone(),
+                reason: "The target branch already has every update this pull request proposed."
+                    .into(),
+            });
+            plan.actions.push(Action::Settle { id: pr.id.clone() });
+        }
+        return plan;
+    }
+
+    let sections: Vec<UpdateSection<'_>> = carried
+        .iter()
+        .map(|c| UpdateSection {
+            subscription: c.name,
+            build: c.build,
+            updates: &c.updates,
+        })
+        .collect();
+    let builds: BTreeMap<String, BuildId> = carried
+        .iter()
+        .map(|c| (c.name.to_string(), c.build.id))
+        .collect();
+    let title = describe::title(&input.target_branch, &sections);
+    let description =
+        describe::description(&input.target_repository, &input.target_branch, &sections);
+    let push = |expected: Option<String>| Action::PushUpdate {
+        branch: input.key.head_branch(&input.target_branch),
+        parent: head.to_string(),
+        files: changed.clone(),
+        message: describe::commit_message(&input.target_branch, &sections),
+        expected,
+    };
+    let set_all = |plan: &mut Plan, outcome: Outcome| {
+        for c in &carried {
+            plan.outcomes.insert(c.name.to_string(), outcome.clone());
+        }
+    };
+
+    let Some(pr) = open else {
+        plan.actions.push(push(None));
+        plan.actions.push(Action::OpenPullRequest {
+            head_branch: input.key.head_branch(&input.target_branch),
+            title,
+            description,
+            carried: builds,
+        });
+        set_all(
+            &mut plan,
+            reconciling(
+                "PullRequestOpening",
+                format!("opening a pull request into {where_}"),
+            ),
+        );
+        return plan;
+    };
+
+    if pr.base_commit != head || pr.carried != builds {
+        plan.actions.push(push(Some(pr.head_commit.clone())));
+        plan.actions.push(Action::UpdatePullRequest {
+            id: pr.id.clone(),
+            title,
+            description,
+            carried: builds,
+        });
+        set_all(
+            &mut plan,
+            reconciling(
+                "PullRequestUpdating",
+                format!("updating pull request {} onto {head}", pr.url),
+            ),
+        );
+        return plan;
+    }
+
+    let updates: Vec<DependencyUpdate> = carried
+        .iter()
+        .flat_map(|c| c.updates.iter().cloned())
+        .collect();
+    plan.policies = policy::evaluate(&input.merge_policies, &pr.checks, &pr.reviews, &updates);
+    let outcome = if plan.policies.is_empty() {
+        reconciling(
+            "AwaitingMerge",
+            format!("no merge policies: a person merges {}", pr.url),
+        )
+    } else if policy::all_passed(&plan.policies) {
+        plan.actions.push(Action::Merge {
+            id: pr.id.clone(),
+            head_commit: pr.head_commit.clone(),
+        });
+        reconciling(
+            "Merging",
+            format!("merge policies passed: merging {}", pr.url),
+        )
+    } else if plan
+        .policies
+        .iter()
+        .any(|e| e.result == PolicyResult::Failed)
+    {
+        if !pr.failure_commented
+            && let Some(body) =
+                policy::failure_comment(&plan.policies, &input.failure_notification_tags)
+        {
+            plan.actions.push(Action::Comment {
+                id: pr.id.clone(),
+                body,
+            });
+        }
+        reconciling(
+            "PoliciesFailed",
+            format!(
+                "merge policies failed on {}: {}",
+                pr.url,
+                summary(&plan.policies, PolicyResult::Failed)
+            ),
+        )
+    } else {
+        reconciling(
+            "PoliciesPending",
+            format!(
+                "waiting for merge policies on {}: {}",
+                pr.url,
+                summary(&plan.policies, PolicyResult::Pending)
+            ),
+        )
+    };
+    set_all(&mut plan, outcome);
+    plan
+}
+
+/// `Name (message); ...` of the evaluations with `result`.
+fn summary(evals: &[crate::model::PolicyEvaluation], result: PolicyResult) -> String {
+    evals
+        .iter()
+        .filter(|e| e.result == result)
+        .map(|e| format!("{} ({})", e.name, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Records the outcome of a merged or closed pull request, then settles it.
+fn settle(input: &KeyInput, pr: &PullRequestObservation, plan: &mut Plan) {
+    let merged = pr.state == PullRequestState::Merged;
+    for (name, build) in &pr.carried {
+        let applied = input
+            .subscriptions
+            .iter()
+            .find(|s| &s.name == name)
+            .and_then(|s| s.state.last_applied_build);
+        if merged {
+            plan.actions.push(Action::RecordApplied {
+                subscription: name.clone(),
+                build: *build,
+            });
+        } else if applied != Some(*build) {
+            plan.actions.push(Action::RecordRejected {
+                subscription: name.clone(),
+                build: *build,
+            });
+        }
+    }
+    plan.actions.push(Action::Settle { id: pr.id.clone() });
+    let (reason, verb) = if merged {
+        ("PullRequestMerged", "merged")
+    } else {
+        ("PullRequestClosed", "closed unmerged")
+    };
+    for sub in &input.subscriptions {
+        plan.outcomes.insert(
+            sub.name.clone(),
+            reconciling(
+                reason,
+                format!("pull request {} was {verb}; recording it", pr.url),
+            ),
+        );
+    }
+}

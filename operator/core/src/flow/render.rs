@@ -1,0 +1,259 @@
+//! Rendering a build into a target's manifests: the subscription's directories, its
+//! excluded assets, and the byte-exact manifest updater.
+
+use crate::manifest::{self, BuildUpdate, DependencyUpdate, ManifestError, ManifestFiles};
+use crate::model::SubscriptionSpec;
+
+use super::types::BuildInfo;
+
+/// What applying one build to the target's files changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// Changed files only, by repository path (directory prefix included).
+    pub files: ManifestFiles,
+    /// The dependencies that moved, directory by directory in declaration order.
+    pub updates: Vec<DependencyUpdate>,
+}
+
+/// Why a build could not be rendered into a directory's manifests.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// The directory holds no dependency manifest.
+    #[error("no dependency manifest in {}: expected {}/{} or {}/{}", display_dir(.directory), display_dir(.directory), manifest::paths::VERSION_DETAILS_XML, display_dir(.directory), manifest::paths::NATIVE)]
+    NoManifest {
+        /// The directory (empty for the root).
+        directory: String,
+    },
+    /// A manifest file is malformed or cannot take the update.
+    #[error("{}{source}", prefix(.directory))]
+    Manifest {
+        /// The directory (empty for the root).
+        directory: String,
+        /// The updater's error, naming the file relative to `directory`.
+        source: ManifestError,
+    },
+}
+
+fn display_dir(directory: &str) -> &str {
+    if directory.is_empty() { "." } else { directory }
+}
+
+fn prefix(directory: &str) -> String {
+    if directory.is_empty() {
+        String::new()
+    } else {
+        format!("{directory}/")
+    }
+}
+
+/// A subscription directory as a path prefix: `.`, `./` and the empty string are the root
+/// (`""`); otherwise leading `./` and surrounding `/` are removed.
+pub fn normalize_directory(directory: &str) -> String {
+    let mut d = directory.trim();
+    while let Some(rest) = d.strip_prefix("./") {
+        d = rest;
+    }
+    let d = d.trim_matches('/');
+    if d == "." {
+        String::new()
+    } else {
+        d.to_string()
+    }
+}
+
+/// Whether `name` matches glob `pattern` as a whole, ignoring case: `*` matches any run
+/// of characters, `?` exactly one.
+pub fn glob_matches(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let n: Vec<char> = name.to_lowercase().chars().collect();
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ni));
+                pi += 1;
+            }
+            Some(c) if *c == '?' || *c == n[ni] => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    pi = sp + 1;
+                    ni = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// The manifest updater's view of `build` for `spec`: assets minus the excluded ones.
+pub fn build_update(spec: &SubscriptionSpec, build: &BuildInfo) -> BuildUpdate {
+    BuildUpdate {
+        source_repo: build.repository.clone(),
+        commit: build.commit.clone(),
+        assets: build
+            .assets
+            .iter()
+            .filter(|a| {
+                !spec
+                    .excluded_assets
+                    .iter()
+                    .any(|g| glob_matches(g, &a.name))
+            })
+            .map(|a| manifest::Asset {
+                name: a.name.clone(),
+                version: a.version.clone(),
+                locations: a.locations.iter().map(|l| l.location.clone()).collect(),
+            })
+            .collect(),
+        source_global_json: None,
+    }
+}
+
+/// Applies `build` to every directory of `spec` in `files` (repository paths). Either
+/// every directory renders or nothing does.
+pub fn render(
+    files: &ManifestFiles,
+    spec: &SubscriptionSpec,
+    build: &BuildInfo,
+) -> Result<Rendered, RenderError> {
+    let update = build_update(spec, build);
+    let mut directories: Vec<String> = spec
+        .target
+        .directories
+        .iter()
+        .map(|d| normalize_directory(d))
+        .collect();
+    if directories.is_empty() {
+        directories.push(String::new());
+    }
+    let mut seen = Vec::new();
+    let mut working = files.clone();
+    let mut out = Rendered::default();
+    for directory in directories {
+        if seen.contains(&directory) {
+            continue;
+        }
+        let view = directory_view(&working, &directory);
+        let changes = manifest::update(&view, &update).map_err(|source| match source {
+            ManifestError::NoManifest => RenderError::NoManifest {
+                directory: directory.clone(),
+            },
+            source => RenderError::Manifest {
+                directory: directory.clone(),
+                source,
+            },
+        })?;
+        for (path, bytes) in changes.files {
+            let full = format!("{}{path}", prefix(&directory));
+            working.insert(full.clone(), bytes.clone());
+            out.files.insert(full, bytes);
+        }
+        out.updates.extend(changes.updates);
+        seen.push(directory);
+    }
+    out.files
+        .retain(|path, bytes| files.get(path) != Some(bytes));
+    Ok(out)
+}
+
+/// The files under `directory` with the prefix removed; the root sees every file.
+fn directory_view(files: &ManifestFiles, directory: &str) -> ManifestFiles {
+    if directory.is_empty() {
+        return files.clone();
+    }
+    let prefix = format!("{directory}/");
+    files
+        .iter()
+        .filter_map(|(path, bytes)| {
+            path.strip_prefix(&prefix)
+                .map(|rest| (rest.to_string(), bytes.clone()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        for (pattern, name, want) in [
+            ("Contoso.Internal.*", "contoso.internal.tasks", true),
+            ("Contoso.Internal.*", "Contoso.Internal", false),
+            ("*", "", true),
+            ("*", "anything", true),
+            ("a?c", "abc", true),
+            ("a?c", "ac", false),
+            ("*.Sdk", "Foo.Bar.Sdk", true),
+            ("*.Sdk", "Foo.Sdk.Tasks", false),
+            ("Foo", "foo", true),
+            ("Foo", "Foo.Bar", false),
+            ("a*b*c", "aXXbYYc", true),
+            ("a*b*c", "aXXbYY", false),
+            ("", "", true),
+            ("", "x", false),
+        ] {
+            assert_eq!(glob_matches(pattern, name), want, "{pattern} {name}");
+        }
+    }
+
+    #[test]
+    fn directories() {
+        for (input, want) in [
+            (".", ""),
+            ("", ""),
+            ("./", ""),
+            ("/", ""),
+            ("src/tool", "src/tool"),
+            ("./src/tool/", "src/tool"),
+            ("/src/tool", "src/tool"),
+        ] {
+            assert_eq!(normalize_directory(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn views_strip_the_prefix() {
+        let files: ManifestFiles = [
+            ("eng/Version.Details.xml".to_string(), b"root".to_vec()),
+            (
+                "src/tool/eng/Version.Details.xml".to_string(),
+                b"tool".to_vec(),
+            ),
+            (
+                "src/toolbox/eng/Version.Details.xml".to_string(),
+                b"box".to_vec(),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let view = directory_view(&files, "src/tool");
+        assert_eq!(view.len(), 1);
+        assert_eq!(view["eng/Version.Details.xml"], b"tool");
+        assert_eq!(directory_view(&files, "").len(), 3);
+    }
+
+    #[test]
+    fn error_messages_name_the_directory() {
+        let none = RenderError::NoManifest {
+            directory: "src/tool".into(),
+        };
+        assert_eq!(
+            none.to_string(),
+            "no dependency manifest in src/tool: expected src/tool/eng/Version.Details.xml or src/tool/.sluice/dependencies.yaml"
+        );
+        let bad = RenderError::Manifest {
+            directory: "src/tool".into(),
+            source: ManifestError::Splice {
+                file: "eng/Versions.props".into(),
+            },
+        };
+        assert!(bad.to_string().starts_with("src/tool/eng/Versions.props: "));
+    }
+}
