@@ -5,7 +5,13 @@
 
 pub mod cli;
 pub mod config_dir;
+pub mod config_source;
+pub mod engine;
 pub mod files;
+pub mod forge;
 pub mod git;
 pub mod logging;
+pub mod metrics;
+pub mod remotes;
+pub mod server;
 pub mod store;

@@ -10,9 +10,16 @@ pub fn sluice_path() -> PathBuf {
         return PathBuf::from(path);
     }
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target directory");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target directory");
     let path = dir.join(format!("sluice{}", std::env::consts::EXE_SUFFIX));
-    assert!(path.exists(), "{} not found; build it with `cargo build -p sluice`", path.display());
+    assert!(
+        path.exists(),
+        "{} not found; build it with `cargo build -p sluice`",
+        path.display()
+    );
     path
 }
 

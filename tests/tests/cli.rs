@@ -11,7 +11,10 @@ fn text(bytes: &[u8]) -> String {
 fn version_and_help() {
     let out = run(&["--version"]);
     assert!(out.status.success());
-    assert_eq!(text(&out.stdout).trim(), format!("sluice {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("sluice {}", env!("CARGO_PKG_VERSION"))
+    );
 
     let out = run(&["--help"]);
     let help = text(&out.stdout);
@@ -21,7 +24,11 @@ fn version_and_help() {
     assert!(help.contains("RUST_LOG"), "{help}");
 
     let out = run(&["frobnicate"]);
-    assert_eq!(out.status.code(), Some(2), "unknown subcommands are usage errors");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "unknown subcommands are usage errors"
+    );
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
@@ -41,13 +48,18 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 fn validate_a_config_repo_then_break_it() {
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("config");
-    copy_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/config-repo"), &repo);
+    copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/config-repo"),
+        &repo,
+    );
     let out = run(&["validate", repo.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stdout));
 
     // Rename a channel: its users now point at nothing, and each is reported.
     let channels = repo.join("channels.yaml");
-    let yaml = std::fs::read_to_string(&channels).unwrap().replace("name: tools-latest", "name: tools-preview");
+    let yaml = std::fs::read_to_string(&channels)
+        .unwrap()
+        .replace("name: tools-latest", "name: tools-preview");
     std::fs::write(&channels, yaml).unwrap();
     let out = run(&["validate", "--format", "json", repo.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
@@ -60,6 +72,10 @@ fn validate_a_config_repo_then_break_it() {
         .collect();
     // arcade-main (default channel), arcade-to-aspnetcore-main and arcade-to-sdk-main.
     assert_eq!(unknown.len(), 3, "{report:#}");
-    assert!(unknown.iter().all(|d| d["hint"].as_str().unwrap().contains("tools-preview")
-        || d["hint"].as_str().unwrap().contains("declared channels")));
+    assert!(
+        unknown
+            .iter()
+            .all(|d| d["hint"].as_str().unwrap().contains("tools-preview")
+                || d["hint"].as_str().unwrap().contains("declared channels"))
+    );
 }

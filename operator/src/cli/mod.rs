@@ -1,8 +1,13 @@
 //! Command-line interface: argument parsing and dispatch to one module per subcommand.
 
+pub mod build;
+pub mod client;
 pub mod crds;
 pub mod deps;
+pub mod pr;
 pub mod schema;
+pub mod serve;
+pub mod status;
 pub mod validate;
 
 use std::process::ExitCode;
@@ -32,6 +37,9 @@ Examples:
   sluice crds | kubectl apply -f -         install the custom resource definitions
   sluice schema --out schemas/             JSON Schemas for editor validation
   sluice deps list --dir ~/src/sdk         show what a repository depends on
+  sluice serve --config config/ --data data/   run the reconciler
+  sluice build publish --repo URL --branch main --commit SHA --number 1 --asset NAME=VERSION
+  sluice status                            one row per subscription
 
 Set RUST_LOG (for example RUST_LOG=sluice=debug) to change log verbosity.";
 
@@ -58,6 +66,16 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Read, verify and update a repository's dependency manifests on local disk.
     Deps(deps::DepsArgs),
+    /// Run the reconciler: embedded store, git-native forge, HTTP API.
+    Serve(serve::ServeArgs),
+    /// Publish builds, assign them to channels, and see where they flowed.
+    Build(build::BuildArgs),
+    /// Trigger a subscription by hand.
+    Subscription(pr::SubscriptionArgs),
+    /// Pull requests of the git-native forge: report checks and reviews, close.
+    Pr(pr::PrArgs),
+    /// One row per subscription: last build, pull request, policies, condition.
+    Status(status::StatusArgs),
 }
 
 /// Parses the command line, sets up logging, runs the subcommand and maps errors to exit codes.
@@ -69,6 +87,11 @@ pub fn main() -> ExitCode {
         Command::Crds(args) => crds::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Deps(args) => deps::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Build(args) => build::run(args),
+        Command::Subscription(args) => pr::run_subscription(args),
+        Command::Pr(args) => pr::run(args),
+        Command::Status(args) => status::run(args),
     };
     match result {
         Ok(code) => code,

@@ -165,6 +165,68 @@ pub(crate) fn write_commit(
     Ok(id)
 }
 
+/// Write a commit with `head`'s tree whose only parent is `onto`, which must be `head`'s
+/// own parent: the one-commit squash of an update branch onto its target.
+pub(crate) fn write_squash(
+    repo: &gix::Repository,
+    remote: &RemoteUrl,
+    head: ObjectId,
+    onto: ObjectId,
+    message: &str,
+    author: &Author,
+) -> Result<ObjectId, CommitError> {
+    let object_error = |message: String| CommitError::Object {
+        remote: remote.clone(),
+        parent: onto.to_string(),
+        message,
+    };
+    if !check_identity(&author.name) || !check_identity(&author.email) {
+        return Err(object_error(
+            "author name or e-mail contains '<', '>' or a newline".into(),
+        ));
+    }
+    let head_commit = repo
+        .find_commit(head)
+        .map_err(|_| CommitError::MissingParent {
+            remote: remote.clone(),
+            parent: head.to_string(),
+        })?;
+    let parents: Vec<ObjectId> = head_commit.parent_ids().map(|id| id.detach()).collect();
+    if parents != [onto] {
+        return Err(CommitError::NotBasedOn {
+            remote: remote.clone(),
+            head: head.to_string(),
+            onto: onto.to_string(),
+        });
+    }
+    let tree = head_commit
+        .tree_id()
+        .map_err(|e| object_error(e.to_string()))?
+        .detach();
+    let signature = gix::actor::Signature {
+        name: author.name.as_str().into(),
+        email: author.email.as_str().into(),
+        time: gix::date::Time::now_local_or_utc(),
+    };
+    let commit = gix::objs::Commit {
+        tree,
+        parents: std::iter::once(onto).collect(),
+        author: signature.clone(),
+        committer: signature,
+        encoding: None,
+        message: if message.ends_with('\n') {
+            message.into()
+        } else {
+            format!("{message}\n").into()
+        },
+        extra_headers: Vec::new(),
+    };
+    Ok(repo
+        .write_object(&commit)
+        .map_err(|e| object_error(e.to_string()))?
+        .detach())
+}
+
 #[cfg(test)]
 mod tests {
     use super::check_path;

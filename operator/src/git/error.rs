@@ -205,6 +205,17 @@ pub enum CommitError {
         /// Why it was rejected.
         reason: &'static str,
     },
+    /// A squash was asked for a head whose parent is not the target's head: the target
+    /// moved since the head was written.
+    #[error("squash for {remote}: {head} is not based on {onto}")]
+    NotBasedOn {
+        /// The remote.
+        remote: RemoteUrl,
+        /// The head commit.
+        head: String,
+        /// The commit it should sit on.
+        onto: String,
+    },
     /// Writing objects failed.
     #[error("commit for {remote} on {parent}: {message}")]
     Object {

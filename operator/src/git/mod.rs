@@ -330,6 +330,32 @@ impl RemoteRepo {
         }
     }
 
+    /// Write the squash of `head` onto `onto` (which must be `head`'s only parent, else
+    /// [`CommitError::NotBasedOn`]): a commit with `head`'s tree and `message`. `head` must
+    /// have been fetched.
+    pub async fn squash(
+        &self,
+        head: ObjectId,
+        onto: ObjectId,
+        message: &str,
+        author: &Author,
+    ) -> Result<ObjectId, CommitError> {
+        let message = message.to_owned();
+        let author = author.clone();
+        let result = self
+            .blocking(move |lock, remote, _| {
+                let open = lock.open().map_err(CommitError::Cache)?;
+                commit::write_squash(&open.repo, &remote.url, head, onto, &message, &author)
+            })
+            .await;
+        match result {
+            Ok(result) => result,
+            Err(err) => Err(CommitError::Cache(
+                err.unwrap_or_else(|| self.deadline_error()),
+            )),
+        }
+    }
+
     fn deadline_error(&self) -> CacheError {
         CacheError::Worker {
             remote: self.remote.url.clone(),

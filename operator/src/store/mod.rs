@@ -48,6 +48,7 @@ pub struct NewBuild {
     /// CI build number.
     pub build_number: String,
     /// When it was produced (RFC 3339, UTC).
+    #[serde(default)]
     pub produced_at: String,
     /// Assets produced.
     #[serde(default)]
@@ -200,26 +201,49 @@ pub trait Store: Send + Sync + 'static {
     /// transaction asks each of `trigger` (subscription names) to apply it unless they
     /// already want a newer build. Appends a `BuildPublished` event and one `Fired` event
     /// per triggered subscription. Returns the stored build.
-    fn publish_build(&self, build: &NewBuild, default_channels: &[String], trigger: &[String]) -> Result<BuildInfo, StoreError>;
+    fn publish_build(
+        &self,
+        build: &NewBuild,
+        default_channels: &[String],
+        trigger: &[String],
+    ) -> Result<BuildInfo, StoreError>;
     /// One build.
     fn build(&self, id: BuildId) -> Result<Option<BuildInfo>, StoreError>;
     /// Builds matching `query`, newest first.
     fn builds(&self, query: &BuildQuery) -> Result<Vec<BuildInfo>, StoreError>;
     /// Assigns a build to a channel and triggers `trigger` as [`Store::publish_build`]
     /// does. Returns false when it was already on the channel.
-    fn add_to_channel(&self, id: BuildId, channel: &str, trigger: &[String]) -> Result<bool, StoreError>;
+    fn add_to_channel(
+        &self,
+        id: BuildId,
+        channel: &str,
+        trigger: &[String],
+    ) -> Result<bool, StoreError>;
     /// The newest build of `repository` (by identity) on `channel`.
-    fn latest_build(&self, repository: &str, channel: &str) -> Result<Option<BuildInfo>, StoreError>;
+    fn latest_build(
+        &self,
+        repository: &str,
+        channel: &str,
+    ) -> Result<Option<BuildInfo>, StoreError>;
 
     /// A subscription's record (default when unknown).
     fn subscription(&self, name: &str) -> Result<SubscriptionRecord, StoreError>;
     /// Every stored subscription record by name.
-    fn subscriptions(&self) -> Result<std::collections::BTreeMap<String, SubscriptionRecord>, StoreError>;
+    fn subscriptions(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, SubscriptionRecord>, StoreError>;
     /// Read-modify-write of a subscription's record in one transaction.
-    fn update_subscription(&self, name: &str, change: &mut dyn FnMut(&mut SubscriptionRecord)) -> Result<SubscriptionRecord, StoreError>;
+    fn update_subscription(
+        &self,
+        name: &str,
+        change: &mut dyn FnMut(&mut SubscriptionRecord),
+    ) -> Result<SubscriptionRecord, StoreError>;
 
     /// The latest tracked pull request of a key.
-    fn tracked_pull_request(&self, key: &UpdateKey) -> Result<Option<TrackedPullRequest>, StoreError>;
+    fn tracked_pull_request(
+        &self,
+        key: &UpdateKey,
+    ) -> Result<Option<TrackedPullRequest>, StoreError>;
     /// Every tracked pull request that is open or not yet settled.
     fn active_pull_requests(&self) -> Result<Vec<TrackedPullRequest>, StoreError>;
     /// Inserts or replaces the tracked pull request (by key and id).
@@ -227,11 +251,22 @@ pub trait Store: Send + Sync + 'static {
 
     /// Creates a local pull request; returns it with its number. Creating one while an
     /// open one exists for the same repository and head branch returns the existing one.
-    fn create_local_pull_request(&self, repository: &str, base_branch: &str, head_branch: &str, title: &str, description: &str) -> Result<LocalPullRequest, StoreError>;
+    fn create_local_pull_request(
+        &self,
+        repository: &str,
+        base_branch: &str,
+        head_branch: &str,
+        title: &str,
+        description: &str,
+    ) -> Result<LocalPullRequest, StoreError>;
     /// One local pull request.
     fn local_pull_request(&self, number: i64) -> Result<Option<LocalPullRequest>, StoreError>;
     /// The open local pull request of a repository's head branch.
-    fn find_local_pull_request(&self, repository: &str, head_branch: &str) -> Result<Option<LocalPullRequest>, StoreError>;
+    fn find_local_pull_request(
+        &self,
+        repository: &str,
+        head_branch: &str,
+    ) -> Result<Option<LocalPullRequest>, StoreError>;
     /// Every local pull request, newest first.
     fn local_pull_requests(&self) -> Result<Vec<LocalPullRequest>, StoreError>;
     /// Replaces a local pull request's mutable fields (title, description, state, merge commit).
@@ -239,7 +274,8 @@ pub trait Store: Send + Sync + 'static {
     /// Appends a comment to a local pull request.
     fn comment_local_pull_request(&self, number: i64, body: &str) -> Result<(), StoreError>;
     /// Records a check result for a commit of a local pull request (latest per name wins).
-    fn report_check(&self, number: i64, head_commit: &str, check: &Check) -> Result<(), StoreError>;
+    fn report_check(&self, number: i64, head_commit: &str, check: &Check)
+    -> Result<(), StoreError>;
     /// Checks reported for a commit.
     fn checks(&self, number: i64, head_commit: &str) -> Result<Vec<Check>, StoreError>;
     /// Records a review (latest per reviewer wins).

@@ -1,0 +1,191 @@
+//! `sluice pr` (the git-native forge's pull requests: checks, reviews, close) and
+//! `sluice subscription trigger`.
+
+use std::process::ExitCode;
+
+use serde_json::json;
+use sluice_core::flow::{CheckState, ReviewState};
+
+use super::client::{Client, Format, ServerArgs, print_table};
+use crate::store::LocalPullRequest;
+
+/// Arguments of `sluice pr`.
+#[derive(Debug, clap::Args)]
+pub struct PrArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(subcommand)]
+    command: PrCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum PrCommand {
+    /// List pull requests of the git-native forge, newest first.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show one pull request with its description, checks and reviews.
+    Show {
+        /// Pull request number.
+        number: i64,
+    },
+    /// Report a check result on the pull request's current head, as a CI system would.
+    #[command(after_help = "Example:\n  sluice pr check 12 --name build --state success")]
+    Check {
+        /// Pull request number.
+        number: i64,
+        /// Check name.
+        #[arg(long)]
+        name: String,
+        /// Result.
+        #[arg(long, value_enum)]
+        state: CheckArg,
+    },
+    /// Report a review.
+    #[command(
+        after_help = "Example:\n  sluice pr review 12 --reviewer alice --state changes-requested"
+    )]
+    Review {
+        /// Pull request number.
+        number: i64,
+        /// Who reviews.
+        #[arg(long)]
+        reviewer: String,
+        /// Verdict.
+        #[arg(long, value_enum)]
+        state: ReviewArg,
+    },
+    /// Close a pull request without merging; it is not proposed again until a newer build.
+    Close {
+        /// Pull request number.
+        number: i64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum CheckArg {
+    Pending,
+    Success,
+    Failure,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ReviewArg {
+    Approved,
+    ChangesRequested,
+    Commented,
+}
+
+/// Runs `sluice pr`.
+pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
+    let client = Client::new(&args.server)?;
+    match args.command {
+        PrCommand::List { format } => {
+            let prs: Vec<LocalPullRequest> = client.get("/api/pull-requests")?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&prs)?),
+                Format::Table => {
+                    let rows: Vec<Vec<String>> = prs
+                        .iter()
+                        .map(|p| {
+                            vec![
+                                format!("#{}", p.number),
+                                format!("{:?}", p.state),
+                                p.repository.clone(),
+                                p.base_branch.clone(),
+                                p.title.clone(),
+                            ]
+                        })
+                        .collect();
+                    print_table(&["NUMBER", "STATE", "REPOSITORY", "BRANCH", "TITLE"], &rows);
+                }
+            }
+        }
+        PrCommand::Show { number } => {
+            let pr: serde_json::Value = client.get(&format!("/api/pull-requests/{number}"))?;
+            println!("{}", serde_json::to_string_pretty(&pr)?);
+        }
+        PrCommand::Check {
+            number,
+            name,
+            state,
+        } => {
+            let state = match state {
+                CheckArg::Pending => CheckState::Pending,
+                CheckArg::Success => CheckState::Success,
+                CheckArg::Failure => CheckState::Failure,
+            };
+            let _: serde_json::Value = client.post(
+                &format!("/api/pull-requests/{number}/checks"),
+                &json!({"name": name, "state": state}),
+            )?;
+            println!("#{number}: check {name} {state:?}");
+        }
+        PrCommand::Review {
+            number,
+            reviewer,
+            state,
+        } => {
+            let state = match state {
+                ReviewArg::Approved => ReviewState::Approved,
+                ReviewArg::ChangesRequested => ReviewState::ChangesRequested,
+                ReviewArg::Commented => ReviewState::Commented,
+            };
+            let _: serde_json::Value = client.post(
+                &format!("/api/pull-requests/{number}/reviews"),
+                &json!({"reviewer": reviewer, "state": state}),
+            )?;
+            println!("#{number}: review by {reviewer}: {state:?}");
+        }
+        PrCommand::Close { number } => {
+            let _: serde_json::Value =
+                client.post(&format!("/api/pull-requests/{number}/close"), &json!({}))?;
+            println!("#{number} closed");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `sluice subscription`.
+#[derive(Debug, clap::Args)]
+pub struct SubscriptionArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(subcommand)]
+    command: SubscriptionCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum SubscriptionCommand {
+    /// Apply a build now: the newest on the subscription's channel, or --build.
+    #[command(
+        after_help = "Examples:\n  sluice subscription trigger runtime-to-sdk-main\n  sluice subscription trigger runtime-to-sdk-main --build 42 --force"
+    )]
+    Trigger {
+        /// Subscription name.
+        name: String,
+        /// Build id to apply instead of the newest.
+        #[arg(long)]
+        build: Option<i64>,
+        /// Apply it even if it is not newer than the applied one, or was rejected.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Runs `sluice subscription`.
+pub fn run_subscription(args: SubscriptionArgs) -> anyhow::Result<ExitCode> {
+    let client = Client::new(&args.server)?;
+    match args.command {
+        SubscriptionCommand::Trigger { name, build, force } => {
+            let answer: serde_json::Value = client.post(
+                &format!("/api/subscriptions/{name}/trigger"),
+                &json!({"build": build, "force": force}),
+            )?;
+            println!("{name}: applying build {}", answer["build"]);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

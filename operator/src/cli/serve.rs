@@ -1,0 +1,175 @@
+//! `sluice serve`: run the reconciler with the embedded store and the git-native forge.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::config_source::{self, ConfigSource};
+use crate::engine::{Engine, EngineConfig};
+use crate::forge::local::LocalForge;
+use crate::git::{Author, Credentials, Git, GitConfig};
+use crate::remotes::Remotes;
+use crate::server::{self, AppState};
+use crate::store::sqlite::SqliteStore;
+
+/// Arguments of `sluice serve`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+sluice serve loads the config (Channel, DefaultChannel, Subscription and RepositoryPolicy
+manifests), keeps builds, subscription state and pull requests in DATA/sluice.db (SQLite),
+caches one bare repository per remote under DATA/git, and converges every target branch:
+update branches are pushed as sluice/<branch>/<subscription>, pull requests are opened in
+the git-native forge and merged once their merge policies pass.
+
+A config directory is watched; a git config repository is polled. A config that fails
+validation is reported (GET /api/config and the log) and the previous one stays in force.
+
+HTTP API (JSON):  POST /api/builds  GET /api/builds[/ID]  POST /api/builds/ID/channels
+  POST /api/subscriptions/NAME/trigger  GET /api/status  GET /api/events
+  GET /api/pull-requests[/N]  POST /api/pull-requests/N/{checks,reviews,close}
+  GET /healthz  GET /readyz  GET /metrics (Prometheus)
+
+Examples:
+  sluice serve --config examples/config-repo --data /var/lib/sluice
+  sluice serve --config https://github.com/contoso/flow-config --config-branch main \\
+      --data ./data --git-token-env GIT_TOKEN --listen 0.0.0.0:8080")]
+pub struct ServeArgs {
+    /// Config directory, or a git repository URL holding one.
+    #[arg(long, value_name = "DIR|GIT-URL")]
+    pub config: String,
+    /// Branch of a git config repository.
+    #[arg(long, default_value = "main", value_name = "BRANCH")]
+    pub config_branch: String,
+    /// How often a git config repository is polled, in seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub config_poll: u64,
+    /// Directory for the database and the git caches (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Address the HTTP API listens on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Base URL of pull request links (default: http://LISTEN).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Concurrent reconcile cycles.
+    #[arg(long, default_value_t = 4)]
+    pub workers: usize,
+    /// Seconds between looks at an open pull request (doubling with its age in hours).
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub pull_request_interval: u64,
+    /// Seconds between checks of scheduled subscriptions.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub schedule_tick: u64,
+    /// Environment variable holding an HTTPS token for git remotes.
+    #[arg(long, value_name = "VAR", conflicts_with = "git_token_file")]
+    pub git_token_env: Option<String>,
+    /// File holding an HTTPS token for git remotes.
+    #[arg(long, value_name = "FILE")]
+    pub git_token_file: Option<PathBuf>,
+    /// Author and committer name of update commits.
+    #[arg(long, default_value = "sluice")]
+    pub author_name: String,
+    /// Author and committer e-mail of update commits.
+    #[arg(long, default_value = "sluice@localhost")]
+    pub author_email: String,
+}
+
+/// Runs `sluice serve` until interrupted.
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(args))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    crate::git::install_crypto_provider();
+    std::fs::create_dir_all(&args.data)
+        .with_context(|| format!("creating {}", args.data.display()))?;
+    let store = Arc::new(SqliteStore::open(&args.data.join("sluice.db"))?);
+    let git = Arc::new(Git::new(GitConfig::new(args.data.join("git"))));
+    let remotes = match (&args.git_token_env, &args.git_token_file) {
+        (Some(var), _) => Remotes::with_https(Credentials::token_from_env("x-access-token", var)?),
+        (None, Some(file)) => {
+            Remotes::with_https(Credentials::token_from_file("x-access-token", file)?)
+        }
+        (None, None) => Remotes::anonymous(),
+    };
+    let author = Author {
+        name: args.author_name.clone(),
+        email: args.author_email.clone(),
+    };
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen));
+    let forge = Arc::new(LocalForge::new(
+        store.clone(),
+        git.clone(),
+        remotes.clone(),
+        &public_url,
+        author.clone(),
+    ));
+    let config = EngineConfig {
+        workers: args.workers,
+        pull_request_interval: Duration::from_secs(args.pull_request_interval.max(1)),
+        schedule_tick: Duration::from_secs(args.schedule_tick.max(1)),
+        ..EngineConfig::default()
+    };
+    let engine = Engine::new(store, forge, git, remotes, author, config);
+    let state = AppState {
+        engine: engine.clone(),
+        ready: Arc::new(AtomicBool::new(false)),
+        config_report: Default::default(),
+    };
+
+    let source = ConfigSource::parse(&args.config, &args.config_branch, &args.data)?;
+    let poll = Duration::from_secs(args.config_poll.max(1));
+    let config_state = state.clone();
+    tokio::spawn(async move {
+        if let Err(err) = config_source::run(source, config_state, poll).await {
+            tracing::error!(error = %format!("{err:#}"), "configuration source stopped");
+        }
+    });
+    let _workers = engine.spawn();
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let local = listener.local_addr()?;
+    tracing::info!(address = %local, data = %args.data.display(), "sluice serving");
+    eprintln!(
+        "sluice serving on http://{local} (data in {})",
+        args.data.display()
+    );
+    axum::serve(listener, server::router(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("serving HTTP")?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,189 @@
+//! The reconcile engine: glues the store, the git layer and the forge to the planner of
+//! `sluice_core::flow`. It holds no business rules: triggers, plans and policies are
+//! decided in the core; the engine observes, calls them, and executes what comes back.
+//!
+//! Work is organised per update key ([`sluice_core::flow::UpdateKey`]): a [`queue::Queue`]
+//! makes sure one key is never worked on twice at once, and retries with backoff.
+
+mod execute;
+pub mod observe;
+pub mod queue;
+mod reconcile;
+pub mod snapshot;
+mod status;
+mod triggers;
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+pub use reconcile::CycleResult;
+pub use status::{BuildFlowEntry, SubscriptionStatusView};
+pub use triggers::TriggerError;
+
+use crate::forge::Forge;
+use crate::git::{Author, Git};
+use crate::metrics::Metrics;
+use crate::remotes::Remotes;
+use crate::store::Store;
+use observe::Observer;
+use queue::Queue;
+use snapshot::Snapshot;
+
+/// Settings of the engine.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Concurrent reconcile cycles.
+    pub workers: usize,
+    /// How often open pull requests are looked at again (doubles with the pull request's
+    /// age in hours, up to an hour).
+    pub pull_request_interval: Duration,
+    /// How often scheduled subscriptions are checked for being due.
+    pub schedule_tick: Duration,
+    /// When scheduled frequencies fire.
+    pub schedule: sluice_core::flow::schedule::ScheduleConfig,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            workers: 4,
+            pull_request_interval: Duration::from_secs(300),
+            schedule_tick: Duration::from_secs(30),
+            schedule: Default::default(),
+        }
+    }
+}
+
+/// The reconcile engine.
+pub struct Engine {
+    store: Arc<dyn Store>,
+    forge: Arc<dyn Forge>,
+    observer: Observer,
+    author: Author,
+    snapshot: RwLock<Arc<Snapshot>>,
+    queue: Queue,
+    config: EngineConfig,
+    /// Metrics, for `/metrics`.
+    pub metrics: Metrics,
+}
+
+/// Now as RFC 3339 UTC with seconds.
+pub fn now_rfc3339() -> String {
+    rfc3339(unix_now())
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Formats Unix seconds as RFC 3339 UTC.
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+impl Engine {
+    /// An engine over the given adapters, with an empty configuration.
+    pub fn new(
+        store: Arc<dyn Store>,
+        forge: Arc<dyn Forge>,
+        git: Arc<Git>,
+        remotes: Remotes,
+        author: Author,
+        config: EngineConfig,
+    ) -> Arc<Engine> {
+        Arc::new(Engine {
+            store,
+            forge,
+            observer: Observer::new(git, remotes),
+            author,
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            queue: Queue::default(),
+            config,
+            metrics: Metrics::new(),
+        })
+    }
+
+    /// The configuration in force.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.read().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Puts a new configuration in force and re-evaluates every key.
+    pub fn set_config(&self, snapshot: Snapshot) {
+        let now = unix_now();
+        for name in snapshot.subscriptions.keys() {
+            let _ = self.store.update_subscription(name, &mut |r| {
+                r.first_seen.get_or_insert(now);
+            });
+        }
+        let keys: Vec<String> = snapshot.keys.keys().cloned().collect();
+        if let Ok(mut s) = self.snapshot.write() {
+            *s = Arc::new(snapshot);
+        }
+        for key in keys {
+            self.queue.push(&key);
+        }
+    }
+
+    /// Queues a key for a cycle.
+    pub fn enqueue(&self, key_id: &str) {
+        self.queue.push(key_id);
+    }
+
+    /// Keys queued or running (0 when idle).
+    pub fn busy(&self) -> usize {
+        self.queue.busy()
+    }
+
+    /// Runs the workers and timers until the process ends.
+    pub fn spawn(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks = Vec::new();
+        for _ in 0..self.config.workers.max(1) {
+            let engine = self.clone();
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let key = engine.queue.next().await;
+                    let result = engine.reconcile(&key).await;
+                    engine
+                        .queue
+                        .done(&key, matches!(result, CycleResult::Retry(_)));
+                }
+            }));
+        }
+        let engine = self.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(engine.config.schedule_tick);
+            loop {
+                tick.tick().await;
+                engine.fire_due_schedules();
+                engine.revisit_pull_requests();
+            }
+        }));
+        tasks
+    }
+}

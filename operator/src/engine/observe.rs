@@ -1,0 +1,156 @@
+//! Observing a target branch: its head from the ref advertisement, and the manifest files
+//! at that head from the object database. The last observation per branch is kept, so an
+//! unchanged head costs one ref advertisement and nothing else.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use sluice_core::flow::TargetObservation;
+use sluice_core::manifest::{self, ManifestFiles};
+
+use crate::git::{Git, ObjectId, RemoteRepo};
+use crate::remotes::Remotes;
+
+/// Why a target could not be observed.
+#[derive(Debug, thiserror::Error)]
+pub enum ObserveError {
+    /// The repository URL cannot be used; retrying will not help.
+    #[error("{0}")]
+    Invalid(String),
+    /// Network or cache trouble; retry later.
+    #[error("{0}")]
+    Retryable(String),
+}
+
+type CacheKey = (String, String, Vec<String>);
+
+/// Reads target branches through the git layer.
+pub struct Observer {
+    git: Arc<Git>,
+    remotes: Remotes,
+    last: Mutex<HashMap<CacheKey, (String, BTreeMap<String, Vec<u8>>)>>,
+}
+
+/// `dir/path`, or `path` for the root directory.
+pub fn join_dir(dir: &str, path: &str) -> String {
+    let dir = dir.trim_matches('/');
+    if dir.is_empty() || dir == "." {
+        path.to_string()
+    } else {
+        format!("{dir}/{path}")
+    }
+}
+
+impl Observer {
+    /// An observer over `git`.
+    pub fn new(git: Arc<Git>, remotes: Remotes) -> Self {
+        Observer {
+            git,
+            remotes,
+            last: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The git handle of a repository.
+    pub fn repo(&self, repository: &str) -> Result<RemoteRepo, ObserveError> {
+        let remote = self
+            .remotes
+            .resolve(repository)
+            .map_err(|e| ObserveError::Invalid(e.to_string()))?;
+        Ok(self.git.remote(remote))
+    }
+
+    /// The head of `branch` and the manifest files under each of `dirs` at that head.
+    pub async fn target(
+        &self,
+        repository: &str,
+        branch: &str,
+        dirs: &[String],
+    ) -> Result<TargetObservation, ObserveError> {
+        let repo = self.repo(repository)?;
+        let retry = |e: &dyn std::fmt::Display| ObserveError::Retryable(e.to_string());
+        let Some(head) = repo.head(branch).await.map_err(|e| retry(&e))? else {
+            return Ok(TargetObservation {
+                head: None,
+                files: BTreeMap::new(),
+            });
+        };
+        let key = (repository.to_string(), branch.to_string(), dirs.to_vec());
+        if let Some((seen, files)) = self.last.lock().ok().and_then(|m| m.get(&key).cloned())
+            && seen == head.to_string()
+        {
+            return Ok(TargetObservation {
+                head: Some(seen),
+                files,
+            });
+        }
+        let fetched = repo.fetch(branch).await.map_err(|e| retry(&e))?;
+        let files = self.read_manifests(&repo, fetched, dirs).await?;
+        if let Ok(mut last) = self.last.lock() {
+            last.insert(key, (fetched.to_string(), files.clone()));
+        }
+        Ok(TargetObservation {
+            head: Some(fetched.to_string()),
+            files,
+        })
+    }
+
+    async fn read_manifests(
+        &self,
+        repo: &RemoteRepo,
+        commit: ObjectId,
+        dirs: &[String],
+    ) -> Result<BTreeMap<String, Vec<u8>>, ObserveError> {
+        let retry = |e: &dyn std::fmt::Display| ObserveError::Retryable(e.to_string());
+        let paths: Vec<String> = dirs
+            .iter()
+            .flat_map(|d| {
+                manifest::paths::all()
+                    .into_iter()
+                    .map(move |p| join_dir(d, p))
+            })
+            .collect();
+        let mut files: BTreeMap<String, Vec<u8>> = repo
+            .read(commit, &paths)
+            .await
+            .map_err(|e| retry(&e))?
+            .into_iter()
+            .filter_map(|(path, content)| Some((path, content?)))
+            .collect();
+        // The native manifest names further files; read them in a second round.
+        let mut extra = Vec::new();
+        for dir in dirs {
+            let local: ManifestFiles = files
+                .iter()
+                .filter_map(|(path, bytes)| {
+                    Some((strip_dir(dir, path)?.to_string(), bytes.clone()))
+                })
+                .collect();
+            if let Ok(referenced) = manifest::referenced_paths(&local) {
+                extra.extend(
+                    referenced
+                        .into_iter()
+                        .map(|p| join_dir(dir, &p))
+                        .filter(|p| !files.contains_key(p)),
+                );
+            }
+        }
+        if !extra.is_empty() {
+            for (path, content) in repo.read(commit, &extra).await.map_err(|e| retry(&e))? {
+                if let Some(content) = content {
+                    files.insert(path, content);
+                }
+            }
+        }
+        Ok(files)
+    }
+}
+
+/// `path` relative to `dir`, when it lies under it.
+pub fn strip_dir<'a>(dir: &str, path: &'a str) -> Option<&'a str> {
+    let dir = dir.trim_matches('/');
+    if dir.is_empty() || dir == "." {
+        return Some(path);
+    }
+    path.strip_prefix(dir)?.strip_prefix('/')
+}

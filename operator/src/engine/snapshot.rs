@@ -1,0 +1,120 @@
+//! The configuration in force, indexed for the engine: subscriptions by update key, default
+//! channels, and the effective merge policies of each key.
+
+use std::collections::BTreeMap;
+
+use sluice_core::config::ConfigSet;
+use sluice_core::flow::{UpdateKey, keys::update_key};
+use sluice_core::model::{DefaultChannelSpec, MergePolicy, RepositoryUrl, SubscriptionSpec};
+
+/// One update key's configuration.
+#[derive(Debug, Clone)]
+pub struct KeyConfig {
+    /// The key.
+    pub key: UpdateKey,
+    /// Target repository URL (as declared by the first subscription).
+    pub target_repository: String,
+    /// Target branch.
+    pub target_branch: String,
+    /// Names of the key's enabled subscriptions, sorted.
+    pub subscriptions: Vec<String>,
+    /// Effective merge policies.
+    pub merge_policies: Vec<MergePolicy>,
+    /// Failure notification tags (union over the key's subscriptions).
+    pub failure_notification_tags: Vec<String>,
+}
+
+/// The configuration in force.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Enabled and disabled subscriptions by name.
+    pub subscriptions: BTreeMap<String, SubscriptionSpec>,
+    /// Default channels by name.
+    pub default_channels: Vec<(String, DefaultChannelSpec)>,
+    /// Channel names.
+    pub channels: Vec<String>,
+    /// Keys by [`UpdateKey::id`].
+    pub keys: BTreeMap<String, KeyConfig>,
+    /// Key id of each enabled subscription.
+    pub key_of: BTreeMap<String, String>,
+}
+
+impl Snapshot {
+    /// Indexes a validated config set.
+    pub fn new(config: &ConfigSet) -> Snapshot {
+        let name = |meta: &Option<String>| meta.clone().unwrap_or_default();
+        let mut snapshot = Snapshot {
+            subscriptions: config
+                .subscriptions
+                .iter()
+                .map(|s| (name(&s.resource.metadata.name), s.resource.spec.clone()))
+                .collect(),
+            default_channels: config
+                .default_channels
+                .iter()
+                .map(|d| (name(&d.resource.metadata.name), d.resource.spec.clone()))
+                .collect(),
+            channels: config
+                .channels
+                .iter()
+                .map(|c| name(&c.resource.metadata.name))
+                .collect(),
+            ..Snapshot::default()
+        };
+        let policies: Vec<(RepositoryUrl, String, Vec<MergePolicy>)> = config
+            .repository_policies
+            .iter()
+            .filter_map(|p| {
+                let spec = &p.resource.spec;
+                Some((
+                    RepositoryUrl::parse(&spec.repository).ok()?,
+                    spec.branch.clone(),
+                    spec.merge_policies.clone(),
+                ))
+            })
+            .collect();
+        for (sub, spec) in &snapshot.subscriptions {
+            if !spec.enabled || spec.source_enabled {
+                continue;
+            }
+            let key = update_key(sub, spec);
+            let id = key.id();
+            snapshot.key_of.insert(sub.clone(), id.clone());
+            let entry = snapshot.keys.entry(id).or_insert_with(|| {
+                let merge_policies = match &key {
+                    UpdateKey::Subscription { .. } => spec.merge_policies.clone(),
+                    UpdateKey::Batch { .. } => {
+                        let target = RepositoryUrl::parse(&spec.target.repository).ok();
+                        policies
+                            .iter()
+                            .find(|(repo, branch, _)| {
+                                Some(repo) == target.as_ref() && *branch == spec.target.branch
+                            })
+                            .map(|(_, _, p)| p.clone())
+                            .unwrap_or_default()
+                    }
+                };
+                KeyConfig {
+                    key: key.clone(),
+                    target_repository: spec.target.repository.clone(),
+                    target_branch: spec.target.branch.clone(),
+                    subscriptions: Vec::new(),
+                    merge_policies,
+                    failure_notification_tags: Vec::new(),
+                }
+            });
+            entry.subscriptions.push(sub.clone());
+            for tag in &spec.failure_notification_tags {
+                if !entry.failure_notification_tags.contains(tag) {
+                    entry.failure_notification_tags.push(tag.clone());
+                }
+            }
+        }
+        snapshot
+    }
+
+    /// The key configuration of a subscription.
+    pub fn key_for_subscription(&self, name: &str) -> Option<&KeyConfig> {
+        self.key_of.get(name).and_then(|id| self.keys.get(id))
+    }
+}

@@ -1,0 +1,158 @@
+//! Status as people read it: one row per subscription, and where a build has flowed.
+
+use serde::{Deserialize, Serialize};
+use sluice_core::flow::BuildId;
+use sluice_core::model::{PolicyEvaluation, PullRequestState, RepositoryUrl};
+
+use super::Engine;
+use crate::store::StoreError;
+
+/// One subscription's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionStatusView {
+    /// Name.
+    pub name: String,
+    /// Source repository.
+    pub source: String,
+    /// Channel.
+    pub channel: String,
+    /// Target repository.
+    pub target: String,
+    /// Target branch.
+    pub branch: String,
+    /// Update frequency.
+    pub frequency: String,
+    /// Enabled.
+    pub enabled: bool,
+    /// The build applied last: number and id.
+    pub last_applied_build: Option<String>,
+    /// The build waiting to be applied, if any.
+    pub requested_build: Option<BuildId>,
+    /// The current or last pull request URL.
+    pub pull_request: Option<String>,
+    /// Its state.
+    pub pull_request_state: Option<PullRequestState>,
+    /// Its merge policies' latest evaluation.
+    pub policies: Vec<PolicyEvaluation>,
+    /// `Ready`, `Reconciling` or `Stalled`.
+    pub condition: String,
+    /// CamelCase reason.
+    pub reason: String,
+    /// A sentence.
+    pub message: String,
+}
+
+/// Where a build went in one dependent subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildFlowEntry {
+    /// Subscription name.
+    pub subscription: String,
+    /// Target repository.
+    pub target_repository: String,
+    /// Target branch.
+    pub target_branch: String,
+    /// The pull request carrying the build, if one did.
+    pub pull_request: Option<String>,
+    /// `applied`, `pull-request-open`, `closed`, `pending` or `superseded`.
+    pub state: String,
+}
+
+impl Engine {
+    /// Status of every configured subscription, sorted by name.
+    pub fn status(&self) -> Result<Vec<SubscriptionStatusView>, StoreError> {
+        let snapshot = self.snapshot();
+        let records = self.store.subscriptions()?;
+        let mut rows = Vec::new();
+        for (name, spec) in &snapshot.subscriptions {
+            let record = records.get(name).cloned().unwrap_or_default();
+            let tracked = match snapshot.key_for_subscription(name) {
+                Some(k) => self.store.tracked_pull_request(&k.key)?,
+                None => None,
+            };
+            let last = match record.state.last_applied_build {
+                Some(id) => self
+                    .store
+                    .build(id)?
+                    .map(|b| format!("{} (#{id})", b.build_number)),
+                None => None,
+            };
+            rows.push(SubscriptionStatusView {
+                name: name.clone(),
+                source: spec.source.repository.clone(),
+                channel: spec.source.channel.clone(),
+                target: spec.target.repository.clone(),
+                branch: spec.target.branch.clone(),
+                frequency: format!("{:?}", spec.update_frequency),
+                enabled: spec.enabled,
+                last_applied_build: last,
+                requested_build: record
+                    .state
+                    .requested_build
+                    .filter(|r| Some(*r) != record.state.last_applied_build),
+                pull_request: tracked.as_ref().map(|t| t.url.clone()),
+                pull_request_state: tracked.as_ref().map(|t| t.state),
+                policies: tracked.map(|t| t.policies).unwrap_or_default(),
+                condition: if record.condition.is_empty() {
+                    "Unknown".into()
+                } else {
+                    record.condition
+                },
+                reason: record.reason,
+                message: record.message,
+            });
+        }
+        Ok(rows)
+    }
+
+    /// Where a build has flowed: one entry per subscription reading its repository on one
+    /// of its channels.
+    pub fn build_flow(&self, id: BuildId) -> Result<Vec<BuildFlowEntry>, StoreError> {
+        let Some(build) = self.store.build(id)? else {
+            return Err(StoreError::NotFound {
+                what: format!("build {id}"),
+            });
+        };
+        let source = RepositoryUrl::parse(&build.repository).ok();
+        let snapshot = self.snapshot();
+        let records = self.store.subscriptions()?;
+        let mut out = Vec::new();
+        for (name, spec) in &snapshot.subscriptions {
+            if RepositoryUrl::parse(&spec.source.repository).ok() != source
+                || !build.channels.contains(&spec.source.channel)
+            {
+                continue;
+            }
+            let state = records
+                .get(name)
+                .map(|r| r.state.clone())
+                .unwrap_or_default();
+            let tracked = match snapshot.key_for_subscription(name) {
+                Some(k) => self.store.tracked_pull_request(&k.key)?,
+                None => None,
+            };
+            let carrying = tracked.filter(|t| t.carried.get(name) == Some(&id));
+            let flow_state = match (&carrying, state.last_applied_build) {
+                (_, Some(applied)) if applied >= id => {
+                    if applied == id {
+                        "applied"
+                    } else {
+                        "superseded"
+                    }
+                }
+                (Some(t), _) if t.state == PullRequestState::Open => "pull-request-open",
+                (Some(t), _) if t.state == PullRequestState::Closed => "closed",
+                _ => "pending",
+            };
+            out.push(BuildFlowEntry {
+                subscription: name.clone(),
+                target_repository: spec.target.repository.clone(),
+                target_branch: spec.target.branch.clone(),
+                pull_request: carrying.map(|t| t.url),
+                state: flow_state.to_string(),
+            });
+        }
+        Ok(out)
+    }
+}

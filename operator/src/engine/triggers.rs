@@ -1,0 +1,369 @@
+//! What sets work in motion: published builds, channel assignments, schedules, manual
+//! triggers, and check or review reports on pull requests.
+
+use std::time::Duration;
+
+use sluice_core::flow::{self, BuildId, BuildInfo, Check, Review};
+use sluice_core::model::{PullRequestState, UpdateFrequency};
+
+use super::{Engine, unix_now};
+use crate::store::{EventKind, NewBuild, StoreError, TrackedPullRequest};
+
+/// Why a trigger was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TriggerError {
+    /// The input names something that does not exist or is malformed.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Engine {
+    /// Stores a build, assigns it to its channels and the default channels of its branch,
+    /// and fires the subscriptions that take every build.
+    pub fn publish_build(&self, build: &NewBuild) -> Result<BuildInfo, TriggerError> {
+        validate_build(build)?;
+        let snapshot = self.snapshot();
+        let defaults = flow::assign::default_channels_for(
+            &build.repository,
+            &build.branch,
+            &snapshot.default_channels,
+        );
+        let mut channels = build.channels.clone();
+        for c in &defaults {
+            if !channels.contains(c) {
+                channels.push(c.clone());
+            }
+        }
+        let probe = BuildInfo {
+            id: 0,
+            repository: build.repository.clone(),
+            branch: build.branch.clone(),
+            commit: build.commit.clone(),
+            build_number: build.build_number.clone(),
+            produced_at: build.produced_at.clone(),
+            assets: build.assets.clone(),
+            channels,
+        };
+        let fired = flow::trigger::fired_by(
+            &probe,
+            snapshot.subscriptions.iter().map(|(n, s)| (n.as_str(), s)),
+        );
+        let stored = self.store.publish_build(build, &defaults, &fired)?;
+        self.metrics.builds_published.inc();
+        tracing::info!(build = stored.id, repository = %stored.repository, channels = ?stored.channels, fired = ?fired, "build published");
+        self.enqueue_subscriptions(&fired);
+        Ok(stored)
+    }
+
+    /// Assigns a stored build to one more channel, firing what that assignment fires.
+    pub fn add_to_channel(&self, id: BuildId, channel: &str) -> Result<bool, TriggerError> {
+        let snapshot = self.snapshot();
+        if !snapshot.channels.iter().any(|c| c == channel) {
+            return Err(TriggerError::Invalid(format!(
+                "unknown channel `{channel}`"
+            )));
+        }
+        let Some(mut build) = self.store.build(id)? else {
+            return Err(TriggerError::Invalid(format!("build {id} not found")));
+        };
+        build.channels = vec![channel.to_string()];
+        let fired = flow::trigger::fired_by(
+            &build,
+            snapshot.subscriptions.iter().map(|(n, s)| (n.as_str(), s)),
+        );
+        let added = self.store.add_to_channel(id, channel, &fired)?;
+        self.enqueue_subscriptions(&fired);
+        Ok(added)
+    }
+
+    /// Asks a subscription to apply `build` (default: the newest on its channel); `force`
+    /// applies it even when it is not newer than what was applied.
+    pub fn trigger_subscription(
+        &self,
+        name: &str,
+        build: Option<BuildId>,
+        force: bool,
+    ) -> Result<BuildId, TriggerError> {
+        let snapshot = self.snapshot();
+        let Some(spec) = snapshot.subscriptions.get(name) else {
+            return Err(TriggerError::Invalid(format!(
+                "unknown subscription `{name}`"
+            )));
+        };
+        let build = match build {
+            Some(id) => self
+                .store
+                .build(id)?
+                .ok_or_else(|| TriggerError::Invalid(format!("build {id} not found")))?,
+            None => self
+                .store
+                .latest_build(&spec.source.repository, &spec.source.channel)?
+                .ok_or_else(|| {
+                    TriggerError::Invalid(format!(
+                        "no build of {} on channel `{}` yet",
+                        spec.source.repository, spec.source.channel
+                    ))
+                })?,
+        };
+        let id = build.id;
+        self.store.update_subscription(name, &mut |r| {
+            r.state.requested_build = Some(id);
+            r.state.force = force;
+            if force {
+                r.state.rejected_build = None;
+            }
+        })?;
+        self.event(
+            EventKind::Fired,
+            Some(name),
+            Some(id),
+            None,
+            if force {
+                "triggered by hand (forced)"
+            } else {
+                "triggered by hand"
+            },
+        )?;
+        self.enqueue_subscriptions(&[name.to_string()]);
+        Ok(id)
+    }
+
+    /// Records a check result on a local pull request's current head and re-evaluates it.
+    pub fn report_check(&self, pull_request: i64, check: &Check) -> Result<(), TriggerError> {
+        let tracked = self.tracked_local(pull_request)?;
+        self.store
+            .report_check(pull_request, &tracked.head_commit, check)?;
+        self.enqueue(&tracked.key);
+        Ok(())
+    }
+
+    /// Records a review on a local pull request and re-evaluates it.
+    pub fn report_review(&self, pull_request: i64, review: &Review) -> Result<(), TriggerError> {
+        let tracked = self.tracked_local(pull_request)?;
+        self.store.report_review(pull_request, review)?;
+        self.enqueue(&tracked.key);
+        Ok(())
+    }
+
+    /// Closes a local pull request as a person would (not reopened until a newer build).
+    pub fn close_local_pull_request(&self, pull_request: i64) -> Result<(), TriggerError> {
+        let tracked = self.tracked_local(pull_request)?;
+        let Some(mut pr) = self.store.local_pull_request(pull_request)? else {
+            return Err(TriggerError::Invalid(format!(
+                "pull request #{pull_request} not found"
+            )));
+        };
+        if pr.state == PullRequestState::Open {
+            pr.state = PullRequestState::Closed;
+            self.store.save_local_pull_request(&pr)?;
+        }
+        self.enqueue(&tracked.key);
+        Ok(())
+    }
+
+    fn tracked_local(&self, number: i64) -> Result<TrackedPullRequest, TriggerError> {
+        let id = number.to_string();
+        self.store
+            .active_pull_requests()?
+            .into_iter()
+            .find(|t| t.id == id && t.state == PullRequestState::Open)
+            .ok_or_else(|| TriggerError::Invalid(format!("no open pull request #{number}")))
+    }
+
+    fn enqueue_subscriptions(&self, names: &[String]) {
+        let snapshot = self.snapshot();
+        for name in names {
+            if let Some(key) = snapshot.key_of.get(name) {
+                self.enqueue(key);
+            }
+        }
+    }
+
+    /// Fires every scheduled subscription that is due, with the newest build on its channel.
+    pub(super) fn fire_due_schedules(&self) {
+        let snapshot = self.snapshot();
+        let now = unix_now();
+        for (name, spec) in &snapshot.subscriptions {
+            if !spec.enabled
+                || matches!(
+                    spec.update_frequency,
+                    UpdateFrequency::None | UpdateFrequency::EveryBuild
+                )
+            {
+                continue;
+            }
+            let Ok(record) = self.store.subscription(name) else {
+                continue;
+            };
+            let first_seen = record.first_seen.unwrap_or(now);
+            if !flow::schedule::is_due(
+                spec.update_frequency,
+                record.last_fired,
+                first_seen,
+                now,
+                &self.config.schedule,
+            ) {
+                continue;
+            }
+            let latest = self
+                .store
+                .latest_build(&spec.source.repository, &spec.source.channel)
+                .ok()
+                .flatten();
+            let result = self.store.update_subscription(name, &mut |r| {
+                r.last_fired = Some(now);
+                if let Some(build) = &latest
+                    && r.state.last_applied_build != Some(build.id)
+                {
+                    r.state.requested_build = Some(build.id);
+                }
+            });
+            if result.is_ok()
+                && let Some(build) = latest
+            {
+                let _ = self.event(
+                    EventKind::Fired,
+                    Some(name),
+                    Some(build.id),
+                    None,
+                    "scheduled update",
+                );
+                self.enqueue_subscriptions(std::slice::from_ref(name));
+            }
+        }
+    }
+
+    /// Queues open pull requests whose re-evaluation is due: every interval at first,
+    /// doubling with each hour of age, at most hourly.
+    pub(super) fn revisit_pull_requests(&self) {
+        let Ok(active) = self.store.active_pull_requests() else {
+            return;
+        };
+        let now = unix_now();
+        for pr in active {
+            let updated = parse_rfc3339(&pr.updated_at).unwrap_or(now);
+            let created = parse_rfc3339(&pr.created_at).unwrap_or(now);
+            let age_hours = ((now - created).max(0) / 3600) as u32;
+            let interval = (self.config.pull_request_interval
+                * 2u32.saturating_pow(age_hours.min(6)))
+            .min(Duration::from_secs(3600));
+            let since_update = Duration::from_secs((now - updated).max(0) as u64);
+            if pr.state != PullRequestState::Open
+                || since_update.as_secs() % interval.as_secs().max(1)
+                    < self.config.schedule_tick.as_secs()
+            {
+                self.enqueue(&pr.key);
+            }
+        }
+    }
+}
+
+fn validate_build(build: &NewBuild) -> Result<(), TriggerError> {
+    sluice_core::model::RepositoryUrl::parse(&build.repository)
+        .map_err(|e| TriggerError::Invalid(format!("repository: {e}")))?;
+    if build.branch.trim().is_empty() {
+        return Err(TriggerError::Invalid("branch is empty".into()));
+    }
+    if build.commit.len() < 7 || !build.commit.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(TriggerError::Invalid(format!(
+            "commit {:?} is not a hexadecimal commit id",
+            build.commit
+        )));
+    }
+    if parse_rfc3339(&build.produced_at).is_none() {
+        return Err(TriggerError::Invalid(format!(
+            "producedAt {:?} is not an RFC 3339 time such as 2026-11-01T10:00:00Z",
+            build.produced_at
+        )));
+    }
+    for asset in &build.assets {
+        if asset.name.trim().is_empty() || asset.version.trim().is_empty() {
+            return Err(TriggerError::Invalid(
+                "every asset needs a name and a version".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` into Unix seconds.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+    let (y, mo, d, h, mi, s) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    );
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let mut rest = &text[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.chars().take_while(char::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ if rest.len() == 6
+            && (rest.starts_with('+') || rest.starts_with('-'))
+            && &rest[3..4] == ":" =>
+        {
+            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            sign * (rest[1..3].parse::<i64>().ok()? * 3600 + rest[4..6].parse::<i64>().ok()? * 60)
+        }
+        _ => return None,
+    };
+    let (yy, mm) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
+    let era = yy.div_euclid(400);
+    let yoe = yy.rem_euclid(400);
+    let doy = (153 * mm + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + s - offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trip() {
+        for secs in [0, 951_782_400, 1_795_238_974, 4_107_542_399] {
+            assert_eq!(parse_rfc3339(&super::super::rfc3339(secs)), Some(secs));
+        }
+        assert_eq!(
+            parse_rfc3339("2026-11-21T05:16:26+01:00"),
+            parse_rfc3339("2026-11-21T04:16:26Z")
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-21T05:16:26.123Z"),
+            parse_rfc3339("2026-11-21T05:16:26Z")
+        );
+        for bad in ["", "2026-13-01T00:00:00Z", "2026-11-21 05:16", "yesterday"] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Forges: where update pull requests live.
+//!
+//! [`Forge`] is the interface the engine executes pull-request actions through. Each
+//! forge has a file of its own; [`local::LocalForge`] is the git-native one, whose pull
+//! requests live in the store and whose head branches live on the target remote.
+
+pub mod local;
+
+use async_trait::async_trait;
+use sluice_core::flow::{Check, Review};
+use sluice_core::model::PullRequestState;
+
+/// A failure of a forge operation.
+#[derive(Debug, thiserror::Error)]
+pub enum ForgeError {
+    /// Worth retrying later (network, 5xx, rate limit); `retry_after` honours the forge.
+    #[error("{message}")]
+    Retryable {
+        /// What failed, naming repository and pull request.
+        message: String,
+        /// Seconds the forge asked to wait, if it said.
+        retry_after: Option<u64>,
+    },
+    /// The pull request or a branch moved under us; re-plan.
+    #[error("{0}")]
+    Conflict(String),
+    /// The pull request does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The forge refused for a reason retrying will not fix (permissions, bad input).
+    #[error("{0}")]
+    Rejected(String),
+}
+
+/// A pull request as the forge reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForgePullRequest {
+    /// Forge identity.
+    pub id: String,
+    /// Where a person finds it.
+    pub url: String,
+    /// Open, merged or closed.
+    pub state: PullRequestState,
+    /// Its head branch.
+    pub head_branch: String,
+}
+
+/// What opening a pull request needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPullRequest {
+    /// Target repository URL.
+    pub repository: String,
+    /// Target branch.
+    pub base_branch: String,
+    /// Source branch (already pushed).
+    pub head_branch: String,
+    /// Title.
+    pub title: String,
+    /// Description (markdown).
+    pub description: String,
+}
+
+/// Pull request operations sluice needs from a forge.
+#[async_trait]
+pub trait Forge: Send + Sync + 'static {
+    /// The open pull request from `head_branch`, if any (adopted instead of opening another).
+    async fn find_pull_request(
+        &self,
+        repository: &str,
+        head_branch: &str,
+    ) -> Result<Option<ForgePullRequest>, ForgeError>;
+    /// One pull request's current state.
+    async fn pull_request(
+        &self,
+        repository: &str,
+        id: &str,
+    ) -> Result<ForgePullRequest, ForgeError>;
+    /// Opens a pull request.
+    async fn create_pull_request(
+        &self,
+        new: &NewPullRequest,
+    ) -> Result<ForgePullRequest, ForgeError>;
+    /// Changes title and description.
+    async fn update_pull_request(
+        &self,
+        repository: &str,
+        id: &str,
+        title: &str,
+        description: &str,
+    ) -> Result<(), ForgeError>;
+    /// Squash-merges if the head is still `head_commit`; a moved head or target is a
+    /// [`ForgeError::Conflict`].
+    async fn merge_pull_request(
+        &self,
+        repository: &str,
+        id: &str,
+        head_commit: &str,
+    ) -> Result<(), ForgeError>;
+    /// Closes without merging.
+    async fn close_pull_request(&self, repository: &str, id: &str) -> Result<(), ForgeError>;
+    /// Posts a comment.
+    async fn comment(&self, repository: &str, id: &str, body: &str) -> Result<(), ForgeError>;
+    /// Check runs reported on `head_commit`.
+    async fn checks(
+        &self,
+        repository: &str,
+        id: &str,
+        head_commit: &str,
+    ) -> Result<Vec<Check>, ForgeError>;
+    /// Reviews, latest per reviewer.
+    async fn reviews(&self, repository: &str, id: &str) -> Result<Vec<Review>, ForgeError>;
+}

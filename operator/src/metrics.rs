@@ -1,0 +1,100 @@
+//! Prometheus metrics of the engine, served at `/metrics`.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// Label of the failure counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FailureLabels {
+    /// `conflict`, `retryable` or `permanent`.
+    pub reason: String,
+}
+
+/// The engine's metrics.
+pub struct Metrics {
+    registry: Registry,
+    /// Reconcile cycles run.
+    pub reconciles: Counter,
+    /// Duration of reconcile cycles.
+    pub reconcile_seconds: Histogram,
+    /// Update pull requests opened.
+    pub pull_requests_opened: Counter,
+    /// Update pull requests merged.
+    pub pull_requests_merged: Counter,
+    /// Builds published.
+    pub builds_published: Counter,
+    failures: Family<FailureLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Registers every metric.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("sluice");
+        let reconciles = Counter::default();
+        let reconcile_seconds = Histogram::new(exponential_buckets(0.005, 2.0, 14));
+        let pull_requests_opened = Counter::default();
+        let pull_requests_merged = Counter::default();
+        let builds_published = Counter::default();
+        let failures = Family::<FailureLabels, Counter>::default();
+        registry.register("reconciles", "Reconcile cycles run", reconciles.clone());
+        registry.register(
+            "reconcile_duration_seconds",
+            "Duration of reconcile cycles",
+            reconcile_seconds.clone(),
+        );
+        registry.register(
+            "pull_requests_opened",
+            "Update pull requests opened",
+            pull_requests_opened.clone(),
+        );
+        registry.register(
+            "pull_requests_merged",
+            "Update pull requests merged",
+            pull_requests_merged.clone(),
+        );
+        registry.register(
+            "builds_published",
+            "Builds published",
+            builds_published.clone(),
+        );
+        registry.register(
+            "failures",
+            "Failed reconcile steps by reason",
+            failures.clone(),
+        );
+        Metrics {
+            registry,
+            reconciles,
+            reconcile_seconds,
+            pull_requests_opened,
+            pull_requests_merged,
+            builds_published,
+            failures,
+        }
+    }
+
+    /// Counts a failure.
+    pub fn failure(&self, reason: &str) {
+        self.failures
+            .get_or_create(&FailureLabels {
+                reason: reason.to_string(),
+            })
+            .inc();
+    }
+
+    /// The OpenMetrics text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}

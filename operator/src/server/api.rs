@@ -1,0 +1,290 @@
+//! Handlers of the HTTP API.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sluice_core::flow::{BuildId, Check, Review};
+
+use super::AppState;
+use crate::engine::TriggerError;
+use crate::store::{BuildQuery, NewBuild, StoreError};
+
+/// An API error: status and message.
+pub(super) struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({"error": self.1}))).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound { .. } => ApiError(StatusCode::NOT_FOUND, err.to_string()),
+            StoreError::Conflict(m) => ApiError(StatusCode::CONFLICT, m),
+            other => ApiError(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+        }
+    }
+}
+
+impl From<TriggerError> for ApiError {
+    fn from(err: TriggerError) -> Self {
+        match err {
+            TriggerError::Invalid(m) => ApiError(StatusCode::BAD_REQUEST, m),
+            TriggerError::Store(e) => e.into(),
+        }
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+pub(super) async fn readyz(State(state): State<AppState>) -> Response {
+    if state.is_ready() {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no valid configuration loaded yet\n",
+        )
+            .into_response()
+    }
+}
+
+pub(super) async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.engine.metrics.encode(),
+    )
+        .into_response()
+}
+
+pub(super) async fn config(State(state): State<AppState>) -> ApiResult<super::ConfigReport> {
+    Ok(Json(
+        state
+            .config_report
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_default(),
+    ))
+}
+
+pub(super) async fn publish_build(
+    State(state): State<AppState>,
+    Json(build): Json<NewBuild>,
+) -> Result<(StatusCode, Json<sluice_core::flow::BuildInfo>), ApiError> {
+    let engine = state.engine.clone();
+    let stored = tokio::task::spawn_blocking(move || engine.publish_build(&build))
+        .await
+        .map_err(internal)??;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+pub(super) async fn list_builds(
+    State(state): State<AppState>,
+    Query(query): Query<BuildQuery>,
+) -> ApiResult<Vec<sluice_core::flow::BuildInfo>> {
+    Ok(Json(state.engine.store().builds(&query)?))
+}
+
+#[derive(Serialize)]
+pub(super) struct BuildDetails {
+    build: sluice_core::flow::BuildInfo,
+    flow: Vec<crate::engine::BuildFlowEntry>,
+    events: Vec<crate::store::FlowEvent>,
+}
+
+pub(super) async fn show_build(
+    State(state): State<AppState>,
+    Path(id): Path<BuildId>,
+) -> ApiResult<BuildDetails> {
+    let store = state.engine.store();
+    let build = store
+        .build(id)?
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("build {id} not found")))?;
+    Ok(Json(BuildDetails {
+        flow: state.engine.build_flow(id)?,
+        events: store.events_for_build(id)?,
+        build,
+    }))
+}
+
+#[derive(Deserialize)]
+pub(super) struct ChannelRequest {
+    channel: String,
+}
+
+pub(super) async fn add_to_channel(
+    State(state): State<AppState>,
+    Path(id): Path<BuildId>,
+    Json(req): Json<ChannelRequest>,
+) -> ApiResult<serde_json::Value> {
+    let added = state.engine.add_to_channel(id, &req.channel)?;
+    Ok(Json(json!({"added": added})))
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct TriggerRequest {
+    #[serde(default)]
+    build: Option<BuildId>,
+    #[serde(default)]
+    force: bool,
+}
+
+pub(super) async fn trigger(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Option<Json<TriggerRequest>>,
+) -> ApiResult<serde_json::Value> {
+    let req = body.map(|Json(r)| r).unwrap_or_default();
+    let build = state
+        .engine
+        .trigger_subscription(&name, req.build, req.force)?;
+    Ok(Json(json!({"subscription": name, "build": build})))
+}
+
+pub(super) async fn status(
+    State(state): State<AppState>,
+) -> ApiResult<Vec<crate::engine::SubscriptionStatusView>> {
+    Ok(Json(state.engine.status()?))
+}
+
+#[derive(Deserialize)]
+pub(super) struct Limit {
+    limit: Option<u32>,
+}
+
+pub(super) async fn events(
+    State(state): State<AppState>,
+    Query(q): Query<Limit>,
+) -> ApiResult<Vec<crate::store::FlowEvent>> {
+    Ok(Json(
+        state.engine.store().recent_events(q.limit.unwrap_or(100))?,
+    ))
+}
+
+pub(super) async fn list_pull_requests(
+    State(state): State<AppState>,
+) -> ApiResult<Vec<crate::store::LocalPullRequest>> {
+    Ok(Json(state.engine.store().local_pull_requests()?))
+}
+
+#[derive(Serialize)]
+pub(super) struct PullRequestDetails {
+    #[serde(flatten)]
+    pull_request: crate::store::LocalPullRequest,
+    head_commit: Option<String>,
+    checks: Vec<Check>,
+    reviews: Vec<Review>,
+}
+
+fn pull_request_details(state: &AppState, number: i64) -> Result<PullRequestDetails, ApiError> {
+    let store = state.engine.store();
+    let pr = store.local_pull_request(number)?.ok_or_else(|| {
+        ApiError(
+            StatusCode::NOT_FOUND,
+            format!("pull request #{number} not found"),
+        )
+    })?;
+    let id = number.to_string();
+    let head = store
+        .active_pull_requests()?
+        .into_iter()
+        .find(|t| t.id == id)
+        .map(|t| t.head_commit);
+    let checks = match &head {
+        Some(h) => store.checks(number, h)?,
+        None => Vec::new(),
+    };
+    Ok(PullRequestDetails {
+        checks,
+        reviews: store.reviews(number)?,
+        head_commit: head,
+        pull_request: pr,
+    })
+}
+
+pub(super) async fn show_pull_request(
+    State(state): State<AppState>,
+    Path(number): Path<i64>,
+) -> ApiResult<PullRequestDetails> {
+    Ok(Json(pull_request_details(&state, number)?))
+}
+
+pub(super) async fn pull_request_page(
+    State(state): State<AppState>,
+    Path(number): Path<i64>,
+) -> Result<Response, ApiError> {
+    let d = pull_request_details(&state, number)?;
+    let pr = &d.pull_request;
+    let mut text = format!(
+        "#{} {}\n{:?}: {} <- {}\n{}\n\n{}\n",
+        pr.number,
+        pr.title,
+        pr.state,
+        pr.base_branch,
+        pr.head_branch,
+        pr.repository,
+        pr.description
+    );
+    for c in &d.checks {
+        text.push_str(&format!("check {}: {:?}\n", c.name, c.state));
+    }
+    for r in &d.reviews {
+        text.push_str(&format!("review by {}: {:?}\n", r.reviewer, r.state));
+    }
+    for c in &pr.comments {
+        text.push_str(&format!("\ncomment:\n{c}\n"));
+    }
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+}
+
+pub(super) async fn report_check(
+    State(state): State<AppState>,
+    Path(number): Path<i64>,
+    Json(check): Json<Check>,
+) -> ApiResult<serde_json::Value> {
+    if check.name.trim().is_empty() {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "a check needs a name".into(),
+        ));
+    }
+    state.engine.report_check(number, &check)?;
+    Ok(Json(json!({"pullRequest": number, "check": check.name})))
+}
+
+pub(super) async fn report_review(
+    State(state): State<AppState>,
+    Path(number): Path<i64>,
+    Json(review): Json<Review>,
+) -> ApiResult<serde_json::Value> {
+    if review.reviewer.trim().is_empty() {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "a review needs a reviewer".into(),
+        ));
+    }
+    state.engine.report_review(number, &review)?;
+    Ok(Json(
+        json!({"pullRequest": number, "reviewer": review.reviewer}),
+    ))
+}
+
+pub(super) async fn close_pull_request(
+    State(state): State<AppState>,
+    Path(number): Path<i64>,
+) -> ApiResult<serde_json::Value> {
+    state.engine.close_local_pull_request(number)?;
+    Ok(Json(json!({"pullRequest": number, "state": "Closed"})))
+}
+
+fn internal(err: impl std::fmt::Display) -> ApiError {
+    ApiError(StatusCode::INTERNAL_SERVER_ERROR, err.to_string())
+}
