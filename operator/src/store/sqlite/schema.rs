@@ -1,0 +1,178 @@
+//! The schema and its migrations. `schema_version` holds one row per applied migration;
+//! the highest is the database's version. Migrations run in one transaction on open, so
+//! a database is either at its old version or fully at the new one.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use super::{Fault, Result, codec};
+
+/// Migrations in order; entry `i` brings the schema to version `i + 1`. Append only:
+/// never edit a migration that has shipped.
+const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this code writes.
+pub(super) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
+
+const V1: &str = r#"
+CREATE TABLE builds (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    repository TEXT NOT NULL,
+    repository_identity TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    commit_sha TEXT NOT NULL,
+    build_number TEXT NOT NULL,
+    produced_at TEXT NOT NULL,
+    published_at TEXT NOT NULL
+);
+CREATE INDEX builds_by_repository ON builds (repository_identity, id);
+
+CREATE TABLE assets (
+    build_id INTEGER NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    non_shipping INTEGER NOT NULL,
+    locations TEXT NOT NULL,
+    PRIMARY KEY (build_id, ordinal)
+);
+
+CREATE TABLE build_channels (
+    build_id INTEGER NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+    channel TEXT NOT NULL,
+    PRIMARY KEY (build_id, channel)
+);
+CREATE INDEX build_channels_by_channel ON build_channels (channel, build_id);
+
+CREATE TABLE subscriptions (
+    name TEXT PRIMARY KEY NOT NULL,
+    last_applied_build INTEGER,
+    requested_build INTEGER,
+    force INTEGER NOT NULL DEFAULT 0,
+    rejected_build INTEGER,
+    condition TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL DEFAULT '',
+    message TEXT NOT NULL DEFAULT '',
+    last_fired INTEGER,
+    first_seen INTEGER
+);
+
+CREATE TABLE tracked_pull_requests (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    repository TEXT NOT NULL,
+    target_branch TEXT NOT NULL,
+    head_branch TEXT NOT NULL,
+    state TEXT NOT NULL,
+    head_commit TEXT NOT NULL,
+    base_commit TEXT NOT NULL,
+    carried TEXT NOT NULL,
+    failure_commented INTEGER NOT NULL,
+    settled INTEGER NOT NULL,
+    policies TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (key, id)
+);
+CREATE INDEX tracked_pull_requests_active ON tracked_pull_requests (settled, state);
+
+CREATE TABLE local_pull_requests (
+    number INTEGER PRIMARY KEY AUTOINCREMENT,
+    repository TEXT NOT NULL,
+    repository_identity TEXT NOT NULL,
+    base_branch TEXT NOT NULL,
+    head_branch TEXT NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    state TEXT NOT NULL,
+    merge_commit TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX local_pull_requests_one_open
+    ON local_pull_requests (repository_identity, head_branch) WHERE state = 'Open';
+
+CREATE TABLE local_pull_request_comments (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    number INTEGER NOT NULL REFERENCES local_pull_requests (number) ON DELETE CASCADE,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX local_pull_request_comments_by_number ON local_pull_request_comments (number, seq);
+
+CREATE TABLE checks (
+    number INTEGER NOT NULL REFERENCES local_pull_requests (number) ON DELETE CASCADE,
+    head_commit TEXT NOT NULL,
+    name TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reported_at TEXT NOT NULL,
+    PRIMARY KEY (number, head_commit, name)
+);
+
+CREATE TABLE reviews (
+    number INTEGER NOT NULL REFERENCES local_pull_requests (number) ON DELETE CASCADE,
+    reviewer TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reported_at TEXT NOT NULL,
+    PRIMARY KEY (number, reviewer)
+);
+
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    subscription TEXT,
+    build INTEGER,
+    pull_request TEXT,
+    message TEXT NOT NULL
+);
+CREATE INDEX events_by_build ON events (build, seq);
+"#;
+
+/// Brings the database to [`CURRENT_VERSION`], or refuses one written by newer code.
+pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_version (
+            version INTEGER PRIMARY KEY NOT NULL,
+            applied_at TEXT NOT NULL
+        )",
+    )?;
+    let found = version(&tx)?;
+    if found > CURRENT_VERSION {
+        return Err(Fault::Data(format!(
+            "the database has schema version {found}, newer than the {CURRENT_VERSION} this sluice knows; \
+             upgrade sluice or point it at another file"
+        )));
+    }
+    for (index, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
+        let target = index as i64 + 1;
+        tx.execute_batch(sql).map_err(|error| {
+            Fault::Data(format!(
+                "migration to schema version {target} failed: {error}"
+            ))
+        })?;
+        tx.execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
+            (target, codec::now()),
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The schema version of the database (0 when empty).
+pub(super) fn version(connection: &Connection) -> Result<i64> {
+    let version: Option<i64> = connection
+        .query_row("SELECT MAX(version) FROM schema_version", [], |row| {
+            row.get(0)
+        })
+        .optional()?
+        .flatten();
+    Ok(version.unwrap_or(0))
+}
