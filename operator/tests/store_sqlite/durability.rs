@@ -232,3 +232,68 @@ fn two_stores_on_one_file_share_it() {
         .unwrap();
     assert_eq!(a.latest_build(RUNTIME, "dev").unwrap(), Some(other));
 }
+
+#[test]
+fn a_failed_publish_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sluice.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let first = store
+        .publish_build(
+            &new_build(RUNTIME, "1", &["dev"]),
+            &[],
+            &["sdk-main".to_string()],
+        )
+        .unwrap();
+    // Make the last write of a publication (its Fired event) fail.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "CREATE TRIGGER refuse_fired BEFORE INSERT ON events WHEN NEW.kind = 'fired'
+         BEGIN SELECT RAISE(ABORT, 'refused for the test'); END;",
+    )
+    .unwrap();
+    drop(raw);
+
+    let failed = store.publish_build(
+        &new_build(RUNTIME, "2", &["dev"]),
+        &[],
+        &["sdk-main".to_string()],
+    );
+    assert!(
+        matches!(failed, Err(StoreError::Database { .. })),
+        "{failed:?}"
+    );
+    assert_eq!(
+        store.builds(&BuildQuery::default()).unwrap(),
+        vec![first.clone()]
+    );
+    assert_eq!(
+        store
+            .subscription("sdk-main")
+            .unwrap()
+            .state
+            .requested_build,
+        Some(first.id)
+    );
+    assert_eq!(store.recent_events(100).unwrap().len(), 2);
+}
+
+#[test]
+fn a_panicking_update_changes_nothing_and_the_store_stays_usable() {
+    let store = super::memory();
+    store
+        .update_subscription("sdk-main", &mut |r| r.reason = "Before".to_string())
+        .unwrap();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = store.update_subscription("sdk-main", &mut |r| {
+            r.reason = "During".to_string();
+            panic!("closure failed");
+        });
+    }));
+    assert!(outcome.is_err());
+    assert_eq!(store.subscription("sdk-main").unwrap().reason, "Before");
+    store
+        .update_subscription("sdk-main", &mut |r| r.reason = "After".to_string())
+        .unwrap();
+    assert_eq!(store.subscription("sdk-main").unwrap().reason, "After");
+}
