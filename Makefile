@@ -3,7 +3,7 @@ CARGO ?= cargo
 SLUICE := target/debug/sluice
 CONFORMANCE ?= ../shared/conformance
 
-.PHONY: help build test crds schema validate lint fmt ci conformance bench-git
+.PHONY: help build test crds schema validate lint fmt ci conformance bench-manifest bench-git
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ lint: ## Formatting and clippy, warnings are errors
 
 fmt: ## Format the code
 	$(CARGO) fmt --all
+
+bench-manifest: ## Benchmark updating 20 of 500 dependencies (xml + props + global.json)
+	$(CARGO) bench -p sluice-core --bench manifest_update
 
 conformance: build ## Replay real dependency-update commits against `sluice deps update`
 	python3 $(CONFORMANCE)/run.py $(SLUICE)

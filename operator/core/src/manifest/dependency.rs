@@ -132,7 +132,20 @@ pub struct DependencyUpdate {
 /// Whether `a` and `b` name the same asset (ASCII case-insensitive, as the
 /// established tooling compares).
 pub fn same_name(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b) || a.to_lowercase() == b.to_lowercase()
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    !(a.is_ascii() && b.is_ascii()) && a.to_lowercase() == b.to_lowercase()
+}
+
+/// Dependencies by lowercased name: the indices of every dependency of that name.
+pub fn name_index(deps: &[Dependency]) -> std::collections::HashMap<String, Vec<usize>> {
+    let mut map: std::collections::HashMap<String, Vec<usize>> =
+        std::collections::HashMap::with_capacity(deps.len());
+    for (i, d) in deps.iter().enumerate() {
+        map.entry(d.name.to_lowercase()).or_default().push(i);
+    }
+    map
 }
 
 /// The updates a build causes to `deps`: for each asset the first dependency of that
@@ -140,8 +153,12 @@ pub fn same_name(a: &str, b: &str) -> bool {
 /// at the build's version, commit and repository. Returns `(index, update)` pairs.
 pub fn plan_updates(deps: &[Dependency], build: &BuildUpdate) -> Vec<(usize, DependencyUpdate)> {
     let mut out: Vec<(usize, DependencyUpdate)> = Vec::new();
+    let names = name_index(deps);
     for asset in &build.assets {
-        let Some(index) = deps.iter().position(|d| same_name(&d.name, &asset.name)) else {
+        let Some(&index) = names
+            .get(&asset.name.to_lowercase())
+            .and_then(|v| v.first())
+        else {
             continue;
         };
         let dep = &deps[index];

@@ -2,7 +2,9 @@
 //! from it (Versions.props or Version.Details.props, global.json, tool manifests,
 //! NuGet.config).
 
-use super::dependency::{BuildUpdate, Dependency, DependencyUpdate, plan_updates, same_name};
+use super::dependency::{
+    BuildUpdate, Dependency, DependencyUpdate, name_index, plan_updates, same_name,
+};
 use super::details_props;
 use super::global_json::{bump_sdk, set_named_versions, set_tool_version};
 use super::json::Json;
@@ -99,16 +101,12 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
         return Ok(changes);
     }
     let vdx_text = &files[paths::VERSION_DETAILS_XML];
-    for (index, up) in &plan {
-        let dup = details
-            .dependencies
-            .iter()
-            .enumerate()
-            .find(|(i, d)| i != index && same_name(&d.name, &up.name));
-        if let Some((_, d)) = dup {
+    let names = name_index(&details.dependencies);
+    for (_, up) in &plan {
+        if let Some(&second) = names.get(&up.name.to_lowercase()).and_then(|v| v.get(1)) {
             return Err(ManifestError::Invalid {
                 file: paths::VERSION_DETAILS_XML.into(),
-                pos: d.pos,
+                pos: details.dependencies[second].pos,
                 message: format!("found multiple dependencies named '{}'", up.name),
             });
         }

@@ -36,6 +36,38 @@ impl fmt::Display for Pos {
     }
 }
 
+/// Line starts of a text, for turning many byte offsets into positions cheaply.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes `text`.
+    pub fn new(text: &[u8]) -> Self {
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0);
+        let mut offset = 0;
+        for line in text.split(|b| *b == b'\n') {
+            offset += line.len() + 1;
+            if offset <= text.len() {
+                starts.push(offset);
+            }
+        }
+        LineIndex { starts }
+    }
+
+    /// The position of byte `offset` in `text` (the text this index was built from).
+    pub fn pos(&self, text: &[u8], offset: usize) -> Pos {
+        let offset = offset.min(text.len());
+        let line = self.starts.partition_point(|s| *s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let bytes = &text[start..offset];
+        let col = 1 + bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count();
+        Pos { line, col }
+    }
+}
+
 /// A set of non-overlapping byte-range replacements over one file.
 ///
 /// Replacing the same range twice keeps the last replacement; overlapping ranges
@@ -116,6 +148,21 @@ mod tests {
         let cases = [(0, 1, 1), (1, 1, 2), (3, 2, 1), (6, 3, 1), (8, 3, 2)];
         for (offset, line, col) in cases {
             assert_eq!(Pos::at(text, offset), Pos { line, col }, "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn line_index_agrees_with_pos_at() {
+        let text = "ab\ncd\n\u{e9}x\n".as_bytes();
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() {
+            if std::str::from_utf8(&text[..offset]).is_ok() {
+                assert_eq!(
+                    index.pos(text, offset),
+                    Pos::at(text, offset),
+                    "offset {offset}"
+                );
+            }
         }
     }
 

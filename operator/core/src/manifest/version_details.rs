@@ -1,7 +1,7 @@
 //! `eng/Version.Details.xml`: the dependency list of the darc layout.
 
 use super::dependency::{Dependency, DependencyKind, DependencyUpdate, SourceBuild};
-use super::pos::{Pos, Splices, indentation_at, line_ending};
+use super::pos::{LineIndex, Pos, Splices, indentation_at, line_ending};
 use super::xml::{Element, XmlDoc, XmlError, escape};
 
 /// Problems reading Version.Details.xml.
@@ -37,6 +37,7 @@ impl VersionDetails {
         let doc = XmlDoc::parse(text)?;
         let mut dependencies = Vec::new();
         let mut elements = Vec::new();
+        let lines = LineIndex::new(text);
         let invalid = |offset: usize, message: String| VersionDetailsError::Invalid {
             pos: Pos::at(text, offset),
             message,
@@ -104,7 +105,7 @@ impl VersionDetails {
                 pinned: flag(text, el, "Pinned")?,
                 skip_property: flag(text, el, "SkipProperty")?,
                 source_build,
-                pos: Pos::at(text, el.tag.start),
+                pos: lines.pos(text, el.tag.start),
             });
             elements.push(index);
         }

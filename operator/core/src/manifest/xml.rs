@@ -46,6 +46,8 @@ pub enum Node {
 pub struct Element {
     /// The (possibly prefixed) name as written.
     pub name: String,
+    /// Byte offset of the local name within `name`.
+    local: usize,
     /// Byte range of the start tag (the whole tag for `<x/>`).
     pub tag: Range<usize>,
     /// The attributes, in source order.
@@ -63,7 +65,7 @@ pub struct Element {
 impl Element {
     /// The name without a namespace prefix.
     pub fn local_name(&self) -> &str {
-        self.name.rsplit(':').next().unwrap_or(&self.name)
+        self.name.get(self.local..).unwrap_or(&self.name)
     }
 
     /// The attribute called `name` (exact match).
@@ -135,7 +137,9 @@ impl XmlDoc {
                     if let Some(p) = parent {
                         doc.elements[p].children.push(Node::Element(index));
                     }
+                    let local = name.rfind(':').map_or(0, |i| i + 1);
                     doc.elements.push(Element {
+                        local,
                         name,
                         tag: start..end,
                         attrs,
@@ -223,7 +227,7 @@ impl XmlDoc {
         let Some(inner) = self.elements[index].inner.clone() else {
             return String::new();
         };
-        let raw = String::from_utf8_lossy(&source[inner]).into_owned();
+        let raw = lossy(&source[inner]);
         if raw.contains('<') {
             let mut out = String::new();
             let mut in_tag = false;
@@ -243,7 +247,17 @@ impl XmlDoc {
 
 /// Unescapes XML entities, leaving unknown ones as written.
 pub fn unescape(raw: &str) -> String {
+    if !raw.contains('&') {
+        return raw.to_string();
+    }
     quick_xml::escape::unescape(raw).map_or_else(|_| raw.to_string(), |c| c.into_owned())
+}
+
+fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// Escapes text for element content or a double-quoted attribute value.
@@ -263,7 +277,7 @@ fn parse_tag(text: &[u8], span: Range<usize>) -> Result<(String, Vec<Attr>), Xml
     while i < end && !is_name_end(text[i]) {
         i += 1;
     }
-    let name = String::from_utf8_lossy(&text[name_start..i]).into_owned();
+    let name = lossy(&text[name_start..i]).into_owned();
     let mut attrs = Vec::new();
     loop {
         while i < end && text[i].is_ascii_whitespace() {
@@ -276,7 +290,7 @@ fn parse_tag(text: &[u8], span: Range<usize>) -> Result<(String, Vec<Attr>), Xml
         while i < end && !is_name_end(text[i]) {
             i += 1;
         }
-        let attr_name = String::from_utf8_lossy(&text[attr_start..i]).into_owned();
+        let attr_name = lossy(&text[attr_start..i]).into_owned();
         while i < end && text[i].is_ascii_whitespace() {
             i += 1;
         }
@@ -299,10 +313,9 @@ fn parse_tag(text: &[u8], span: Range<usize>) -> Result<(String, Vec<Attr>), Xml
         if i >= end {
             return Err(bad(value_start, "a closing quote"));
         }
-        let raw = String::from_utf8_lossy(&text[value_start..i]).into_owned();
         attrs.push(Attr {
             name: attr_name,
-            value: unescape(&raw),
+            value: unescape(&lossy(&text[value_start..i])),
             value_span: value_start..i,
         });
         i += 1;
