@@ -11,7 +11,6 @@ pub mod plan;
 pub mod policy;
 pub mod render;
 pub mod schedule;
-pub mod trigger;
 pub mod types;
 pub mod version;
 

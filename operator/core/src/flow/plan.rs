@@ -56,9 +56,10 @@ pub enum Wanted {
 }
 
 /// Which build `sub` wants: its requested build when forced, or when it differs from the
-/// last applied one and is newer than the last rejected one; otherwise the build the open
-/// pull request already carries for it, while that is newer than both the applied and the
-/// rejected build.
+/// last applied one and is newer than the last rejected one. With no requested build at
+/// all (state lost), the build the open pull request already carries for it, while that
+/// is newer than both the applied and the rejected build: an open proposal is kept, but
+/// never preferred over what the store asks for.
 pub fn wanted_build(sub: &SubscriptionView, carried: Option<BuildId>) -> Wanted {
     let state = &sub.state;
     let rejected = |b: BuildId| state.rejected_build.is_some_and(|r| b <= r);
@@ -71,6 +72,7 @@ pub fn wanted_build(sub: &SubscriptionView, carried: Option<BuildId>) -> Wanted 
         }
     }
     if let Some(c) = carried
+        && state.requested_build.is_none()
         && state.last_applied_build.is_none_or(|a| c > a)
         && !rejected(c)
     {
@@ -121,7 +123,7 @@ pub fn plan(input: &KeyInput) -> Plan {
     let mut working: ManifestFiles = input.target.files.clone();
     let mut carried: Vec<Carried<'_>> = Vec::new();
     let mut unchanged: Vec<(&str, BuildId)> = Vec::new();
-    let mut any_stalled = false;
+    let mut stalled_names: Vec<&str> = Vec::new();
     for sub in subs {
         let name = sub.name.as_str();
         if !sub.spec.enabled {
@@ -155,7 +157,7 @@ pub fn plan(input: &KeyInput) -> Plan {
             }
         };
         let Some(build) = input.builds.get(&id) else {
-            any_stalled = true;
+            stalled_names.push(name);
             plan.outcomes.insert(
                 name.to_string(),
                 stalled("UnknownBuild", format!("build {id} is not known")),
@@ -173,7 +175,7 @@ pub fn plan(input: &KeyInput) -> Plan {
                 });
             }
             Err(e) => {
-                any_stalled = true;
+                stalled_names.push(name);
                 let reason = match e {
                     RenderError::NoManifest { .. } => "NoManifest",
                     RenderError::Manifest { .. } => "ManifestInvalid",
@@ -210,8 +212,10 @@ pub fn plan(input: &KeyInput) -> Plan {
     }
 
     if carried.is_empty() {
+        // A pull request whose own subscription stalled (say, on a manifest broken since)
+        // stays as it is until the input is fixed; otherwise it has nothing left to do.
         if let Some(pr) = open
-            && !any_stalled
+            && !stalled_names.iter().any(|n| pr.carried.contains_key(*n))
         {
             plan.actions.push(Action::Close {
                 id: pr.id.clone(),

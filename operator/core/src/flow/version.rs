@@ -28,7 +28,7 @@ fn parse(text: &str) -> Option<Parsed<'_>> {
         return None;
     }
     let prerelease = match prerelease {
-        Some(p) if p.is_empty() => return None,
+        Some("") => return None,
         Some(p) => p.split('.').collect(),
         None => Vec::new(),
     };
