@@ -141,6 +141,8 @@ struct World {
     branch: Option<(String, ManifestFiles)>,
     pull_request: Option<PullRequestObservation>,
     commits: u32,
+    /// Subscriptions a rejection was recorded for.
+    rejections: Vec<String>,
 }
 
 impl World {
@@ -264,6 +266,7 @@ impl World {
             branch: None,
             pull_request: None,
             commits: 0,
+            rejections: Vec::new(),
         };
         if sc.pull_request > 0 && !carried.is_empty() {
             world.branch = Some(("stale-head".into(), files));
@@ -337,10 +340,16 @@ impl World {
                 ..
             } => {
                 prop_assert_eq!(parent, &self.head);
-                prop_assert_eq!(
+                // Compare-and-swap; a branch left behind by a settled pull request (or by
+                // none) is taken over, as the engine does.
+                let current = self.branch.as_ref().map(|b| b.0.clone());
+                let orphan =
+                    expected.is_none() && self.pull_request.as_ref().is_none_or(|p| p.settled);
+                prop_assert!(
+                    *expected == current || orphan,
+                    "compare-and-swap: expected {:?}, branch at {:?}",
                     expected,
-                    &self.branch.as_ref().map(|b| b.0.clone()),
-                    "compare-and-swap"
+                    current
                 );
                 let mut content = self.files.clone();
                 content.extend(files.clone());
@@ -397,8 +406,9 @@ impl World {
                 build,
             } => {
                 let state = self.state(subscription);
-                state.last_applied_build = Some(*build);
-                if state.requested_build == Some(*build) {
+                state.last_applied_build =
+                    Some(state.last_applied_build.map_or(*build, |b| b.max(*build)));
+                if state.requested_build.is_some_and(|r| r <= *build) {
                     state.force = false;
                 }
             }
@@ -406,11 +416,10 @@ impl World {
                 subscription,
                 build,
             } => {
+                self.rejections.push(subscription.clone());
                 let state = self.state(subscription);
                 state.rejected_build = Some(state.rejected_build.map_or(*build, |r| r.max(*build)));
-                if state.requested_build == Some(*build) {
-                    state.force = false;
-                }
+                state.force = false;
             }
             Action::Settle { id } => {
                 let pr = self
@@ -423,7 +432,6 @@ impl World {
                     "settling an open pull request"
                 );
                 pr.settled = true;
-                self.branch = None;
             }
         }
         Ok(())
@@ -473,14 +481,25 @@ proptest! {
             let Some(requested) = sub.state.requested_build.filter(|b| *b != UNKNOWN_BUILD) else {
                 continue;
             };
-            // Only builds the subscription wanted: not applied yet (or forced), not rejected.
-            // (A person closing the pull request of a forced build withdraws the force.)
-            if (!init.force && init.last_applied_build == Some(requested))
+            // Only builds the subscription wanted: newer than the applied one (or forced),
+            // not rejected. (A person closing the pull request of a forced build withdraws
+            // the force.)
+            let newer = init.last_applied_build.is_none_or(|a| requested > a);
+            // Recording any rejection clears `force` (the engine's rule), withdrawing it.
+            let forced = init.force && !world.rejections.contains(&sub.name);
+            if !(forced || newer)
                 || (!sub.state.force && sub.state.rejected_build.is_some_and(|r| requested <= r))
             {
                 continue;
             }
-            prop_assert_eq!(sub.state.last_applied_build, Some(requested), "{}", sub.name);
+            // Applied builds only move up: a forced older build leaves the newer record.
+            prop_assert!(
+                sub.state.last_applied_build.is_some_and(|a| a >= requested),
+                "{} applied {:?}, requested {}",
+                sub.name,
+                sub.state.last_applied_build,
+                requested
+            );
             let build = &world.builds[&requested];
             let update = BuildUpdate {
                 source_repo: build.repository.clone(),

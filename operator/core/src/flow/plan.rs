@@ -2,12 +2,15 @@
 //! its target towards the wanted builds.
 //!
 //! Contract with the engine, beyond the action docs:
-//! - `RecordApplied`/`RecordRejected` set `last_applied_build`/`rejected_build` (the
-//!   latter to the larger of old and new); recording the requested build clears `force`.
-//!   The planner never repeats a `RecordApplied` that is already recorded, so a `force`
-//!   left set does not make it loop.
+//! - `RecordApplied` raises `last_applied_build` to the build (it never lowers it) and
+//!   clears `force` when the requested build is at most the recorded one;
+//!   `RecordRejected` raises `rejected_build` and clears `force`. The planner repeats no
+//!   `RecordApplied` that is already recorded unless it is there to clear `force`.
 //! - After `PushUpdate` the pull request's `head_commit` is the new commit and
 //!   `base_commit` the pushed `parent`; `failure_commented` is reset for the new head.
+//!   A `PushUpdate` with `expected: None` may find the branch left behind by a settled
+//!   pull request (or a push whose pull request was never opened); the engine takes it
+//!   over.
 //! - A merged or closed pull request is settled in a cycle of its own (record, then
 //!   `Settle`); the next cycle plans from the recorded state.
 
@@ -55,8 +58,9 @@ pub enum Wanted {
     Rejected(BuildId),
 }
 
-/// Which build `sub` wants: its requested build when forced, or when it differs from the
-/// last applied one and is newer than the last rejected one. With no requested build at
+/// Which build `sub` wants: its requested build when forced, or when it is newer than
+/// both the last applied and the last rejected build (applied builds only move up, so an
+/// older build is re-applied only by force). With no requested build at
 /// all (state lost), the build the open pull request already carries for it, while that
 /// is newer than both the applied and the rejected build: an open proposal is kept, but
 /// never preferred over what the store asks for.
@@ -67,7 +71,7 @@ pub fn wanted_build(sub: &SubscriptionView, carried: Option<BuildId>) -> Wanted 
         if state.force {
             return Wanted::Build(requested);
         }
-        if state.last_applied_build != Some(requested) && !rejected(requested) {
+        if state.last_applied_build.is_none_or(|a| requested > a) && !rejected(requested) {
             return Wanted::Build(requested);
         }
     }
@@ -79,7 +83,9 @@ pub fn wanted_build(sub: &SubscriptionView, carried: Option<BuildId>) -> Wanted 
         return Wanted::Build(c);
     }
     match state.requested_build {
-        Some(r) if !state.force && state.last_applied_build != Some(r) && rejected(r) => {
+        Some(r)
+            if !state.force && state.last_applied_build.is_none_or(|a| r > a) && rejected(r) =>
+        {
             Wanted::Rejected(r)
         }
         _ => Wanted::UpToDate,
@@ -196,7 +202,9 @@ pub fn plan(input: &KeyInput) -> Plan {
     }
     for (name, id) in &unchanged {
         let sub = input.subscriptions.iter().find(|s| s.name == *name);
-        if sub.is_some_and(|s| s.state.last_applied_build != Some(*id)) {
+        let clears_force =
+            |s: &SubscriptionView| s.state.force && s.state.requested_build == Some(*id);
+        if sub.is_some_and(|s| s.state.last_applied_build != Some(*id) || clears_force(s)) {
             plan.actions.push(Action::RecordApplied {
                 subscription: (*name).to_string(),
                 build: *id,

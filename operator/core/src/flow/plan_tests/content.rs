@@ -52,12 +52,17 @@ fn a_build_that_changes_nothing_is_recorded() {
     let p = plan(&input(vec![sub("s", Some(3), None)], builds.clone()));
     assert_eq!(kinds(&p), ["Applied(s,3)"]);
     assert_eq!(reason(&p, "s"), "Ready/NothingToUpdate");
-    // Forced again after being recorded: still nothing to do, and no repeated record.
+    // Forced again after being recorded: nothing to change; recording it once more
+    // clears the force, after which there is nothing left to do.
     let mut s = sub("s", Some(3), Some(3));
     s.state.force = true;
+    let p = plan(&input(vec![s.clone()], builds.clone()));
+    assert_eq!(kinds(&p), ["Applied(s,3)"]);
+    assert_eq!(reason(&p, "s"), "Ready/NothingToUpdate");
+    s.state.force = false;
     let p = plan(&input(vec![s], builds));
     assert!(p.actions.is_empty());
-    assert_eq!(reason(&p, "s"), "Ready/NothingToUpdate");
+    assert_eq!(reason(&p, "s"), "Ready/UpToDate");
 }
 
 #[test]
@@ -160,7 +165,7 @@ fn wanted_builds_table() {
         ((Some(2), Some(2), None, true, None), plan::Wanted::Build(2)),
         (
             (Some(1), Some(2), None, false, None),
-            plan::Wanted::Build(1),
+            plan::Wanted::UpToDate,
         ),
         (
             (Some(2), None, Some(2), false, None),
