@@ -25,12 +25,12 @@ pub enum RenderError {
         directory: String,
     },
     /// A manifest file is malformed or cannot take the update.
-    #[error("{}{source}", prefix(.directory))]
+    #[error("{}{error}", prefix(.directory))]
     Manifest {
         /// The directory (empty for the root).
         directory: String,
         /// The updater's error, naming the file relative to `directory`.
-        source: ManifestError,
+        error: ManifestError,
     },
 }
 
@@ -140,13 +140,13 @@ pub fn render(
             continue;
         }
         let view = directory_view(&working, &directory);
-        let changes = manifest::update(&view, &update).map_err(|source| match source {
+        let changes = manifest::update(&view, &update).map_err(|error| match error {
             ManifestError::NoManifest => RenderError::NoManifest {
                 directory: directory.clone(),
             },
-            source => RenderError::Manifest {
+            error => RenderError::Manifest {
                 directory: directory.clone(),
-                source,
+                error,
             },
         })?;
         for (path, bytes) in changes.files {
@@ -250,7 +250,7 @@ mod tests {
         );
         let bad = RenderError::Manifest {
             directory: "src/tool".into(),
-            source: ManifestError::Splice {
+            error: ManifestError::Splice {
                 file: "eng/Versions.props".into(),
             },
         };
