@@ -26,9 +26,9 @@ pub(super) fn parse_details(files: &ManifestFiles) -> Result<VersionDetails, Man
     let text = files
         .get(paths::VERSION_DETAILS_XML)
         .ok_or(ManifestError::NoManifest)?;
-    VersionDetails::parse(text).map_err(|source| ManifestError::VersionDetails {
+    VersionDetails::parse(text).map_err(|detail| ManifestError::VersionDetails {
         file: paths::VERSION_DETAILS_XML.into(),
-        source,
+        detail,
     })
 }
 
@@ -40,9 +40,9 @@ pub(super) fn parse_xml(
         .get(path)
         .map(|t| XmlDoc::parse(t))
         .transpose()
-        .map_err(|source| ManifestError::Xml {
+        .map_err(|detail| ManifestError::Xml {
             file: path.into(),
-            source,
+            detail,
         })
 }
 
@@ -51,9 +51,9 @@ pub(super) fn parse_json(files: &ManifestFiles, path: &str) -> Result<Option<Jso
         .get(path)
         .map(|t| Json::parse(t))
         .transpose()
-        .map_err(|source| ManifestError::Json {
+        .map_err(|detail| ManifestError::Json {
             file: path.into(),
-            source,
+            detail,
         })
 }
 
@@ -126,9 +126,9 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
             .get(paths::VERSION_DETAILS_XML)
             .unwrap_or(vdx_text);
         let reparsed =
-            VersionDetails::parse(new_vdx).map_err(|source| ManifestError::VersionDetails {
+            VersionDetails::parse(new_vdx).map_err(|detail| ManifestError::VersionDetails {
                 file: paths::VERSION_DETAILS_XML.into(),
-                source,
+                detail,
             })?;
         let existing = files
             .get(paths::VERSION_DETAILS_PROPS)
@@ -155,9 +155,9 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
             set_named_versions(&json, &up.name, &up.to_version, &mut s);
         }
         if let Some(source) = &build.source_global_json {
-            let source = Json::parse(source).map_err(|source| ManifestError::Json {
+            let source = Json::parse(source).map_err(|detail| ManifestError::Json {
                 file: "source global.json".into(),
-                source,
+                detail,
             })?;
             changes.sdk_bump = bump_sdk(&json, &source, &mut s);
         }
@@ -178,9 +178,9 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
         for path in paths::NUGET_CONFIGS {
             if let Some(text) = files.get(*path) {
                 let new =
-                    nuget_config::update(text, build).map_err(|source| ManifestError::Xml {
+                    nuget_config::update(text, build).map_err(|detail| ManifestError::Xml {
                         file: (*path).into(),
-                        source,
+                        detail,
                     })?;
                 if new != *text {
                     changes.files.insert((*path).to_string(), new);
@@ -220,9 +220,9 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
             .get(paths::VERSION_DETAILS_XML)
             .unwrap_or(text);
         let reparsed =
-            VersionDetails::parse(new_vdx).map_err(|source| ManifestError::VersionDetails {
+            VersionDetails::parse(new_vdx).map_err(|detail| ManifestError::VersionDetails {
                 file: paths::VERSION_DETAILS_XML.into(),
-                source,
+                detail,
             })?;
         let existing = files
             .get(paths::VERSION_DETAILS_PROPS)

@@ -103,36 +103,36 @@ pub enum ManifestError {
     )]
     NoManifest,
     /// Version.Details.xml is malformed or invalid.
-    #[error("{file}:{source}")]
+    #[error("{file}:{detail}")]
     VersionDetails {
         /// The file.
         file: String,
         /// What is wrong.
-        source: version_details::VersionDetailsError,
+        detail: version_details::VersionDetailsError,
     },
     /// An XML file is malformed.
-    #[error("{file}:{source}")]
+    #[error("{file}:{detail}")]
     Xml {
         /// The file.
         file: String,
         /// What is wrong.
-        source: xml::XmlError,
+        detail: xml::XmlError,
     },
     /// A JSON file is malformed.
-    #[error("{file}:{source}")]
+    #[error("{file}:{detail}")]
     Json {
         /// The file.
         file: String,
         /// What is wrong.
-        source: json::JsonError,
+        detail: json::JsonError,
     },
     /// The native manifest or a file it references is malformed.
-    #[error("{file}:{source}")]
+    #[error("{file}:{detail}")]
     Native {
         /// The file.
         file: String,
         /// What is wrong.
-        source: native::NativeError,
+        detail: native::NativeError,
     },
     /// A file is well-formed but its content is not acceptable.
     #[error("{file}:{pos}: {message}")]

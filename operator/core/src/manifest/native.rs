@@ -70,7 +70,7 @@ struct Entry {
 fn error(file: &str, pos: Pos, message: impl Into<String>) -> ManifestError {
     ManifestError::Native {
         file: file.to_string(),
-        source: NativeError {
+        detail: NativeError {
             pos,
             message: message.into(),
         },

@@ -1,0 +1,241 @@
+//! End-to-end tests of `sluice deps` against repositories on disk.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const VDX: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Dependencies>\n  <ProductDependencies>\n    <Dependency Name=\"Contoso.Runtime\" Version=\"1.0.0\">\n      <Uri>https://github.com/contoso/runtime</Uri>\n      <Sha>aaaaaaaa</Sha>\n    </Dependency>\n  </ProductDependencies>\n  <ToolsetDependencies>\n    <Dependency Name=\"Contoso.Sdk\" Version=\"2.0.0\">\n      <Uri>https://github.com/contoso/runtime</Uri>\n      <Sha>aaaaaaaa</Sha>\n    </Dependency>\n  </ToolsetDependencies>\n</Dependencies>\n";
+const PROPS: &str = "<Project>\n  <PropertyGroup>\n    <ContosoRuntimePackageVersion>1.0.0</ContosoRuntimePackageVersion>\n  </PropertyGroup>\n</Project>\n";
+const GLOBAL: &str = "{\n  \"msbuild-sdks\": {\n    \"Contoso.Sdk\": \"2.0.0\"\n  }\n}\n";
+
+fn sluice(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(args)
+        .output()
+        .expect("runs sluice")
+}
+
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::create_dir_all(dir.path().join("eng")).expect("mkdir");
+    fs::write(dir.path().join("eng/Version.Details.xml"), VDX).expect("write");
+    fs::write(dir.path().join("eng/Versions.props"), PROPS).expect("write");
+    fs::write(dir.path().join("global.json"), GLOBAL).expect("write");
+    dir
+}
+
+fn read(dir: &Path, path: &str) -> String {
+    fs::read_to_string(dir.join(path)).expect("read")
+}
+
+fn update(dir: &Path, assets: &[&str]) -> Output {
+    let d = dir.to_string_lossy().into_owned();
+    let mut args = vec![
+        "deps",
+        "update",
+        "--dir",
+        &d,
+        "--source-repo",
+        "https://github.com/contoso/runtime",
+        "--commit",
+        "bbbbbbbb",
+    ];
+    for a in assets {
+        args.push("--asset");
+        args.push(a);
+    }
+    sluice(&args)
+}
+
+#[test]
+fn update_moves_dependencies_and_every_file_that_follows() {
+    let dir = repo();
+    let out = update(
+        dir.path(),
+        &["contoso.runtime=1.1.0", "Contoso.Sdk=2.1.0", "Other=9"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("contoso.runtime: 1.0.0 -> 1.1.0"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Contoso.Sdk: 2.0.0 -> 2.1.0"), "{stdout}");
+    let want_vdx = VDX
+        .replace(
+            "\"Contoso.Runtime\" Version=\"1.0.0\"",
+            "\"contoso.runtime\" Version=\"1.1.0\"",
+        )
+        .replace(
+            "\"Contoso.Sdk\" Version=\"2.0.0\"",
+            "\"Contoso.Sdk\" Version=\"2.1.0\"",
+        )
+        .replace("aaaaaaaa", "bbbbbbbb");
+    assert_eq!(read(dir.path(), "eng/Version.Details.xml"), want_vdx);
+    assert_eq!(
+        read(dir.path(), "eng/Versions.props"),
+        PROPS
+            .replace(
+                "ContosoRuntimePackageVersion",
+                "contosoruntimePackageVersion"
+            )
+            .replace("1.0.0", "1.1.0")
+    );
+    assert_eq!(
+        read(dir.path(), "global.json"),
+        GLOBAL.replace("2.0.0", "2.1.0")
+    );
+    let verify = sluice(&["deps", "verify", "--dir", &dir.path().to_string_lossy()]);
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+}
+
+#[test]
+fn update_without_a_match_changes_nothing() {
+    let dir = repo();
+    let out = update(dir.path(), &["Unrelated=1.0"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing changed"));
+    assert_eq!(read(dir.path(), "eng/Version.Details.xml"), VDX);
+    assert_eq!(read(dir.path(), "global.json"), GLOBAL);
+}
+
+#[test]
+fn malformed_file_fails_with_a_position_and_writes_nothing() {
+    let dir = repo();
+    fs::write(
+        dir.path().join("global.json"),
+        "{\n  \"msbuild-sdks\": {\n    \"Contoso.Sdk\" \"2.0.0\"\n",
+    )
+    .expect("write");
+    let out = update(dir.path(), &["Contoso.Runtime=1.1.0", "Contoso.Sdk=2.1.0"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("global.json:3:19: expected ':'"),
+        "{stderr}"
+    );
+    assert_eq!(read(dir.path(), "eng/Version.Details.xml"), VDX);
+    assert_eq!(read(dir.path(), "eng/Versions.props"), PROPS);
+    let leftovers: Vec<PathBuf> = fs::read_dir(dir.path().join("eng"))
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn verify_reports_findings_with_positions() {
+    let dir = repo();
+    fs::write(
+        dir.path().join("global.json"),
+        GLOBAL.replace("2.0.0", "1.9.0"),
+    )
+    .expect("write");
+    let out = sluice(&["deps", "verify", "--dir", &dir.path().to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("global.json:3:20: msbuild-sdks.Contoso.Sdk is 1.9.0"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn list_and_add() {
+    let dir = repo();
+    let d = dir.path().to_string_lossy().into_owned();
+    let out = sluice(&[
+        "deps",
+        "add",
+        "--dir",
+        &d,
+        "--name",
+        "Contoso.Tools",
+        "--version",
+        "3.0.0",
+        "--repo",
+        "https://github.com/contoso/tools",
+        "--commit",
+        "cccccccc",
+        "--toolset",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = sluice(&["deps", "list", "--dir", &d, "--format", "json"]);
+    assert!(out.status.success());
+    let deps: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let names: Vec<&str> = deps
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Contoso.Runtime", "Contoso.Sdk", "Contoso.Tools"]);
+    assert!(
+        read(dir.path(), "eng/Versions.props")
+            .contains("<ContosoToolsPackageVersion>3.0.0</ContosoToolsPackageVersion>")
+    );
+}
+
+#[test]
+fn native_example_updates_every_reference() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/native-manifest");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for path in [
+        ".sluice/dependencies.yaml",
+        "Cargo.toml",
+        "Dockerfile",
+        "deploy/values.yaml",
+        "package.json",
+    ] {
+        let target = dir.path().join(path);
+        fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        fs::copy(example.join(path), &target).expect("copy");
+    }
+    let d = dir.path().to_string_lossy().into_owned();
+    assert!(sluice(&["deps", "verify", "--dir", &d]).status.success());
+    let out = update(
+        dir.path(),
+        &["Contoso.Runtime=9.0.2", "Contoso.Schema=1.8.0"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = fs::read_to_string(example.join("Dockerfile")).expect("read");
+    assert_eq!(
+        read(dir.path(), "Dockerfile"),
+        before.replace("runtime:9.0.1", "runtime:9.0.2")
+    );
+    assert!(
+        read(dir.path(), "Cargo.toml").contains("contoso-schema = \"1.7.0\""),
+        "pinned stays"
+    );
+    assert!(sluice(&["deps", "verify", "--dir", &d]).status.success());
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    for sub in ["update", "list", "verify", "add"] {
+        let out = sluice(&["deps", sub, "--help"]);
+        assert!(out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Examples:"),
+            "{sub}"
+        );
+    }
+}
