@@ -199,6 +199,8 @@ pub fn plan_updates(deps: &[Dependency], build: &BuildUpdate) -> Vec<(usize, Dep
 mod tests {
     use super::*;
 
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+
     fn build(assets: &[(&str, &str)]) -> BuildUpdate {
         BuildUpdate {
             source_repo: "https://example.com/a".into(),
@@ -227,7 +229,7 @@ mod tests {
             child,
             Dependency::new("Same", "2", "https://example.com/a", "c2"),
         ];
-        let cases: [(&[(&str, &str)], &[&str]); 5] = [
+        let cases: [Case; 5] = [
             (&[("foo.bar", "2")], &["foo.bar"]),
             (&[("P", "2")], &[]),
             (&[("Child", "2")], &[]),

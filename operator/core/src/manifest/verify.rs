@@ -180,6 +180,8 @@ pub fn eng(files: &ManifestFiles) -> Result<Vec<Finding>, ManifestError> {
 mod tests {
     use super::*;
 
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+
     const VDX: &str = "<Dependencies>\n  <ProductDependencies>\n    <Dependency Name=\"A.B\" Version=\"1.0\">\n      <Uri>https://github.com/o/a</Uri>\n      <Sha>1</Sha>\n    </Dependency>\n    <Dependency Name=\"My.Sdk\" Version=\"2.0\">\n      <Uri>https://github.com/o/a</Uri>\n      <Sha>1</Sha>\n    </Dependency>\n  </ProductDependencies>\n</Dependencies>\n";
 
     fn run(extra: &[(&str, &str)]) -> Vec<String> {
@@ -202,7 +204,7 @@ mod tests {
             "<Project><PropertyGroup><ABVersion>0.9</ABVersion></PropertyGroup></Project>";
         let gj_ok = "{\"msbuild-sdks\": {\"My.Sdk\": \"2.0\"}}";
         let gj_bad = "{\"msbuild-sdks\": {\"my.sdk\": \"1.9\"}}";
-        let cases: [(&[(&str, &str)], &[&str]); 4] = [
+        let cases: [Case; 4] = [
             (
                 &[
                     (paths::VERSIONS_PROPS, props_ok),

@@ -97,14 +97,12 @@ pub fn add_property(
         .elements
         .iter()
         .filter(in_group)
-        .filter(|e| e.local_name().ends_with("PackageVersion"))
-        .last()
+        .rfind(|e| e.local_name().ends_with("PackageVersion"))
         .or_else(|| {
             doc.elements
                 .iter()
                 .filter(in_group)
-                .filter(|e| e.local_name().ends_with("Version"))
-                .last()
+                .rfind(|e| e.local_name().ends_with("Version"))
         });
     if let Some(a) = anchor {
         let end = a.end_tag.as_ref().map_or(a.tag.end, |e| e.end);
