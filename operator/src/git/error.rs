@@ -323,6 +323,21 @@ pub(crate) fn is_authentication_failure(message: &str) -> bool {
     MARKERS.iter().any(|m| message.contains(m))
 }
 
+/// A one-line description of an error and its sources.
+pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        let line = inner.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = inner.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_authentication_failure;
@@ -339,19 +354,4 @@ mod tests {
             "the fetched pack does not contain 4013abcdef"
         ));
     }
-}
-
-/// A one-line description of an error and its sources.
-pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        let line = inner.to_string();
-        if !text.contains(&line) {
-            text.push_str(": ");
-            text.push_str(&line);
-        }
-        source = inner.source();
-    }
-    text
 }

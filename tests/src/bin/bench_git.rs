@@ -56,7 +56,11 @@ impl Words {
                 out.push(b'a' + (word % 26) as u8);
                 word /= 26;
             }
-            out.push(if self.next() % 12 == 0 { b'\n' } else { b' ' });
+            out.push(if self.next().is_multiple_of(12) {
+                b'\n'
+            } else {
+                b' '
+            });
         }
         out.truncate(len);
     }
