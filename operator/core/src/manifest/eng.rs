@@ -17,6 +17,15 @@ use super::versions_props;
 use super::xml::XmlDoc;
 use super::{Changes, ManifestError, ManifestFiles, paths};
 
+/// What kind of file [`commit`] writes.
+#[derive(Clone, Copy)]
+enum Kind<'a> {
+    /// XML, with its parse (before the splices).
+    Xml(&'a XmlDoc),
+    /// JSON.
+    Json,
+}
+
 /// Reads the dependencies of Version.Details.xml.
 pub fn list(files: &ManifestFiles) -> Result<Vec<Dependency>, ManifestError> {
     Ok(parse_details(files)?.dependencies)
@@ -59,15 +68,17 @@ pub(super) fn parse_json(files: &ManifestFiles, path: &str) -> Result<Option<Jso
 
 /// Applies `splices` to file `path`, recording the result when it differs. A JSON
 /// file that changes is laid out as the established tooling serialises it when
-/// that only moves whitespace (see [`super::json::tool_layout`]), and ends with a
-/// line break.
+/// that only moves whitespace (see [`super::layout::json`]), and ends with a
+/// line break; a changed XML file already laid out the tooling's way gets the
+/// tooling's whitespace (see [`super::layout::xml`]).
 fn commit(
     files: &ManifestFiles,
     path: &str,
     splices: &Splices,
-    json: bool,
+    kind: Kind<'_>,
     changes: &mut Changes,
 ) -> Result<(), ManifestError> {
+    let json = matches!(kind, Kind::Json);
     let Some(old) = files.get(path) else {
         return Ok(());
     };
@@ -79,12 +90,19 @@ fn commit(
         .ok_or_else(|| ManifestError::Splice { file: path.into() })?;
     if json && new != *old {
         let nl = line_ending(old);
-        if let Some(laid_out) = super::json::tool_layout(&new, nl) {
+        if let Some(laid_out) = super::layout::json(&new, nl) {
             new = laid_out;
         }
         if !new.ends_with(b"\n") {
             new.extend_from_slice(nl.as_bytes());
         }
+    }
+    if let Kind::Xml(doc) = kind
+        && new != *old
+        && super::layout::xml_deviates(doc, old)
+        && let Some(laid_out) = super::layout::xml(&new)
+    {
+        new = laid_out;
     }
     if new != *old {
         changes.files.insert(path.to_string(), new);
@@ -117,7 +135,13 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
     for (index, up) in &plan {
         details.update(vdx_text, *index, up, &mut vdx);
     }
-    commit(files, paths::VERSION_DETAILS_XML, &vdx, false, &mut changes)?;
+    commit(
+        files,
+        paths::VERSION_DETAILS_XML,
+        &vdx,
+        Kind::Xml(&details.doc),
+        &mut changes,
+    )?;
 
     let has_details_props = files.contains_key(paths::VERSION_DETAILS_PROPS);
     if has_details_props {
@@ -146,7 +170,13 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
         for up in &updates {
             versions_props::set_version(text, &doc, &up.name, &up.to_version, &mut s);
         }
-        commit(files, paths::VERSIONS_PROPS, &s, false, &mut changes)?;
+        commit(
+            files,
+            paths::VERSIONS_PROPS,
+            &s,
+            Kind::Xml(&doc),
+            &mut changes,
+        )?;
     }
 
     if let Some(json) = parse_json(files, paths::GLOBAL_JSON)? {
@@ -161,7 +191,7 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
             })?;
             changes.sdk_bump = bump_sdk(&json, &source, &mut s);
         }
-        commit(files, paths::GLOBAL_JSON, &s, true, &mut changes)?;
+        commit(files, paths::GLOBAL_JSON, &s, Kind::Json, &mut changes)?;
     }
 
     for path in [paths::TOOLS_CONFIG_JSON, paths::TOOLS_ROOT_JSON] {
@@ -170,7 +200,7 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
             for up in &updates {
                 set_tool_version(&json, &up.name, &up.to_version, &mut s);
             }
-            commit(files, path, &s, true, &mut changes)?;
+            commit(files, path, &s, Kind::Json, &mut changes)?;
         }
     }
 
@@ -213,7 +243,13 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
     let mut changes = Changes::default();
     let mut s = Splices::new();
     details.add(text, dep, &mut s);
-    commit(files, paths::VERSION_DETAILS_XML, &s, false, &mut changes)?;
+    commit(
+        files,
+        paths::VERSION_DETAILS_XML,
+        &s,
+        Kind::Xml(&details.doc),
+        &mut changes,
+    )?;
     if files.contains_key(paths::VERSION_DETAILS_PROPS) {
         let new_vdx = changes
             .files
@@ -242,7 +278,13 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
                     message: "expected a <PropertyGroup> to add the version property to".into(),
                 });
             }
-            commit(files, paths::VERSIONS_PROPS, &s, false, &mut changes)?;
+            commit(
+                files,
+                paths::VERSIONS_PROPS,
+                &s,
+                Kind::Xml(&doc),
+                &mut changes,
+            )?;
         }
     }
     Ok(changes)

@@ -114,91 +114,6 @@ pub fn quote(s: &str) -> String {
     out
 }
 
-/// Lays `text` out the way the .NET tooling serialises JSON it rewrites (two-space
-/// indentation, one member or item per line, `"name": value`, empty containers as
-/// `{}`/`[]`), using `nl` for line breaks, when that changes only whitespace between
-/// tokens. Returns `None` when the document has comments or trailing commas (they
-/// would be lost), does not parse, or is not indented with two spaces.
-pub fn tool_layout(text: &[u8], nl: &str) -> Option<Vec<u8>> {
-    let doc = Json::parse(text).ok()?;
-    let bom: &[u8] = if text.starts_with(b"\xef\xbb\xbf") {
-        b"\xef\xbb\xbf"
-    } else {
-        b""
-    };
-    let first_indent = text
-        .split(|b| *b == b'\n')
-        .skip(1)
-        .map(|l| l.iter().take_while(|b| **b == b' ' || **b == b'\t').count())
-        .find(|n| *n > 0);
-    if first_indent.is_some_and(|n| n != 2) || text.contains(&b'\t') {
-        return None;
-    }
-    let mut out = bom.to_vec();
-    write_indented(text, &doc, 0, nl, &mut out);
-    (significant(text) == significant(&out)).then_some(out)
-}
-
-fn write_indented(text: &[u8], v: &Json, depth: usize, nl: &str, out: &mut Vec<u8>) {
-    let pad = |d: usize, out: &mut Vec<u8>| out.extend(std::iter::repeat_n(b' ', d * 2));
-    match &v.kind {
-        JsonKind::Object(members) if !members.is_empty() => {
-            out.push(b'{');
-            for (i, (key, value)) in members.iter().enumerate() {
-                out.extend_from_slice(if i == 0 { b"" } else { b"," });
-                out.extend_from_slice(nl.as_bytes());
-                pad(depth + 1, out);
-                out.extend_from_slice(quote(key).as_bytes());
-                out.extend_from_slice(b": ");
-                write_indented(text, value, depth + 1, nl, out);
-            }
-            out.extend_from_slice(nl.as_bytes());
-            pad(depth, out);
-            out.push(b'}');
-        }
-        JsonKind::Array(items) if !items.is_empty() => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                out.extend_from_slice(if i == 0 { b"" } else { b"," });
-                out.extend_from_slice(nl.as_bytes());
-                pad(depth + 1, out);
-                write_indented(text, item, depth + 1, nl, out);
-            }
-            out.extend_from_slice(nl.as_bytes());
-            pad(depth, out);
-            out.push(b']');
-        }
-        JsonKind::Object(_) => out.extend_from_slice(b"{}"),
-        JsonKind::Array(_) => out.extend_from_slice(b"[]"),
-        _ => out.extend_from_slice(&text[v.span.clone()]),
-    }
-}
-
-/// The bytes of `text` outside whitespace that separates tokens.
-fn significant(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in text {
-        if in_string {
-            out.push(b);
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if b == b'"' {
-            in_string = true;
-            out.push(b);
-        } else if !b.is_ascii_whitespace() {
-            out.push(b);
-        }
-    }
-    out
-}
-
 const MAX_DEPTH: usize = 256;
 
 struct Parser<'a> {
@@ -420,24 +335,6 @@ mod tests {
         for (src, line, col) in cases {
             let e = Json::parse(src).expect_err("malformed");
             assert_eq!((e.pos.line, e.pos.col), (line, col), "{e}");
-        }
-    }
-
-    #[test]
-    fn tool_layout_only_reflows_whitespace() {
-        let cases: [(&str, Option<&str>); 4] = [
-            (
-                "{\n  \"a\": [ \"x\" ],\n  \"b\": {}, \"c\": 1\n}",
-                Some("{\n  \"a\": [\n    \"x\"\n  ],\n  \"b\": {},\n  \"c\": 1\n}"),
-            ),
-            ("{\n  \"a\": 1 // keep\n}", None),
-            ("{\n    \"a\": [1]\n}", None),
-            ("{\n  \"a\": 1,\n}", None),
-        ];
-        for (src, want) in cases {
-            let got =
-                tool_layout(src.as_bytes(), "\n").map(|v| String::from_utf8(v).expect("utf8"));
-            assert_eq!(got.as_deref(), want, "{src}");
         }
     }
 

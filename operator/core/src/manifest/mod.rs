@@ -18,6 +18,7 @@ pub mod details_props;
 pub mod eng;
 pub mod global_json;
 pub mod json;
+pub mod layout;
 pub mod native;
 pub mod nuget_config;
 pub mod pos;
