@@ -3,24 +3,28 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-/// The `sluice` binary: `$SLUICE_BIN` when set, otherwise the one next to this test
-/// executable's `deps/` directory (cargo and nextest build every workspace binary first).
+/// The `sluice` binary: `$SLUICE_BIN` when set, otherwise the one beside this executable
+/// (a binary in `target/debug/`) or one level up (a test in `target/debug/deps/`); cargo and
+/// nextest build every workspace binary first.
 pub fn sluice_path() -> PathBuf {
     if let Some(path) = std::env::var_os("SLUICE_BIN") {
         return PathBuf::from(path);
     }
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target directory");
-    let path = dir.join(format!("sluice{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} not found; build it with `cargo build -p sluice`",
-        path.display()
-    );
-    path
+    let exe = std::env::current_exe().expect("executable path");
+    let name = format!("sluice{}", std::env::consts::EXE_SUFFIX);
+    let candidates: Vec<PathBuf> = exe
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join(&name))
+        .collect();
+    match candidates.iter().find(|p| p.exists()) {
+        Some(path) => path.clone(),
+        None => panic!(
+            "{} not found; build it with `cargo build -p sluice`",
+            candidates[0].display()
+        ),
+    }
 }
 
 /// A `Command` for the sluice binary.

@@ -3,8 +3,10 @@
 //! - [`git_server`]: a real smart-HTTP git server (`git http-backend` behind a small
 //!   HTTP shim) with optional basic authentication and fault injection.
 //! - [`binary`]: the `sluice` binary of the same build.
+//! - [`demo`]: a self-contained multi-repository flow driven through the CLI.
 //! - [`fixture_repo`]: fixture repositories built by code with the `git` CLI.
 
 pub mod binary;
+pub mod demo;
 pub mod fixture_repo;
 pub mod git_server;

@@ -73,6 +73,14 @@ impl Engine {
                 }
             };
             let plan = flow::plan(&input);
+            tracing::debug!(
+                key = %config.key.id(),
+                head = ?input.target.head,
+                pull_request = ?input.pull_request.as_ref().map(|p| (&p.id, p.state, &p.carried, &p.base_commit, p.settled)),
+                actions = ?plan.actions.iter().map(action_name).collect::<Vec<_>>(),
+                outcomes = ?plan.outcomes,
+                "planned"
+            );
             let mut tracked = self.store.tracked_pull_request(&config.key).ok().flatten();
             if let Some(t) = tracked
                 .as_mut()

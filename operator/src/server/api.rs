@@ -176,6 +176,7 @@ pub(super) async fn list_pull_requests(
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(super) struct PullRequestDetails {
     #[serde(flatten)]
     pull_request: crate::store::LocalPullRequest,

@@ -1,0 +1,123 @@
+//! `sluice serve` as a child process of the demo.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::binary::sluice_path;
+
+/// A running `sluice serve`.
+pub struct Server {
+    child: Child,
+    url: String,
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+fn get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+impl Server {
+    /// Starts the server on a free loopback port with data under `root/data`, and waits
+    /// until its configuration is loaded.
+    pub fn start(root: &Path, config: &Path) -> Result<Server, String> {
+        let port = free_port()?;
+        let data: PathBuf = root.join("data");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(root.join("serve.log"))
+            .map_err(|e| e.to_string())?;
+        let child = Command::new(sluice_path())
+            .args(["serve", "--config"])
+            .arg(config)
+            .arg("--data")
+            .arg(&data)
+            .args([
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--schedule-tick",
+                "1",
+                "--pull-request-interval",
+                "1",
+                "--workers",
+                "2",
+            ])
+            .env("RUST_LOG", "sluice=info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("starting sluice serve: {e}"))?;
+        let mut server = Server {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if get(port, "/readyz")
+                .is_some_and(|r| r.starts_with("HTTP/1.1 200") || r.starts_with("HTTP/1.0 200"))
+            {
+                return Ok(server);
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                return Err(format!(
+                    "sluice serve exited with {status}; see {}",
+                    root.join("serve.log").display()
+                ));
+            }
+            if Instant::now() > deadline {
+                server.kill();
+                return Err("sluice serve did not become ready within 30 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The server's base URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Runs a sluice CLI command against this server; stdout on success, stderr otherwise.
+    pub fn sluice(&self, args: &[&str]) -> Result<String, String> {
+        let out = Command::new(sluice_path())
+            .args(args)
+            .env("SLUICE_SERVER", &self.url)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        }
+    }
+
+    /// SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Stops the server.
+    pub fn stop(mut self) {
+        self.kill();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
