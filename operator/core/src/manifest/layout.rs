@@ -111,9 +111,10 @@ pub fn xml(text: &[u8]) -> Option<Vec<u8>> {
     }
     let mut out = Vec::with_capacity(text.len());
     let mut cursor = 0;
-    for (start, end, want) in gaps {
+    for (start, end, level) in gaps {
         out.extend_from_slice(&text[cursor..start]);
-        out.extend_from_slice(want.as_bytes());
+        out.push(b'\n');
+        out.extend(std::iter::repeat_n(b' ', level * 2));
         cursor = end;
     }
     out.extend_from_slice(&text[cursor..]);
@@ -126,18 +127,22 @@ pub fn xml_deviates(doc: &XmlDoc, text: &[u8]) -> bool {
     within_tolerance(&xml_gaps(doc, text), text)
 }
 
-fn within_tolerance(gaps: &[(usize, usize, String)], text: &[u8]) -> bool {
+fn within_tolerance(gaps: &[(usize, usize, usize)], text: &[u8]) -> bool {
+    let laid_out = |s: usize, e: usize, level: usize| {
+        let gap = &text[s..e];
+        gap.len() == 1 + level * 2 && gap[0] == b'\n' && gap[1..].iter().all(|b| *b == b' ')
+    };
     let differing = gaps
         .iter()
-        .filter(|(s, e, want)| text[*s..*e] != *want.as_bytes())
+        .filter(|(s, e, l)| !laid_out(*s, *e, *l))
         .count();
     differing > 0 && differing * 20 <= gaps.len()
 }
 
-/// The whitespace gaps of element-only content with the whitespace the tooling
-/// writes there, in document order.
-fn xml_gaps(doc: &XmlDoc, text: &[u8]) -> Vec<(usize, usize, String)> {
-    let mut gaps: Vec<(usize, usize, String)> = Vec::new();
+/// The whitespace gaps of element-only content with the indentation level the
+/// tooling writes there, in document order.
+fn xml_gaps(doc: &XmlDoc, text: &[u8]) -> Vec<(usize, usize, usize)> {
+    let mut gaps: Vec<(usize, usize, usize)> = Vec::new();
     for (index, el) in doc.elements.iter().enumerate() {
         let (Some(inner), Some(_)) = (&el.inner, &el.end_tag) else {
             continue;
@@ -167,9 +172,7 @@ fn xml_gaps(doc: &XmlDoc, text: &[u8]) -> Vec<(usize, usize, String)> {
             continue;
         }
         spans.push((cursor, inner.end, depth));
-        for (start, end, level) in spans {
-            gaps.push((start, end, format!("\n{}", "  ".repeat(level))));
-        }
+        gaps.extend(spans);
     }
     gaps.sort_by_key(|g| g.0);
     gaps

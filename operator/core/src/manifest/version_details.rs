@@ -60,7 +60,7 @@ impl VersionDetails {
                     ));
                 }
             };
-            let Some(name) = el.attr("Name").map(|a| a.value.trim().to_string()) else {
+            let Some(name) = el.attr("Name").map(|a| trimmed(a.value.clone())) else {
                 return Err(invalid(
                     el.tag.start,
                     "expected a Name attribute on <Dependency>".into(),
@@ -68,7 +68,7 @@ impl VersionDetails {
             };
             let child_text = |n: &str| {
                 doc.child(index, n)
-                    .map(|(i, _)| doc.text(text, i).trim().to_string())
+                    .map(|(i, _)| trimmed(doc.text(text, i)))
                     .unwrap_or_default()
             };
             let source_build = doc
@@ -93,7 +93,7 @@ impl VersionDetails {
                 name,
                 version: el
                     .attr("Version")
-                    .map(|a| a.value.trim().to_string())
+                    .map(|a| trimmed(a.value.clone()))
                     .unwrap_or_default(),
                 repository: child_text("Uri"),
                 commit: child_text("Sha"),
@@ -210,6 +210,14 @@ impl VersionDetails {
                 ),
             );
         }
+    }
+}
+
+fn trimmed(s: String) -> String {
+    if s.trim().len() == s.len() {
+        s
+    } else {
+        s.trim().to_string()
     }
 }
 

@@ -102,6 +102,10 @@ impl XmlDoc {
         } else {
             0
         };
+        let utf8 = std::str::from_utf8(text).map_err(|e| XmlError {
+            pos: Pos::at(text, e.valid_up_to()),
+            message: "expected UTF-8 text".into(),
+        })?;
         let mut reader = Reader::from_reader(&text[base..]);
         reader.config_mut().check_end_names = true;
         let mut doc = XmlDoc::default();
@@ -131,7 +135,7 @@ impl XmlDoc {
                     if stack.is_empty() && !doc.elements.is_empty() {
                         return Err(err(start, "expected a single root element".into()));
                     }
-                    let (name, attrs) = parse_tag(text, start..end)?;
+                    let (name, attrs) = parse_tag(text, utf8, start..end)?;
                     let index = doc.elements.len();
                     let parent = stack.last().copied();
                     if let Some(p) = parent {
@@ -265,7 +269,11 @@ pub fn escape(text: &str) -> String {
     quick_xml::escape::escape(text).into_owned()
 }
 
-fn parse_tag(text: &[u8], span: Range<usize>) -> Result<(String, Vec<Attr>), XmlError> {
+fn parse_tag(text: &[u8], utf8: &str, span: Range<usize>) -> Result<(String, Vec<Attr>), XmlError> {
+    let slice = |r: Range<usize>| {
+        utf8.get(r.clone())
+            .map_or_else(|| lossy(&text[r]), std::borrow::Cow::Borrowed)
+    };
     let bad = |offset: usize, what: &str| XmlError {
         pos: Pos::at(text, offset),
         message: format!("malformed start tag: expected {what}"),
@@ -277,7 +285,7 @@ fn parse_tag(text: &[u8], span: Range<usize>) -> Result<(String, Vec<Attr>), Xml
     while i < end && !is_name_end(text[i]) {
         i += 1;
     }
-    let name = lossy(&text[name_start..i]).into_owned();
+    let name = slice(name_start..i).into_owned();
     let mut attrs = Vec::new();
     loop {
         while i < end && text[i].is_ascii_whitespace() {
@@ -290,7 +298,7 @@ fn parse_tag(text: &[u8], span: Range<usize>) -> Result<(String, Vec<Attr>), Xml
         while i < end && !is_name_end(text[i]) {
             i += 1;
         }
-        let attr_name = lossy(&text[attr_start..i]).into_owned();
+        let attr_name = slice(attr_start..i).into_owned();
         while i < end && text[i].is_ascii_whitespace() {
             i += 1;
         }
@@ -315,7 +323,7 @@ fn parse_tag(text: &[u8], span: Range<usize>) -> Result<(String, Vec<Attr>), Xml
         }
         attrs.push(Attr {
             name: attr_name,
-            value: unescape(&lossy(&text[value_start..i])),
+            value: unescape(&slice(value_start..i)),
             value_span: value_start..i,
         });
         i += 1;
