@@ -239,3 +239,49 @@ fn help_teaches_with_examples() {
         );
     }
 }
+
+#[test]
+fn sdk_bump_and_managed_feeds_follow_the_build() {
+    let dir = repo();
+    let global = "{\n  \"sdk\": {\n    \"version\": \"9.0.100\"\n  },\n  \"tools\": {\n    \"dotnet\": \"9.0.100\"\n  },\n  \"msbuild-sdks\": {\n    \"Contoso.Sdk\": \"2.0.0\"\n  }\n}\n";
+    fs::write(dir.path().join("global.json"), global).expect("write");
+    let nuget = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n  <packageSources>\n    <clear />\n    <add key=\"nuget\" value=\"https://api.nuget.org/v3/index.json\" />\n  </packageSources>\n</configuration>\n";
+    fs::write(dir.path().join("NuGet.config"), nuget).expect("write");
+    let source = dir.path().join("source-global.json");
+    fs::write(&source, "{ \"tools\": { \"dotnet\": \"9.0.200\" } }").expect("write");
+    let feed = "https://pkgs.dev.azure.com/dnceng/_packaging/darc-int-contoso-runtime-bbbbbbbb/nuget/v3/index.json";
+    let d = dir.path().to_string_lossy().into_owned();
+    let out = sluice(&[
+        "deps",
+        "update",
+        "--dir",
+        &d,
+        "--source-repo",
+        "https://github.com/contoso/runtime",
+        "--commit",
+        "bbbbbbbb",
+        "--asset",
+        "Contoso.Sdk=2.1.0",
+        "--asset-location",
+        &format!("Contoso.Sdk={feed}"),
+        "--source-global-json",
+        &source.to_string_lossy(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        read(dir.path(), "global.json"),
+        global
+            .replace("9.0.100", "9.0.200")
+            .replace("2.0.0", "2.1.0")
+    );
+    let nuget_after = read(dir.path(), "NuGet.config");
+    assert!(
+        nuget_after.contains("<add key=\"darc-int-contoso-runtime-bbbbbbb\" value=\"true\" />"),
+        "{nuget_after}"
+    );
+    assert!(nuget_after.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n  <packageSources>\n    <clear />\n"), "{nuget_after}");
+}

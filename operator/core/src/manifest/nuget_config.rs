@@ -117,9 +117,35 @@ pub fn update(text: &[u8], build: &BuildUpdate) -> Result<Vec<u8>, XmlError> {
     let entries = render(&groups, &indent, nl, |key, url| {
         format!("<add key=\"{}\" value=\"{}\" />", escape(key), escape(url))
     });
-    let clear = doc
+    let mut clear = doc
         .child_elements(sources)
         .find(|(_, e)| e.local_name().eq_ignore_ascii_case("clear"));
+    let first_element = doc.child_elements(sources).next().map(|(i, _)| i);
+    if let Some((ci, c)) = clear
+        && Some(ci) != first_element
+    {
+        // `<clear/>` must come first: take it out here and put it back first.
+        let inside_block = block.is_some_and(|(first, last)| {
+            let children = &src_el.children[first..=last];
+            children.contains(&Node::Element(ci))
+        });
+        if !inside_block {
+            let end = c.end_tag.as_ref().map_or(c.tag.end, |e| e.end);
+            let mut start = c.tag.start;
+            while start > 0 && matches!(text[start - 1], b' ' | b'\t') {
+                start -= 1;
+            }
+            if start > 0 && text[start - 1] == b'\n' {
+                start -= if start > 1 && text[start - 2] == b'\r' {
+                    2
+                } else {
+                    1
+                };
+            }
+            splices.replace(start..end, "");
+        }
+        clear = None;
+    }
     let clear_text = if clear.is_none() {
         format!("<clear />{nl}{indent}")
     } else {

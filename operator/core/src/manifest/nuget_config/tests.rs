@@ -75,3 +75,14 @@ fn unmanaged_or_missing_locations_change_nothing() {
         assert_eq!(out, src.as_bytes());
     }
 }
+
+#[test]
+fn clear_is_moved_first() {
+    let src = "<configuration>\n  <packageSources>\n    <add key=\"x\" value=\"y\" />\n    <clear />\n  </packageSources>\n</configuration>\n";
+    let out = String::from_utf8(update(src.as_bytes(), &build(&[PUB_A])).expect("updates"))
+        .expect("utf8");
+    let want = format!(
+        "<configuration>\n  <packageSources>\n    <clear />\n    <!--{BEGIN}-->\n    <!--  Begin: Package sources from contoso-app -->\n    <add key=\"darc-pub-contoso-app-0123456\" value=\"{PUB_A}\" />\n    <!--  End: Package sources from contoso-app -->\n    <!--{END}-->\n    <add key=\"x\" value=\"y\" />\n  </packageSources>\n</configuration>\n"
+    );
+    assert_eq!(out, want);
+}
