@@ -3,10 +3,14 @@ CARGO ?= cargo
 SLUICE := target/debug/sluice
 CONFORMANCE ?= ../shared/conformance
 
-.PHONY: help build test crds schema validate lint fmt ci conformance bench-manifest bench-git
+.PHONY: help demo build test crds schema validate lint fmt ci conformance bench-manifest bench-git
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+demo: ## Build everything and run a self-contained flow through four repositories
+	$(CARGO) build -p sluice -p sluice-tests --bins
+	target/debug/demo
 
 build: ## Build the sluice binary and all crates
 	$(CARGO) build --workspace --all-targets

@@ -23,12 +23,14 @@ pub enum ObserveError {
 }
 
 type CacheKey = (String, String, Vec<String>);
+/// The head last read for a key and the manifest files at it.
+type Seen = (ObjectId, BTreeMap<String, Vec<u8>>);
 
 /// Reads target branches through the git layer.
 pub struct Observer {
     git: Arc<Git>,
     remotes: Remotes,
-    last: Mutex<HashMap<CacheKey, (String, BTreeMap<String, Vec<u8>>)>>,
+    last: Mutex<HashMap<CacheKey, Seen>>,
 }
 
 /// `dir/path`, or `path` for the root directory.
@@ -77,17 +79,17 @@ impl Observer {
         };
         let key = (repository.to_string(), branch.to_string(), dirs.to_vec());
         if let Some((seen, files)) = self.last.lock().ok().and_then(|m| m.get(&key).cloned())
-            && seen == head.to_string()
+            && seen == head
         {
             return Ok(TargetObservation {
-                head: Some(seen),
+                head: Some(seen.to_string()),
                 files,
             });
         }
         let fetched = repo.fetch(branch).await.map_err(|e| retry(&e))?;
         let files = self.read_manifests(&repo, fetched, dirs).await?;
         if let Ok(mut last) = self.last.lock() {
-            last.insert(key, (fetched.to_string(), files.clone()));
+            last.insert(key, (fetched, files.clone()));
         }
         Ok(TargetObservation {
             head: Some(fetched.to_string()),

@@ -124,7 +124,7 @@ pub fn run(options: &Options) -> Result<Report, String> {
                 options.timeout
             ));
         }
-        if kills_left > 0 && rng.next() % 3 == 0 {
+        if kills_left > 0 && rng.next().is_multiple_of(3) {
             kills_left -= 1;
             report.restarts += 1;
             say(format!(

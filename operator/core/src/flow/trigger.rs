@@ -19,7 +19,7 @@ pub fn fired_by<'a>(
         .filter(|(_, spec)| {
             spec.enabled
                 && spec.update_frequency == UpdateFrequency::EveryBuild
-                && build.channels.iter().any(|c| *c == spec.source.channel)
+                && build.channels.contains(&spec.source.channel)
                 && RepositoryUrl::parse(&spec.source.repository).is_ok_and(|r| r == source)
         })
         .map(|(name, _)| name.to_string())
