@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use sluice_tests::demo::repos::{self, git, remote_url};
 use sluice_tests::demo::Server;
+use sluice_tests::demo::repos::{self, git, remote_url};
 
 #[test]
 fn a_malformed_manifest_stalls_only_its_subscriptions() {
@@ -15,35 +15,80 @@ fn a_malformed_manifest_stalls_only_its_subscriptions() {
     // Break sdk's manifest: an unclosed element on line 4.
     let work = root.join("work/sdk");
     let xml = std::fs::read_to_string(work.join("eng/Version.Details.xml")).unwrap();
-    std::fs::write(work.join("eng/Version.Details.xml"), xml.replacen("</Dependency>", "</Dependncy>", 1)).unwrap();
+    std::fs::write(
+        work.join("eng/Version.Details.xml"),
+        xml.replacen("</Dependency>", "</Dependncy>", 1),
+    )
+    .unwrap();
     git(&work, &["commit", "--quiet", "-am", "Break the manifest"]);
-    git(&work, &["push", "--quiet", root.join("remotes/sdk.git").to_str().unwrap(), "main"]);
+    git(
+        &work,
+        &[
+            "push",
+            "--quiet",
+            root.join("remotes/sdk.git").to_str().unwrap(),
+            "main",
+        ],
+    );
 
     let server = Server::start(root, &config).unwrap();
     let runtime_head = git(&root.join("remotes/runtime.git"), &["rev-parse", "main"]);
     server
-        .sluice(&["build", "publish", "--repo", &remote_url(root, "runtime"), "--branch", "main", "--commit", &runtime_head, "--number", "1", "--asset", "Contoso.Runtime=2.0.0"])
+        .sluice(&[
+            "build",
+            "publish",
+            "--repo",
+            &remote_url(root, "runtime"),
+            "--branch",
+            "main",
+            "--commit",
+            &runtime_head,
+            "--number",
+            "1",
+            "--asset",
+            "Contoso.Runtime=2.0.0",
+        ])
         .unwrap();
 
     let deadline = Instant::now() + Duration::from_secs(60);
     let status = loop {
-        let status: Vec<serde_json::Value> = serde_json::from_str(&server.sluice(&["status", "--format", "json"]).unwrap()).unwrap();
+        let status: Vec<serde_json::Value> =
+            serde_json::from_str(&server.sluice(&["status", "--format", "json"]).unwrap()).unwrap();
         let row = |name: &str| status.iter().find(|r| r["name"] == name).cloned().unwrap();
         let sdk = row("runtime-to-sdk");
-        let others_open = ["runtime-to-extensions", "runtime-to-aspnetcore"].iter().all(|n| row(n)["pullRequestState"] == "Open");
+        let others_open = ["runtime-to-extensions", "runtime-to-aspnetcore"]
+            .iter()
+            .all(|n| row(n)["pullRequestState"] == "Open");
         if sdk["condition"] == "Stalled" && others_open {
             break status;
         }
-        assert!(Instant::now() < deadline, "no stall and flow within 60 s: {status:#?}");
+        assert!(
+            Instant::now() < deadline,
+            "no stall and flow within 60 s: {status:#?}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
-    let sdk = status.iter().find(|r| r["name"] == "runtime-to-sdk").unwrap();
+    let sdk = status
+        .iter()
+        .find(|r| r["name"] == "runtime-to-sdk")
+        .unwrap();
     let message = sdk["message"].as_str().unwrap();
     assert_eq!(sdk["reason"], "ManifestInvalid", "{sdk:#}");
-    assert!(message.contains("eng/Version.Details.xml:"), "message names the file: {message}");
+    assert!(
+        message.contains("eng/Version.Details.xml:"),
+        "message names the file: {message}"
+    );
     let after_file = message.split("eng/Version.Details.xml:").nth(1).unwrap();
-    let line: u32 = after_file.split(':').next().unwrap().parse().unwrap_or_else(|_| panic!("line number in {message}"));
+    let line: u32 = after_file
+        .split(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("line number in {message}"));
     assert!(line >= 4, "{message}");
-    assert!(sdk["pullRequest"].is_null(), "no pull request for a stalled target: {sdk:#}");
+    assert!(
+        sdk["pullRequest"].is_null(),
+        "no pull request for a stalled target: {sdk:#}"
+    );
     server.stop();
 }
