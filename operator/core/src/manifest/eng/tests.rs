@@ -195,3 +195,43 @@ proptest! {
         prop_assert!(changes.is_empty());
     }
 }
+
+fn mutate(text: &[u8], edits: &[(prop::sample::Index, u8)]) -> Vec<u8> {
+    let mut out = text.to_vec();
+    for (index, byte) in edits {
+        if out.is_empty() {
+            break;
+        }
+        let i = index.index(out.len());
+        match byte % 3 {
+            0 => {
+                out.remove(i);
+            }
+            1 => out[i] = *byte,
+            _ => out.insert(i, b"<>\"'&/=\n"[usize::from(*byte) % 8]),
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn damaged_manifests_never_panic(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+        target in 0usize..4,
+    ) {
+        let deps = pairs(&[("A.B", "1.0"), ("C-D", "2.0")]);
+        let mut f = files(&deps);
+        f.insert(paths::VERSION_DETAILS_PROPS.into(), details_props::generate(&list(&f).expect("lists"), &details_props::PropsLayout::default()));
+        f.insert(paths::TOOLS_CONFIG_JSON.into(), b"{\n  \"tools\": {\n    \"a.b\": {\n      \"version\": \"1.0\"\n    }\n  }\n}\n".to_vec());
+        let path = [paths::VERSION_DETAILS_XML, paths::VERSIONS_PROPS, paths::GLOBAL_JSON, paths::TOOLS_CONFIG_JSON][target];
+        let damaged = mutate(&f[path], &edits);
+        f.insert(path.into(), damaged);
+        let _ = list(&f);
+        let _ = verify::eng(&f);
+        let _ = update_files(&f, &build(&[("A.B", "1.1"), ("C-D", "2.1")]));
+        let _ = add(&f, &Dependency::new("E", "1", "u", "c"));
+    }
+}

@@ -157,3 +157,32 @@ fn malformed_input_names_the_position() {
         assert!(e.to_string().starts_with(prefix), "{e}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn damaged_files_never_panic(
+        edits in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()), 1..6),
+        target in 0usize..5,
+    ) {
+        let mut f = files();
+        let path = [paths::NATIVE, "Cargo.toml", "deploy/values.yaml", "package.json", "Dockerfile"][target];
+        let mut bytes = f[path].clone();
+        for (index, byte) in &edits {
+            if bytes.is_empty() {
+                break;
+            }
+            let i = index.index(bytes.len());
+            if byte % 2 == 0 {
+                bytes.remove(i);
+            } else {
+                bytes.insert(i, b":-'\"{[#\n"[usize::from(*byte) % 8]);
+            }
+        }
+        f.insert(path.into(), bytes);
+        let _ = list(&f);
+        let _ = verify(&f);
+        let _ = update(&f, &build(&[("Contoso.Runtime", "1.1.0")]));
+    }
+}
