@@ -12,6 +12,7 @@ use crate::binary::sluice_path;
 pub struct Server {
     child: Child,
     url: String,
+    port: u16,
 }
 
 fn free_port() -> Result<u16, String> {
@@ -32,6 +33,11 @@ impl Server {
     /// Starts the server on a free loopback port with data under `root/data`, and waits
     /// until its configuration is loaded.
     pub fn start(root: &Path, config: &Path) -> Result<Server, String> {
+        Server::start_with(root, &config.display().to_string(), &[])
+    }
+
+    /// Like [`Server::start`] with any `--config` source and extra `serve` arguments.
+    pub fn start_with(root: &Path, config: &str, extra: &[&str]) -> Result<Server, String> {
         let port = free_port()?;
         let data: PathBuf = root.join("data");
         let log = std::fs::OpenOptions::new()
@@ -40,8 +46,8 @@ impl Server {
             .open(root.join("serve.log"))
             .map_err(|e| e.to_string())?;
         let child = Command::new(sluice_path())
-            .args(["serve", "--config"])
-            .arg(config)
+            .args(["serve", "--config", config])
+            .args(extra)
             .arg("--data")
             .arg(&data)
             .args([
@@ -62,6 +68,7 @@ impl Server {
         let mut server = Server {
             child,
             url: format!("http://127.0.0.1:{port}"),
+            port,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -82,6 +89,14 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The body of `GET path`, when the server answers.
+    pub fn get(&self, path: &str) -> Option<String> {
+        let response = get(self.port, path)?;
+        response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_string())
     }
 
     /// The server's base URL.

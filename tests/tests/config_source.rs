@@ -1,0 +1,122 @@
+//! `sluice serve` keeps its configuration current: a watched directory and a polled git
+//! repository; an invalid config is reported and the last good one stays in force.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use sluice_tests::demo::Server;
+use sluice_tests::demo::repos::{self, git};
+
+fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn subscriptions(server: &Server) -> usize {
+    server
+        .sluice(&["status", "--format", "json"])
+        .ok()
+        .and_then(|o| serde_json::from_str::<Vec<serde_json::Value>>(&o).ok())
+        .map_or(0, |v| v.len())
+}
+
+fn config_report(server: &Server) -> serde_json::Value {
+    server
+        .get("/api/config")
+        .and_then(|b| serde_json::from_str(&b).ok())
+        .unwrap_or_default()
+}
+
+const EXTRA: &str = "apiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {name: extra}\nspec:\n  source: {repository: \"https://example.com/a/b\", channel: product-dev}\n  target: {repository: \"https://example.com/a/c\", branch: main}\n";
+
+#[test]
+fn a_watched_directory_reloads_and_an_invalid_change_keeps_the_last_good_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    repos::create_repositories(root);
+    let config = repos::write_config(root);
+    let server = Server::start(root, &config).unwrap();
+    let initial = subscriptions(&server);
+    assert_eq!(initial, 6);
+
+    std::fs::write(config.join("broken.yaml"), "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {name: nightly}\nspec:\n  visiblity: public\n").unwrap();
+    wait_for("the invalid config to be reported", || {
+        config_report(&server)["valid"] == false
+    });
+    let report = config_report(&server);
+    let findings = report["diagnostics"].to_string();
+    assert!(
+        findings.contains("broken.yaml:5:3: error[unknown-field]"),
+        "{report:#}"
+    );
+    assert_eq!(
+        subscriptions(&server),
+        initial,
+        "the last good config stays in force"
+    );
+    assert!(
+        server
+            .get("/readyz")
+            .is_some_and(|b| b.starts_with("ready")),
+        "still ready with the last good config"
+    );
+
+    std::fs::write(config.join("broken.yaml"), EXTRA).unwrap();
+    wait_for("the fixed config to load", || {
+        subscriptions(&server) == initial + 1
+    });
+    assert_eq!(config_report(&server)["valid"], true);
+    server.stop();
+}
+
+fn commit_all(work: &Path, message: &str) {
+    git(work, &["add", "-A"]);
+    git(work, &["commit", "--quiet", "-m", message]);
+    git(work, &["push", "--quiet", "origin", "main"]);
+}
+
+#[test]
+fn a_git_config_repository_is_polled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    repos::create_repositories(root);
+    let config = repos::write_config(root);
+    let remote = root.join("config.git");
+    std::fs::create_dir_all(&remote).unwrap();
+    git(
+        &remote,
+        &["init", "--quiet", "--bare", "--initial-branch=main"],
+    );
+    let work = root.join("config-work");
+    git(
+        root,
+        &[
+            "clone",
+            "--quiet",
+            remote.to_str().unwrap(),
+            work.to_str().unwrap(),
+        ],
+    );
+    std::fs::copy(config.join("product.yaml"), work.join("product.yaml")).unwrap();
+    commit_all(&work, "Initial config");
+
+    let url = format!("file://{}", remote.display());
+    let server = Server::start_with(root, &url, &["--config-poll", "1"]).unwrap();
+    assert_eq!(subscriptions(&server), 6);
+    assert!(
+        config_report(&server)["source"]
+            .as_str()
+            .unwrap()
+            .contains("config.git")
+    );
+
+    std::fs::write(work.join("extra.yaml"), EXTRA).unwrap();
+    commit_all(&work, "One more subscription");
+    wait_for("the new commit to be picked up", || {
+        subscriptions(&server) == 7
+    });
+    server.stop();
+}
