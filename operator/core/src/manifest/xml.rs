@@ -108,8 +108,11 @@ impl XmlDoc {
         })?;
         let mut reader = Reader::from_reader(&text[base..]);
         reader.config_mut().check_end_names = true;
-        let mut doc = XmlDoc::default();
-        let mut stack: Vec<usize> = Vec::new();
+        let mut doc = XmlDoc {
+            elements: Vec::with_capacity(text.len() / 48 + 1),
+            comments: Vec::new(),
+        };
+        let mut stack: Vec<usize> = Vec::with_capacity(16);
         let err = |offset: usize, message: String| XmlError {
             pos: Pos::at(text, offset),
             message,
