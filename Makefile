@@ -38,8 +38,25 @@ fmt: ## Format the code
 bench-manifest: ## Benchmark updating 20 of 500 dependencies (xml + props + global.json)
 	$(CARGO) bench -p sluice-core --bench manifest_update
 
+# Corpus cases whose expected output does not follow from the case's inputs, so no
+# implementation can match them; each is explained in the manifest module docs
+# (operator/core/src/manifest/mod.rs). Any other failing case fails the target, and
+# so does a listed case that starts passing (remove it then).
+CONFORMANCE_EXPECTED_FAILURES := \
+	case-376b98e652d8 case-d6e80a39ac88 \
+	case-aa6c0a957039 case-e085fdca8214 \
+	case-b176356930a1 case-d570883e46fc case-d91192c6a5a2
+
 conformance: build ## Replay real dependency-update commits against `sluice deps update`
-	python3 $(CONFORMANCE)/run.py $(SLUICE)
+	@mkdir -p target
+	@python3 $(CONFORMANCE)/run.py $(SLUICE) --show 0 > target/conformance.txt || true
+	@grep -E '^conformance: [0-9]+ passed' target/conformance.txt || { cat target/conformance.txt; exit 1; }
+	@failed=$$(sed -n 's/^FAIL //p' target/conformance.txt); \
+	unexpected=$$(for c in $$failed; do case " $(CONFORMANCE_EXPECTED_FAILURES) " in *" $$c "*) ;; *) echo $$c;; esac; done); \
+	fixed=$$(for c in $(CONFORMANCE_EXPECTED_FAILURES); do echo "$$failed" | grep -qxF $$c || echo $$c; done); \
+	if [ -n "$$unexpected" ]; then echo "unexpected failures (python3 $(CONFORMANCE)/run.py $(SLUICE) --show N):"; echo "$$unexpected"; exit 1; fi; \
+	if [ -n "$$fixed" ]; then echo "now passing, remove from CONFORMANCE_EXPECTED_FAILURES:"; echo "$$fixed"; exit 1; fi; \
+	echo "all failures are the expected ones"
 
 bench-git: ## Time one dependency update on a large synthetic repository: sluice cold/warm vs clone+push (release build)
 	$(CARGO) run --release -p sluice-tests --bin bench_git
