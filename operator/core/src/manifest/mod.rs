@@ -27,7 +27,7 @@
 //!   it replaces ([`details_props::detect`]) and its XML declaration, if any;
 //! - JSON files that change are laid out as the tooling serialises them and end
 //!   with a line break; XML files already in the tooling's layout get its
-//!   whitespace ([`layout`]).
+//!   whitespace ([`mod@layout`]).
 //!
 //! Seven corpus cases cannot be matched by any implementation, because their
 //! expected output does not follow from their inputs; they are listed in the
@@ -206,7 +206,7 @@ impl Changes {
 }
 
 /// Files the native manifest references, beyond [`paths::all`]; empty for the
-/// darc layout. Callers read these too before calling [`update`] or [`verify`].
+/// darc layout. Callers read these too before calling [`update`] or [`fn@verify`].
 pub fn referenced_paths(files: &ManifestFiles) -> Result<Vec<String>, ManifestError> {
     match layout(files) {
         Some(Layout::Native) => native::referenced_paths(files),
