@@ -7,7 +7,9 @@ use sluice_core::manifest::{self, Asset, BuildUpdate, ManifestFiles, paths};
 fuzz_target!(|data: &[u8]| {
     let mut files = ManifestFiles::new();
     files.insert(paths::NATIVE.into(), data.to_vec());
-    let Ok(deps) = manifest::list(&files) else { return };
+    let Ok(deps) = manifest::list(&files) else {
+        return;
+    };
     if let Ok(referenced) = manifest::referenced_paths(&files) {
         for path in referenced {
             files.insert(path, data.to_vec());
@@ -18,7 +20,11 @@ fuzz_target!(|data: &[u8]| {
         commit: "abc".into(),
         assets: deps
             .iter()
-            .map(|d| Asset { name: d.name.clone(), version: "1.2.3".into(), locations: vec![] })
+            .map(|d| Asset {
+                name: d.name.clone(),
+                version: "1.2.3".into(),
+                locations: vec![],
+            })
             .collect(),
         source_global_json: None,
     };

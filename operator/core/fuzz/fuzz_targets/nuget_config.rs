@@ -6,13 +6,18 @@ use sluice_core::manifest::nuget_config::update;
 use sluice_core::manifest::xml::XmlDoc;
 use sluice_core::manifest::{Asset, BuildUpdate};
 
-const FEED: &str = "https://pkgs.dev.azure.com/dnceng/_packaging/darc-int-o-r-0123456789/nuget/v3/index.json";
+const FEED: &str =
+    "https://pkgs.dev.azure.com/dnceng/_packaging/darc-int-o-r-0123456789/nuget/v3/index.json";
 
 fuzz_target!(|data: &[u8]| {
     let build = BuildUpdate {
         source_repo: "https://github.com/o/r".into(),
         commit: "0123456789".into(),
-        assets: vec![Asset { name: "A".into(), version: "1".into(), locations: vec![FEED.into()] }],
+        assets: vec![Asset {
+            name: "A".into(),
+            version: "1".into(),
+            locations: vec![FEED.into()],
+        }],
         source_global_json: None,
     };
     if let Ok(out) = update(data, &build) {

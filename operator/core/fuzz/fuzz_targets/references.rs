@@ -8,10 +8,34 @@ use sluice_core::manifest::native::references::Reference;
 fuzz_target!(|data: &[u8]| {
     let path = || Some("a.b.0.version".to_string());
     let refs = [
-        Reference { file: "f".into(), toml: path(), yaml: None, json: None, regex: None },
-        Reference { file: "f".into(), toml: None, yaml: path(), json: None, regex: None },
-        Reference { file: "f".into(), toml: None, yaml: None, json: path(), regex: None },
-        Reference { file: "f".into(), toml: None, yaml: None, json: None, regex: Some(r"v(?P<version>[0-9.]+)".into()) },
+        Reference {
+            file: "f".into(),
+            toml: path(),
+            yaml: None,
+            json: None,
+            regex: None,
+        },
+        Reference {
+            file: "f".into(),
+            toml: None,
+            yaml: path(),
+            json: None,
+            regex: None,
+        },
+        Reference {
+            file: "f".into(),
+            toml: None,
+            yaml: None,
+            json: path(),
+            regex: None,
+        },
+        Reference {
+            file: "f".into(),
+            toml: None,
+            yaml: None,
+            json: None,
+            regex: Some(r"v(?P<version>[0-9.]+)".into()),
+        },
     ];
     for r in &refs {
         if let Ok(spots) = r.locate(data) {

@@ -12,13 +12,19 @@ fuzz_target!(|data: &[u8]| {
     files.insert(paths::VERSION_DETAILS_XML.into(), vdx.to_vec());
     files.insert(paths::VERSIONS_PROPS.into(), rest.to_vec());
     files.insert(paths::GLOBAL_JSON.into(), rest.to_vec());
-    let Ok(deps) = manifest::list(&files) else { return };
+    let Ok(deps) = manifest::list(&files) else {
+        return;
+    };
     let build = BuildUpdate {
         source_repo: "https://github.com/o/r".into(),
         commit: "abc".into(),
         assets: deps
             .iter()
-            .map(|d| Asset { name: d.name.to_uppercase(), version: "9.9.9".into(), locations: vec![] })
+            .map(|d| Asset {
+                name: d.name.to_uppercase(),
+                version: "9.9.9".into(),
+                locations: vec![],
+            })
             .collect(),
         source_global_json: None,
     };
