@@ -16,7 +16,9 @@ global.json, .config/dotnet-tools.json, NuGet.config) or the native
 regex-matched spots in other files where each version is written.
 
 Every edit touches only the bytes that change: formatting, comments, line endings,
-byte-order marks and attribute quoting are kept.
+byte-order marks and attribute quoting are kept. Generated files
+(eng/Version.Details.props) are regenerated, and a file already laid out the way
+the .NET tooling writes it keeps exactly that layout.
 
 Examples:
   sluice deps list --dir ~/src/sdk
