@@ -365,6 +365,27 @@ mod tests {
     }
 
     #[test]
+    fn missing_children_are_added() {
+        let src = "<Dependencies>\n  <ProductDependencies>\n    <Dependency Name=\"A\" Version=\"1\" />\n  </ProductDependencies>\n</Dependencies>\n";
+        let vd = VersionDetails::parse(src.as_bytes()).expect("parses");
+        let up = DependencyUpdate {
+            name: "A".into(),
+            from_version: "1".into(),
+            to_version: "2".into(),
+            from_commit: String::new(),
+            to_commit: "c".into(),
+            repository: "https://example.com/a".into(),
+        };
+        let mut s = Splices::new();
+        vd.update(src.as_bytes(), 0, &up, &mut s);
+        let out = String::from_utf8(s.apply(src.as_bytes()).expect("applies")).expect("utf8");
+        assert_eq!(
+            out,
+            "<Dependencies>\n  <ProductDependencies>\n    <Dependency Name=\"A\" Version=\"2\">\n      <Uri>https://example.com/a</Uri>\n      <Sha>c</Sha>\n    </Dependency>\n  </ProductDependencies>\n</Dependencies>\n"
+        );
+    }
+
+    #[test]
     fn misplaced_dependency_is_an_error() {
         let e = VersionDetails::parse(b"<Dependencies>\n<Dependency Name=\"x\"/></Dependencies>")
             .expect_err("invalid");
