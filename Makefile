@@ -3,7 +3,7 @@ CARGO ?= cargo
 SLUICE := target/debug/sluice
 CONFORMANCE ?= ../shared/conformance
 
-.PHONY: help demo build test crds schema validate lint fmt ci conformance bench-manifest bench-git
+.PHONY: help demo build test crds schema validate lint fmt ci conformance bench-manifest bench-git bench-engine
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -60,5 +60,8 @@ conformance: build ## Replay real dependency-update commits against `sluice deps
 
 bench-git: ## Time one dependency update on a large synthetic repository: sluice cold/warm vs clone+push (release build)
 	$(CARGO) run --release -p sluice-tests --bin bench_git
+
+bench-engine: ## One steady-state pass over 2,000 target branches and 10,000 subscriptions (release build)
+	$(CARGO) run --release -p sluice-tests --bin bench_engine
 
 ci: lint test ## What CI runs

@@ -136,7 +136,11 @@ impl Engine {
     /// Puts a new configuration in force and re-evaluates every key.
     pub fn set_config(&self, snapshot: Snapshot) {
         let now = unix_now();
+        let known = self.store.subscriptions().unwrap_or_default();
         for name in snapshot.subscriptions.keys() {
+            if known.get(name).is_some_and(|r| r.first_seen.is_some()) {
+                continue;
+            }
             let _ = self.store.update_subscription(name, &mut |r| {
                 r.first_seen.get_or_insert(now);
             });

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use sluice_core::flow::{self, KeyInput, Outcome, PullRequestObservation, SubscriptionView};
+use sluice_core::flow::{
+    self, KeyInput, Outcome, PullRequestObservation, SubscriptionView, TargetObservation,
+};
 use sluice_core::model::PullRequestState;
 
 use super::Engine;
@@ -175,17 +177,26 @@ impl Engine {
                 state: record.state,
             });
         }
-        let target = self
-            .observer
-            .target(&config.target_repository, &config.target_branch, &dirs)
-            .await?;
         let tracked = self
             .store
             .tracked_pull_request(&config.key)
             .map_err(store_err)?;
+        let wants = flow::needs_target(&subscriptions, None);
         let pull_request = match tracked {
             Some(t) if !t.settled => Some(self.observe_pull_request(t).await?),
-            _ => self.adopt_pull_request(config).await?,
+            // A pull request opened just before a crash has no record yet; it can only
+            // exist while a build is wanted.
+            _ if wants => self.adopt_pull_request(config).await?,
+            _ => None,
+        };
+        // With nothing wanted and no pull request the plan does not depend on the target:
+        // spare the ref advertisement.
+        let target = if flow::needs_target(&subscriptions, pull_request.as_ref()) {
+            self.observer
+                .target(&config.target_repository, &config.target_branch, &dirs)
+                .await?
+        } else {
+            TargetObservation::default()
         };
         Ok(KeyInput {
             key: config.key.clone(),
@@ -297,6 +308,14 @@ impl Engine {
                 Outcome::Reconciling { reason, message } => ("Reconciling", reason, message),
                 Outcome::Stalled { reason, message } => ("Stalled", reason, message),
             };
+            // Status is rewritten only when it changed, so a pass with nothing to do
+            // writes nothing.
+            let same = self.store.subscription(name).is_ok_and(|r| {
+                r.condition == condition && r.reason == *reason && r.message == *message
+            });
+            if same {
+                continue;
+            }
             let result = self.store.update_subscription(name, &mut |record| {
                 record.condition = condition.to_string();
                 record.reason = reason.clone();

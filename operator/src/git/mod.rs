@@ -82,6 +82,33 @@ impl GitConfig {
 pub struct Git {
     cache: Arc<RepositoryCache>,
     config: Arc<GitConfig>,
+    calls: Arc<NetworkCounters>,
+}
+
+/// Network operations started since the git layer was created.
+#[derive(Debug, Default)]
+struct NetworkCounters {
+    heads: std::sync::atomic::AtomicU64,
+    fetches: std::sync::atomic::AtomicU64,
+    pushes: std::sync::atomic::AtomicU64,
+}
+
+/// How many network operations the git layer started, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NetworkCalls {
+    /// Ref advertisements for a branch head ([`RemoteRepo::head`]).
+    pub heads: u64,
+    /// Fetches ([`RemoteRepo::fetch`]; each also reads the ref advertisement).
+    pub fetches: u64,
+    /// Pushes and branch deletions.
+    pub pushes: u64,
+}
+
+impl NetworkCalls {
+    /// Every call.
+    pub fn total(&self) -> u64 {
+        self.heads + self.fetches + self.pushes
+    }
 }
 
 /// Install the rustls `ring` crypto provider as the process default, once. The
@@ -101,6 +128,17 @@ impl Git {
         Git {
             cache: Arc::new(RepositoryCache::new(config.cache_dir.clone())),
             config: Arc::new(config),
+            calls: Arc::default(),
+        }
+    }
+
+    /// Network operations started so far.
+    pub fn network_calls(&self) -> NetworkCalls {
+        let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+        NetworkCalls {
+            heads: load(&self.calls.heads),
+            fetches: load(&self.calls.fetches),
+            pushes: load(&self.calls.pushes),
         }
     }
 
@@ -178,6 +216,7 @@ impl RemoteRepo {
     /// The commit `branch` points to on the remote, or `None` if it does not exist. Uses
     /// the ref advertisement only; no objects are transferred.
     pub async fn head(&self, branch: &str) -> Result<Option<ObjectId>, HeadError> {
+        self.git.calls.heads.fetch_add(1, Ordering::Relaxed);
         let url = self.remote.url.clone();
         if !network::valid_branch(branch) {
             return Err(HeadError::InvalidBranch {
@@ -225,6 +264,7 @@ impl RemoteRepo {
     /// is shallow (depth 1); later ones transfer only what is new. A fetch that fails
     /// while storing objects rebuilds the cache and tries once more.
     pub async fn fetch(&self, branch: &str) -> Result<ObjectId, FetchError> {
+        self.git.calls.fetches.fetch_add(1, Ordering::Relaxed);
         let url = self.remote.url.clone();
         if !network::valid_branch(branch) {
             return Err(FetchError::InvalidBranch {
@@ -386,6 +426,7 @@ impl RemoteRepo {
         branch: &str,
         expected: Expected,
     ) -> Result<(), PushError> {
+        self.git.calls.pushes.fetch_add(1, Ordering::Relaxed);
         if !network::valid_branch(branch) {
             return Err(PushError::InvalidBranch {
                 remote: self.remote.url.clone(),

@@ -145,10 +145,23 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+/// Parser limits: the parser's defaults guard against alias bombs and runaway nesting; a
+/// generated config file may hold many more documents and nodes than its defaults allow
+/// (10,000 subscriptions in one file are about 200,000 nodes).
+fn options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    if let Some(budget) = options.budget.as_mut() {
+        budget.max_documents = 1_000_000;
+        budget.max_nodes = 5_000_000;
+        budget.max_events = 10_000_000;
+    }
+    options
+}
+
 /// Parses every document of a YAML stream. Empty documents are skipped.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, SyntaxError> {
-    let docs: Vec<Spanned<RawValue>> =
-        serde_saphyr::from_multiple(text).map_err(|err| SyntaxError {
+    let docs: Vec<Spanned<RawValue>> = serde_saphyr::from_multiple_with_options(text, options())
+        .map_err(|err| SyntaxError {
             pos: err
                 .location()
                 .map(|l| Pos::from_location(&l))
@@ -284,6 +297,27 @@ mod tests {
         let err = parse_documents("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
         assert!(err.pos.line >= 2, "{err:?}");
         assert!(!err.message.is_empty());
+    }
+
+    #[test]
+    fn thousands_of_documents_in_one_file_are_fine() {
+        let doc = "kind: Channel\nmetadata: {name: c}\n";
+        let text = vec![doc; 5_000].join("---\n");
+        assert_eq!(parse_documents(&text).unwrap().len(), 5_000);
+    }
+
+    #[test]
+    fn alias_bombs_are_still_refused() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..9 {
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
+            text.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        assert!(parse_documents(&text).is_err());
     }
 
     #[test]

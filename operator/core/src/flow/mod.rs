@@ -20,7 +20,7 @@ mod plan_tests;
 
 pub use assign::default_channels_for;
 pub use keys::{repository_identity, update_key};
-pub use plan::plan;
+pub use plan::{needs_target, plan};
 pub use policy::{all_passed, evaluate, failure_comment};
 pub use schedule::{ScheduleConfig, Weekday, is_due, next_due};
 pub use types::*;

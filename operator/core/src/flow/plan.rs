@@ -92,6 +92,21 @@ pub fn wanted_build(sub: &SubscriptionView, carried: Option<BuildId>) -> Wanted 
     }
 }
 
+/// Whether planning needs the target branch observed: some enabled subscription wants a
+/// build, or a pull request is open or not yet settled. When it does not, [`plan`] decides
+/// from the subscriptions alone and the engine spares the network round trip.
+pub fn needs_target(
+    subscriptions: &[SubscriptionView],
+    pull_request: Option<&PullRequestObservation>,
+) -> bool {
+    if pull_request.is_some_and(|p| !p.settled) {
+        return true;
+    }
+    subscriptions
+        .iter()
+        .any(|s| s.spec.enabled && matches!(wanted_build(s, None), Wanted::Build(_)))
+}
+
 /// One subscription's rendered update.
 struct Carried<'a> {
     name: &'a str,
@@ -111,17 +126,24 @@ pub fn plan(input: &KeyInput) -> Plan {
     }
     let open = pr;
     let where_ = format!("{} branch {}", input.target_repository, input.target_branch);
-    let Some(head) = input.target.head.as_deref() else {
-        for sub in &input.subscriptions {
-            plan.outcomes.insert(
-                sub.name.clone(),
-                stalled(
-                    "TargetBranchMissing",
-                    format!("the target branch {where_} does not exist"),
-                ),
-            );
+    // With nothing wanted and no pull request open the plan does not depend on the
+    // target, which the engine then does not observe (and `head` is never used).
+    let observed = input.target.head.as_deref();
+    let head = match observed {
+        Some(head) => head,
+        None if !needs_target(&input.subscriptions, open) => "",
+        None => {
+            for sub in &input.subscriptions {
+                plan.outcomes.insert(
+                    sub.name.clone(),
+                    stalled(
+                        "TargetBranchMissing",
+                        format!("the target branch {where_} does not exist"),
+                    ),
+                );
+            }
+            return plan;
         }
-        return plan;
     };
 
     let mut subs: Vec<&SubscriptionView> = input.subscriptions.iter().collect();

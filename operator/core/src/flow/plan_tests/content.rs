@@ -230,3 +230,34 @@ fn planning_is_deterministic_and_order_independent() {
     assert_eq!(pi.outcomes, pj.outcomes);
     let _: BTreeMap<String, Outcome> = pi.outcomes;
 }
+
+#[test]
+fn settled_keys_need_no_target_and_plan_the_same_without_it() {
+    // Nothing wanted and no pull request: the target is not needed, and planning without
+    // it gives exactly the plan with it.
+    let applied = sub("s", Some(1), Some(1));
+    let mut with_target = input(vec![applied.clone()], new_foo());
+    assert!(!plan::needs_target(&with_target.subscriptions, None));
+    let mut without = with_target.clone();
+    without.target = TargetObservation::default();
+    assert_eq!(plan(&without), plan(&with_target));
+    assert!(plan(&without).actions.is_empty());
+    assert_eq!(reason(&plan(&without), "s"), "Ready/UpToDate");
+
+    // A wanted build needs the target; without it the subscription stalls.
+    let wanting = sub("s", Some(1), None);
+    assert!(plan::needs_target(std::slice::from_ref(&wanting), None));
+    with_target.subscriptions = vec![wanting];
+    with_target.target = TargetObservation::default();
+    assert_eq!(
+        reason(&plan(&with_target), "s"),
+        "Stalled/TargetBranchMissing"
+    );
+
+    // An open pull request needs the target too.
+    let pr = open_pr(&[("s", 1)], "h1");
+    assert!(plan::needs_target(
+        std::slice::from_ref(&applied),
+        Some(&pr)
+    ));
+}
