@@ -140,6 +140,18 @@ pub(crate) fn write_commit(
         .write()
         .map_err(|e| object_error(e.to_string()))?
         .detach();
+    write_commit_object(repo, tree, parent, message, author).map_err(object_error)
+}
+
+/// Write a commit object with `tree`, one `parent`, `author` as author and committer (now)
+/// and `message` ending in a newline.
+fn write_commit_object(
+    repo: &gix::Repository,
+    tree: ObjectId,
+    parent: ObjectId,
+    message: &str,
+    author: &Author,
+) -> Result<ObjectId, String> {
     let signature = gix::actor::Signature {
         name: author.name.as_str().into(),
         email: author.email.as_str().into(),
@@ -158,11 +170,9 @@ pub(crate) fn write_commit(
         },
         extra_headers: Vec::new(),
     };
-    let id = repo
-        .write_object(&commit)
-        .map_err(|e| object_error(e.to_string()))?
-        .detach();
-    Ok(id)
+    repo.write_object(&commit)
+        .map(|id| id.detach())
+        .map_err(|e| e.to_string())
 }
 
 /// Write a commit with `head`'s tree whose only parent is `onto`, which must be `head`'s
@@ -203,28 +213,7 @@ pub(crate) fn write_squash(
         .tree_id()
         .map_err(|e| object_error(e.to_string()))?
         .detach();
-    let signature = gix::actor::Signature {
-        name: author.name.as_str().into(),
-        email: author.email.as_str().into(),
-        time: gix::date::Time::now_local_or_utc(),
-    };
-    let commit = gix::objs::Commit {
-        tree,
-        parents: std::iter::once(onto).collect(),
-        author: signature.clone(),
-        committer: signature,
-        encoding: None,
-        message: if message.ends_with('\n') {
-            message.into()
-        } else {
-            format!("{message}\n").into()
-        },
-        extra_headers: Vec::new(),
-    };
-    Ok(repo
-        .write_object(&commit)
-        .map_err(|e| object_error(e.to_string()))?
-        .detach())
+    write_commit_object(repo, tree, onto, message, author).map_err(object_error)
 }
 
 #[cfg(test)]

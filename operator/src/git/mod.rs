@@ -330,18 +330,11 @@ impl RemoteRepo {
         paths: &[String],
     ) -> Result<BTreeMap<String, Option<Vec<u8>>>, ReadError> {
         let paths = paths.to_vec();
-        let result = self
-            .blocking(move |lock, remote, _| {
-                let open = lock.open().map_err(ReadError::Cache)?;
-                read::read_files(&open.repo, &remote.url, commit, &paths)
-            })
-            .await;
-        match result {
-            Ok(result) => result,
-            Err(err) => Err(ReadError::Cache(
-                err.unwrap_or_else(|| self.deadline_error()),
-            )),
-        }
+        self.object_work(move |lock, remote| {
+            let open = lock.open().map_err(ReadError::Cache)?;
+            read::read_files(&open.repo, &remote.url, commit, &paths)
+        })
+        .await
     }
 
     /// Write a commit on top of `parent` (which must have been fetched) applying
@@ -356,18 +349,11 @@ impl RemoteRepo {
     ) -> Result<ObjectId, CommitError> {
         let message = message.to_owned();
         let author = author.clone();
-        let result = self
-            .blocking(move |lock, remote, _| {
-                let open = lock.open().map_err(CommitError::Cache)?;
-                commit::write_commit(&open.repo, &remote.url, parent, &edits, &message, &author)
-            })
-            .await;
-        match result {
-            Ok(result) => result,
-            Err(err) => Err(CommitError::Cache(
-                err.unwrap_or_else(|| self.deadline_error()),
-            )),
-        }
+        self.object_work(move |lock, remote| {
+            let open = lock.open().map_err(CommitError::Cache)?;
+            commit::write_commit(&open.repo, &remote.url, parent, &edits, &message, &author)
+        })
+        .await
     }
 
     /// Write the squash of `head` onto `onto` (which must be `head`'s only parent, else
@@ -382,17 +368,28 @@ impl RemoteRepo {
     ) -> Result<ObjectId, CommitError> {
         let message = message.to_owned();
         let author = author.clone();
-        let result = self
-            .blocking(move |lock, remote, _| {
-                let open = lock.open().map_err(CommitError::Cache)?;
-                commit::write_squash(&open.repo, &remote.url, head, onto, &message, &author)
-            })
-            .await;
-        match result {
+        self.object_work(move |lock, remote| {
+            let open = lock.open().map_err(CommitError::Cache)?;
+            commit::write_squash(&open.repo, &remote.url, head, onto, &message, &author)
+        })
+        .await
+    }
+
+    /// Run local object work on the cache (no network) with the overall deadline.
+    async fn object_work<T, E>(
+        &self,
+        work: impl FnOnce(&CacheLock, &Remote) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<CacheError> + Send + 'static,
+    {
+        match self
+            .blocking(move |lock, remote, _| work(lock, remote))
+            .await
+        {
             Ok(result) => result,
-            Err(err) => Err(CommitError::Cache(
-                err.unwrap_or_else(|| self.deadline_error()),
-            )),
+            Err(err) => Err(E::from(err.unwrap_or_else(|| self.deadline_error()))),
         }
     }
 
