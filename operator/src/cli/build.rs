@@ -30,7 +30,8 @@ enum BuildCommand {
 Examples:
   sluice build publish --repo https://github.com/contoso/runtime --branch main \\
       --commit 0f3c...e1 --number 20261101.3 --asset Contoso.Runtime=11.0.0-dev.3
-  sluice build publish --file build.yaml     # the same fields in YAML or JSON, or a Build manifest")]
+  sluice build publish --file build.yaml     # the same fields in YAML or JSON, or a Build manifest
+  sluice build publish --file build.yaml --wait 1800   # and follow it until every dependent has it")]
     Publish(PublishArgs),
     /// Assign a published build to one more channel.
     AddToChannel {
@@ -94,6 +95,10 @@ struct PublishArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Follow the build until every dependent subscription has applied it (or a newer
+    /// build), printing each change; fail after this many seconds.
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "3600")]
+    wait: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -108,7 +113,7 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
     let client = Client::new(&args.server)?;
     match args.command {
         BuildCommand::Publish(p) => {
-            let format = p.format;
+            let (format, wait) = (p.format, p.wait);
             let build = new_build(p)?;
             let stored: BuildInfo = client.post("/api/builds", &build)?;
             match format {
@@ -120,6 +125,9 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
                     stored.repository,
                     stored.channels.join(", ")
                 ),
+            }
+            if let Some(seconds) = wait {
+                return follow(&client, stored.id, std::time::Duration::from_secs(seconds));
             }
         }
         BuildCommand::AddToChannel { id, channel } => {
@@ -227,6 +235,55 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// States in which a build needs nothing more from a subscription.
+fn finished(state: &str) -> bool {
+    matches!(state, "applied" | "superseded" | "closed")
+}
+
+/// Prints each change of the build's flow on stderr until every dependent subscription
+/// is finished with it; exit 1 when `limit` passes first.
+fn follow(client: &Client, id: i64, limit: std::time::Duration) -> anyhow::Result<ExitCode> {
+    let deadline = std::time::Instant::now() + limit;
+    let mut last: std::collections::BTreeMap<String, String> = Default::default();
+    loop {
+        let details: BuildDetails = client.get(&format!("/api/builds/{id}"))?;
+        for f in &details.flow {
+            let line = format!("{} {}", f.state, f.pull_request.clone().unwrap_or_default());
+            if last.get(&f.subscription) != Some(&line) {
+                eprintln!(
+                    "  {:<32} {:<18} {}",
+                    f.subscription,
+                    f.state,
+                    f.pull_request.clone().unwrap_or_default()
+                );
+                last.insert(f.subscription.clone(), line);
+            }
+        }
+        if details.flow.iter().all(|f| finished(&f.state)) {
+            eprintln!(
+                "build {id} reached all {} dependent subscriptions",
+                details.flow.len()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        if std::time::Instant::now() > deadline {
+            let waiting: Vec<&str> = details
+                .flow
+                .iter()
+                .filter(|f| !finished(&f.state))
+                .map(|f| f.subscription.as_str())
+                .collect();
+            eprintln!(
+                "error: gave up waiting after {}s; still waiting for: {}",
+                limit.as_secs(),
+                waiting.join(", ")
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
 }
 
 fn new_build(p: PublishArgs) -> anyhow::Result<NewBuild> {
