@@ -42,6 +42,9 @@ enum PrCommand {
         /// Result.
         #[arg(long, value_enum)]
         state: CheckArg,
+        /// The commit the check ran on; refused when the pull request has moved past it.
+        #[arg(long, value_name = "SHA")]
+        commit: Option<String>,
     },
     /// Report a review.
     #[command(
@@ -59,6 +62,11 @@ enum PrCommand {
     },
     /// Close a pull request without merging; it is not proposed again until a newer build.
     Close {
+        /// Pull request number.
+        number: i64,
+    },
+    /// Merge a pull request now, as a person, whatever its merge policies say.
+    Merge {
         /// Pull request number.
         number: i64,
     },
@@ -111,6 +119,7 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
             number,
             name,
             state,
+            commit,
         } => {
             let state = match state {
                 CheckArg::Pending => CheckState::Pending,
@@ -119,7 +128,7 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
             };
             let _: serde_json::Value = client.post(
                 &format!("/api/pull-requests/{number}/checks"),
-                &json!({"name": name, "state": state}),
+                &json!({"name": name, "state": state, "commit": commit}),
             )?;
             println!("#{number}: check {name} {state:?}");
         }
@@ -143,6 +152,11 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
             let _: serde_json::Value =
                 client.post(&format!("/api/pull-requests/{number}/close"), &json!({}))?;
             println!("#{number} closed");
+        }
+        PrCommand::Merge { number } => {
+            let _: serde_json::Value =
+                client.post(&format!("/api/pull-requests/{number}/merge"), &json!({}))?;
+            println!("#{number} merged");
         }
     }
     Ok(ExitCode::SUCCESS)

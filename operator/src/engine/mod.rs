@@ -145,7 +145,13 @@ impl Engine {
                 r.first_seen.get_or_insert(now);
             });
         }
-        let keys: Vec<String> = snapshot.keys.keys().cloned().collect();
+        let mut keys: Vec<String> = snapshot.keys.keys().cloned().collect();
+        // Pull requests of keys the new config dropped get a cycle too (which closes them).
+        for tracked in self.store.active_pull_requests().unwrap_or_default() {
+            if !snapshot.keys.contains_key(&tracked.key) {
+                keys.push(tracked.key);
+            }
+        }
         if let Ok(mut s) = self.snapshot.write() {
             *s = Arc::new(snapshot);
         }
@@ -172,10 +178,21 @@ impl Engine {
             tasks.push(tokio::spawn(async move {
                 loop {
                     let key = engine.queue.next().await;
-                    let result = engine.reconcile(&key).await;
-                    engine
-                        .queue
-                        .done(&key, matches!(result, CycleResult::Retry(_)));
+                    // Each cycle is a task of its own: a panic fails that cycle (retried
+                    // with backoff), never the worker or the key's place in the queue.
+                    let cycle = tokio::spawn({
+                        let (engine, key) = (engine.clone(), key.clone());
+                        async move { engine.reconcile(&key).await }
+                    });
+                    let retry = match cycle.await {
+                        Ok(result) => matches!(result, CycleResult::Retry(_)),
+                        Err(err) => {
+                            tracing::error!(key = %key, error = %err, "reconcile cycle panicked");
+                            engine.metrics.failure("panic");
+                            true
+                        }
+                    };
+                    engine.queue.done(&key, retry);
                 }
             }));
         }

@@ -34,7 +34,12 @@ impl Engine {
     pub async fn reconcile(&self, key_id: &str) -> CycleResult {
         let started = Instant::now();
         let snapshot = self.snapshot();
-        let Some(config) = snapshot.keys.get(key_id).cloned() else {
+        let Some(config) = snapshot
+            .keys
+            .get(key_id)
+            .cloned()
+            .or_else(|| self.retired_key(key_id))
+        else {
             return CycleResult::Settled;
         };
         let result = self.reconcile_key(&config).await;
@@ -241,12 +246,24 @@ impl Engine {
         } else {
             (Vec::new(), Vec::new())
         };
+        // Where the head branch really is: the record can lag behind a push that landed
+        // just before a failure, and people can move or delete branches.
+        let head_branch_tip = if tracked.state == PullRequestState::Open {
+            let repo = self.observer.repo(&tracked.repository)?;
+            repo.head(&tracked.head_branch)
+                .await
+                .map_err(|e| ObserveError::Retryable(e.to_string()))?
+                .map(|tip| tip.to_string())
+        } else {
+            None
+        };
         Ok(PullRequestObservation {
             id: tracked.id,
             url: tracked.url,
             state: tracked.state,
             head_commit: tracked.head_commit,
             base_commit: tracked.base_commit,
+            head_branch_tip,
             carried: tracked.carried,
             checks,
             reviews,
@@ -299,6 +316,25 @@ impl Engine {
             .map_err(|e| ObserveError::Retryable(e.to_string()))?;
         tracing::info!(key = %config.key.id(), pull_request = %tracked.url, "adopted an existing pull request");
         self.observe_pull_request(tracked).await.map(Some)
+    }
+
+    /// A key no longer in the config that still has an open pull request: planned with no
+    /// subscriptions, which closes the pull request.
+    fn retired_key(&self, key_id: &str) -> Option<KeyConfig> {
+        let tracked = self
+            .store
+            .active_pull_requests()
+            .ok()?
+            .into_iter()
+            .find(|t| t.key == key_id && !t.settled)?;
+        Some(KeyConfig {
+            key: flow::UpdateKey::parse_id(&tracked.key)?,
+            target_repository: tracked.repository,
+            target_branch: tracked.target_branch,
+            subscriptions: Vec::new(),
+            merge_policies: Vec::new(),
+            failure_notification_tags: Vec::new(),
+        })
     }
 
     fn record_outcomes(&self, config: &KeyConfig, outcomes: &BTreeMap<String, Outcome>) {

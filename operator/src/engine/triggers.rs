@@ -12,9 +12,15 @@ use crate::store::{EventKind, NewBuild, StoreError, TrackedPullRequest};
 /// Why a trigger was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum TriggerError {
-    /// The input names something that does not exist or is malformed.
+    /// The input is malformed.
     #[error("{0}")]
     Invalid(String),
+    /// The input names something that does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The input no longer applies (a check for a commit the pull request moved past).
+    #[error("{0}")]
+    Conflict(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -67,7 +73,7 @@ impl Engine {
             )));
         }
         let Some(mut build) = self.store.build(id)? else {
-            return Err(TriggerError::Invalid(format!("build {id} not found")));
+            return Err(TriggerError::NotFound(format!("build {id} not found")));
         };
         build.channels = vec![channel.to_string()];
         let fired = flow::trigger::fired_by(
@@ -97,7 +103,7 @@ impl Engine {
             Some(id) => self
                 .store
                 .build(id)?
-                .ok_or_else(|| TriggerError::Invalid(format!("build {id} not found")))?,
+                .ok_or_else(|| TriggerError::NotFound(format!("build {id} not found")))?,
             None => self
                 .store
                 .latest_build(&spec.source.repository, &spec.source.channel)?
@@ -132,8 +138,23 @@ impl Engine {
     }
 
     /// Records a check result on a local pull request's current head and re-evaluates it.
-    pub fn report_check(&self, pull_request: i64, check: &Check) -> Result<(), TriggerError> {
+    /// With `commit`, the result is refused unless the head is still that commit, so a
+    /// result for an older head can never pass a newer one.
+    pub fn report_check(
+        &self,
+        pull_request: i64,
+        check: &Check,
+        commit: Option<&str>,
+    ) -> Result<(), TriggerError> {
         let tracked = self.tracked_local(pull_request)?;
+        if let Some(commit) = commit
+            && commit != tracked.head_commit
+        {
+            return Err(TriggerError::Conflict(format!(
+                "pull request #{pull_request} is at {}, not {commit}; report the check for the current head",
+                tracked.head_commit
+            )));
+        }
         self.store
             .report_check(pull_request, &tracked.head_commit, check)?;
         self.enqueue(&tracked.key);
@@ -164,13 +185,30 @@ impl Engine {
         Ok(())
     }
 
+    /// Merges a local pull request as a person would, whatever its merge policies say.
+    pub async fn merge_local_pull_request(&self, pull_request: i64) -> Result<(), TriggerError> {
+        let tracked = self.tracked_local(pull_request)?;
+        let result = self
+            .forge
+            .merge_pull_request(&tracked.repository, &tracked.id, &tracked.head_commit)
+            .await;
+        self.enqueue(&tracked.key);
+        match result {
+            Ok(()) => Ok(()),
+            Err(crate::forge::ForgeError::Conflict(m)) => Err(TriggerError::Conflict(format!(
+                "{m}; sluice is rebuilding the update, try again shortly"
+            ))),
+            Err(err) => Err(TriggerError::Invalid(err.to_string())),
+        }
+    }
+
     fn tracked_local(&self, number: i64) -> Result<TrackedPullRequest, TriggerError> {
         let id = number.to_string();
         self.store
             .active_pull_requests()?
             .into_iter()
             .find(|t| t.id == id && t.state == PullRequestState::Open)
-            .ok_or_else(|| TriggerError::Invalid(format!("no open pull request #{number}")))
+            .ok_or_else(|| TriggerError::NotFound(format!("no open pull request #{number}")))
     }
 
     fn enqueue_subscriptions(&self, names: &[String]) {
@@ -291,6 +329,9 @@ fn validate_build(build: &NewBuild) -> Result<(), TriggerError> {
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` into Unix seconds.
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    if !text.is_ascii() {
+        return None;
+    }
     let b = text.as_bytes();
     if b.len() < 20
         || b[4] != b'-'
@@ -362,7 +403,14 @@ mod tests {
             parse_rfc3339("2026-11-21T05:16:26.123Z"),
             parse_rfc3339("2026-11-21T05:16:26Z")
         );
-        for bad in ["", "2026-13-01T00:00:00Z", "2026-11-21 05:16", "yesterday"] {
+        for bad in [
+            "",
+            "2026-13-01T00:00:00Z",
+            "2026-11-21 05:16",
+            "yesterday",
+            "2026-11-01T10:00:00+00é0",
+            "2026-11-01T10:00:00é",
+        ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
     }

@@ -35,6 +35,8 @@ impl From<TriggerError> for ApiError {
     fn from(err: TriggerError) -> Self {
         match err {
             TriggerError::Invalid(m) => ApiError(StatusCode::BAD_REQUEST, m),
+            TriggerError::NotFound(m) => ApiError(StatusCode::NOT_FOUND, m),
+            TriggerError::Conflict(m) => ApiError(StatusCode::CONFLICT, m),
             TriggerError::Store(e) => e.into(),
         }
     }
@@ -246,19 +248,40 @@ pub(super) async fn pull_request_page(
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }
 
+/// A check report: the check, and optionally the commit it ran on.
+#[derive(Deserialize)]
+pub(super) struct CheckReport {
+    #[serde(flatten)]
+    check: Check,
+    #[serde(default)]
+    commit: Option<String>,
+}
+
 pub(super) async fn report_check(
     State(state): State<AppState>,
     Path(number): Path<i64>,
-    Json(check): Json<Check>,
+    Json(report): Json<CheckReport>,
 ) -> ApiResult<serde_json::Value> {
-    if check.name.trim().is_empty() {
+    if report.check.name.trim().is_empty() {
         return Err(ApiError(
             StatusCode::BAD_REQUEST,
             "a check needs a name".into(),
         ));
     }
-    state.engine.report_check(number, &check)?;
-    Ok(Json(json!({"pullRequest": number, "check": check.name})))
+    state
+        .engine
+        .report_check(number, &report.check, report.commit.as_deref())?;
+    Ok(Json(
+        json!({"pullRequest": number, "check": report.check.name}),
+    ))
+}
+
+pub(super) async fn merge_pull_request(
+    State(state): State<AppState>,
+    Path(number): Path<i64>,
+) -> ApiResult<serde_json::Value> {
+    state.engine.merge_local_pull_request(number).await?;
+    Ok(Json(json!({"pullRequest": number, "state": "Merged"})))
 }
 
 pub(super) async fn report_review(

@@ -75,6 +75,10 @@ pub fn router(state: AppState) -> Router {
             "/api/pull-requests/{number}/close",
             post(api::close_pull_request),
         )
+        .route(
+            "/api/pull-requests/{number}/merge",
+            post(api::merge_pull_request),
+        )
         .route("/pull-requests/{number}", get(api::pull_request_page))
         .with_state(state)
 }

@@ -225,16 +225,14 @@ pub fn run(options: &Options) -> Result<Report, String> {
                     .and_then(|o| serde_json::from_str(&o).ok())
                     .unwrap_or_default();
                 let checked = details["checks"].as_array().is_some_and(|c| !c.is_empty());
-                if !checked && details["headCommit"].is_string() {
-                    let _ = server.sluice(&[
-                        "pr",
-                        "check",
-                        &number.to_string(),
-                        "--name",
-                        "ci",
-                        "--state",
-                        "success",
-                    ]);
+                if let (false, Some(head)) = (checked, details["headCommit"].as_str()) {
+                    // Reported for the commit CI saw; a stale report is refused and redone.
+                    let number = number.to_string();
+                    let check = [
+                        "pr", "check", &number, "--name", "ci", "--state", "success", "--commit",
+                        head,
+                    ];
+                    let _ = server.sluice(&check);
                 }
             }
         }

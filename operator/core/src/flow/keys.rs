@@ -39,13 +39,29 @@ impl UpdateKey {
         }
     }
 
+    /// The key of a text id made by [`UpdateKey::id`].
+    pub fn parse_id(id: &str) -> Option<UpdateKey> {
+        if let Some(name) = id.strip_prefix("sub/") {
+            return Some(UpdateKey::Subscription {
+                name: name.to_string(),
+            });
+        }
+        // Repository identities never contain `#` (URLs with a fragment are refused).
+        let (repository, branch) = id.strip_prefix("batch/")?.split_once('#')?;
+        Some(UpdateKey::Batch {
+            repository: repository.to_string(),
+            branch: branch.to_string(),
+        })
+    }
+
     /// The pull request's head branch, `sluice/<target-branch>/<key>`, where `<key>` is the
-    /// subscription name or `batch`. Always a valid git ref name: characters git forbids
-    /// are replaced (see [`sanitize_ref_path`]).
+    /// subscription name or `_batch` (a subscription name, a Kubernetes name, cannot
+    /// contain `_`, so the two never meet). Always a valid git ref name: characters git
+    /// forbids are replaced (see [`sanitize_ref_path`]).
     pub fn head_branch(&self, target_branch: &str) -> String {
         let key = match self {
             UpdateKey::Subscription { name } => name.as_str(),
-            UpdateKey::Batch { .. } => "batch",
+            UpdateKey::Batch { .. } => "_batch",
         };
         format!(
             "sluice/{}/{}",
@@ -131,6 +147,39 @@ pub fn is_valid_ref_name(name: &str) -> bool {
 }
 
 #[cfg(test)]
+mod id_tests {
+    use super::*;
+
+    #[test]
+    fn ids_parse_back() {
+        for key in [
+            UpdateKey::Subscription {
+                name: "runtime-to-sdk".into(),
+            },
+            UpdateKey::Batch {
+                repository: "https://github.com/contoso/sdk".into(),
+                branch: "release/1#x".into(),
+            },
+        ] {
+            assert_eq!(UpdateKey::parse_id(&key.id()), Some(key));
+        }
+        assert_eq!(UpdateKey::parse_id("nonsense"), None);
+    }
+
+    #[test]
+    fn a_subscription_named_batch_does_not_share_the_batch_branch() {
+        let sub = UpdateKey::Subscription {
+            name: "batch".into(),
+        };
+        let batch = UpdateKey::Batch {
+            repository: "r".into(),
+            branch: "main".into(),
+        };
+        assert_ne!(sub.head_branch("main"), batch.head_branch("main"));
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{SubscriptionSource, SubscriptionTarget, UpdateFrequency};
@@ -205,7 +254,7 @@ mod tests {
                 "release/11.0.1xx",
                 "sluice/release/11.0.1xx/runtime-to-sdk",
             ),
-            (&batch, "main", "sluice/main/batch"),
+            (&batch, "main", "sluice/main/_batch"),
         ];
         for (key, branch, want) in cases {
             assert_eq!(key.head_branch(branch), want);

@@ -247,10 +247,14 @@ pub fn plan(input: &KeyInput) -> Plan {
         if let Some(pr) = open
             && !stalled_names.iter().any(|n| pr.carried.contains_key(*n))
         {
+            let reason = if input.subscriptions.is_empty() {
+                "The subscriptions behind this pull request were removed or disabled."
+            } else {
+                "The target branch already has every update this pull request proposed."
+            };
             plan.actions.push(Action::Close {
                 id: pr.id.clone(),
-                reason: "The target branch already has every update this pull request proposed."
-                    .into(),
+                reason: reason.into(),
             });
             plan.actions.push(Action::Settle { id: pr.id.clone() });
         }
@@ -303,8 +307,11 @@ pub fn plan(input: &KeyInput) -> Plan {
         return plan;
     };
 
-    if pr.base_commit != head || pr.carried != builds {
-        plan.actions.push(push(Some(pr.head_commit.clone())));
+    // sluice owns its head branches: one that is not where the record says (a push that
+    // landed unrecorded, or someone else's push or deletion) is rebuilt over its real tip.
+    let tip_moved = pr.head_branch_tip.as_deref() != Some(pr.head_commit.as_str());
+    if pr.base_commit != head || pr.carried != builds || tip_moved {
+        plan.actions.push(push(pr.head_branch_tip.clone()));
         plan.actions.push(Action::UpdatePullRequest {
             id: pr.id.clone(),
             title,

@@ -142,6 +142,10 @@ pub struct PullRequestObservation {
     pub head_commit: String,
     /// The target head that commit was built on.
     pub base_commit: String,
+    /// Where the head branch is on the remote now (`None`: it does not exist). It differs
+    /// from `head_commit` when a push landed but was not recorded, or someone else moved
+    /// or deleted the branch; the planner then rebuilds the update over it.
+    pub head_branch_tip: Option<String>,
     /// Builds the pull request carries, per subscription.
     pub carried: BTreeMap<String, BuildId>,
     /// Check runs on `head_commit`.

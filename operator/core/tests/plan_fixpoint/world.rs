@@ -232,6 +232,7 @@ impl World {
                 },
                 head_commit: "stale-head".into(),
                 base_commit: "old-target".into(),
+                head_branch_tip: Some("stale-head".into()),
                 carried,
                 checks: world.checks.clone(),
                 reviews: vec![],
@@ -255,7 +256,11 @@ impl World {
                 head: Some(self.head.clone()),
                 files: self.files.clone(),
             },
-            pull_request: self.pull_request.clone(),
+            // The planner sees the head branch where it really is.
+            pull_request: self.pull_request.clone().map(|mut p| {
+                p.head_branch_tip = self.branch.as_ref().map(|b| b.0.clone());
+                p
+            }),
         }
     }
 
@@ -334,6 +339,7 @@ impl World {
                     state: PullRequestState::Open,
                     head_commit,
                     base_commit: self.head.clone(),
+                    head_branch_tip: None,
                     carried: carried.clone(),
                     checks: self.checks.clone(),
                     reviews: vec![],

@@ -117,7 +117,7 @@ fn a_malformed_manifest_stalls_only_its_subscription() {
     let Action::PushUpdate { branch, .. } = &p.actions[0] else {
         unreachable!()
     };
-    assert_eq!(branch, "sluice/main/batch");
+    assert_eq!(branch, "sluice/main/_batch");
     assert_eq!(reason(&p, "a"), "Reconciling/PullRequestOpening");
     assert_eq!(reason(&p, "b"), "Stalled/ManifestInvalid");
     let m = message(&p, "b");

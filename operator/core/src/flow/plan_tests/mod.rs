@@ -144,6 +144,7 @@ fn open_pr(carried: &[(&str, BuildId)], base: &str) -> PullRequestObservation {
         state: PullRequestState::Open,
         head_commit: "p1".into(),
         base_commit: base.into(),
+        head_branch_tip: Some("p1".into()),
         carried: carried.iter().map(|(n, b)| (n.to_string(), *b)).collect(),
         checks: vec![],
         reviews: vec![],

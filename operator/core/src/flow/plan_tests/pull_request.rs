@@ -230,3 +230,28 @@ fn a_stalled_subscription_leaves_its_pull_request_alone() {
     assert!(p.actions.is_empty());
     assert_eq!(reason(&p, "s"), "Stalled/ManifestInvalid");
 }
+
+#[test]
+fn a_head_branch_not_where_recorded_is_rebuilt_over_its_tip() {
+    // A push landed but was not recorded (or someone pushed): rebuild over the real tip.
+    let mut i = input(vec![sub("s", Some(1), None)], new_foo());
+    let mut pr = open_pr(&[("s", 1)], "h1");
+    pr.head_branch_tip = Some("p2".into());
+    pr.checks = vec![Check {
+        name: "ci".into(),
+        state: CheckState::Success,
+    }];
+    i.merge_policies = policies(&[MergePolicyName::AllChecksSuccessful]);
+    i.pull_request = Some(pr.clone());
+    let p = plan(&i);
+    assert_eq!(
+        kinds(&p),
+        ["Push(h1,Some(\"p2\"))", "Update({\"s\": 1})"],
+        "never merge a head nobody checked"
+    );
+
+    // The branch was deleted: it is pushed again, created.
+    pr.head_branch_tip = None;
+    i.pull_request = Some(pr);
+    assert_eq!(kinds(&plan(&i)), ["Push(h1,None)", "Update({\"s\": 1})"]);
+}
