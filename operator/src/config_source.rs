@@ -20,7 +20,9 @@ pub enum ConfigSource {
     Directory(PathBuf),
     /// A git repository URL and branch, checked out under the data directory.
     Git {
-        /// Repository URL.
+        /// The repository, with the credentials of every git remote.
+        repo: crate::git::RemoteRepo,
+        /// Repository URL (without credentials).
         url: String,
         /// Branch.
         branch: String,
@@ -30,16 +32,26 @@ pub enum ConfigSource {
 }
 
 impl ConfigSource {
-    /// A directory when `text` names one, otherwise a git URL.
-    pub fn parse(text: &str, branch: &str, data: &Path) -> anyhow::Result<ConfigSource> {
+    /// A directory when `text` names one, otherwise a git URL reached through `git` with
+    /// `remotes`' credentials.
+    pub fn parse(
+        text: &str,
+        branch: &str,
+        data: &Path,
+        git: &crate::git::Git,
+        remotes: &crate::remotes::Remotes,
+    ) -> anyhow::Result<ConfigSource> {
         let path = Path::new(text);
         if path.is_dir() {
             return Ok(ConfigSource::Directory(path.to_path_buf()));
         }
-        let remote = crate::git::RemoteUrl::parse(text)
-            .map_err(|e| anyhow::anyhow!("--config {text}: not a directory and {e}"))?;
+        // The error names the URL with any user information removed.
+        let remote = remotes
+            .resolve(text)
+            .map_err(|e| anyhow::anyhow!("--config: not a directory, and {e}"))?;
         Ok(ConfigSource::Git {
-            url: remote.as_str().to_string(),
+            url: remote.url.as_str().to_string(),
+            repo: git.remote(remote),
             branch: branch.to_string(),
             checkout: data.join("config-checkout"),
         })
@@ -111,6 +123,7 @@ pub async fn run(source: ConfigSource, state: AppState, poll: Duration) -> anyho
             watch_directory(source.clone(), dir.clone(), state)
         }
         ConfigSource::Git {
+            repo,
             url,
             branch,
             checkout,
@@ -118,7 +131,7 @@ pub async fn run(source: ConfigSource, state: AppState, poll: Duration) -> anyho
             let (url, branch, checkout) = (url.clone(), branch.clone(), checkout.clone());
             let mut last = String::new();
             loop {
-                match sync_checkout(&url, &branch, &checkout).await {
+                match sync_checkout(repo, &url, &branch, &checkout).await {
                     Ok(head) if head != last => {
                         load_into(&source, &checkout, &state);
                         last = head;
@@ -158,11 +171,18 @@ fn watch_directory(source: ConfigSource, dir: PathBuf, state: AppState) -> anyho
     Ok(())
 }
 
-/// Brings the checkout to the branch's head with the git CLI; returns the head commit.
-async fn sync_checkout(url: &str, branch: &str, checkout: &Path) -> anyhow::Result<String> {
+/// Brings the checkout to the branch's head with the git CLI (credentials in the child's
+/// environment only); returns the head commit. The URL is given on every fetch, so a
+/// changed `--config` is followed.
+async fn sync_checkout(
+    repo: &crate::git::RemoteRepo,
+    url: &str,
+    branch: &str,
+    checkout: &Path,
+) -> anyhow::Result<String> {
     let git = |args: Vec<String>, dir: Option<PathBuf>| async move {
-        let mut cmd = tokio::process::Command::new("git");
-        cmd.args(&args).env("GIT_TERMINAL_PROMPT", "0");
+        let mut cmd = repo.git_command();
+        cmd.args(&args);
         if let Some(dir) = dir {
             cmd.current_dir(dir);
         }
@@ -170,10 +190,10 @@ async fn sync_checkout(url: &str, branch: &str, checkout: &Path) -> anyhow::Resu
             .await
             .context("git timed out")??;
         if !out.status.success() {
+            let stderr = repo.scrub(String::from_utf8_lossy(&out.stderr).trim());
             anyhow::bail!(
-                "git {}: {}",
-                args.first().cloned().unwrap_or_default(),
-                String::from_utf8_lossy(&out.stderr).trim()
+                "git {}: {stderr}",
+                args.first().cloned().unwrap_or_default()
             );
         }
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
@@ -183,46 +203,48 @@ async fn sync_checkout(url: &str, branch: &str, checkout: &Path) -> anyhow::Resu
         std::fs::create_dir_all(parent)?;
         git(
             vec![
-                "clone".into(),
+                "init".into(),
                 "--quiet".into(),
-                "--depth".into(),
-                "1".into(),
-                "--branch".into(),
-                branch.into(),
-                "--".into(),
-                url.into(),
                 checkout.display().to_string(),
             ],
             None,
         )
         .await?;
-    } else {
-        git(
-            vec![
-                "fetch".into(),
-                "--quiet".into(),
-                "--depth".into(),
-                "1".into(),
-                "origin".into(),
-                branch.into(),
-            ],
-            Some(checkout.to_path_buf()),
-        )
-        .await?;
-        git(
-            vec![
-                "reset".into(),
-                "--quiet".into(),
-                "--hard".into(),
-                "FETCH_HEAD".into(),
-            ],
-            Some(checkout.to_path_buf()),
-        )
-        .await?;
     }
+    let dir = Some(checkout.to_path_buf());
     git(
-        vec!["rev-parse".into(), "HEAD".into()],
-        Some(checkout.to_path_buf()),
+        vec![
+            "fetch".into(),
+            "--quiet".into(),
+            "--depth".into(),
+            "1".into(),
+            "--".into(),
+            url.into(),
+            format!("refs/heads/{branch}"),
+        ],
+        dir.clone(),
     )
-    .await
+    .await?;
+    git(
+        vec![
+            "checkout".into(),
+            "--quiet".into(),
+            "--force".into(),
+            "--detach".into(),
+            "FETCH_HEAD".into(),
+        ],
+        dir.clone(),
+    )
+    .await?;
+    git(
+        vec![
+            "clean".into(),
+            "--quiet".into(),
+            "-d".into(),
+            "--force".into(),
+        ],
+        dir.clone(),
+    )
+    .await?;
+    git(vec!["rev-parse".into(), "HEAD".into()], dir).await
 }

@@ -120,3 +120,94 @@ fn a_git_config_repository_is_polled() {
     });
     server.stop();
 }
+
+#[test]
+fn a_private_config_repository_is_read_with_the_token_which_never_shows() {
+    use sluice_tests::git_server::{BasicAuth, GitHttpServer};
+    const TOKEN: &str = "cfg-t0ken-5ecret-value";
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    repos::create_repositories(root);
+    let config = repos::write_config(root);
+    let served = root.join("served");
+    let remote = served.join("config.git");
+    std::fs::create_dir_all(&remote).unwrap();
+    git(
+        &remote,
+        &["init", "--quiet", "--bare", "--initial-branch=main"],
+    );
+    let work = root.join("config-work");
+    git(
+        root,
+        &[
+            "clone",
+            "--quiet",
+            remote.to_str().unwrap(),
+            work.to_str().unwrap(),
+        ],
+    );
+    std::fs::copy(config.join("product.yaml"), work.join("product.yaml")).unwrap();
+    commit_all(&work, "Initial config");
+    let auth = BasicAuth {
+        username: "x-access-token".into(),
+        password: TOKEN.into(),
+    };
+    let http = GitHttpServer::start(&served, Some(auth)).unwrap();
+    let url = http.url("config.git");
+
+    let good = root.join("good-token");
+    std::fs::write(&good, format!("{TOKEN}\n")).unwrap();
+    let server = Server::start_with(
+        root,
+        &url,
+        &[
+            "--config-poll",
+            "1",
+            "--git-token-file",
+            good.to_str().unwrap(),
+        ],
+    )
+    .unwrap();
+    assert_eq!(subscriptions(&server), 6);
+    server.stop();
+
+    // A wrong token: the error is reported, without either token.
+    let bad = root.join("bad-token");
+    std::fs::write(&bad, "wrong-t0ken-value\n").unwrap();
+    let data = root.join("data");
+    std::fs::remove_dir_all(&data).unwrap();
+    let log = root.join("serve.log");
+    let child = std::process::Command::new(sluice_tests::binary::sluice_path())
+        .args([
+            "serve",
+            "--config",
+            &url,
+            "--config-poll",
+            "1",
+            "--git-token-file",
+            bad.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+        ])
+        .arg(&data)
+        .stderr(std::fs::File::create(root.join("bad.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let mut child = child;
+    wait_for("the failed checkout to be logged", || {
+        std::fs::read_to_string(root.join("bad.log"))
+            .unwrap_or_default()
+            .contains("cannot update the config checkout")
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    for file in [log, root.join("bad.log")] {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(
+            !text.contains(TOKEN) && !text.contains("wrong-t0ken-value"),
+            "{} leaks a token:\n{text}",
+            file.display()
+        );
+    }
+}

@@ -124,14 +124,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         schedule_tick: Duration::from_secs(args.schedule_tick.max(1)),
         ..EngineConfig::default()
     };
-    let engine = Engine::new(store, forge, git, remotes, author, config);
+    let engine = Engine::new(store, forge, git.clone(), remotes.clone(), author, config);
     let state = AppState {
         engine: engine.clone(),
         ready: Arc::new(AtomicBool::new(false)),
         config_report: Default::default(),
     };
 
-    let source = ConfigSource::parse(&args.config, &args.config_branch, &args.data)?;
+    let source = ConfigSource::parse(
+        &args.config,
+        &args.config_branch,
+        &args.data,
+        &git,
+        &remotes,
+    )?;
     let poll = Duration::from_secs(args.config_poll.max(1));
     let config_state = state.clone();
     tokio::spawn(async move {

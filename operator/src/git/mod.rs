@@ -179,6 +179,20 @@ impl RemoteRepo {
         &self.remote
     }
 
+    /// A `git` CLI command set up for this remote, for work the layer does not offer (the
+    /// config repository's checkout): no prompts, stall limits, and the remote's
+    /// credentials in the child's environment only, never in argv or a URL.
+    pub fn git_command(&self) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(&self.git.config.git_program);
+        push::configure_environment(&mut command, &self.remote, self.git.config.stall_timeout);
+        command
+    }
+
+    /// `text` with this remote's secret removed, for output of [`RemoteRepo::git_command`].
+    pub fn scrub(&self, text: &str) -> String {
+        self.remote.credentials.scrub(text)
+    }
+
     /// The directory of this remote's bare cache.
     pub fn cache_dir(&self) -> PathBuf {
         self.git.cache.dir_for(&self.remote.url)
