@@ -53,6 +53,13 @@ impl Observer {
         }
     }
 
+    /// Drops what was cached for a repository's branches.
+    pub fn forget(&self, repository: &str) {
+        if let Ok(mut last) = self.last.lock() {
+            last.retain(|(repo, _, _), _| repo != repository);
+        }
+    }
+
     /// The git handle of a repository.
     pub fn repo(&self, repository: &str) -> Result<RemoteRepo, ObserveError> {
         let remote = self

@@ -54,6 +54,24 @@ impl Engine {
                 "retryable"
             });
             tracing::warn!(key = key_id, reason = %reason, "reconcile will be retried");
+            // What the last observation cached may be what failed (a git cache rebuilt
+            // under it, say): observe afresh next time.
+            self.observer.forget(&config.target_repository);
+            // Say so in status: a failure that repeats (an expired token) must not hide
+            // behind the last good condition.
+            let outcome = Outcome::Reconciling {
+                reason: "Retrying".into(),
+                message: format!(
+                    "{}: {reason}; retrying with backoff",
+                    config.target_repository
+                ),
+            };
+            let outcomes = config
+                .subscriptions
+                .iter()
+                .map(|s| (s.clone(), outcome.clone()))
+                .collect();
+            self.record_outcomes(&config, &outcomes);
         }
         result
     }

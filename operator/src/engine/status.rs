@@ -94,13 +94,23 @@ impl Engine {
                 pull_request: tracked.as_ref().map(|t| t.url.clone()),
                 pull_request_state: tracked.as_ref().map(|t| t.state),
                 policies: tracked.map(|t| t.policies).unwrap_or_default(),
-                condition: if record.condition.is_empty() {
+                condition: if !spec.enabled {
+                    "Ready".into()
+                } else if record.condition.is_empty() {
                     "Unknown".into()
                 } else {
                     record.condition
                 },
-                reason: record.reason,
-                message: record.message,
+                reason: if spec.enabled {
+                    record.reason
+                } else {
+                    "Disabled".into()
+                },
+                message: if spec.enabled {
+                    record.message
+                } else {
+                    "the subscription is disabled".into()
+                },
             });
         }
         Ok(rows)

@@ -253,8 +253,10 @@ impl Engine {
                 .flatten();
             let result = self.store.update_subscription(name, &mut |r| {
                 r.last_fired = Some(now);
+                // A request only ever moves forward, as a published build's does.
                 if let Some(build) = &latest
                     && r.state.last_applied_build != Some(build.id)
+                    && r.state.requested_build.is_none_or(|req| req < build.id)
                 {
                     r.state.requested_build = Some(build.id);
                 }
