@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime};
 
 pub use reconcile::CycleResult;
 pub use status::{BuildFlowEntry, SubscriptionStatusView};
-pub use triggers::TriggerError;
+pub use triggers::{TriggerError, parse_rfc3339};
 
 use crate::forge::Forge;
 use crate::git::{Author, Git};

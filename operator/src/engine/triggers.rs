@@ -222,8 +222,14 @@ impl Engine {
 
     /// Fires every scheduled subscription that is due, with the newest build on its channel.
     pub(super) fn fire_due_schedules(&self) {
+        self.fire_due_schedules_at(unix_now());
+    }
+
+    /// [`Engine::fire_due_schedules`] as of `now` (Unix seconds); returns the subscriptions
+    /// that fired.
+    pub fn fire_due_schedules_at(&self, now: i64) -> Vec<String> {
+        let mut fired = Vec::new();
         let snapshot = self.snapshot();
-        let now = unix_now();
         for (name, spec) in &snapshot.subscriptions {
             if !spec.enabled
                 || matches!(
@@ -236,6 +242,7 @@ impl Engine {
             let Ok(record) = self.store.subscription(name) else {
                 continue;
             };
+            // Unseen (config loaded this instant): the first scheduled time counts from now.
             let first_seen = record.first_seen.unwrap_or(now);
             if !flow::schedule::is_due(
                 spec.update_frequency,
@@ -272,8 +279,10 @@ impl Engine {
                     "scheduled update",
                 );
                 self.enqueue_subscriptions(std::slice::from_ref(name));
+                fired.push(name.clone());
             }
         }
+        fired
     }
 
     /// Queues open pull requests whose re-evaluation is due: every interval at first,
