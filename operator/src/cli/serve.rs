@@ -66,6 +66,13 @@ pub struct ServeArgs {
     /// Seconds between checks of scheduled subscriptions.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub schedule_tick: u64,
+    /// UTC hour at which EveryDay, EveryWeek (Mondays), EveryTwoWeeks (1st and 14th) and
+    /// EveryMonth (1st) subscriptions fire.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..24), value_name = "HOUR")]
+    pub schedule_hour: u32,
+    /// UTC hours at which TwiceDaily subscriptions fire.
+    #[arg(long, default_value = "5,19", value_delimiter = ',', value_parser = clap::value_parser!(u32).range(0..24), value_name = "HOUR,HOUR")]
+    pub twice_daily_hours: Vec<u32>,
     /// Environment variable holding an HTTPS token for git remotes.
     #[arg(long, value_name = "VAR", conflicts_with = "git_token_file")]
     pub git_token_env: Option<String>,
@@ -122,6 +129,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         workers: args.workers,
         pull_request_interval: Duration::from_secs(args.pull_request_interval.max(1)),
         schedule_tick: Duration::from_secs(args.schedule_tick.max(1)),
+        schedule: sluice_core::flow::ScheduleConfig {
+            twice_daily_hours: args.twice_daily_hours.clone(),
+            daily_hour: args.schedule_hour,
+            weekly_hour: args.schedule_hour,
+            two_weekly_hour: args.schedule_hour,
+            monthly_hour: args.schedule_hour,
+            ..Default::default()
+        },
         ..EngineConfig::default()
     };
     let engine = Engine::new(store, forge, git.clone(), remotes.clone(), author, config);
