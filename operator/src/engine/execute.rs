@@ -266,12 +266,7 @@ impl Engine {
                 let build = *build;
                 self.store
                     .update_subscription(subscription, &mut |record| {
-                        let state = &mut record.state;
-                        state.last_applied_build =
-                            Some(state.last_applied_build.map_or(build, |b| b.max(build)));
-                        if state.requested_build.is_some_and(|r| r <= build) {
-                            state.force = false;
-                        }
+                        record.state.record_applied(build)
                     })?;
                 let (kind, url, message) = match run
                     .tracked
@@ -302,10 +297,7 @@ impl Engine {
                 let build = *build;
                 self.store
                     .update_subscription(subscription, &mut |record| {
-                        let state = &mut record.state;
-                        state.rejected_build =
-                            Some(state.rejected_build.map_or(build, |b| b.max(build)));
-                        state.force = false;
+                        record.state.record_rejected(build)
                     })?;
                 let url = run.tracked.as_ref().map(|t| t.url.clone());
                 self.event(

@@ -115,13 +115,8 @@ impl Engine {
                 })?,
         };
         let id = build.id;
-        self.store.update_subscription(name, &mut |r| {
-            r.state.requested_build = Some(id);
-            r.state.force = force;
-            if force {
-                r.state.rejected_build = None;
-            }
-        })?;
+        self.store
+            .update_subscription(name, &mut |r| r.state.request_by_hand(id, force))?;
         self.event(
             EventKind::Fired,
             Some(name),
@@ -260,12 +255,10 @@ impl Engine {
                 .flatten();
             let result = self.store.update_subscription(name, &mut |r| {
                 r.last_fired = Some(now);
-                // A request only ever moves forward, as a published build's does.
                 if let Some(build) = &latest
                     && r.state.last_applied_build != Some(build.id)
-                    && r.state.requested_build.is_none_or(|req| req < build.id)
                 {
-                    r.state.requested_build = Some(build.id);
+                    r.state.request(build.id);
                 }
             });
             if result.is_ok()

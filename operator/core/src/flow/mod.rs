@@ -11,6 +11,7 @@ pub mod plan;
 pub mod policy;
 pub mod render;
 pub mod schedule;
+mod state;
 pub mod trigger;
 pub mod types;
 pub mod version;

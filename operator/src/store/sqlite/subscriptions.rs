@@ -86,15 +86,9 @@ pub(super) fn save(tx: &Transaction<'_>, name: &str, record: &SubscriptionRecord
 /// superseded. Returns whether the request moved.
 pub(super) fn request(tx: &Transaction<'_>, name: &str, build: BuildId) -> Result<bool> {
     let mut record = load(tx, name)?.unwrap_or_default();
-    if record
-        .state
-        .requested_build
-        .is_some_and(|wanted| wanted >= build)
-    {
+    if !record.state.request(build) {
         return Ok(false);
     }
-    record.state.requested_build = Some(build);
-    record.state.force = false;
     save(tx, name, &record)?;
     Ok(true)
 }
