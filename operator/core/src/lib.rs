@@ -9,3 +9,4 @@ pub mod flow;
 pub mod graph;
 pub mod manifest;
 pub mod model;
+pub mod time;

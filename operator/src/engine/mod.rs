@@ -11,14 +11,16 @@ pub mod queue;
 mod reconcile;
 pub mod snapshot;
 mod status;
+mod time;
 mod triggers;
 
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 pub use reconcile::CycleResult;
 pub use status::{BuildFlowEntry, SubscriptionStatusView};
-pub use triggers::{TriggerError, parse_rfc3339};
+pub use time::{now_rfc3339, parse_rfc3339, rfc3339, unix_now};
+pub use triggers::TriggerError;
 
 use crate::forge::Forge;
 use crate::git::{Author, Git};
@@ -65,40 +67,6 @@ pub struct Engine {
     config: EngineConfig,
     /// Metrics, for `/metrics`.
     pub metrics: Metrics,
-}
-
-/// Now as RFC 3339 UTC with seconds.
-pub fn now_rfc3339() -> String {
-    rfc3339(unix_now())
-}
-
-/// Seconds since the Unix epoch.
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
-/// Formats Unix seconds as RFC 3339 UTC.
-pub fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
 }
 
 impl Engine {

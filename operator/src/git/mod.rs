@@ -25,22 +25,25 @@
 //! a cache that is missing or cannot be opened is rebuilt.
 
 mod cache;
+mod calls;
 mod commit;
 mod credentials;
 mod error;
 mod network;
+mod objects;
 mod push;
 mod read;
 mod remote;
 mod secret;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub use cache::RepositoryCache;
+pub use calls::NetworkCalls;
+use calls::NetworkCounters;
 pub use commit::{Author, FileEdit};
 pub use credentials::{Credentials, CredentialsError};
 pub use error::{CacheError, CommitError, FetchError, HeadError, PushError, ReadError};
@@ -83,32 +86,6 @@ pub struct Git {
     cache: Arc<RepositoryCache>,
     config: Arc<GitConfig>,
     calls: Arc<NetworkCounters>,
-}
-
-/// Network operations started since the git layer was created.
-#[derive(Debug, Default)]
-struct NetworkCounters {
-    heads: std::sync::atomic::AtomicU64,
-    fetches: std::sync::atomic::AtomicU64,
-    pushes: std::sync::atomic::AtomicU64,
-}
-
-/// How many network operations the git layer started, by kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NetworkCalls {
-    /// Ref advertisements for a branch head ([`RemoteRepo::head`]).
-    pub heads: u64,
-    /// Fetches ([`RemoteRepo::fetch`]; each also reads the ref advertisement).
-    pub fetches: u64,
-    /// Pushes and branch deletions.
-    pub pushes: u64,
-}
-
-impl NetworkCalls {
-    /// Every call.
-    pub fn total(&self) -> u64 {
-        self.heads + self.fetches + self.pushes
-    }
 }
 
 /// Install the rustls `ring` crypto provider as the process default, once. The
@@ -336,78 +313,7 @@ impl RemoteRepo {
         }
     }
 
-    /// The contents of `paths` at `commit` (which must have been fetched); a missing
-    /// file is `None`.
-    pub async fn read(
-        &self,
-        commit: ObjectId,
-        paths: &[String],
-    ) -> Result<BTreeMap<String, Option<Vec<u8>>>, ReadError> {
-        let paths = paths.to_vec();
-        self.object_work(move |lock, remote| {
-            let open = lock.open().map_err(ReadError::Cache)?;
-            read::read_files(&open.repo, &remote.url, commit, &paths)
-        })
-        .await
-    }
-
-    /// Write a commit on top of `parent` (which must have been fetched) applying
-    /// `edits`, without a working tree; returns the new commit, which only exists in the
-    /// cache until pushed.
-    pub async fn commit(
-        &self,
-        parent: ObjectId,
-        edits: Vec<FileEdit>,
-        message: &str,
-        author: &Author,
-    ) -> Result<ObjectId, CommitError> {
-        let message = message.to_owned();
-        let author = author.clone();
-        self.object_work(move |lock, remote| {
-            let open = lock.open().map_err(CommitError::Cache)?;
-            commit::write_commit(&open.repo, &remote.url, parent, &edits, &message, &author)
-        })
-        .await
-    }
-
-    /// Write the squash of `head` onto `onto` (which must be `head`'s only parent, else
-    /// [`CommitError::NotBasedOn`]): a commit with `head`'s tree and `message`. `head` must
-    /// have been fetched.
-    pub async fn squash(
-        &self,
-        head: ObjectId,
-        onto: ObjectId,
-        message: &str,
-        author: &Author,
-    ) -> Result<ObjectId, CommitError> {
-        let message = message.to_owned();
-        let author = author.clone();
-        self.object_work(move |lock, remote| {
-            let open = lock.open().map_err(CommitError::Cache)?;
-            commit::write_squash(&open.repo, &remote.url, head, onto, &message, &author)
-        })
-        .await
-    }
-
-    /// Run local object work on the cache (no network) with the overall deadline.
-    async fn object_work<T, E>(
-        &self,
-        work: impl FnOnce(&CacheLock, &Remote) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<CacheError> + Send + 'static,
-    {
-        match self
-            .blocking(move |lock, remote, _| work(lock, remote))
-            .await
-        {
-            Ok(result) => result,
-            Err(err) => Err(E::from(err.unwrap_or_else(|| self.deadline_error()))),
-        }
-    }
-
-    fn deadline_error(&self) -> CacheError {
+    pub(crate) fn deadline_error(&self) -> CacheError {
         CacheError::Worker {
             remote: self.remote.url.clone(),
             message: format!("timed out after {:?}", self.git.config.operation_timeout),

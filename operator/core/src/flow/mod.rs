@@ -15,6 +15,7 @@ mod state;
 pub mod trigger;
 pub mod types;
 pub mod version;
+mod wanted;
 
 #[cfg(test)]
 mod plan_tests;
