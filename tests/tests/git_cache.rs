@@ -387,3 +387,44 @@ async fn git_two_layers_sharing_a_cache_directory_are_serialized_by_the_lock_fil
     a.expect("commit a");
     b.expect("commit b");
 }
+
+async fn all_branches_from_one_advertisement(http: bool) {
+    let s = setup(http);
+    let main = s.repo.rev("refs/heads/main").expect("main");
+    for branch in ["release/1.0", "sluice/main/runtime-to-app"] {
+        sluice_tests::fixture_repo::git(
+            &s.repo.bare,
+            &["update-ref", &format!("refs/heads/{branch}"), &main],
+        );
+    }
+    sluice_tests::fixture_repo::git(&s.repo.bare, &["tag", "v1", &main]);
+    let before = s.git.network_calls();
+    let heads = s.remote.heads().await.expect("heads");
+    assert_eq!(
+        s.git.network_calls().heads - before.heads,
+        1,
+        "one advertisement"
+    );
+    let names: Vec<&str> = heads.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        ["main", "release/1.0", "sluice/main/runtime-to-app"],
+        "branches only, no tags"
+    );
+    assert!(heads.values().all(|id| *id == oid(&main)));
+    assert_eq!(
+        s.remote.head("main").await.expect("head"),
+        Some(oid(&main)),
+        "agrees with head()"
+    );
+}
+
+#[tokio::test]
+async fn git_lists_every_branch_in_one_advertisement_over_http() {
+    all_branches_from_one_advertisement(true).await;
+}
+
+#[tokio::test]
+async fn git_lists_every_branch_in_one_advertisement_over_file_remote() {
+    all_branches_from_one_advertisement(false).await;
+}

@@ -137,6 +137,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             monthly_hour: args.schedule_hour,
             ..Default::default()
         },
+        ..EngineConfig::default()
     };
     let engine = Engine::new(store, forge, git.clone(), remotes.clone(), author, config);
     let state = AppState {

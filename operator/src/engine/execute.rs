@@ -143,6 +143,8 @@ impl Engine {
                     }
                     Err(err) => return Err(push_error(err)),
                 }
+                self.observer
+                    .note_push(run.repository, branch, Some(commit));
                 run.pushed = Some((branch.clone(), commit.to_string(), parent.clone()));
             }
             Action::OpenPullRequest {
@@ -234,6 +236,8 @@ impl Engine {
                 self.forge
                     .merge_pull_request(run.repository, id, head_commit)
                     .await?;
+                // The target and the head branch moved: list the repository afresh.
+                self.observer.forget(run.repository);
                 let mut tracked = self.tracked(run, id)?;
                 tracked.state = PullRequestState::Merged;
                 tracked.updated_at = now_rfc3339();
@@ -244,6 +248,7 @@ impl Engine {
             Action::Close { id, reason } => {
                 self.forge.comment(run.repository, id, reason).await?;
                 self.forge.close_pull_request(run.repository, id).await?;
+                self.observer.forget(run.repository);
                 let mut tracked = self.tracked(run, id)?;
                 tracked.state = PullRequestState::Closed;
                 // Closed by sluice, not by a person: nothing to reject.

@@ -5,6 +5,7 @@
 //! Work is organised per update key ([`sluice_core::flow::UpdateKey`]): a [`queue::Queue`]
 //! makes sure one key is never worked on twice at once, and retries with backoff.
 
+mod advertisements;
 mod execute;
 pub mod observe;
 pub mod queue;
@@ -43,6 +44,8 @@ pub struct EngineConfig {
     pub schedule_tick: Duration,
     /// When scheduled frequencies fire.
     pub schedule: sluice_core::flow::schedule::ScheduleConfig,
+    /// How long a repository's ref advertisement serves every key on it.
+    pub advertisement_ttl: Duration,
 }
 
 impl Default for EngineConfig {
@@ -52,6 +55,7 @@ impl Default for EngineConfig {
             pull_request_interval: Duration::from_secs(300),
             schedule_tick: Duration::from_secs(30),
             schedule: Default::default(),
+            advertisement_ttl: Duration::from_secs(5),
         }
     }
 }
@@ -82,7 +86,7 @@ impl Engine {
         Arc::new(Engine {
             store,
             forge,
-            observer: Observer::new(git, remotes),
+            observer: Observer::new(git, remotes, config.advertisement_ttl),
             author,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             queue: Queue::default(),

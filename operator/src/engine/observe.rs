@@ -1,13 +1,16 @@
-//! Observing a target branch: its head from the ref advertisement, and the manifest files
-//! at that head from the object database. The last observation per branch is kept, so an
-//! unchanged head costs one ref advertisement and nothing else.
+//! Observing a target branch: its head from the repository's ref advertisement (shared by
+//! every key on that repository, see [`super::advertisements`]), and the manifest files at
+//! that head from the object database. The last observation per branch is kept, so an
+//! unchanged head costs no fetch and no read.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use sluice_core::flow::TargetObservation;
 use sluice_core::manifest::{self, ManifestFiles};
 
+use super::advertisements::Advertisements;
 use crate::git::{Git, ObjectId, RemoteRepo};
 use crate::remotes::Remotes;
 
@@ -31,6 +34,7 @@ pub struct Observer {
     git: Arc<Git>,
     remotes: Remotes,
     last: Mutex<HashMap<CacheKey, Seen>>,
+    adverts: Advertisements,
 }
 
 /// `dir/path`, or `path` for the root directory.
@@ -44,20 +48,42 @@ pub fn join_dir(dir: &str, path: &str) -> String {
 }
 
 impl Observer {
-    /// An observer over `git`.
-    pub fn new(git: Arc<Git>, remotes: Remotes) -> Self {
+    /// An observer over `git`, reusing a repository's ref advertisement for `advert_ttl`.
+    pub fn new(git: Arc<Git>, remotes: Remotes, advert_ttl: Duration) -> Self {
         Observer {
             git,
             remotes,
             last: Mutex::new(HashMap::new()),
+            adverts: Advertisements::new(advert_ttl),
         }
     }
 
-    /// Drops what was cached for a repository's branches.
+    /// Drops what was cached for a repository: its advertisement and its branches' files.
     pub fn forget(&self, repository: &str) {
+        self.adverts.forget(repository);
         if let Ok(mut last) = self.last.lock() {
             last.retain(|(repo, _, _), _| repo != repository);
         }
+    }
+
+    /// Records that sluice moved a branch (`None`: deleted it).
+    pub fn note_push(&self, repository: &str, branch: &str, commit: Option<ObjectId>) {
+        self.adverts.note(repository, branch, commit);
+    }
+
+    /// Where `branch` of `repository` is, from the shared advertisement.
+    pub async fn branch_head(
+        &self,
+        repository: &str,
+        branch: &str,
+    ) -> Result<Option<ObjectId>, ObserveError> {
+        let repo = self.repo(repository)?;
+        let heads = self
+            .adverts
+            .heads(repository, &repo)
+            .await
+            .map_err(|e| ObserveError::Retryable(e.to_string()))?;
+        Ok(heads.get(branch).copied())
     }
 
     /// The git handle of a repository.
@@ -78,7 +104,7 @@ impl Observer {
     ) -> Result<TargetObservation, ObserveError> {
         let repo = self.repo(repository)?;
         let retry = |e: &dyn std::fmt::Display| ObserveError::Retryable(e.to_string());
-        let Some(head) = repo.head(branch).await.map_err(|e| retry(&e))? else {
+        let Some(head) = self.branch_head(repository, branch).await? else {
             return Ok(TargetObservation {
                 head: None,
                 files: BTreeMap::new(),

@@ -137,6 +137,8 @@ impl Engine {
                 match self.execute(&mut run, action).await {
                     Ok(()) => {}
                     Err(ExecuteError::Conflict(m)) => {
+                        // Something moved: read the repository afresh before re-planning.
+                        self.observer.forget(&config.target_repository);
                         tracing::info!(key = %config.key.id(), reason = %m, "re-planning after a conflict");
                         break;
                     }
@@ -267,10 +269,9 @@ impl Engine {
         // Where the head branch really is: the record can lag behind a push that landed
         // just before a failure, and people can move or delete branches.
         let head_branch_tip = if tracked.state == PullRequestState::Open {
-            let repo = self.observer.repo(&tracked.repository)?;
-            repo.head(&tracked.head_branch)
-                .await
-                .map_err(|e| ObserveError::Retryable(e.to_string()))?
+            self.observer
+                .branch_head(&tracked.repository, &tracked.head_branch)
+                .await?
                 .map(|tip| tip.to_string())
         } else {
             None
@@ -306,11 +307,10 @@ impl Engine {
         let Some(pr) = found.filter(|p| p.state == PullRequestState::Open) else {
             return Ok(None);
         };
-        let repo = self.observer.repo(&config.target_repository)?;
-        let head = repo
-            .head(&head_branch)
-            .await
-            .map_err(|e| ObserveError::Retryable(e.to_string()))?;
+        let head = self
+            .observer
+            .branch_head(&config.target_repository, &head_branch)
+            .await?;
         let now = super::now_rfc3339();
         let tracked = TrackedPullRequest {
             key: config.key.id(),

@@ -36,6 +36,7 @@ mod read;
 mod remote;
 mod secret;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -246,6 +247,43 @@ impl RemoteRepo {
             Err(None) => Err(HeadError::Timeout {
                 remote: url,
                 branch: branch.to_owned(),
+                after: self.git.config.operation_timeout,
+            }),
+        }
+    }
+
+    /// Every branch of the remote and its commit, from one ref advertisement (no objects
+    /// transferred): what a caller needs for many branches of one repository.
+    pub async fn heads(&self) -> Result<BTreeMap<String, ObjectId>, HeadError> {
+        self.git.calls.heads.fetch_add(1, Ordering::Relaxed);
+        let url = self.remote.url.clone();
+        let stall = self.git.config.stall_timeout;
+        let result = self
+            .blocking(move |lock, remote, _| {
+                let mut open = lock.open().map_err(HeadError::Cache)?;
+                network::heads(&mut open.repo, remote, stall).map_err(|f| {
+                    if error::is_authentication_failure(&f.message) {
+                        HeadError::Authentication {
+                            remote: remote.url.clone(),
+                            branch: "*".to_owned(),
+                            op: "branches of",
+                        }
+                    } else {
+                        HeadError::Remote {
+                            remote: remote.url.clone(),
+                            branch: "*".to_owned(),
+                            message: f.message,
+                        }
+                    }
+                })
+            })
+            .await;
+        match result {
+            Ok(result) => result,
+            Err(Some(err)) => Err(err.into()),
+            Err(None) => Err(HeadError::Timeout {
+                remote: url,
+                branch: "*".to_owned(),
                 after: self.git.config.operation_timeout,
             }),
         }

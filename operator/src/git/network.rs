@@ -1,6 +1,7 @@
 //! Talking to remotes with gix: the ref advertisement (`head`) and fetching into the
 //! cache (`fetch`). Blocking; the async surface runs these on blocking workers.
 
+use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -103,8 +104,17 @@ fn gix_remote<'r>(
     branch: &str,
 ) -> Result<gix::Remote<'r>, NetworkFailure> {
     let spec = format!("+refs/heads/{branch}:{}", tracking_ref(branch));
+    gix_remote_with(repo, remote, &spec)
+}
+
+/// The anonymous gix remote with one fetch refspec.
+fn gix_remote_with<'r>(
+    repo: &'r gix::Repository,
+    remote: &Remote,
+    spec: &str,
+) -> Result<gix::Remote<'r>, NetworkFailure> {
     repo.remote_at_without_url_rewrite(remote.url.as_str())
-        .and_then(|r| r.with_refspecs([spec.as_str()], Direction::Fetch))
+        .and_then(|r| r.with_refspecs([spec], Direction::Fetch))
         .map(|r| r.with_fetch_tags(gix::remote::fetch::Tags::None))
         .map_err(|e| failure(Stage::Connect, remote, &e))
 }
@@ -120,17 +130,17 @@ fn configure_ssh(repo: &mut gix::Repository, remote: &Remote) -> Result<(), Netw
     Ok(())
 }
 
-/// The commit `branch` points to on the remote, from the ref advertisement alone.
-pub(crate) fn head(
+/// The ref advertisement for the refs `spec` selects.
+fn advertisement(
     repo: &mut gix::Repository,
     remote: &Remote,
-    branch: &str,
+    spec: &str,
     stall_timeout: Duration,
-) -> Result<Option<ObjectId>, NetworkFailure> {
+) -> Result<gix::remote::fetch::RefMap, NetworkFailure> {
     configure_ssh(repo, remote)?;
     let repo = &*repo;
     let options = transport_options(repo, remote, stall_timeout)?;
-    let gremote = gix_remote(repo, remote, branch)?;
+    let gremote = gix_remote_with(repo, remote, spec)?;
     let mut connection = gremote
         .connect(Direction::Fetch)
         .map_err(|e| failure(Stage::Connect, remote, &e))?
@@ -145,7 +155,44 @@ pub(crate) fn head(
     let (ref_map, _handshake) = connection
         .ref_map(gix::progress::Discard, Default::default())
         .map_err(|e| failure(Stage::Connect, remote, &e))?;
+    Ok(ref_map)
+}
+
+/// The commit `branch` points to on the remote, from the ref advertisement alone.
+pub(crate) fn head(
+    repo: &mut gix::Repository,
+    remote: &Remote,
+    branch: &str,
+    stall_timeout: Duration,
+) -> Result<Option<ObjectId>, NetworkFailure> {
+    let spec = format!("+refs/heads/{branch}:{}", tracking_ref(branch));
+    let ref_map = advertisement(repo, remote, &spec, stall_timeout)?;
     Ok(find_branch(&ref_map, branch))
+}
+
+/// Every branch of the remote and its commit, from one ref advertisement.
+pub(crate) fn heads(
+    repo: &mut gix::Repository,
+    remote: &Remote,
+    stall_timeout: Duration,
+) -> Result<BTreeMap<String, ObjectId>, NetworkFailure> {
+    let ref_map = advertisement(
+        repo,
+        remote,
+        "+refs/heads/*:refs/remotes/advertised/*",
+        stall_timeout,
+    )?;
+    Ok(ref_map
+        .remote_refs
+        .iter()
+        .filter_map(|r| {
+            let (name, target, peeled) = r.unpack();
+            let branch = std::str::from_utf8(name.as_ref())
+                .ok()?
+                .strip_prefix("refs/heads/")?;
+            Some((branch.to_owned(), peeled.or(target)?.to_owned()))
+        })
+        .collect())
 }
 
 fn find_branch(ref_map: &gix::remote::fetch::RefMap, branch: &str) -> Option<ObjectId> {
