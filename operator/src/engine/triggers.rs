@@ -174,7 +174,15 @@ impl Engine {
         };
         if pr.state == PullRequestState::Open {
             pr.state = PullRequestState::Closed;
-            self.store.save_local_pull_request(&pr)?;
+            // Only an open one closes; a merge that landed meanwhile stays merged.
+            if !self
+                .store
+                .save_local_pull_request_if(&pr, PullRequestState::Open)?
+            {
+                return Err(TriggerError::Conflict(format!(
+                    "pull request #{pull_request} is no longer open"
+                )));
+            }
         }
         self.enqueue(&tracked.key);
         Ok(())

@@ -96,7 +96,7 @@ impl LocalForge {
         if base.map(|b| b.to_string()).as_deref() == Some(squash.as_str()) {
             pr.state = PullRequestState::Merged;
             self.store
-                .save_local_pull_request(&pr)
+                .save_local_pull_request_if(&pr, PullRequestState::Open)
                 .map_err(store_error)?;
             self.delete_head_branch(&repo, &pr).await;
         }
@@ -195,9 +195,18 @@ impl Forge for LocalForge {
         description: &str,
     ) -> Result<(), ForgeError> {
         let mut pr = self.load(repository, id)?;
+        let seen = pr.state;
         pr.title = title.to_string();
         pr.description = description.to_string();
-        self.store.save_local_pull_request(&pr).map_err(store_error)
+        // A person may close it meanwhile: never write that back to open.
+        match self.store.save_local_pull_request_if(&pr, seen) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ForgeError::Conflict(format!(
+                "pull request #{} changed state meanwhile",
+                pr.number
+            ))),
+            Err(err) => Err(store_error(err)),
+        }
     }
 
     async fn merge_pull_request(
@@ -255,15 +264,22 @@ impl Forge for LocalForge {
         // Record the intent first: if the process dies after the push, the next look at
         // this pull request sees the target at the squash commit and finishes the merge.
         pr.merge_commit = Some(squash.to_string());
-        self.store
-            .save_local_pull_request(&pr)
+        let still_open = self
+            .store
+            .save_local_pull_request_if(&pr, PullRequestState::Open)
             .map_err(store_error)?;
+        if !still_open {
+            return Err(ForgeError::Conflict(format!(
+                "pull request #{} was closed meanwhile",
+                pr.number
+            )));
+        }
         match repo.push(squash, &pr.base_branch, Expected::At(base)).await {
             Ok(()) => {}
             Err(PushError::Conflict { .. }) => {
                 pr.merge_commit = None;
                 self.store
-                    .save_local_pull_request(&pr)
+                    .save_local_pull_request_if(&pr, PullRequestState::Open)
                     .map_err(store_error)?;
                 return Err(ForgeError::Conflict(format!(
                     "pull request #{}: {} moved during the merge",
@@ -284,11 +300,14 @@ impl Forge for LocalForge {
         let mut pr = self.load(repository, id)?;
         if pr.state == PullRequestState::Open {
             pr.state = PullRequestState::Closed;
-            self.store
-                .save_local_pull_request(&pr)
+            let closed = self
+                .store
+                .save_local_pull_request_if(&pr, PullRequestState::Open)
                 .map_err(store_error)?;
-            let repo = self.repo(repository)?;
-            self.delete_head_branch(&repo, &pr).await;
+            if closed {
+                let repo = self.repo(repository)?;
+                self.delete_head_branch(&repo, &pr).await;
+            }
         }
         Ok(())
     }

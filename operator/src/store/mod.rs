@@ -271,6 +271,14 @@ pub trait Store: Send + Sync + 'static {
     fn local_pull_requests(&self) -> Result<Vec<LocalPullRequest>, StoreError>;
     /// Replaces a local pull request's mutable fields (title, description, state, merge commit).
     fn save_local_pull_request(&self, pr: &LocalPullRequest) -> Result<(), StoreError>;
+    /// Like [`Store::save_local_pull_request`], only while the stored state is still
+    /// `expected`; returns false (changing nothing) when someone changed it meanwhile, so a
+    /// stale copy never undoes a person's close or a merge.
+    fn save_local_pull_request_if(
+        &self,
+        pr: &LocalPullRequest,
+        expected: PullRequestState,
+    ) -> Result<bool, StoreError>;
     /// Appends a comment to a local pull request.
     fn comment_local_pull_request(&self, number: i64, body: &str) -> Result<(), StoreError>;
     /// Records a check result for a commit of a local pull request (latest per name wins).

@@ -212,3 +212,39 @@ fn reviews_latest_per_reviewer_wins() {
         Err(StoreError::NotFound { .. })
     ));
 }
+
+#[test]
+fn a_conditional_save_never_undoes_a_change_of_state() {
+    let store = memory();
+    let pr = store
+        .create_local_pull_request(SDK, "main", "sluice/main/sdk-main", "Update", "body")
+        .unwrap();
+    // A person closes it while sluice holds a stale open copy with a new title.
+    let mut closed = pr.clone();
+    closed.state = PullRequestState::Closed;
+    assert!(
+        store
+            .save_local_pull_request_if(&closed, PullRequestState::Open)
+            .unwrap()
+    );
+    let mut stale = pr.clone();
+    stale.title = "Update runtime".to_string();
+    assert!(
+        !store
+            .save_local_pull_request_if(&stale, PullRequestState::Open)
+            .unwrap()
+    );
+    let stored = store.local_pull_request(pr.number).unwrap().unwrap();
+    assert_eq!(
+        (stored.state, stored.title.as_str()),
+        (PullRequestState::Closed, "Update")
+    );
+
+    let mut missing = pr;
+    missing.number = 999;
+    assert!(
+        store
+            .save_local_pull_request_if(&missing, PullRequestState::Open)
+            .is_err()
+    );
+}

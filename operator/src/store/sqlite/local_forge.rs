@@ -158,6 +158,19 @@ pub(super) fn save(tx: &Transaction<'_>, pr: &LocalPullRequest) -> Result<()> {
     Ok(())
 }
 
+/// [`save`] only while the stored state is `expected`; false when it is not.
+pub(super) fn save_if(
+    tx: &Transaction<'_>,
+    pr: &LocalPullRequest,
+    expected: PullRequestState,
+) -> Result<bool> {
+    if state_of(tx, pr.number)? != expected {
+        return Ok(false);
+    }
+    save(tx, pr)?;
+    Ok(true)
+}
+
 /// Appends a comment (any state: closing and merge notes come after the fact).
 pub(super) fn comment(tx: &Transaction<'_>, number: i64, body: &str) -> Result<()> {
     state_of(tx, number)?;

@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use sluice_core::flow::{BuildId, BuildInfo, Check, Review, UpdateKey};
+use sluice_core::model::PullRequestState;
 
 use super::{
     BuildQuery, FlowEvent, LocalPullRequest, NewBuild, Store, StoreError, SubscriptionRecord,
@@ -315,6 +316,14 @@ impl Store for SqliteStore {
         pr: &LocalPullRequest,
     ) -> std::result::Result<(), StoreError> {
         self.write(|tx| local_forge::save(tx, pr))
+    }
+
+    fn save_local_pull_request_if(
+        &self,
+        pr: &LocalPullRequest,
+        expected: PullRequestState,
+    ) -> std::result::Result<bool, StoreError> {
+        self.write(|tx| local_forge::save_if(tx, pr, expected))
     }
 
     fn comment_local_pull_request(
