@@ -221,21 +221,8 @@ impl RemoteRepo {
         let result = self
             .blocking(move |lock, remote, _| {
                 let mut open = lock.open().map_err(HeadError::Cache)?;
-                network::head(&mut open.repo, remote, &owned, stall).map_err(|f| {
-                    if error::is_authentication_failure(&f.message) {
-                        HeadError::Authentication {
-                            remote: remote.url.clone(),
-                            branch: owned.clone(),
-                            op: "head of",
-                        }
-                    } else {
-                        HeadError::Remote {
-                            remote: remote.url.clone(),
-                            branch: owned.clone(),
-                            message: f.message,
-                        }
-                    }
-                })
+                network::head(&mut open.repo, remote, &owned, stall)
+                    .map_err(|f| advertisement_error(remote, &owned, "head of", f))
             })
             .await;
         match result {
@@ -261,21 +248,8 @@ impl RemoteRepo {
         let result = self
             .blocking(move |lock, remote, _| {
                 let mut open = lock.open().map_err(HeadError::Cache)?;
-                network::heads(&mut open.repo, remote, stall).map_err(|f| {
-                    if error::is_authentication_failure(&f.message) {
-                        HeadError::Authentication {
-                            remote: remote.url.clone(),
-                            branch: "*".to_owned(),
-                            op: "branches of",
-                        }
-                    } else {
-                        HeadError::Remote {
-                            remote: remote.url.clone(),
-                            branch: "*".to_owned(),
-                            message: f.message,
-                        }
-                    }
-                })
+                network::heads(&mut open.repo, remote, stall)
+                    .map_err(|f| advertisement_error(remote, "*", "branches of", f))
             })
             .await;
         match result {
@@ -406,5 +380,27 @@ impl RemoteRepo {
         drop(open);
         drop(lock);
         result
+    }
+}
+
+/// A failed ref advertisement as a [`HeadError`]: authentication or anything else.
+fn advertisement_error(
+    remote: &Remote,
+    branch: &str,
+    op: &'static str,
+    failure: NetworkFailure,
+) -> HeadError {
+    if error::is_authentication_failure(&failure.message) {
+        HeadError::Authentication {
+            remote: remote.url.clone(),
+            branch: branch.to_owned(),
+            op,
+        }
+    } else {
+        HeadError::Remote {
+            remote: remote.url.clone(),
+            branch: branch.to_owned(),
+            message: failure.message,
+        }
     }
 }
