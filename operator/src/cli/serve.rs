@@ -54,7 +54,8 @@ pub struct ServeArgs {
     /// Address the HTTP API listens on.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
-    /// Base URL of pull request links (default: http://LISTEN).
+    /// Base URL of pull request links (default: http://LISTEN, or http://localhost:PORT when
+    /// listening on all interfaces).
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
     /// Concurrent reconcile cycles.
@@ -114,10 +115,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         name: args.author_name.clone(),
         email: args.author_email.clone(),
     };
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.listen));
+    // Links must be reachable: a wildcard listen address is not an address to visit.
+    let public_url = args.public_url.clone().unwrap_or_else(|| {
+        if args.listen.ip().is_unspecified() {
+            format!("http://localhost:{}", args.listen.port())
+        } else {
+            format!("http://{}", args.listen)
+        }
+    });
     let forge = Arc::new(LocalForge::new(
         store.clone(),
         git.clone(),

@@ -44,6 +44,9 @@ impl From<TriggerError> for ApiError {
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
+/// The most rows one listing answers.
+const MAX_LIMIT: u32 = 1000;
+
 pub(super) async fn readyz(State(state): State<AppState>) -> Response {
     if state.is_ready() {
         (StatusCode::OK, "ready\n").into_response()
@@ -90,8 +93,9 @@ pub(super) async fn publish_build(
 
 pub(super) async fn list_builds(
     State(state): State<AppState>,
-    Query(query): Query<BuildQuery>,
+    Query(mut query): Query<BuildQuery>,
 ) -> ApiResult<Vec<sluice_core::flow::BuildInfo>> {
+    query.limit = Some(query.limit.unwrap_or(100).min(MAX_LIMIT));
     Ok(Json(state.engine.store().builds(&query)?))
 }
 
@@ -167,7 +171,10 @@ pub(super) async fn events(
     Query(q): Query<Limit>,
 ) -> ApiResult<Vec<crate::store::FlowEvent>> {
     Ok(Json(
-        state.engine.store().recent_events(q.limit.unwrap_or(100))?,
+        state
+            .engine
+            .store()
+            .recent_events(q.limit.unwrap_or(100).min(MAX_LIMIT))?,
     ))
 }
 
