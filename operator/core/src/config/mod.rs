@@ -129,13 +129,16 @@ pub fn load(files: &[SourceFile]) -> Loaded {
     }
 }
 
+/// One config repository is one flow: names are unique per kind across namespaces too,
+/// because subscriptions' progress and pull requests are keyed by name.
 fn reject_duplicates(docs: Vec<Document>, out: &mut Vec<Diagnostic>) -> Vec<Document> {
-    let mut seen: BTreeMap<(ResourceKind, Option<String>, String), Origin> = BTreeMap::new();
+    let mut seen: BTreeMap<(ResourceKind, String), (Origin, Option<String>)> = BTreeMap::new();
     let mut kept = Vec::new();
     for doc in docs {
-        let key = (doc.kind, doc.namespace.clone(), doc.name.clone());
-        if let Some(first) = seen.get(&key) {
+        let key = (doc.kind, doc.name.clone());
+        if let Some((first, namespace)) = seen.get(&key) {
             let pos = doc.origin.pos(&["metadata", "name"]);
+            let other_namespace = *namespace != doc.namespace;
             out.push(
                 Diagnostic::error(
                     &doc.origin.file,
@@ -144,14 +147,19 @@ fn reject_duplicates(docs: Vec<Document>, out: &mut Vec<Diagnostic>) -> Vec<Docu
                     format!("{} `{}` is declared twice", doc.kind, doc.name),
                 )
                 .with_hint(format!(
-                    "first declared at {}:{}; rename one of them",
+                    "first declared at {}:{}{}; rename one of them",
                     first.file,
-                    first.pos(&["metadata", "name"])
+                    first.pos(&["metadata", "name"]),
+                    if other_namespace {
+                        " in another namespace (names are unique across namespaces in one config)"
+                    } else {
+                        ""
+                    }
                 )),
             );
             continue;
         }
-        seen.insert(key, doc.origin.clone());
+        seen.insert(key, (doc.origin.clone(), doc.namespace.clone()));
         kept.push(doc);
     }
     kept
