@@ -110,6 +110,36 @@ fn commit(
     Ok(())
 }
 
+/// Regenerates eng/Version.Details.props from Version.Details.xml as `changes` leaves it
+/// (`vdx` when unchanged), in the layout the existing file uses; recorded only when it
+/// differs.
+fn regenerate_details_props(
+    files: &ManifestFiles,
+    vdx: &[u8],
+    changes: &mut Changes,
+) -> Result<(), ManifestError> {
+    let new_vdx = changes
+        .files
+        .get(paths::VERSION_DETAILS_XML)
+        .map_or(vdx, |v| v);
+    let reparsed =
+        VersionDetails::parse(new_vdx).map_err(|detail| ManifestError::VersionDetails {
+            file: paths::VERSION_DETAILS_XML.into(),
+            detail,
+        })?;
+    let existing = files
+        .get(paths::VERSION_DETAILS_PROPS)
+        .map_or(&[][..], |v| v);
+    let generated =
+        details_props::generate(&reparsed.dependencies, &details_props::detect(existing));
+    if existing != generated.as_slice() {
+        changes
+            .files
+            .insert(paths::VERSION_DETAILS_PROPS.to_string(), generated);
+    }
+    Ok(())
+}
+
 /// Applies `build` to the darc layout.
 pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, ManifestError> {
     let details = parse_details(files)?;
@@ -143,27 +173,8 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
         &mut changes,
     )?;
 
-    let has_details_props = files.contains_key(paths::VERSION_DETAILS_PROPS);
-    if has_details_props {
-        let new_vdx = changes
-            .files
-            .get(paths::VERSION_DETAILS_XML)
-            .unwrap_or(vdx_text);
-        let reparsed =
-            VersionDetails::parse(new_vdx).map_err(|detail| ManifestError::VersionDetails {
-                file: paths::VERSION_DETAILS_XML.into(),
-                detail,
-            })?;
-        let existing = files
-            .get(paths::VERSION_DETAILS_PROPS)
-            .map_or(&[][..], |v| v);
-        let generated =
-            details_props::generate(&reparsed.dependencies, &details_props::detect(existing));
-        if existing != generated.as_slice() {
-            changes
-                .files
-                .insert(paths::VERSION_DETAILS_PROPS.to_string(), generated);
-        }
+    if files.contains_key(paths::VERSION_DETAILS_PROPS) {
+        regenerate_details_props(files, vdx_text, &mut changes)?;
     } else if let Some(doc) = parse_xml(files, paths::VERSIONS_PROPS)? {
         let text = &files[paths::VERSIONS_PROPS];
         let mut s = Splices::new();
@@ -251,22 +262,7 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
         &mut changes,
     )?;
     if files.contains_key(paths::VERSION_DETAILS_PROPS) {
-        let new_vdx = changes
-            .files
-            .get(paths::VERSION_DETAILS_XML)
-            .unwrap_or(text);
-        let reparsed =
-            VersionDetails::parse(new_vdx).map_err(|detail| ManifestError::VersionDetails {
-                file: paths::VERSION_DETAILS_XML.into(),
-                detail,
-            })?;
-        let existing = files
-            .get(paths::VERSION_DETAILS_PROPS)
-            .map_or(&[][..], |v| v);
-        changes.files.insert(
-            paths::VERSION_DETAILS_PROPS.into(),
-            details_props::generate(&reparsed.dependencies, &details_props::detect(existing)),
-        );
+        regenerate_details_props(files, text, &mut changes)?;
     } else if let Some(doc) = parse_xml(files, paths::VERSIONS_PROPS)? {
         let props = &files[paths::VERSIONS_PROPS];
         if versions_props::find_dependency_property(&doc, &dep.name).is_none() {
