@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use sluice_tests::demo::Server;
-use sluice_tests::demo::repos::{self, git, remote_url};
+use sluice_tests::demo::repos::{self, git};
 
 fn wait_until<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -40,23 +40,7 @@ fn open_pr(server: &Server, repo: &str) -> Option<Value> {
 fn start(root: &Path) -> Server {
     repos::create_repositories(root);
     let server = Server::start(root, &repos::write_config(root)).unwrap();
-    let head = git(&root.join("remotes/runtime.git"), &["rev-parse", "main"]);
-    server
-        .sluice(&[
-            "build",
-            "publish",
-            "--repo",
-            &remote_url(root, "runtime"),
-            "--branch",
-            "main",
-            "--commit",
-            &head,
-            "--number",
-            "1",
-            "--asset",
-            "Contoso.Runtime=2.0.0",
-        ])
-        .unwrap();
+    server.publish(root, "runtime", "1", "2.0.0").unwrap();
     server
 }
 

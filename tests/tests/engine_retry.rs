@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use sluice_tests::demo::Server;
-use sluice_tests::demo::repos::{self, git, remote_url};
+use sluice_tests::demo::repos::{self, remote_url};
 
 #[test]
 fn an_unreachable_target_shows_retrying_with_the_error() {
@@ -20,23 +20,7 @@ fn an_unreachable_target_shows_retrying_with_the_error() {
     ));
     std::fs::write(config.join("product.yaml"), text).unwrap();
     let server = Server::start(root, &config).unwrap();
-    let head = git(&root.join("remotes/runtime.git"), &["rev-parse", "main"]);
-    server
-        .sluice(&[
-            "build",
-            "publish",
-            "--repo",
-            &remote_url(root, "runtime"),
-            "--branch",
-            "main",
-            "--commit",
-            &head,
-            "--number",
-            "1",
-            "--asset",
-            "Contoso.Runtime=2.0.0",
-        ])
-        .unwrap();
+    server.publish(root, "runtime", "1", "2.0.0").unwrap();
 
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {

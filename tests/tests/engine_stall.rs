@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use sluice_tests::demo::Server;
-use sluice_tests::demo::repos::{self, git, remote_url};
+use sluice_tests::demo::repos::{self, git};
 
 #[test]
 fn a_malformed_manifest_stalls_only_its_subscriptions() {
@@ -32,23 +32,7 @@ fn a_malformed_manifest_stalls_only_its_subscriptions() {
     );
 
     let server = Server::start(root, &config).unwrap();
-    let runtime_head = git(&root.join("remotes/runtime.git"), &["rev-parse", "main"]);
-    server
-        .sluice(&[
-            "build",
-            "publish",
-            "--repo",
-            &remote_url(root, "runtime"),
-            "--branch",
-            "main",
-            "--commit",
-            &runtime_head,
-            "--number",
-            "1",
-            "--asset",
-            "Contoso.Runtime=2.0.0",
-        ])
-        .unwrap();
+    server.publish(root, "runtime", "1", "2.0.0").unwrap();
 
     let deadline = Instant::now() + Duration::from_secs(60);
     let status = loop {

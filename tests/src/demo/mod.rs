@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use repos::{PRODUCT, asset_name, git, remote_url};
+use repos::{PRODUCT, asset_name, git};
 pub use server::Server;
 
 /// How to run the demo.
@@ -146,22 +146,7 @@ pub fn run(options: &Options) -> Result<Report, String> {
             let version = format!("2.0.{n}");
             *n += 1;
             let number = format!("{}.{}", spec.name, n);
-            match server.sluice(&[
-                "build",
-                "publish",
-                "--repo",
-                &remote_url(root, spec.name),
-                "--branch",
-                "main",
-                "--commit",
-                &now,
-                "--number",
-                &number,
-                "--asset",
-                &format!("{}={version}", asset_name(spec.name)),
-                "--format",
-                "json",
-            ]) {
+            match server.publish(root, spec.name, &number, &version) {
                 Ok(_) => {
                     say(format!(
                         "ci: {} built {} at {} -> published {} {version}",

@@ -118,6 +118,27 @@ impl Server {
         }
     }
 
+    /// Publishes a build of demo repository `repo` at its `main` head with its asset at
+    /// `version`, as the repository's CI would.
+    pub fn publish(
+        &self,
+        root: &Path,
+        repo: &str,
+        number: &str,
+        version: &str,
+    ) -> Result<String, String> {
+        let head = super::repos::git(
+            &root.join("remotes").join(format!("{repo}.git")),
+            &["rev-parse", "main"],
+        );
+        let url = super::repos::remote_url(root, repo);
+        let asset = format!("{}={version}", super::repos::asset_name(repo));
+        self.sluice(&[
+            "build", "publish", "--repo", &url, "--branch", "main", "--commit", &head, "--number",
+            number, "--asset", &asset, "--format", "json",
+        ])
+    }
+
     /// SIGKILL, as a crash would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
