@@ -38,7 +38,7 @@ pub struct EngineConfig {
     /// Concurrent reconcile cycles.
     pub workers: usize,
     /// How often open pull requests are looked at again (doubles with the pull request's
-    /// age in hours, up to an hour).
+    /// age in hours, up to an hour; see `sluice_core::flow::revisit`).
     pub pull_request_interval: Duration,
     /// How often scheduled subscriptions are checked for being due.
     pub schedule_tick: Duration,
@@ -68,6 +68,8 @@ pub struct Engine {
     author: Author,
     snapshot: RwLock<Arc<Snapshot>>,
     queue: Queue,
+    /// When each key's open pull request was last revisited (Unix seconds).
+    revisits: std::sync::Mutex<std::collections::HashMap<String, i64>>,
     config: EngineConfig,
     /// Metrics, for `/metrics`.
     pub metrics: Metrics,
@@ -90,6 +92,7 @@ impl Engine {
             author,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             queue: Queue::default(),
+            revisits: Default::default(),
             config,
             metrics: Metrics::new(),
         })

@@ -143,24 +143,14 @@ impl Engine {
                 None => None,
             };
             let carrying = tracked.filter(|t| t.carried.get(name) == Some(&id));
-            let flow_state = match (&carrying, state.last_applied_build) {
-                (_, Some(applied)) if applied >= id => {
-                    if applied == id {
-                        "applied"
-                    } else {
-                        "superseded"
-                    }
-                }
-                (Some(t), _) if t.state == PullRequestState::Open => "pull-request-open",
-                (Some(t), _) if t.state == PullRequestState::Closed => "closed",
-                _ => "pending",
-            };
+            let flow_state =
+                sluice_core::flow::FlowState::of(id, &state, carrying.as_ref().map(|t| t.state));
             out.push(BuildFlowEntry {
                 subscription: name.clone(),
                 target_repository: spec.target.repository.clone(),
                 target_branch: spec.target.branch.clone(),
                 pull_request: carrying.map(|t| t.url),
-                state: flow_state.to_string(),
+                state: flow_state.as_str().to_string(),
             });
         }
         Ok(out)

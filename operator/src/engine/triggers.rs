@@ -1,8 +1,6 @@
 //! What sets work in motion: published builds, channel assignments, schedules, manual
 //! triggers, and check or review reports on pull requests.
 
-use std::time::Duration;
-
 use sluice_core::flow::{self, BuildId, BuildInfo, Check, Review};
 use sluice_core::model::{PullRequestState, UpdateFrequency};
 
@@ -293,18 +291,17 @@ impl Engine {
             return;
         };
         let now = unix_now();
+        let base = self.config.pull_request_interval.as_secs();
+        let Ok(mut visits) = self.revisits.lock() else {
+            return;
+        };
         for pr in active {
-            let updated = parse_rfc3339(&pr.updated_at).unwrap_or(now);
             let created = parse_rfc3339(&pr.created_at).unwrap_or(now);
-            let age_hours = ((now - created).max(0) / 3600) as u32;
-            let interval = (self.config.pull_request_interval
-                * 2u32.saturating_pow(age_hours.min(6)))
-            .min(Duration::from_secs(3600));
-            let since_update = Duration::from_secs((now - updated).max(0) as u64);
-            if pr.state != PullRequestState::Open
-                || since_update.as_secs() % interval.as_secs().max(1)
-                    < self.config.schedule_tick.as_secs()
-            {
+            // A merged or closed one waits only for its outcome to be recorded.
+            let due = pr.state != PullRequestState::Open
+                || flow::revisit::revisit_due(now, created, visits.get(&pr.key).copied(), base);
+            if due {
+                visits.insert(pr.key.clone(), now);
                 self.enqueue(&pr.key);
             }
         }

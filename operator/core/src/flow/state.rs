@@ -2,6 +2,55 @@
 //! The store and the engine call these; they never edit the fields themselves.
 
 use super::types::{BuildId, SubscriptionState};
+use crate::model::PullRequestState;
+
+/// Where a build stands for one dependent subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowState {
+    /// The target has it.
+    Applied,
+    /// The target has a newer build.
+    Superseded,
+    /// An open pull request carries it.
+    PullRequestOpen,
+    /// Its pull request was closed unmerged.
+    Closed,
+    /// Not proposed yet.
+    Pending,
+}
+
+impl FlowState {
+    /// Where `build` stands given the subscription's progress and the state of the pull
+    /// request carrying it, if one does.
+    pub fn of(
+        build: BuildId,
+        state: &SubscriptionState,
+        carrying: Option<PullRequestState>,
+    ) -> FlowState {
+        match state.last_applied_build {
+            Some(applied) if applied == build => return FlowState::Applied,
+            Some(applied) if applied > build => return FlowState::Superseded,
+            _ => {}
+        }
+        match carrying {
+            Some(PullRequestState::Open) => FlowState::PullRequestOpen,
+            Some(PullRequestState::Closed) => FlowState::Closed,
+            _ if state.rejected_build.is_some_and(|r| r >= build) => FlowState::Closed,
+            _ => FlowState::Pending,
+        }
+    }
+
+    /// The kebab-case name shown by the API and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowState::Applied => "applied",
+            FlowState::Superseded => "superseded",
+            FlowState::PullRequestOpen => "pull-request-open",
+            FlowState::Closed => "closed",
+            FlowState::Pending => "pending",
+        }
+    }
+}
 
 impl SubscriptionState {
     /// A trigger (a published build, a channel assignment, a schedule) asks for `build`.
@@ -61,6 +110,24 @@ mod tests {
             force,
             rejected_build: None,
         }
+    }
+
+    #[test]
+    fn flow_states() {
+        let mut s = state(Some(5), Some(3), false);
+        assert_eq!(FlowState::of(3, &s, None), FlowState::Applied);
+        assert_eq!(FlowState::of(2, &s, None), FlowState::Superseded);
+        assert_eq!(
+            FlowState::of(5, &s, Some(PullRequestState::Open)),
+            FlowState::PullRequestOpen
+        );
+        assert_eq!(FlowState::of(5, &s, None), FlowState::Pending);
+        s.rejected_build = Some(5);
+        assert_eq!(
+            FlowState::of(5, &s, None),
+            FlowState::Closed,
+            "rejected, even once a newer pull request exists"
+        );
     }
 
     #[test]
