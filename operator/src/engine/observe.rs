@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sluice_core::flow::TargetObservation;
+use sluice_core::flow::render::{path_in, path_within};
 use sluice_core::manifest::{self, ManifestFiles};
 
 use super::advertisements::Advertisements;
@@ -35,16 +36,6 @@ pub struct Observer {
     remotes: Remotes,
     last: Mutex<HashMap<CacheKey, Seen>>,
     adverts: Advertisements,
-}
-
-/// `dir/path`, or `path` for the root directory.
-pub fn join_dir(dir: &str, path: &str) -> String {
-    let dir = dir.trim_matches('/');
-    if dir.is_empty() || dir == "." {
-        path.to_string()
-    } else {
-        format!("{dir}/{path}")
-    }
 }
 
 impl Observer {
@@ -142,7 +133,7 @@ impl Observer {
             .flat_map(|d| {
                 manifest::paths::all()
                     .into_iter()
-                    .map(move |p| join_dir(d, p))
+                    .map(move |p| path_in(d, p))
             })
             .collect();
         let mut files: BTreeMap<String, Vec<u8>> = repo
@@ -158,14 +149,14 @@ impl Observer {
             let local: ManifestFiles = files
                 .iter()
                 .filter_map(|(path, bytes)| {
-                    Some((strip_dir(dir, path)?.to_string(), bytes.clone()))
+                    Some((path_within(dir, path)?.to_string(), bytes.clone()))
                 })
                 .collect();
             if let Ok(referenced) = manifest::referenced_paths(&local) {
                 extra.extend(
                     referenced
                         .into_iter()
-                        .map(|p| join_dir(dir, &p))
+                        .map(|p| path_in(dir, &p))
                         .filter(|p| !files.contains_key(p)),
                 );
             }
@@ -179,13 +170,4 @@ impl Observer {
         }
         Ok(files)
     }
-}
-
-/// `path` relative to `dir`, when it lies under it.
-pub fn strip_dir<'a>(dir: &str, path: &'a str) -> Option<&'a str> {
-    let dir = dir.trim_matches('/');
-    if dir.is_empty() || dir == "." {
-        return Some(path);
-    }
-    path.strip_prefix(dir)?.strip_prefix('/')
 }

@@ -43,17 +43,6 @@ impl Queue {
         self.notify.notify_one();
     }
 
-    /// Queues a key after `delay`.
-    pub fn push_after(&self, key: &str, delay: Duration) {
-        if let Ok(mut s) = self.state.lock() {
-            s.delayed
-                .entry(Instant::now() + delay)
-                .or_default()
-                .push(key.to_string());
-        }
-        self.notify.notify_one();
-    }
-
     /// Waits for the next key to work on and marks it running.
     pub async fn next(&self) -> String {
         loop {

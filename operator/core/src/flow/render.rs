@@ -61,6 +61,21 @@ pub fn normalize_directory(directory: &str) -> String {
     }
 }
 
+/// `path` inside subscription directory `directory` (normalized as
+/// [`normalize_directory`] does).
+pub fn path_in(directory: &str, path: &str) -> String {
+    format!("{}{path}", prefix(&normalize_directory(directory)))
+}
+
+/// `path` relative to subscription directory `directory`, when it lies inside it.
+pub fn path_within<'a>(directory: &str, path: &'a str) -> Option<&'a str> {
+    let directory = normalize_directory(directory);
+    if directory.is_empty() {
+        return Some(path);
+    }
+    path.strip_prefix(directory.as_str())?.strip_prefix('/')
+}
+
 /// Whether `name` matches glob `pattern` as a whole, ignoring case: `*` matches any run
 /// of characters, `?` exactly one.
 pub fn glob_matches(pattern: &str, name: &str) -> bool {
@@ -216,6 +231,21 @@ mod tests {
         ] {
             assert_eq!(normalize_directory(input), want, "{input:?}");
         }
+    }
+
+    #[test]
+    fn paths_in_and_within_directories() {
+        for dir in ["", ".", "./", "src/tool", "./src/tool/", "/src/tool"] {
+            let full = path_in(dir, "eng/Version.Details.xml");
+            assert_eq!(
+                path_within(dir, &full),
+                Some("eng/Version.Details.xml"),
+                "{dir:?}"
+            );
+            assert!(!full.starts_with('.') && !full.starts_with('/'), "{full}");
+        }
+        assert_eq!(path_in("./src/tool", "global.json"), "src/tool/global.json");
+        assert_eq!(path_within("src/tool", "src/toolbox/global.json"), None);
     }
 
     #[test]
