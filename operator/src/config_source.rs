@@ -1,6 +1,8 @@
 //! Where the configuration comes from while serving: a local directory (watched with
-//! notify) or a git repository (polled). A load that fails validation is reported and the
-//! last good configuration stays in force.
+//! notify; only content changes count, debounced, and a load happens only when the files'
+//! contents changed) or a git repository (polled; loaded when its head moves). A load that
+//! fails validation is reported and the last good configuration stays in force; until a
+//! first valid one loads, nothing is reconciled.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -45,6 +47,17 @@ impl ConfigSource {
         if path.is_dir() {
             return Ok(ConfigSource::Directory(path.to_path_buf()));
         }
+        if !looks_like_url(text) {
+            anyhow::bail!(if path.exists() {
+                format!(
+                    "--config {text}: not a directory (give the directory that holds the configuration files)"
+                )
+            } else {
+                format!(
+                    "--config {text}: no such directory (a git config repository is given by URL, such as https://host/org/config.git)"
+                )
+            });
+        }
         // The error names the URL with any user information removed.
         let remote = remotes
             .resolve(text)
@@ -65,9 +78,54 @@ impl ConfigSource {
     }
 }
 
+/// Whether `text` names a git remote rather than a local path: a URL with a scheme, or
+/// scp-like `host:path` (a colon before any slash).
+fn looks_like_url(text: &str) -> bool {
+    if text.contains("://") {
+        return true;
+    }
+    match text.split_once(':') {
+        Some((host, _)) => host.len() > 1 && !host.contains('/'),
+        None => false,
+    }
+}
+
+/// What a configuration directory holds, reduced to a fingerprint: equal fingerprints mean
+/// equal file names and contents, so a reload would change nothing.
+fn fingerprint(read: &anyhow::Result<Vec<sluice_core::config::SourceFile>>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    match read {
+        Ok(files) => {
+            for f in files {
+                (&f.path, &f.text).hash(&mut hasher);
+            }
+        }
+        Err(err) => format!("{err:#}").hash(&mut hasher),
+    }
+    hasher.finish()
+}
+
 /// Loads the configuration once; returns whether it was valid and put in force.
 pub fn load_into(source: &ConfigSource, dir: &Path, state: &AppState) -> bool {
-    let report = match crate::config_dir::read_files(dir) {
+    load_files(source, crate::config_dir::read_files(dir), state)
+}
+
+/// What an invalid load leaves in force, for messages.
+fn kept(state: &AppState) -> &'static str {
+    if state.engine.configured() {
+        "the previous configuration stays in force"
+    } else {
+        "no configuration is in force, so nothing is reconciled until a valid one loads"
+    }
+}
+
+fn load_files(
+    source: &ConfigSource,
+    read: anyhow::Result<Vec<sluice_core::config::SourceFile>>,
+    state: &AppState,
+) -> bool {
+    let report = match read {
         Ok(files) => {
             let loaded = config::load(&files);
             let diagnostics: Vec<String> = loaded
@@ -81,13 +139,30 @@ pub fn load_into(source: &ConfigSource, dir: &Path, state: &AppState) -> bool {
                     Severity::Warning => tracing::warn!(source = %source.describe(), "{d}"),
                 }
             }
-            let valid = !loaded.has_errors();
+            let mut diagnostics = diagnostics;
+            let mut valid = !loaded.has_errors();
             if valid {
-                state.engine.set_config(Snapshot::new(&loaded.config));
-                state.ready.store(true, Ordering::SeqCst);
-                tracing::info!(source = %source.describe(), resources = loaded.config.len(), "configuration loaded");
+                match state.engine.set_config(Snapshot::new(&loaded.config)) {
+                    Ok(()) => {
+                        state.ready.store(true, Ordering::SeqCst);
+                        tracing::info!(
+                            source = %source.describe(),
+                            resources = loaded.config.len(),
+                            channels = loaded.config.channels.len(),
+                            default_channels = loaded.config.default_channels.len(),
+                            subscriptions = loaded.config.subscriptions.len(),
+                            repository_policies = loaded.config.repository_policies.len(),
+                            "configuration loaded"
+                        );
+                    }
+                    Err(refusal) => {
+                        valid = false;
+                        tracing::error!(source = %source.describe(), "configuration refused: {refusal}; {}", kept(state));
+                        diagnostics.push(refusal.to_string());
+                    }
+                }
             } else {
-                tracing::error!(source = %source.describe(), "configuration invalid; the previous one stays in force");
+                tracing::error!(source = %source.describe(), "configuration invalid; {}", kept(state));
             }
             ConfigReport {
                 source: source.describe(),
@@ -98,7 +173,7 @@ pub fn load_into(source: &ConfigSource, dir: &Path, state: &AppState) -> bool {
             }
         }
         Err(err) => {
-            tracing::error!(source = %source.describe(), error = %format!("{err:#}"), "cannot read configuration");
+            tracing::error!(source = %source.describe(), error = %format!("{err:#}"), "cannot read configuration; {}", kept(state));
             ConfigReport {
                 source: source.describe(),
                 valid: false,
@@ -118,10 +193,7 @@ pub fn load_into(source: &ConfigSource, dir: &Path, state: &AppState) -> bool {
 /// Loads the configuration and keeps it current in the background.
 pub async fn run(source: ConfigSource, state: AppState, poll: Duration) -> anyhow::Result<()> {
     match &source {
-        ConfigSource::Directory(dir) => {
-            load_into(&source, dir, &state);
-            watch_directory(source.clone(), dir.clone(), state)
-        }
+        ConfigSource::Directory(dir) => watch_directory(source.clone(), dir.clone(), state),
         ConfigSource::Git {
             repo,
             url,
@@ -147,11 +219,30 @@ pub async fn run(source: ConfigSource, state: AppState, poll: Duration) -> anyho
     }
 }
 
+/// Whether a file-system event can change what the directory holds. Reads (an editor
+/// opening a file, `cat`, `sluice validate`) and metadata changes cannot.
+fn changes_content(event: &notify::Event) -> bool {
+    use notify::EventKind;
+    use notify::event::ModifyKind;
+    match event.kind {
+        EventKind::Create(_) | EventKind::Remove(_) => true,
+        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        EventKind::Modify(_) => true,
+        EventKind::Access(_) | EventKind::Any | EventKind::Other => false,
+    }
+}
+
+/// How long the directory must be quiet before it is read (an editor's save or a
+/// checkout writes several files), and the longest a burst of writes can defer a load.
+const QUIET: Duration = Duration::from_millis(300);
+const MAX_DEFER: Duration = Duration::from_secs(3);
+
 fn watch_directory(source: ConfigSource, dir: PathBuf, state: AppState) -> anyhow::Result<()> {
     use notify::{RecursiveMode, Watcher};
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if event.is_ok() {
+        // A watcher error (an overflowed queue) may hide a change: read to be sure.
+        if event.as_ref().map_or(true, changes_content) {
             let _ = tx.send(());
         }
     })
@@ -159,13 +250,27 @@ fn watch_directory(source: ConfigSource, dir: PathBuf, state: AppState) -> anyho
     watcher
         .watch(&dir, RecursiveMode::Recursive)
         .with_context(|| format!("watching {}", dir.display()))?;
+    let read = crate::config_dir::read_files(&dir);
+    let mut last = fingerprint(&read);
+    load_files(&source, read, &state);
     tokio::spawn(async move {
         let _watcher = watcher;
         while rx.recv().await.is_some() {
-            // Let an editor or a checkout finish writing, then load once.
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            while rx.try_recv().is_ok() {}
-            load_into(&source, &dir, &state);
+            // Debounce: wait until the directory has been quiet for a moment.
+            let started = tokio::time::Instant::now();
+            while started.elapsed() < MAX_DEFER
+                && tokio::time::timeout(QUIET, rx.recv())
+                    .await
+                    .is_ok_and(|m| m.is_some())
+            {}
+            let read = crate::config_dir::read_files(&dir);
+            let now = fingerprint(&read);
+            if now == last {
+                tracing::debug!(source = %source.describe(), "configuration files touched but unchanged");
+                continue;
+            }
+            last = now;
+            load_files(&source, read, &state);
         }
     });
     Ok(())

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config_dir;
 pub mod config_source;
+pub mod data_dir;
 pub mod engine;
 pub mod files;
 pub mod forge;

@@ -331,6 +331,18 @@ async fn git_cache_deleted_or_damaged_between_calls_is_rebuilt() {
         .push(commit, "rebuilt", Expected::Absent)
         .await
         .expect("push after rebuild");
+
+    // A regular file where the cache directory belongs heals the same way.
+    std::fs::remove_dir_all(&cache).expect("delete cache");
+    std::fs::write(&cache, b"not a repository").expect("write a file in its place");
+    assert_eq!(s.remote.fetch("main").await.expect("refetch"), head);
+    assert!(cache.is_dir(), "the cache is a repository again");
+    let files = s
+        .remote
+        .read(head, &paths(&["README.md"]))
+        .await
+        .expect("read after healing");
+    assert_eq!(files["README.md"].as_deref(), Some(&b"app\n"[..]));
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::config_source::{self, ConfigSource};
+use crate::data_dir::DataDirLock;
 use crate::engine::{Engine, EngineConfig};
 use crate::forge::local::LocalForge;
 use crate::git::{Author, Credentials, Git, GitConfig};
@@ -26,8 +27,11 @@ caches one bare repository per remote under DATA/git, and converges every target
 update branches are pushed as sluice/<branch>/<subscription>, pull requests are opened in
 the git-native forge and merged once their merge policies pass.
 
-A config directory is watched; a git config repository is polled. A config that fails
-validation is reported (GET /api/config and the log) and the previous one stays in force.
+A config directory is watched (changes to file contents only) and a git config repository
+is polled. Nothing is reconciled until a first valid config is in force. A config that fails
+validation is reported (GET /api/config and the log) and the previous one stays in force; so
+does an empty config while pull requests are open. One server holds DATA at a time (its pid
+is in DATA/sluice.pid); the database is checked at start and a damaged one refused.
 
 HTTP API (JSON):  POST /api/builds  GET /api/builds[/ID]  POST /api/builds/ID/channels
   POST /api/subscriptions/NAME/trigger  GET /api/status  GET /api/events
@@ -100,8 +104,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     crate::git::install_crypto_provider();
-    std::fs::create_dir_all(&args.data)
-        .with_context(|| format!("creating {}", args.data.display()))?;
+    // Held until the process ends: one server per data directory.
+    let _data_lock = DataDirLock::acquire(&args.data)?;
     let store = Arc::new(SqliteStore::open(&args.data.join("sluice.db"))?);
     let git = Arc::new(Git::new(GitConfig::new(args.data.join("git"))));
     let remotes = match (&args.git_token_env, &args.git_token_file) {

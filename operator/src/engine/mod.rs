@@ -23,6 +23,8 @@ pub use status::{BuildFlowEntry, SubscriptionStatusView};
 pub use time::{now_rfc3339, parse_rfc3339, rfc3339, unix_now};
 pub use triggers::TriggerError;
 
+use sluice_core::flow::{self, reload::ReloadRefusal};
+
 use crate::forge::Forge;
 use crate::git::{Author, Git};
 use crate::metrics::Metrics;
@@ -67,6 +69,9 @@ pub struct Engine {
     observer: Observer,
     author: Author,
     snapshot: RwLock<Arc<Snapshot>>,
+    /// Whether a valid configuration is in force. Until it is, no cycle runs: planning
+    /// against the empty configuration would retire every subscription.
+    configured: tokio::sync::watch::Sender<bool>,
     queue: Queue,
     /// When each key's open pull request was last revisited (Unix seconds).
     revisits: std::sync::Mutex<std::collections::HashMap<String, i64>>,
@@ -91,6 +96,7 @@ impl Engine {
             observer: Observer::new(git, remotes, config.advertisement_ttl),
             author,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            configured: tokio::sync::watch::Sender::new(false),
             queue: Queue::default(),
             revisits: Default::default(),
             config,
@@ -108,8 +114,25 @@ impl Engine {
         &self.store
     }
 
-    /// Puts a new configuration in force and re-evaluates every key.
-    pub fn set_config(&self, snapshot: Snapshot) {
+    /// Whether a valid configuration is in force.
+    pub fn configured(&self) -> bool {
+        *self.configured.borrow()
+    }
+
+    /// Waits until a valid configuration is in force.
+    async fn until_configured(&self) {
+        let mut rx = self.configured.subscribe();
+        let _ = rx.wait_for(|c| *c).await;
+    }
+
+    /// Puts a new configuration in force and queues the keys it affects: every key on the
+    /// first load, afterwards the keys whose configuration changed. Refused (and nothing
+    /// changes) when the core's reload rule says the configuration must not replace the one
+    /// in force, such as an empty one while pull requests are open.
+    pub fn set_config(&self, snapshot: Snapshot) -> Result<(), ReloadRefusal> {
+        let tracked = self.store.active_pull_requests().unwrap_or_default();
+        let open = tracked.iter().filter(|t| !t.settled).count();
+        flow::reload::accept(snapshot.subscriptions.len(), open)?;
         let now = unix_now();
         let known = self.store.subscriptions().unwrap_or_default();
         for name in snapshot.subscriptions.keys() {
@@ -120,19 +143,26 @@ impl Engine {
                 r.first_seen.get_or_insert(now);
             });
         }
-        let mut keys: Vec<String> = snapshot.keys.keys().cloned().collect();
-        // Pull requests of keys the new config dropped get a cycle too (which closes them).
-        for tracked in self.store.active_pull_requests().unwrap_or_default() {
-            if !snapshot.keys.contains_key(&tracked.key) {
-                keys.push(tracked.key);
+        let previous = self.configured().then(|| self.snapshot());
+        let mut keys = flow::reload::keys_to_wake(
+            previous.as_ref().map(|p| p.key_inputs()).as_ref(),
+            &snapshot.key_inputs(),
+        );
+        // Pull requests of keys the configuration does not hold get a cycle too (which
+        // closes them).
+        for t in tracked {
+            if !snapshot.keys.contains_key(&t.key) && !keys.contains(&t.key) {
+                keys.push(t.key);
             }
         }
         if let Ok(mut s) = self.snapshot.write() {
             *s = Arc::new(snapshot);
         }
+        self.configured.send_replace(true);
         for key in keys {
             self.queue.push(&key);
         }
+        Ok(())
     }
 
     /// Queues a key for a cycle.
@@ -151,6 +181,7 @@ impl Engine {
         for _ in 0..self.config.workers.max(1) {
             let engine = self.clone();
             tasks.push(tokio::spawn(async move {
+                engine.until_configured().await;
                 loop {
                     let key = engine.queue.next().await;
                     // Each cycle is a task of its own: a panic fails that cycle (retried
@@ -173,6 +204,7 @@ impl Engine {
         }
         let engine = self.clone();
         tasks.push(tokio::spawn(async move {
+            engine.until_configured().await;
             let mut tick = tokio::time::interval(engine.config.schedule_tick);
             loop {
                 tick.tick().await;

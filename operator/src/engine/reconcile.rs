@@ -33,6 +33,10 @@ impl Engine {
     /// Reconciles one key by id.
     pub async fn reconcile(&self, key_id: &str) -> CycleResult {
         let started = Instant::now();
+        if !self.configured() {
+            // Without a configuration in force every key would look retired.
+            return CycleResult::Settled;
+        }
         let snapshot = self.snapshot();
         let Some(config) = snapshot
             .keys

@@ -8,7 +8,7 @@ use sluice_core::flow::{UpdateKey, keys::update_key};
 use sluice_core::model::{DefaultChannelSpec, MergePolicy, RepositoryUrl, SubscriptionSpec};
 
 /// One update key's configuration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct KeyConfig {
     /// The key.
     pub key: UpdateKey,
@@ -111,6 +111,22 @@ impl Snapshot {
             }
         }
         snapshot
+    }
+
+    /// Everything each key's plan takes from the configuration: the key's settings and the
+    /// specs of its subscriptions. Two snapshots that agree on a key plan it alike.
+    pub fn key_inputs(&self) -> BTreeMap<String, (KeyConfig, Vec<&SubscriptionSpec>)> {
+        self.keys
+            .iter()
+            .map(|(id, key)| {
+                let specs = key
+                    .subscriptions
+                    .iter()
+                    .filter_map(|name| self.subscriptions.get(name))
+                    .collect();
+                (id.clone(), (key.clone(), specs))
+            })
+            .collect()
     }
 
     /// The key configuration of a subscription.

@@ -19,6 +19,9 @@ pub enum TriggerError {
     /// The input no longer applies (a check for a commit the pull request moved past).
     #[error("{0}")]
     Conflict(String),
+    /// No valid configuration is in force yet, so nothing could be fired; try again.
+    #[error("no valid configuration is in force yet; try again once the server is ready")]
+    NotReady,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -29,6 +32,11 @@ impl Engine {
     /// and fires the subscriptions that take every build.
     pub fn publish_build(&self, build: &NewBuild) -> Result<BuildInfo, TriggerError> {
         validate_build(build)?;
+        // Published before the configuration is known, the build would fire no
+        // subscription and be lost to them.
+        if !self.configured() {
+            return Err(TriggerError::NotReady);
+        }
         let snapshot = self.snapshot();
         let defaults = flow::assign::default_channels_for(
             &build.repository,
@@ -64,6 +72,9 @@ impl Engine {
 
     /// Assigns a stored build to one more channel, firing what that assignment fires.
     pub fn add_to_channel(&self, id: BuildId, channel: &str) -> Result<bool, TriggerError> {
+        if !self.configured() {
+            return Err(TriggerError::NotReady);
+        }
         let snapshot = self.snapshot();
         if !snapshot.channels.iter().any(|c| c == channel) {
             return Err(TriggerError::Invalid(format!(

@@ -159,8 +159,15 @@ impl CacheLock {
     }
 }
 
+/// Removes whatever is at `path`: a directory with its contents, or a file or symbolic
+/// link that blocks the place (a cache path can be taken by a stray file).
 fn remove_if_present(path: &Path) -> std::io::Result<()> {
-    match std::fs::remove_dir_all(path) {
+    let result = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+        Err(e) => Err(e),
+    };
+    match result {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     }

@@ -37,6 +37,7 @@ impl From<TriggerError> for ApiError {
             TriggerError::Invalid(m) => ApiError(StatusCode::BAD_REQUEST, m),
             TriggerError::NotFound(m) => ApiError(StatusCode::NOT_FOUND, m),
             TriggerError::Conflict(m) => ApiError(StatusCode::CONFLICT, m),
+            TriggerError::NotReady => ApiError(StatusCode::SERVICE_UNAVAILABLE, err.to_string()),
             TriggerError::Store(e) => e.into(),
         }
     }

@@ -2,6 +2,7 @@
 
 mod builds;
 mod durability;
+mod integrity;
 mod local_forge;
 mod records;
 
