@@ -15,8 +15,18 @@ demo: ## Build everything and run a self-contained flow through four repositorie
 build: ## Build the sluice binary and all crates
 	$(CARGO) build --workspace --all-targets
 
-test: ## Run every test of the workspace
-	$(CARGO) nextest run --workspace --no-fail-fast
+# cargo-nextest runs each test in a process of its own; a machine without it gets it
+# installed from crates.io, and one that cannot install it runs the suite with cargo test.
+test: ## Run every test of the workspace (installs cargo-nextest when missing)
+	@if ! $(CARGO) nextest --version >/dev/null 2>&1; then \
+		echo "cargo-nextest is missing; installing it (cargo install cargo-nextest --locked)"; \
+		$(CARGO) install cargo-nextest --locked || echo "could not install cargo-nextest; running the suite with cargo test"; \
+	fi
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --workspace --no-fail-fast; \
+	else \
+		$(CARGO) test --workspace --no-fail-fast; \
+	fi
 
 crds: build ## Regenerate crds/ and the chart's CRDs from the Rust types
 	$(SLUICE) crds --out crds
