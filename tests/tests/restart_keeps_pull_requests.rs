@@ -1,4 +1,4 @@
-//! Restarts never touch pull requests. With a configuration of realistic size (thousands of
+//! Restarts (SIGKILL and SIGTERM) never touch pull requests. With a configuration of realistic size (thousands of
 //! subscriptions, so loading it takes a while), `sluice serve` is killed and started again
 //! while update pull requests are open: across every restart the same pull requests stay open
 //! under the same numbers, none is closed, and the checks and reviews reported before a kill
@@ -97,10 +97,20 @@ fn kills_and_restarts_keep_every_open_pull_request_with_its_checks_and_reviews()
         });
         let n = n.to_string();
         server
-            .sluice(&["pr", "check", &n, "--name", "ci", "--state", "pending", "--commit", &head])
+            .sluice(&[
+                "pr", "check", &n, "--name", "ci", "--state", "pending", "--commit", &head,
+            ])
             .unwrap();
         server
-            .sluice(&["pr", "review", &n, "--reviewer", "alice", "--state", "approved"])
+            .sluice(&[
+                "pr",
+                "review",
+                &n,
+                "--reviewer",
+                "alice",
+                "--state",
+                "approved",
+            ])
             .unwrap();
     }
     for n in &open {
@@ -111,9 +121,12 @@ fn kills_and_restarts_keep_every_open_pull_request_with_its_checks_and_reviews()
     }
 
     for restart in 1..=RESTARTS {
-        server.kill();
-        server = Server::start(root, &config)
-            .unwrap_or_else(|e| panic!("restart {restart}: {e}"));
+        if restart % 2 == 0 {
+            server.terminate();
+        } else {
+            server.kill();
+        }
+        server = Server::start(root, &config).unwrap_or_else(|e| panic!("restart {restart}: {e}"));
         // Let every key be reconciled and the pull request revisits (every second here)
         // run a few times against the configuration now in force.
         std::thread::sleep(Duration::from_secs(3));

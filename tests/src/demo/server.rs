@@ -145,6 +145,22 @@ impl Server {
         let _ = self.child.wait();
     }
 
+    /// SIGTERM, as a service manager stopping it would; SIGKILL if it has not ended
+    /// within ten seconds.
+    pub fn terminate(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill();
+    }
+
     /// Stops the server.
     pub fn stop(mut self) {
         self.kill();
