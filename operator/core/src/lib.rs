@@ -4,6 +4,7 @@
 //! `sluice` crate observes the world, hands the observations to this crate, and
 //! executes what comes back.
 
+pub mod access;
 pub mod config;
 pub mod flow;
 pub mod graph;
