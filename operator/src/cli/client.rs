@@ -20,10 +20,12 @@ pub struct ServerArgs {
     pub server: String,
 }
 
-/// A blocking JSON client for the sluice API.
+/// A blocking JSON client for the sluice API. It sends the API token in the
+/// `SLUICE_TOKEN` environment variable, when set, as a bearer token.
 pub struct Client {
     base: String,
     http: reqwest::blocking::Client,
+    token: Option<String>,
 }
 
 impl Client {
@@ -36,6 +38,10 @@ impl Client {
         Ok(Client {
             base: args.server.trim_end_matches('/').to_string(),
             http,
+            token: std::env::var("SLUICE_TOKEN")
+                .ok()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
         })
     }
 
@@ -61,6 +67,10 @@ impl Client {
         request: reqwest::blocking::RequestBuilder,
         path: &str,
     ) -> anyhow::Result<T> {
+        let request = match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
         let response = request.send().with_context(|| format!("cannot reach the sluice server at {} (is `sluice serve` running? set --server or SLUICE_SERVER)", self.base))?;
         let status = response.status();
         let bytes = response

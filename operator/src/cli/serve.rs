@@ -15,6 +15,7 @@ use crate::engine::{Engine, EngineConfig};
 use crate::forge::local::LocalForge;
 use crate::git::{Author, Credentials, Git, GitConfig};
 use crate::remotes::Remotes;
+use crate::server::auth::Access;
 use crate::server::{self, AppState};
 use crate::store::sqlite::SqliteStore;
 
@@ -33,6 +34,12 @@ validation is reported (GET /api/config and the log) and the previous one stays 
 does an empty config while pull requests are open. One server holds DATA at a time (its pid
 is in DATA/sluice.pid); the database is checked at start and a damaged one refused.
 
+Authentication: requests carry `Authorization: Bearer SECRET` of a token from --api-tokens
+or --api-tokens-env (scopes: publish for builds and channel assignments, report for checks
+and reviews, admin for triggers, merges, closes and everything else, read for GETs unless
+--open-reads). /healthz, /readyz and /metrics are always open. Without tokens the API
+listens on loopback only (or anywhere with --insecure-no-auth). The CLI sends SLUICE_TOKEN.
+
 HTTP API (JSON):  POST /api/builds  GET /api/builds[/ID]  POST /api/builds/ID/channels
   POST /api/subscriptions/NAME/trigger  GET /api/status  GET /api/events
   GET /api/pull-requests[/N]  POST /api/pull-requests/N/{checks,reviews,close}
@@ -41,7 +48,8 @@ HTTP API (JSON):  POST /api/builds  GET /api/builds[/ID]  POST /api/builds/ID/ch
 Examples:
   sluice serve --config examples/config-repo --data /var/lib/sluice
   sluice serve --config https://github.com/contoso/flow-config --config-branch main \\
-      --data ./data --git-token-env GIT_TOKEN --listen 0.0.0.0:8080")]
+      --data ./data --git-token-env GIT_TOKEN --listen 0.0.0.0:8080 \\
+      --api-tokens /etc/sluice/api-tokens")]
 pub struct ServeArgs {
     /// Config directory, or a git repository URL holding one.
     #[arg(long, value_name = "DIR|GIT-URL")]
@@ -84,6 +92,21 @@ pub struct ServeArgs {
     /// File holding an HTTPS token for git remotes.
     #[arg(long, value_name = "FILE")]
     pub git_token_file: Option<PathBuf>,
+    /// File of API tokens, one `NAME SCOPES SECRET` per line (scopes: read, publish, report,
+    /// admin); repeatable. A Kubernetes Secret mounted as a file works as is.
+    #[arg(long, value_name = "FILE")]
+    pub api_tokens: Vec<PathBuf>,
+    /// Environment variable holding API tokens in the same format (entries separated by
+    /// newlines or `;`); repeatable.
+    #[arg(long, value_name = "VAR")]
+    pub api_tokens_env: Vec<String>,
+    /// Let reads (GET) through without a token.
+    #[arg(long)]
+    pub open_reads: bool,
+    /// Serve the API without tokens on a non-loopback address (anyone who reaches it can
+    /// publish builds and merge pull requests).
+    #[arg(long)]
+    pub insecure_no_auth: bool,
     /// Author and committer name of update commits.
     #[arg(long, default_value = "sluice")]
     pub author_name: String,
@@ -104,6 +127,26 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     crate::git::install_crypto_provider();
+    let access = Access::load(&args.api_tokens, &args.api_tokens_env, args.open_reads)?;
+    sluice_core::access::check_listener(
+        &args.listen.to_string(),
+        args.listen.ip().is_loopback(),
+        &access.tokens,
+        args.insecure_no_auth,
+    )?;
+    if access.tokens.is_empty() {
+        if args.listen.ip().is_loopback() {
+            tracing::info!(address = %args.listen, "no API tokens configured: the API is open to local processes only");
+        } else {
+            tracing::warn!(address = %args.listen, "no API tokens configured and --insecure-no-auth given: anyone who reaches the API can drive it");
+        }
+    } else {
+        tracing::info!(
+            tokens = access.tokens.len(),
+            open_reads = access.open_reads,
+            "API tokens loaded"
+        );
+    }
     // Held until the process ends: one server per data directory.
     let _data_lock = DataDirLock::acquire(&args.data)?;
     let store = Arc::new(SqliteStore::open(&args.data.join("sluice.db"))?);
@@ -153,6 +196,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         engine: engine.clone(),
         ready: Arc::new(AtomicBool::new(false)),
         config_report: Default::default(),
+        access: Arc::new(access),
     };
 
     let source = ConfigSource::parse(

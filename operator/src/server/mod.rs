@@ -2,6 +2,7 @@
 //! metrics. JSON in and out; errors are `{"error": "..."}` with a 4xx or 5xx status.
 
 mod api;
+pub mod auth;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +21,8 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     /// Findings of the last configuration load, as text lines.
     pub config_report: Arc<std::sync::RwLock<ConfigReport>>,
+    /// Who may use the API.
+    pub access: Arc<auth::Access>,
 }
 
 /// The outcome of the last configuration load.
@@ -80,5 +83,9 @@ pub fn router(state: AppState) -> Router {
             post(api::merge_pull_request),
         )
         .route("/pull-requests/{number}", get(api::pull_request_page))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ))
         .with_state(state)
 }

@@ -12,7 +12,7 @@
 //! dashboard    read             9d4a...
 //! ```
 //!
-//! `admin` includes every other scope. Secrets are compared in constant time, and never
+//! `admin` includes every other scope, and every token may read. Secrets are compared in constant time, and never
 //! appear in a message: a token is named by its `NAME`.
 
 mod tokens;
@@ -21,7 +21,7 @@ pub use tokens::{Token, TokenFileError, TokenSet};
 
 use std::str::FromStr;
 
-/// What a token allows.
+/// What a token allows. Every token may read; `read` alone makes a token for reading only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scope {
     /// Reading builds, status, pull requests and events.
@@ -136,6 +136,34 @@ pub fn authorize<'a>(
             needed,
         })
     }
+}
+
+/// Why the server must not listen where it was asked to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "listening on {address} without API tokens would let anyone who reaches it publish builds, \
+     merge and close pull requests; give --api-tokens FILE or --api-tokens-env VAR, or \
+     --insecure-no-auth to accept that"
+)]
+pub struct OpenListener {
+    /// The address asked for.
+    pub address: String,
+}
+
+/// Whether the API may listen on `address`: without tokens only a loopback address is
+/// allowed, unless the operator explicitly accepts an open API.
+pub fn check_listener(
+    address: &str,
+    loopback: bool,
+    tokens: &TokenSet,
+    insecure_no_auth: bool,
+) -> Result<(), OpenListener> {
+    if loopback || !tokens.is_empty() || insecure_no_auth {
+        return Ok(());
+    }
+    Err(OpenListener {
+        address: address.to_string(),
+    })
 }
 
 #[cfg(test)]

@@ -119,3 +119,14 @@ fn requests_are_decided_by_token_and_scope() {
         "no tokens: open"
     );
 }
+
+#[test]
+fn an_open_api_listens_on_loopback_unless_told_otherwise() {
+    let none = TokenSet::default();
+    let some = TokenSet::parse(FILE, "tokens").unwrap();
+    assert!(check_listener("127.0.0.1:8080", true, &none, false).is_ok());
+    assert!(check_listener("0.0.0.0:8080", false, &some, false).is_ok());
+    assert!(check_listener("0.0.0.0:8080", false, &none, true).is_ok());
+    let err = check_listener("0.0.0.0:8080", false, &none, false).unwrap_err();
+    assert!(err.to_string().contains("--insecure-no-auth"), "{err}");
+}

@@ -27,9 +27,10 @@ impl std::fmt::Debug for Token {
 }
 
 impl Token {
-    /// Whether the token allows `scope` (`admin` allows everything).
+    /// Whether the token allows `scope`: `admin` allows everything, and every token may
+    /// read (a CI token that publishes follows its build with reads).
     pub fn allows(&self, scope: Scope) -> bool {
-        self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)
+        scope == Scope::Read || self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)
     }
 }
 
