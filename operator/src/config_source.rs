@@ -58,6 +58,15 @@ impl ConfigSource {
                 )
             });
         }
+        if matches!(
+            sluice_core::model::RepositoryUrl::parse(text),
+            Err(sluice_core::model::RepositoryUrlError::Credentials)
+        ) {
+            anyhow::bail!(
+                "--config {}: the URL carries credentials, which would end up in process listings and logs; give the URL without them and the token with --git-token-env VAR or --git-token-file FILE",
+                sluice_core::model::redact_credentials(text)
+            );
+        }
         // The error names the URL with any user information removed.
         let remote = remotes
             .resolve(text)

@@ -186,3 +186,14 @@ fn an_empty_configuration_is_refused_while_pull_requests_are_open() {
     assert_eq!(open(), before);
     server.stop();
 }
+
+#[test]
+fn a_config_url_with_credentials_is_refused_without_echoing_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stderr = serve_refused(
+        "https://bot:t0ken-s3cret-value@example.com/flow-config.git",
+        &tmp.path().join("data"),
+    );
+    assert!(stderr.contains("--git-token-env"), "{stderr}");
+    assert!(!stderr.contains("t0ken-s3cret-value"), "{stderr}");
+}

@@ -40,7 +40,7 @@ impl RemoteUrl {
     /// Parse a remote URL, dropping user information from HTTP(S) URLs.
     pub fn parse(input: &str) -> Result<Self, InvalidRemoteUrl> {
         let invalid = |reason: &str| InvalidRemoteUrl {
-            redacted: redact_userinfo(input),
+            redacted: sluice_core::model::redact_credentials(input),
             reason: reason.to_owned(),
         };
         let input = input.trim();
@@ -154,21 +154,6 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, b| {
         (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
-}
-
-/// Remove `user:password@` from anything shaped like a URL, for error messages about
-/// input that did not parse.
-fn redact_userinfo(input: &str) -> String {
-    match input.split_once("://") {
-        Some((scheme, rest)) => {
-            let authority_end = rest.find('/').unwrap_or(rest.len());
-            match rest[..authority_end].rfind('@') {
-                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
-                None => input.to_owned(),
-            }
-        }
-        None => input.to_owned(),
-    }
 }
 
 impl fmt::Display for RemoteUrl {

@@ -23,7 +23,7 @@ pub use channel::{Channel, ChannelSpec, Visibility};
 pub use default_channel::{DefaultChannel, DefaultChannelSpec};
 pub use kind::{API_VERSION, GROUP, ResourceKind, VERSION, all_crds};
 pub use merge_policy::{MergePolicy, MergePolicyName, MergePolicyProperties};
-pub use repository::{RepositoryUrl, RepositoryUrlError};
+pub use repository::{RepositoryUrl, RepositoryUrlError, redact_credentials};
 pub use repository_policy::{RepositoryPolicy, RepositoryPolicySpec};
 pub use schema::{any_document_schema, document_schema};
 pub use status::{CommonStatus, Condition, ConditionStatus, ConditionType};

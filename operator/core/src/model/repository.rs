@@ -173,9 +173,47 @@ impl std::fmt::Display for RepositoryUrl {
     }
 }
 
+/// `url` with any credentials hidden, for messages about input that may not even parse:
+/// the user information of a `scheme://user:password@host/...` URL becomes `***`, and so
+/// does a `user:password@host:path` (scp-like) prefix. A bare scp-like user such as
+/// `git@` is not a secret and stays.
+pub fn redact_credentials(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+        return match authority.rfind('@') {
+            Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+            None => url.to_string(),
+        };
+    }
+    // scp-like: the user information ends at the last `@` before the first `/`.
+    let head = &url[..url.find('/').unwrap_or(url.len())];
+    match head.rfind('@') {
+        Some(at) if head[..at].contains(':') => format!("***@{}", &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_are_hidden_in_any_url_shape() {
+        for (input, want) in [
+            ("ftp://bot:s3cret@example.com/x", "ftp://***@example.com/x"),
+            (
+                "https://bot:s3cret@github.com/o/r",
+                "https://***@github.com/o/r",
+            ),
+            ("https://t0ken@github.com/o/r", "https://***@github.com/o/r"),
+            ("bot:s3cret@github.com:o/r", "***@github.com:o/r"),
+            ("git@github.com:o/r", "git@github.com:o/r"),
+            ("https://github.com/o/r", "https://github.com/o/r"),
+            ("not a url", "not a url"),
+        ] {
+            assert_eq!(redact_credentials(input), want, "{input}");
+        }
+    }
 
     #[test]
     fn canonical_forms() {

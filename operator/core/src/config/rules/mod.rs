@@ -128,23 +128,12 @@ pub(super) fn repository(
         Ok(parsed) => Some(parsed),
         Err(err) => {
             out.push(
-                Diagnostic::error(&origin.file, origin.pos(path), Rule::InvalidRepositoryUrl, format!("invalid repository URL `{}`: {err}", redact(url)))
+                Diagnostic::error(&origin.file, origin.pos(path), Rule::InvalidRepositoryUrl, format!("invalid repository URL `{}`: {err}", crate::model::redact_credentials(url)))
                     .with_hint("for example https://github.com/contoso/runtime or https://dev.azure.com/contoso/product/_git/runtime"),
             );
             None
         }
     }
-}
-
-/// Hides a password or token embedded in a URL's authority before it is shown anywhere.
-fn redact(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
-        if let Some(at) = authority.rfind('@') {
-            return format!("{scheme}://***@{}", &rest[at + 1..]);
-        }
-    }
-    url.to_string()
 }
 
 fn branch_selector(dc: &Declared<crate::model::DefaultChannel>, out: &mut Vec<Diagnostic>) {
