@@ -13,6 +13,7 @@ pub struct Server {
     child: Child,
     url: String,
     port: u16,
+    token: Option<String>,
 }
 
 fn free_port() -> Result<u16, String> {
@@ -20,10 +21,17 @@ fn free_port() -> Result<u16, String> {
     Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn get(port: u16, path: &str) -> Option<String> {
+fn get(port: u16, path: &str, token: Option<&str>) -> Option<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{auth}\r\n"
+    )
+    .ok()?;
     let mut text = String::new();
     stream.read_to_string(&mut text).ok()?;
     Some(text)
@@ -38,6 +46,17 @@ impl Server {
 
     /// Like [`Server::start`] with any `--config` source and extra `serve` arguments.
     pub fn start_with(root: &Path, config: &str, extra: &[&str]) -> Result<Server, String> {
+        Server::start_with_env(root, config, extra, &[])
+    }
+
+    /// Like [`Server::start_with`] with extra environment variables for the server
+    /// (`RUST_LOG` among them overrides the default `sluice=info`).
+    pub fn start_with_env(
+        root: &Path,
+        config: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Server, String> {
         let port = free_port()?;
         let data: PathBuf = root.join("data");
         let log = std::fs::OpenOptions::new()
@@ -61,6 +80,7 @@ impl Server {
                 "2",
             ])
             .env("RUST_LOG", "sluice=info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -69,10 +89,11 @@ impl Server {
             child,
             url: format!("http://127.0.0.1:{port}"),
             port,
+            token: None,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if get(port, "/readyz")
+            if get(port, "/readyz", None)
                 .is_some_and(|r| r.starts_with("HTTP/1.1 200") || r.starts_with("HTTP/1.0 200"))
             {
                 return Ok(server);
@@ -93,10 +114,16 @@ impl Server {
 
     /// The body of `GET path`, when the server answers.
     pub fn get(&self, path: &str) -> Option<String> {
-        let response = get(self.port, path)?;
+        let response = get(self.port, path, self.token.as_deref())?;
         response
             .split_once("\r\n\r\n")
             .map(|(_, body)| body.to_string())
+    }
+
+    /// Sends `token` as the API token with every later request ([`Server::get`] and the
+    /// CLI's `SLUICE_TOKEN` in [`Server::sluice`]).
+    pub fn set_token(&mut self, token: &str) {
+        self.token = Some(token.to_string());
     }
 
     /// The server's base URL.
@@ -106,11 +133,13 @@ impl Server {
 
     /// Runs a sluice CLI command against this server; stdout on success, stderr otherwise.
     pub fn sluice(&self, args: &[&str]) -> Result<String, String> {
-        let out = Command::new(sluice_path())
-            .args(args)
-            .env("SLUICE_SERVER", &self.url)
-            .output()
-            .map_err(|e| e.to_string())?;
+        let mut command = Command::new(sluice_path());
+        command.args(args).env("SLUICE_SERVER", &self.url);
+        match &self.token {
+            Some(token) => command.env("SLUICE_TOKEN", token),
+            None => command.env_remove("SLUICE_TOKEN"),
+        };
+        let out = command.output().map_err(|e| e.to_string())?;
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {
