@@ -5,8 +5,10 @@
 //! - [`binary`]: the `sluice` binary of the same build.
 //! - [`demo`]: a self-contained multi-repository flow driven through the CLI.
 //! - [`fixture_repo`]: fixture repositories built by code with the `git` CLI.
+//! - [`http`]: raw HTTP requests with full control over headers and body.
 
 pub mod binary;
 pub mod demo;
 pub mod fixture_repo;
 pub mod git_server;
+pub mod http;

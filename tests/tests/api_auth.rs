@@ -2,8 +2,6 @@
 //! without the scope, probes open, the CLI sending SLUICE_TOKEN, and an open API only on
 //! loopback.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,7 +13,7 @@ const PUBLISH: &str = "pub-secret-0123456789";
 const REPORT: &str = "rep-secret-0123456789";
 const ADMIN: &str = "adm-secret-0123456789";
 
-/// One HTTP/1.0 request: status code and body.
+/// One request with a JSON content type: status code and body.
 fn request(
     server: &Server,
     method: &str,
@@ -23,28 +21,16 @@ fn request(
     token: Option<&str>,
     body: &str,
 ) -> (u16, String) {
-    let address = server.url().trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.0\r\nHost: x\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
+    let answer = sluice_tests::http::request(
+        server.url(),
+        method,
+        path,
+        token,
+        &["Content-Type: application/json"],
+        body.as_bytes(),
     )
     .unwrap();
-    let mut text = String::new();
-    stream.read_to_string(&mut text).unwrap();
-    let status = text[9..12].parse().unwrap();
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    (answer.status, answer.body)
 }
 
 fn start(root: &std::path::Path, extra: &[&str]) -> Server {
@@ -114,6 +100,10 @@ fn requests_need_a_token_with_the_right_scope() {
     assert_eq!(status, 401);
     let (status, _) = request(&server, "POST", "/api/builds", Some(REPORT), "{}");
     assert_eq!(status, 403);
+    // A body larger than any build is refused before it is read whole.
+    let huge = format!("{{\"buildNumber\": \"{}\"}}", "1".repeat(3 * 512 * 1024));
+    let (status, _) = request(&server, "POST", "/api/builds", Some(PUBLISH), &huge);
+    assert_eq!(status, 413);
     assert_eq!(
         request(&server, "GET", "/api/builds", Some(ADMIN), "")
             .1

@@ -48,6 +48,9 @@ impl AppState {
     }
 }
 
+/// The largest request body accepted (413 beyond): a build with thousands of assets fits.
+pub const MAX_BODY: usize = 1024 * 1024;
+
 /// The router of the API.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -87,5 +90,6 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::require_token,
         ))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
