@@ -78,7 +78,7 @@ fn scheduled_subscriptions_fire_once_per_due_time_with_the_newest_build() {
         text: config(),
     }]);
     assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    engine.set_config(Snapshot::new(&loaded.config));
+    engine.set_config(Snapshot::new(&loaded.config)).unwrap();
     for name in ["daily", "weekly", "never", "every"] {
         store
             .update_subscription(name, &mut |r| {

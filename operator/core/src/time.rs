@@ -1,68 +1,22 @@
-//! Time as sluice writes and reads it: Unix seconds and RFC 3339 UTC text. Pure: the
-//! caller supplies the clock.
+//! Time as sluice writes and reads it: Unix seconds and RFC 3339 UTC text, through `jiff`.
+//! Pure: the caller supplies the clock.
 
-use crate::flow::schedule::{civil_from_days, days_from_civil};
+use jiff::Timestamp;
 
 /// Formats Unix seconds as RFC 3339 UTC with seconds, e.g. `2026-11-21T05:16:26Z`.
+/// Seconds outside the representable range (beyond year ±9999) are clamped to it.
 pub fn rfc3339(secs: i64) -> String {
-    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    let secs = secs.clamp(Timestamp::MIN.as_second(), Timestamp::MAX.as_second());
+    Timestamp::from_second(secs)
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` into Unix seconds.
+/// Parses an RFC 3339 instant (`2026-11-21T05:16:26Z`, fractions and `±HH:MM` offsets
+/// allowed) into Unix seconds, fractions dropped.
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
-    if !text.is_ascii() {
-        return None;
-    }
-    let b = text.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
-    let (y, mo, d, h, mi, s) = (
-        num(0..4)?,
-        num(5..7)?,
-        num(8..10)?,
-        num(11..13)?,
-        num(14..16)?,
-        num(17..19)?,
-    );
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    let mut rest = &text[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.chars().take_while(char::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        rest = &frac[digits..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ if rest.len() == 6
-            && (rest.starts_with('+') || rest.starts_with('-'))
-            && &rest[3..4] == ":" =>
-        {
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
-            sign * (rest[1..3].parse::<i64>().ok()? * 3600 + rest[4..6].parse::<i64>().ok()? * 60)
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(y, mo as u32, d as u32);
-    Some(days * 86_400 + h * 3600 + mi * 60 + s - offset)
+    text.parse::<Timestamp>().ok().map(|t| t.as_second())
 }
 
 #[cfg(test)]
@@ -77,6 +31,7 @@ mod tests {
         assert_eq!(rfc3339(1_735_689_600), "2025-01-01T00:00:00Z");
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
         assert_eq!(rfc3339(4_107_542_400), "2100-03-01T00:00:00Z");
+        assert!(rfc3339(i64::MAX).starts_with("9999-12-"));
     }
 
     #[test]
@@ -96,6 +51,7 @@ mod tests {
             "",
             "2026-13-01T00:00:00Z",
             "2026-11-21 05:16",
+            "2026-11-21T05:16:26",
             "yesterday",
             "2026-11-01T10:00:00+00é0",
             "2026-11-01T10:00:00é",

@@ -268,7 +268,9 @@ fn main() {
     assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics.first());
     print_row("load + validate config", &m);
     let (_, m) = measured(&git_layer, || {
-        engine.set_config(Snapshot::new(&loaded.config))
+        engine
+            .set_config(Snapshot::new(&loaded.config))
+            .expect("the configuration is accepted")
     });
     print_row("put config in force", &m);
 

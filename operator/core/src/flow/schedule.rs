@@ -1,11 +1,11 @@
 //! Frequency triggers: when a subscription with a scheduled [`UpdateFrequency`] applies the
-//! latest build of its channel. Times are Unix seconds (UTC); the calendar arithmetic is
-//! done here on the proleptic Gregorian calendar.
+//! latest build of its channel. Times are Unix seconds (UTC); the calendar is `jiff`'s.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
 
 use crate::model::UpdateFrequency;
-
-const DAY: i64 = 86_400;
-const HOUR: i64 = 3_600;
 
 /// A day of the week.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -27,9 +27,18 @@ pub enum Weekday {
 }
 
 impl Weekday {
-    /// Days since Monday (Monday = 0).
-    fn index(self) -> i64 {
-        self as i64
+    /// The same day in `jiff`'s calendar.
+    fn civil(self) -> jiff::civil::Weekday {
+        use jiff::civil::Weekday as W;
+        match self {
+            Weekday::Monday => W::Monday,
+            Weekday::Tuesday => W::Tuesday,
+            Weekday::Wednesday => W::Wednesday,
+            Weekday::Thursday => W::Thursday,
+            Weekday::Friday => W::Friday,
+            Weekday::Saturday => W::Saturday,
+            Weekday::Sunday => W::Sunday,
+        }
     }
 }
 
@@ -72,55 +81,17 @@ impl Default for ScheduleConfig {
     }
 }
 
-/// Days since 1970-01-01 of a civil date (month 1..=12, day 1..=31).
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date (year, month, day) of a day count since 1970-01-01.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// Number of days in a month of a year.
-pub fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// The hours (sorted, valid only) at which `freq` fires on the day `days` since the epoch.
-fn firing_hours(freq: UpdateFrequency, days: i64, cfg: &ScheduleConfig) -> Vec<u32> {
-    let (year, month, day) = civil_from_days(days);
-    let last = days_in_month(year, month);
+/// The hours (sorted, valid only) at which `freq` fires on `date`.
+fn firing_hours(freq: UpdateFrequency, date: Date, cfg: &ScheduleConfig) -> Vec<u32> {
+    let last = u32::try_from(date.days_in_month()).unwrap_or(31);
+    let day = u32::try_from(date.day()).unwrap_or(0);
     let on_day = |wanted: u32| (1..=31).contains(&wanted) && wanted.min(last) == day;
     let mut hours = match freq {
         UpdateFrequency::None | UpdateFrequency::EveryBuild => Vec::new(),
         UpdateFrequency::TwiceDaily => cfg.twice_daily_hours.clone(),
         UpdateFrequency::EveryDay => vec![cfg.daily_hour],
         UpdateFrequency::EveryWeek => {
-            // 1970-01-01 was a Thursday (index 3).
-            let weekday = (days + 3).rem_euclid(7);
-            if weekday == cfg.weekly_weekday.index() {
+            if date.weekday() == cfg.weekly_weekday.civil() {
                 vec![cfg.weekly_hour]
             } else {
                 Vec::new()
@@ -154,15 +125,28 @@ pub fn next_due(freq: UpdateFrequency, after: i64, cfg: &ScheduleConfig) -> Opti
     if matches!(freq, UpdateFrequency::None | UpdateFrequency::EveryBuild) {
         return None;
     }
-    let first_day = after.div_euclid(DAY);
+    let first = Timestamp::from_second(after)
+        .ok()?
+        .to_zoned(TimeZone::UTC)
+        .date();
     // Every schedule fires at least once in any 32 consecutive days when it fires at all;
     // 62 days leave room for the instant after a month's last firing.
-    (first_day..first_day + 62).find_map(|days| {
-        firing_hours(freq, days, cfg)
-            .into_iter()
-            .map(|h| days * DAY + i64::from(h) * HOUR)
-            .find(|t| *t > after)
-    })
+    first
+        .series(jiff::Span::new().days(1))
+        .take(62)
+        .find_map(|date| {
+            firing_hours(freq, date, cfg)
+                .into_iter()
+                .filter_map(|h| instant(date, h))
+                .find(|t| *t > after)
+        })
+}
+
+/// Unix seconds of `hour`:00 UTC on `date`.
+fn instant(date: Date, hour: u32) -> Option<i64> {
+    let hour = i8::try_from(hour).ok()?;
+    let zoned = date.at(hour, 0, 0, 0).to_zoned(TimeZone::UTC).ok()?;
+    Some(zoned.timestamp().as_second())
 }
 
 /// Whether a scheduled subscription should apply the latest build now: a scheduled
@@ -187,42 +171,13 @@ mod tests {
     use UpdateFrequency as F;
 
     /// Unix seconds of a UTC date and time.
-    fn at(y: i64, mo: u32, d: u32, h: i64, mi: i64) -> i64 {
-        days_from_civil(y, mo, d) * DAY + h * HOUR + mi * 60
-    }
-
-    #[test]
-    fn civil_round_trips() {
-        for (y, m, d, days) in [
-            (1970, 1, 1, 0),
-            (2000, 2, 29, 11_016),
-            (1969, 12, 31, -1),
-            (2024, 3, 1, 19_783),
-            (1600, 1, 1, -135_140),
-        ] {
-            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
-            assert_eq!(civil_from_days(days), (y, m, d));
-        }
-        for days in -800_000..800_000 {
-            if days % 997 == 0 {
-                let (y, m, d) = civil_from_days(days);
-                assert_eq!(days_from_civil(y, m, d), days);
-            }
-        }
-    }
-
-    #[test]
-    fn month_lengths() {
-        for (y, m, want) in [
-            (2024, 2, 29),
-            (2023, 2, 28),
-            (1900, 2, 28),
-            (2000, 2, 29),
-            (2025, 4, 30),
-            (2025, 12, 31),
-        ] {
-            assert_eq!(days_in_month(y, m), want, "{y}-{m}");
-        }
+    fn at(y: i16, mo: i8, d: i8, h: i8, mi: i8) -> i64 {
+        jiff::civil::date(y, mo, d)
+            .at(h, mi, 0, 0)
+            .to_zoned(TimeZone::UTC)
+            .unwrap()
+            .timestamp()
+            .as_second()
     }
 
     #[test]
