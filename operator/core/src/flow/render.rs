@@ -77,33 +77,9 @@ pub fn path_within<'a>(directory: &str, path: &'a str) -> Option<&'a str> {
 }
 
 /// Whether `name` matches glob `pattern` as a whole, ignoring case: `*` matches any run
-/// of characters, `?` exactly one.
+/// of characters (`/` included), `?` exactly one.
 pub fn glob_matches(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.to_lowercase().chars().collect();
-    let n: Vec<char> = name.to_lowercase().chars().collect();
-    let (mut pi, mut ni) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ni < n.len() {
-        match p.get(pi) {
-            Some('*') => {
-                star = Some((pi, ni));
-                pi += 1;
-            }
-            Some(c) if *c == '?' || *c == n[ni] => {
-                pi += 1;
-                ni += 1;
-            }
-            _ => match star {
-                Some((sp, sn)) => {
-                    pi = sp + 1;
-                    ni = sn + 1;
-                    star = Some((sp, sn + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
+    wildmatch::WildMatch::new_case_insensitive(pattern).matches(name)
 }
 
 /// The manifest updater's view of `build` for `spec`: assets minus the excluded ones.
@@ -213,6 +189,8 @@ mod tests {
             ("a*b*c", "aXXbYY", false),
             ("", "", true),
             ("", "x", false),
+            ("assets/*.zip", "assets/symbols/x.zip", true),
+            ("Contoso.*.Tasks", "contoso.build.TASKS", true),
         ] {
             assert_eq!(glob_matches(pattern, name), want, "{pattern} {name}");
         }
