@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use sluice_core::config::ConfigSet;
-use sluice_core::flow::{UpdateKey, keys::update_key};
-use sluice_core::model::{DefaultChannelSpec, MergePolicy, RepositoryUrl, SubscriptionSpec};
+use sluice_core::flow::{UpdateKey, effective_merge_policies, keys::update_key};
+use sluice_core::model::{DefaultChannelSpec, MergePolicy, RepositoryPolicySpec, SubscriptionSpec};
 
 /// One update key's configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,17 +61,10 @@ impl Snapshot {
                 .collect(),
             ..Snapshot::default()
         };
-        let policies: Vec<(RepositoryUrl, String, Vec<MergePolicy>)> = config
+        let policies: Vec<RepositoryPolicySpec> = config
             .repository_policies
             .iter()
-            .filter_map(|p| {
-                let spec = &p.resource.spec;
-                Some((
-                    RepositoryUrl::parse(&spec.repository).ok()?,
-                    spec.branch.clone(),
-                    spec.merge_policies.clone(),
-                ))
-            })
+            .map(|p| p.resource.spec.clone())
             .collect();
         for (sub, spec) in &snapshot.subscriptions {
             if !spec.enabled || spec.source_enabled {
@@ -81,19 +74,7 @@ impl Snapshot {
             let id = key.id();
             snapshot.key_of.insert(sub.clone(), id.clone());
             let entry = snapshot.keys.entry(id).or_insert_with(|| {
-                let merge_policies = match &key {
-                    UpdateKey::Subscription { .. } => spec.merge_policies.clone(),
-                    UpdateKey::Batch { .. } => {
-                        let target = RepositoryUrl::parse(&spec.target.repository).ok();
-                        policies
-                            .iter()
-                            .find(|(repo, branch, _)| {
-                                Some(repo) == target.as_ref() && *branch == spec.target.branch
-                            })
-                            .map(|(_, _, p)| p.clone())
-                            .unwrap_or_default()
-                    }
-                };
+                let merge_policies = effective_merge_policies(&key, spec, &policies);
                 KeyConfig {
                     key: key.clone(),
                     target_repository: spec.target.repository.clone(),

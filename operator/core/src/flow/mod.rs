@@ -7,6 +7,7 @@
 pub mod assign;
 pub mod describe;
 pub mod keys;
+pub mod merge_policies;
 pub mod plan;
 pub mod policy;
 pub mod reload;
@@ -24,6 +25,7 @@ mod plan_tests;
 
 pub use assign::default_channels_for;
 pub use keys::{repository_identity, update_key};
+pub use merge_policies::effective_merge_policies;
 pub use plan::{needs_target, plan};
 pub use policy::{all_passed, evaluate, failure_comment};
 pub use schedule::{ScheduleConfig, Weekday, is_due, next_due};
