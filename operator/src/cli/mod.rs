@@ -8,6 +8,7 @@ pub mod pr;
 pub mod schema;
 pub mod serve;
 pub mod status;
+pub mod stdout;
 pub mod validate;
 
 use std::process::ExitCode;

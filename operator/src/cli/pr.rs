@@ -7,6 +7,7 @@ use serde_json::json;
 use sluice_core::flow::{CheckState, ReviewState};
 
 use super::client::{Client, Format, ServerArgs, print_table};
+use crate::cli::stdout::outln;
 use crate::store::LocalPullRequest;
 
 /// Arguments of `sluice pr`.
@@ -93,7 +94,7 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
         PrCommand::List { format } => {
             let prs: Vec<LocalPullRequest> = client.get("/api/pull-requests")?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&prs)?),
+                Format::Json => outln!("{}", serde_json::to_string_pretty(&prs)?),
                 Format::Table => {
                     let rows: Vec<Vec<String>> = prs
                         .iter()
@@ -113,7 +114,7 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
         }
         PrCommand::Show { number } => {
             let pr: serde_json::Value = client.get(&format!("/api/pull-requests/{number}"))?;
-            println!("{}", serde_json::to_string_pretty(&pr)?);
+            outln!("{}", serde_json::to_string_pretty(&pr)?);
         }
         PrCommand::Check {
             number,
@@ -130,7 +131,7 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
                 &format!("/api/pull-requests/{number}/checks"),
                 &json!({"name": name, "state": state, "commit": commit}),
             )?;
-            println!("#{number}: check {name} {state:?}");
+            outln!("#{number}: check {name} {state:?}");
         }
         PrCommand::Review {
             number,
@@ -146,17 +147,17 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
                 &format!("/api/pull-requests/{number}/reviews"),
                 &json!({"reviewer": reviewer, "state": state}),
             )?;
-            println!("#{number}: review by {reviewer}: {state:?}");
+            outln!("#{number}: review by {reviewer}: {state:?}");
         }
         PrCommand::Close { number } => {
             let _: serde_json::Value =
                 client.post(&format!("/api/pull-requests/{number}/close"), &json!({}))?;
-            println!("#{number} closed");
+            outln!("#{number} closed");
         }
         PrCommand::Merge { number } => {
             let _: serde_json::Value =
                 client.post(&format!("/api/pull-requests/{number}/merge"), &json!({}))?;
-            println!("#{number} merged");
+            outln!("#{number} merged");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -198,7 +199,7 @@ pub fn run_subscription(args: SubscriptionArgs) -> anyhow::Result<ExitCode> {
                 &format!("/api/subscriptions/{name}/trigger"),
                 &json!({"build": build, "force": force}),
             )?;
-            println!("{name}: applying build {}", answer["build"]);
+            outln!("{name}: applying build {}", answer["build"]);
         }
     }
     Ok(ExitCode::SUCCESS)

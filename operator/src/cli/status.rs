@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use super::client::{Client, Format, ServerArgs, print_table};
+use crate::cli::stdout::outln;
 use crate::engine::SubscriptionStatusView;
 
 /// Arguments of `sluice status`.
@@ -24,7 +25,7 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let client = Client::new(&args.server)?;
     let rows: Vec<SubscriptionStatusView> = client.get("/api/status")?;
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&rows)?),
         Format::Table => {
             let table: Vec<Vec<String>> = rows
                 .iter()
