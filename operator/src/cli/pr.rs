@@ -49,7 +49,7 @@ enum PrCommand {
     },
     /// Report a review.
     #[command(
-        after_help = "Example:\n  sluice pr review 12 --reviewer alice --state changes-requested"
+        after_help = "Example:\n  sluice pr review 12 --reviewer alice --state changesRequested"
     )]
     Review {
         /// Pull request number.
@@ -80,10 +80,14 @@ enum CheckArg {
     Failure,
 }
 
+/// A verdict, spelt as the API spells it.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum ReviewArg {
+    #[value(name = "approved")]
     Approved,
+    #[value(name = "changesRequested", alias = "changes-requested")]
     ChangesRequested,
+    #[value(name = "commented")]
     Commented,
 }
 
@@ -131,7 +135,7 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
                 &format!("/api/pull-requests/{number}/checks"),
                 &json!({"name": name, "state": state, "commit": commit}),
             )?;
-            outln!("#{number}: check {name} {state:?}");
+            outln!("#{number}: check {name}: {}", wire_name(&state));
         }
         PrCommand::Review {
             number,
@@ -147,7 +151,7 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
                 &format!("/api/pull-requests/{number}/reviews"),
                 &json!({"reviewer": reviewer, "state": state}),
             )?;
-            outln!("#{number}: review by {reviewer}: {state:?}");
+            outln!("#{number}: review by {reviewer}: {}", wire_name(&state));
         }
         PrCommand::Close { number } => {
             let _: serde_json::Value =
@@ -203,4 +207,12 @@ pub fn run_subscription(args: SubscriptionArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A unit enum as the API spells it (`changesRequested`, `success`).
+fn wire_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
 }

@@ -29,10 +29,11 @@ the git-native forge and merged once their merge policies pass.
 A config directory is watched; a git config repository is polled. A config that fails
 validation is reported (GET /api/config and the log) and the previous one stays in force.
 
-HTTP API (JSON):  POST /api/builds  GET /api/builds[/ID]  POST /api/builds/ID/channels
+HTTP API (JSON; errors are {\"error\": ...}):  GET /api/config
+  POST /api/builds  GET /api/builds[/ID]  POST /api/builds/ID/channels
   POST /api/subscriptions/NAME/trigger  GET /api/status  GET /api/events
-  GET /api/pull-requests[/N]  POST /api/pull-requests/N/{checks,reviews,close}
-  GET /healthz  GET /readyz  GET /metrics (Prometheus)
+  GET /api/pull-requests[/N]  POST /api/pull-requests/N/{checks,reviews,close,merge}
+  GET /pull-requests/N (plain text)  GET /healthz  GET /readyz  GET /metrics (Prometheus)
 
 Examples:
   sluice serve --config examples/config-repo --data /var/lib/sluice

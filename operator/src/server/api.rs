@@ -312,7 +312,7 @@ pub(super) async fn close_pull_request(
     State(state): State<AppState>,
     Path(number): Path<i64>,
 ) -> ApiResult<serde_json::Value> {
-    state.engine.close_local_pull_request(number)?;
+    state.engine.close_local_pull_request(number).await?;
     Ok(Json(json!({"pullRequest": number, "state": "Closed"})))
 }
 

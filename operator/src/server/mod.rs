@@ -2,6 +2,7 @@
 //! metrics. JSON in and out; errors are `{"error": "..."}` with a 4xx or 5xx status.
 
 mod api;
+mod rejections;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -80,5 +81,8 @@ pub fn router(state: AppState) -> Router {
             post(api::merge_pull_request),
         )
         .route("/pull-requests/{number}", get(api::pull_request_page))
+        .fallback(rejections::no_route)
+        .method_not_allowed_fallback(rejections::wrong_method)
+        .layer(axum::middleware::map_response(rejections::json_errors))
         .with_state(state)
 }

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use repos::{PRODUCT, asset_name, git};
-pub use server::Server;
+pub use server::{Answer, Server};
 
 /// How to run the demo.
 #[derive(Debug, Clone)]

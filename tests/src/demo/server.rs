@@ -21,12 +21,32 @@ fn free_port() -> Result<u16, String> {
 }
 
 fn get(port: u16, path: &str) -> Option<String> {
+    send(
+        port,
+        &format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"),
+    )
+}
+
+fn send(port: u16, request: &str) -> Option<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    stream.write_all(request.as_bytes()).ok()?;
     let mut text = String::new();
     stream.read_to_string(&mut text).ok()?;
     Some(text)
+}
+
+/// An HTTP answer: status, headers as raw text, body.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// Status code.
+    pub status: u16,
+    /// The header lines.
+    pub headers: String,
+    /// The body.
+    pub body: String,
 }
 
 impl Server {
@@ -60,7 +80,8 @@ impl Server {
                 "--workers",
                 "2",
             ])
-            .env("RUST_LOG", "sluice=info")
+            // The log level a user gets by default.
+            .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -97,6 +118,35 @@ impl Server {
         response
             .split_once("\r\n\r\n")
             .map(|(_, body)| body.to_string())
+    }
+
+    /// Sends `method path` with an optional body and content type; `None` when the server
+    /// does not answer.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &str,
+    ) -> Option<Answer> {
+        let mut request = format!(
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        if let Some(ct) = content_type {
+            request.push_str(&format!("Content-Type: {ct}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        let text = send(self.port, &request)?;
+        let (head, body) = text.split_once("\r\n\r\n")?;
+        let (status_line, headers) = head.split_once("\r\n").unwrap_or((head, ""));
+        let status = status_line.split(' ').nth(1)?.parse().ok()?;
+        Some(Answer {
+            status,
+            headers: headers.to_string(),
+            body: body.to_string(),
+        })
     }
 
     /// The server's base URL.
