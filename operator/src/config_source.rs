@@ -85,7 +85,16 @@ pub fn load_into(source: &ConfigSource, dir: &Path, state: &AppState) -> bool {
             if valid {
                 state.engine.set_config(Snapshot::new(&loaded.config));
                 state.ready.store(true, Ordering::SeqCst);
-                tracing::info!(source = %source.describe(), resources = loaded.config.len(), "configuration loaded");
+                let c = &loaded.config;
+                tracing::info!(
+                    source = %source.describe(),
+                    channels = c.channels.len(),
+                    default_channels = c.default_channels.len(),
+                    subscriptions = c.subscriptions.len(),
+                    repository_policies = c.repository_policies.len(),
+                    builds = c.builds.len(),
+                    "configuration loaded"
+                );
             } else {
                 tracing::error!(source = %source.describe(), "configuration invalid; the previous one stays in force");
             }

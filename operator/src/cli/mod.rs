@@ -42,7 +42,9 @@ Examples:
   sluice build publish --repo URL --branch main --commit SHA --number 1 --asset NAME=VERSION
   sluice status                            one row per subscription
 
-Set RUST_LOG (for example RUST_LOG=sluice=debug) to change log verbosity.";
+Logs go to stderr: `sluice serve` logs at info (configuration loads, pull requests opened,
+updated, merged and closed, stalls and recoveries), other commands only warnings and
+errors. Set RUST_LOG (for example RUST_LOG=sluice=debug) to change log verbosity.";
 
 /// Top-level command line.
 #[derive(Debug, Parser)]
@@ -82,7 +84,12 @@ pub enum Command {
 /// Parses the command line, sets up logging, runs the subcommand and maps errors to exit codes.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init(cli.log_format, "warn");
+    // The server reports what it does; one-shot commands speak only of trouble.
+    let default_level = match cli.command {
+        Command::Serve(_) => "warn,sluice=info",
+        _ => "warn",
+    };
+    logging::init(cli.log_format, default_level);
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Crds(args) => crds::run(args),

@@ -7,7 +7,8 @@ use serde_json::json;
 use sluice_core::flow::{CheckState, ReviewState};
 
 use super::client::{Client, Format, ServerArgs, print_table};
-use crate::cli::stdout::outln;
+use crate::cli::stdout::{out, outln};
+use crate::engine::{PullRequestView, wire_name};
 use crate::store::LocalPullRequest;
 
 /// Arguments of `sluice pr`.
@@ -27,10 +28,14 @@ enum PrCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Show one pull request with its description, checks and reviews.
+    /// Show one pull request: title, state, URL, branches, carried builds, policies with
+    /// their results, checks and reviews.
     Show {
         /// Pull request number.
         number: i64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Report a check result on the pull request's current head, as a CI system would.
     #[command(after_help = "Example:\n  sluice pr check 12 --name build --state success")]
@@ -116,9 +121,12 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        PrCommand::Show { number } => {
-            let pr: serde_json::Value = client.get(&format!("/api/pull-requests/{number}"))?;
-            outln!("{}", serde_json::to_string_pretty(&pr)?);
+        PrCommand::Show { number, format } => {
+            let pr: PullRequestView = client.get(&format!("/api/pull-requests/{number}"))?;
+            match format {
+                Format::Json => outln!("{}", serde_json::to_string_pretty(&pr)?),
+                Format::Table => out!("{}", pr.summary()),
+            }
         }
         PrCommand::Check {
             number,
@@ -207,12 +215,4 @@ pub fn run_subscription(args: SubscriptionArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A unit enum as the API spells it (`changesRequested`, `success`).
-fn wire_name<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
 }

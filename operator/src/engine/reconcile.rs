@@ -133,7 +133,7 @@ impl Engine {
                 tracked,
             );
             for action in &plan.actions {
-                tracing::info!(key = %config.key.id(), action = action_name(action), "executing");
+                tracing::debug!(key = %config.key.id(), action = action_name(action), "executing");
                 match self.execute(&mut run, action).await {
                     Ok(()) => {}
                     Err(ExecuteError::Conflict(m)) => {
@@ -250,6 +250,7 @@ impl Engine {
             if seen.state != tracked.state {
                 tracked.state = seen.state;
                 let _ = self.store.save_tracked_pull_request(&tracked);
+                self.note_outside_change(&tracked);
             }
         }
         let (checks, reviews) = if tracked.state == PullRequestState::Open {
@@ -355,6 +356,23 @@ impl Engine {
         })
     }
 
+    /// Logs and counts a pull request that a person merged or closed (by hand, with
+    /// `sluice pr merge` or `sluice pr close`, or on the forge).
+    fn note_outside_change(&self, tracked: &TrackedPullRequest) {
+        let (key, repository, id, url) =
+            (&tracked.key, &tracked.repository, &tracked.id, &tracked.url);
+        match tracked.state {
+            PullRequestState::Merged => {
+                self.metrics.pull_requests_merged.inc();
+                tracing::info!(%key, %repository, pull_request = %id, %url, "pull request merged by a person");
+            }
+            PullRequestState::Closed => {
+                tracing::info!(%key, %repository, pull_request = %id, %url, "pull request closed by a person");
+            }
+            PullRequestState::Open => {}
+        }
+    }
+
     fn record_outcomes(&self, config: &KeyConfig, outcomes: &BTreeMap<String, Outcome>) {
         for (name, outcome) in outcomes {
             let (condition, reason, message) = match outcome {
@@ -364,19 +382,31 @@ impl Engine {
             };
             // Status is rewritten only when it changed, so a pass with nothing to do
             // writes nothing.
-            let same = self.store.subscription(name).is_ok_and(|r| {
+            let previous = self.store.subscription(name).ok();
+            let same = previous.as_ref().is_some_and(|r| {
                 r.condition == condition && r.reason == *reason && r.message == *message
             });
             if same {
                 continue;
             }
+            let was_stalled = previous.is_some_and(|r| r.condition == "Stalled");
             let result = self.store.update_subscription(name, &mut |record| {
                 record.condition = condition.to_string();
                 record.reason = reason.clone();
                 record.message = message.clone();
             });
-            if let Err(err) = result {
-                tracing::warn!(key = %config.key.id(), subscription = %name, error = %err, "could not record status");
+            let key = config.key.id();
+            match result {
+                Err(err) => {
+                    tracing::warn!(%key, subscription = %name, error = %err, "could not record status")
+                }
+                Ok(_) if !was_stalled && condition == "Stalled" => {
+                    tracing::warn!(%key, subscription = %name, %reason, %message, "stalled")
+                }
+                Ok(_) if was_stalled && condition != "Stalled" => {
+                    tracing::info!(%key, subscription = %name, %condition, %reason, "recovered from a stall")
+                }
+                Ok(_) => {}
             }
         }
     }

@@ -25,7 +25,7 @@ pub use assign::default_channels_for;
 pub use keys::{repository_identity, update_key};
 pub use plan::{needs_target, plan};
 pub use policy::{all_passed, evaluate, failure_comment};
-pub use schedule::{ScheduleConfig, Weekday, is_due, next_due};
+pub use schedule::{ScheduleConfig, Weekday, is_due, next_due, next_firing};
 pub use state::FlowState;
 pub use types::*;
 pub use version::compare_versions;

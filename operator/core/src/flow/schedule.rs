@@ -177,8 +177,19 @@ pub fn is_due(
     now: i64,
     cfg: &ScheduleConfig,
 ) -> bool {
-    let since = last_fired.unwrap_or(first_seen);
-    next_due(freq, since, cfg).is_some_and(|t| t <= now)
+    next_firing(freq, last_fired, first_seen, cfg).is_some_and(|t| t <= now)
+}
+
+/// When a scheduled subscription fires next: the first scheduled instant after it last
+/// fired or, when it never fired, after it was first seen. An instant already past means
+/// it fires at the next schedule check. `None` when it is not scheduled.
+pub fn next_firing(
+    freq: UpdateFrequency,
+    last_fired: Option<i64>,
+    first_seen: i64,
+    cfg: &ScheduleConfig,
+) -> Option<i64> {
+    next_due(freq, last_fired.unwrap_or(first_seen), cfg)
 }
 
 #[cfg(test)]
@@ -386,6 +397,33 @@ mod tests {
                 is_due(freq, last, seen, now, &cfg),
                 want,
                 "{freq:?} {last:?} {now}"
+            );
+        }
+    }
+
+    #[test]
+    fn next_firings() {
+        let cfg = ScheduleConfig::default();
+        let monday_6 = at(2026, 11, 2, 6, 0);
+        for (freq, last_fired, first_seen, want) in [
+            (F::EveryBuild, None, monday_6, None),
+            (F::None, Some(monday_6), monday_6, None),
+            // Never fired: counts from when it was first seen.
+            (F::EveryDay, None, monday_6, Some(at(2026, 11, 3, 5, 0))),
+            // Fired: counts from then, even when first seen long before.
+            (
+                F::EveryDay,
+                Some(at(2026, 11, 3, 5, 0)),
+                0,
+                Some(at(2026, 11, 4, 5, 0)),
+            ),
+            (F::TwiceDaily, None, monday_6, Some(at(2026, 11, 2, 19, 0))),
+            (F::EveryWeek, None, monday_6, Some(at(2026, 11, 9, 5, 0))),
+        ] {
+            assert_eq!(
+                next_firing(freq, last_fired, first_seen, &cfg),
+                want,
+                "{freq:?} {last_fired:?} {first_seen}"
             );
         }
     }
