@@ -40,7 +40,8 @@ Examples:
   sluice deps list --dir ~/src/sdk         show what a repository depends on
   sluice serve --config config/ --data data/   run the reconciler
   sluice build publish --repo URL --branch main --commit SHA --number 1 --asset NAME=VERSION
-  sluice status                            one row per subscription
+  sluice status                            one row per subscription (-o wide: every column)
+  sluice pr show 7                         one pull request: builds, policies, checks, reviews
 
 Logs go to stderr: `sluice serve` logs at info (configuration loads, pull requests opened,
 updated, merged and closed, stalls and recoveries), other commands only warnings and
@@ -75,7 +76,7 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Trigger a subscription by hand.
     Subscription(pr::SubscriptionArgs),
-    /// Pull requests of the git-native forge: report checks and reviews, close.
+    /// Pull requests of the git-native forge: list, show, report checks and reviews, merge, close.
     Pr(pr::PrArgs),
     /// One row per subscription: last build, pull request, policies, condition.
     Status(status::StatusArgs),

@@ -11,6 +11,7 @@ pub mod observe;
 mod pull_request_view;
 pub mod queue;
 mod reconcile;
+mod record;
 pub mod snapshot;
 mod status;
 mod time;

@@ -205,7 +205,7 @@ pub fn run(options: &Options) -> Result<Report, String> {
                     .entry((entry.repository.clone(), entry.head_branch.clone()))
                     .or_default() += 1;
                 let details: serde_json::Value = server
-                    .sluice(&["pr", "show", &number.to_string()])
+                    .sluice(&["pr", "show", &number.to_string(), "--format", "json"])
                     .ok()
                     .and_then(|o| serde_json::from_str(&o).ok())
                     .unwrap_or_default();
