@@ -167,3 +167,116 @@ fn documented_status_codes() {
     );
     server.stop();
 }
+
+/// Every endpoint the server answers is in the README's table and in `serve --help`:
+/// (README spelling, `--help` spelling, a request the server routes).
+const ENDPOINTS: &[(&str, &str, &str, &str)] = &[
+    (
+        "`POST /api/builds`",
+        "POST /api/builds",
+        "POST",
+        "/api/builds",
+    ),
+    (
+        "`GET /api/builds?",
+        "GET /api/builds[/ID]",
+        "GET",
+        "/api/builds",
+    ),
+    (
+        "`GET /api/builds/{id}`",
+        "GET /api/builds[/ID]",
+        "GET",
+        "/api/builds/1",
+    ),
+    (
+        "`POST /api/builds/{id}/channels`",
+        "POST /api/builds/ID/channels",
+        "POST",
+        "/api/builds/1/channels",
+    ),
+    (
+        "`POST /api/subscriptions/{name}/trigger`",
+        "POST /api/subscriptions/NAME/trigger",
+        "POST",
+        "/api/subscriptions/x/trigger",
+    ),
+    ("`GET /api/status`", "GET /api/status", "GET", "/api/status"),
+    (
+        "`GET /api/events?limit=`",
+        "GET /api/events",
+        "GET",
+        "/api/events",
+    ),
+    (
+        "`GET /api/pull-requests`",
+        "GET /api/pull-requests[/N]",
+        "GET",
+        "/api/pull-requests",
+    ),
+    (
+        "`GET /api/pull-requests/{n}`",
+        "GET /api/pull-requests[/N]",
+        "GET",
+        "/api/pull-requests/1",
+    ),
+    (
+        "`POST /api/pull-requests/{n}/checks`",
+        "POST /api/pull-requests/N/{checks,",
+        "POST",
+        "/api/pull-requests/1/checks",
+    ),
+    (
+        "`POST /api/pull-requests/{n}/reviews`",
+        ",reviews,",
+        "POST",
+        "/api/pull-requests/1/reviews",
+    ),
+    (
+        "`POST /api/pull-requests/{n}/close`",
+        ",close,",
+        "POST",
+        "/api/pull-requests/1/close",
+    ),
+    (
+        "`POST /api/pull-requests/{n}/merge`",
+        ",merge}",
+        "POST",
+        "/api/pull-requests/1/merge",
+    ),
+    (
+        "`GET /pull-requests/{n}`",
+        "GET /pull-requests/N",
+        "GET",
+        "/pull-requests/1",
+    ),
+    ("`GET /api/config`", "GET /api/config", "GET", "/api/config"),
+    ("`GET /healthz`", "GET /healthz", "GET", "/healthz"),
+    ("`GET /readyz`", "GET /readyz", "GET", "/readyz"),
+    ("`GET /metrics`", "GET /metrics", "GET", "/metrics"),
+];
+
+#[test]
+fn every_endpoint_is_documented_and_served() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let out = sluice_tests::binary::run(&["serve", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    repos::create_repositories(root);
+    let server = Server::start(root, &repos::write_config(root)).unwrap();
+    for (in_readme, in_help, method, path) in ENDPOINTS {
+        assert!(readme.contains(in_readme), "README lacks {in_readme}");
+        assert!(
+            help.contains(in_help),
+            "serve --help lacks {in_help}:\n{help}"
+        );
+        let answer = call(&server, method, path, (*method == "POST").then_some("{}"));
+        assert!(
+            !answer.body.contains("no endpoint"),
+            "{method} {path} is documented but not served: {answer:?}"
+        );
+    }
+    server.stop();
+}

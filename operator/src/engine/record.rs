@@ -28,6 +28,8 @@ impl Engine {
         }
     }
 
+    /// Writes each subscription's condition when it changed; says so when one stalls or
+    /// comes back from a stall.
     pub(super) fn record_outcomes(&self, config: &KeyConfig, outcomes: &BTreeMap<String, Outcome>) {
         for (name, outcome) in outcomes {
             let (condition, reason, message) = match outcome {
