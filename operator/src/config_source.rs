@@ -157,6 +157,7 @@ fn load_files(
                         tracing::info!(
                             source = %source.describe(),
                             resources = loaded.config.len(),
+                            builds = loaded.config.builds.len(),
                             channels = loaded.config.channels.len(),
                             default_channels = loaded.config.default_channels.len(),
                             subscriptions = loaded.config.subscriptions.len(),

@@ -13,6 +13,9 @@ pub struct FailureLabels {
     pub reason: String,
 }
 
+/// Reasons of the failure counter; each is present (at 0) from the start.
+pub const FAILURE_REASONS: [&str; 4] = ["conflict", "retryable", "permanent", "panic"];
+
 /// The engine's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -22,7 +25,7 @@ pub struct Metrics {
     pub reconcile_seconds: Histogram,
     /// Update pull requests opened.
     pub pull_requests_opened: Counter,
-    /// Update pull requests merged.
+    /// Update pull requests merged, by sluice or by a person.
     pub pull_requests_merged: Counter,
     /// Builds published.
     pub builds_published: Counter,
@@ -58,7 +61,7 @@ impl Metrics {
         );
         registry.register(
             "pull_requests_merged",
-            "Update pull requests merged",
+            "Update pull requests merged, by sluice or by a person",
             pull_requests_merged.clone(),
         );
         registry.register(
@@ -66,6 +69,11 @@ impl Metrics {
             "Builds published",
             builds_published.clone(),
         );
+        for reason in FAILURE_REASONS {
+            drop(failures.get_or_create(&FailureLabels {
+                reason: reason.to_string(),
+            }));
+        }
         registry.register(
             "failures",
             "Failed reconcile steps by reason",

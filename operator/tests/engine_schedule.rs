@@ -133,4 +133,17 @@ fn scheduled_subscriptions_fire_once_per_due_time_with_the_newest_build() {
     let fired = engine.fire_due_schedules_at(at("2026-11-23T05:00:00Z"));
     assert!(fired.contains(&"weekly".to_string()), "{fired:?}");
     assert_eq!(requested("weekly"), Some(second));
+
+    // Status says when each scheduled one fires next, counting from when it last fired.
+    let status = engine.status().unwrap();
+    let next = |name: &str| {
+        status
+            .iter()
+            .find(|r| r.name == name)
+            .and_then(|r| r.next_update.clone())
+    };
+    assert_eq!(next("daily").as_deref(), Some("2026-11-24T05:00:00Z"));
+    assert_eq!(next("weekly").as_deref(), Some("2026-11-30T05:00:00Z"));
+    assert_eq!(next("never"), None);
+    assert_eq!(next("every"), None);
 }

@@ -10,6 +10,8 @@ use std::time::Duration;
 pub struct Answer {
     /// The status code.
     pub status: u16,
+    /// The header lines as raw text.
+    pub headers: String,
     /// The body as text.
     pub body: String,
 }
@@ -46,9 +48,11 @@ pub fn request(
         .get(9..12)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {text:.80}")))?;
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    Ok(Answer { status, body })
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let headers = head.split_once("\r\n").map_or("", |(_, h)| h);
+    Ok(Answer {
+        status,
+        headers: headers.to_string(),
+        body: body.to_string(),
+    })
 }

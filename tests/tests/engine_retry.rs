@@ -28,7 +28,7 @@ fn an_unreachable_target_shows_retrying_with_the_error() {
             serde_json::from_str(&server.sluice(&["status", "--format", "json"]).unwrap()).unwrap();
         let row = |name: &str| status.iter().find(|r| r["name"] == name).cloned().unwrap();
         let gone = row("runtime-to-gone");
-        if gone["reason"] == "Retrying" && row("runtime-to-sdk")["pullRequestState"] == "Open" {
+        if gone["reason"] == "Retrying" && row("runtime-to-sdk")["pullRequest"]["state"] == "Open" {
             assert_eq!(gone["condition"], "Reconciling");
             let message = gone["message"].as_str().unwrap();
             assert!(

@@ -42,7 +42,7 @@ fn a_malformed_manifest_stalls_only_its_subscriptions() {
         let sdk = row("runtime-to-sdk");
         let others_open = ["runtime-to-extensions", "runtime-to-aspnetcore"]
             .iter()
-            .all(|n| row(n)["pullRequestState"] == "Open");
+            .all(|n| row(n)["pullRequest"]["state"] == "Open");
         if sdk["condition"] == "Stalled" && others_open {
             break status;
         }

@@ -10,6 +10,7 @@ use sluice_core::flow::BuildInfo;
 use sluice_core::model::Asset;
 
 use super::client::{Client, Format, ServerArgs, print_table};
+use crate::cli::stdout::outln;
 use crate::engine::BuildFlowEntry;
 use crate::store::{FlowEvent, NewBuild};
 
@@ -117,8 +118,8 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
             let build = new_build(p)?;
             let stored: BuildInfo = client.post("/api/builds", &build)?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&stored)?),
-                Format::Table => println!(
+                Format::Json => outln!("{}", serde_json::to_string_pretty(&stored)?),
+                Format::Table => outln!(
                     "published build {} ({} of {}) on channels: {}",
                     stored.id,
                     stored.build_number,
@@ -136,7 +137,7 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
                 &json!({"channel": channel}),
             )?;
             let added = answer["added"].as_bool().unwrap_or(false);
-            println!(
+            outln!(
                 "build {id} {} channel {channel}",
                 if added { "added to" } else { "was already on" }
             );
@@ -152,7 +153,7 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
             query.extend(channel.map(|c| format!("channel={}", encode(&c))));
             let builds: Vec<BuildInfo> = client.get(&format!("/api/builds?{}", query.join("&")))?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&builds)?),
+                Format::Json => outln!("{}", serde_json::to_string_pretty(&builds)?),
                 Format::Table => {
                     let rows: Vec<Vec<String>> = builds
                         .iter()
@@ -186,25 +187,28 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         BuildCommand::Show { id, format } => {
             let details: serde_json::Value = client.get(&format!("/api/builds/{id}"))?;
             if format == Format::Json {
-                println!("{}", serde_json::to_string_pretty(&details)?);
+                outln!("{}", serde_json::to_string_pretty(&details)?);
                 return Ok(ExitCode::SUCCESS);
             }
             let d: BuildDetails = serde_json::from_value(details)?;
             let b = &d.build;
-            println!(
+            outln!(
                 "build {} of {} ({}) at {}",
-                b.id, b.repository, b.branch, b.commit
+                b.id,
+                b.repository,
+                b.branch,
+                b.commit
             );
-            println!(
+            outln!(
                 "number {}, produced {}, channels: {}",
                 b.build_number,
                 b.produced_at,
                 b.channels.join(", ")
             );
             for a in &b.assets {
-                println!("  asset {} {}", a.name, a.version);
+                outln!("  asset {} {}", a.name, a.version);
             }
-            println!();
+            outln!();
             let rows: Vec<Vec<String>> = d
                 .flow
                 .iter()
@@ -222,9 +226,9 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
                 &["SUBSCRIPTION", "TARGET", "BRANCH", "STATE", "PULL REQUEST"],
                 &rows,
             );
-            println!();
+            outln!();
             for e in &d.events {
-                println!(
+                outln!(
                     "{}  {:?}  {}  {}",
                     e.at,
                     e.kind,

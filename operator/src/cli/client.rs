@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::cli::stdout::outln;
 use anyhow::Context;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -112,7 +113,7 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
             .enumerate()
             .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
             .collect();
-        println!("{}", parts.join("  ").trim_end());
+        outln!("{}", parts.join("  ").trim_end());
     };
     line(header.to_vec());
     for row in rows {

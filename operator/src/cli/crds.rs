@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use sluice_core::model::ResourceKind;
 
+use crate::cli::stdout::out;
 use crate::files::write_atomic;
 
 /// Arguments of `sluice crds`.
@@ -38,7 +39,7 @@ pub fn run(args: CrdsArgs) -> anyhow::Result<ExitCode> {
     match args.out {
         None => {
             let all: Vec<&str> = docs.iter().map(|(_, text)| text.as_str()).collect();
-            print!("{}", all.join("---\n"));
+            out!("{}", all.join("---\n"));
         }
         Some(dir) => {
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;

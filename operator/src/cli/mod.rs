@@ -8,6 +8,7 @@ pub mod pr;
 pub mod schema;
 pub mod serve;
 pub mod status;
+pub mod stdout;
 pub mod validate;
 
 use std::process::ExitCode;
@@ -39,9 +40,12 @@ Examples:
   sluice deps list --dir ~/src/sdk         show what a repository depends on
   sluice serve --config config/ --data data/   run the reconciler
   sluice build publish --repo URL --branch main --commit SHA --number 1 --asset NAME=VERSION
-  sluice status                            one row per subscription
+  sluice status                            one row per subscription (-o wide: every column)
+  sluice pr show 7                         one pull request: builds, policies, checks, reviews
 
-Set RUST_LOG (for example RUST_LOG=sluice=debug) to change log verbosity.";
+Logs go to stderr: `sluice serve` logs at info (configuration loads, pull requests opened,
+updated, merged and closed, stalls and recoveries), other commands only warnings and
+errors. Set RUST_LOG (for example RUST_LOG=sluice=debug) to change log verbosity.";
 
 /// Top-level command line.
 #[derive(Debug, Parser)]
@@ -72,7 +76,7 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Trigger a subscription by hand.
     Subscription(pr::SubscriptionArgs),
-    /// Pull requests of the git-native forge: report checks and reviews, close.
+    /// Pull requests of the git-native forge: list, show, report checks and reviews, merge, close.
     Pr(pr::PrArgs),
     /// One row per subscription: last build, pull request, policies, condition.
     Status(status::StatusArgs),
@@ -81,7 +85,12 @@ pub enum Command {
 /// Parses the command line, sets up logging, runs the subcommand and maps errors to exit codes.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init(cli.log_format, "warn");
+    // The server reports what it does; one-shot commands speak only of trouble.
+    let default_level = match cli.command {
+        Command::Serve(_) => "warn,sluice=info",
+        _ => "warn",
+    };
+    logging::init(cli.log_format, default_level);
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Crds(args) => crds::run(args),

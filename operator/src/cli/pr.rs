@@ -7,6 +7,8 @@ use serde_json::json;
 use sluice_core::flow::{CheckState, ReviewState};
 
 use super::client::{Client, Format, ServerArgs, print_table};
+use crate::cli::stdout::{out, outln};
+use crate::engine::{PullRequestView, wire_name};
 use crate::store::LocalPullRequest;
 
 /// Arguments of `sluice pr`.
@@ -26,10 +28,14 @@ enum PrCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Show one pull request with its description, checks and reviews.
+    /// Show one pull request: title, state, URL, branches, carried builds, policies with
+    /// their results, checks and reviews.
     Show {
         /// Pull request number.
         number: i64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Report a check result on the pull request's current head, as a CI system would.
     #[command(after_help = "Example:\n  sluice pr check 12 --name build --state success")]
@@ -48,7 +54,7 @@ enum PrCommand {
     },
     /// Report a review.
     #[command(
-        after_help = "Example:\n  sluice pr review 12 --reviewer alice --state changes-requested"
+        after_help = "Example:\n  sluice pr review 12 --reviewer alice --state changesRequested"
     )]
     Review {
         /// Pull request number.
@@ -79,10 +85,14 @@ enum CheckArg {
     Failure,
 }
 
+/// A verdict, spelt as the API spells it.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum ReviewArg {
+    #[value(name = "approved")]
     Approved,
+    #[value(name = "changesRequested", alias = "changes-requested")]
     ChangesRequested,
+    #[value(name = "commented")]
     Commented,
 }
 
@@ -93,7 +103,7 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
         PrCommand::List { format } => {
             let prs: Vec<LocalPullRequest> = client.get("/api/pull-requests")?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&prs)?),
+                Format::Json => outln!("{}", serde_json::to_string_pretty(&prs)?),
                 Format::Table => {
                     let rows: Vec<Vec<String>> = prs
                         .iter()
@@ -111,9 +121,12 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        PrCommand::Show { number } => {
-            let pr: serde_json::Value = client.get(&format!("/api/pull-requests/{number}"))?;
-            println!("{}", serde_json::to_string_pretty(&pr)?);
+        PrCommand::Show { number, format } => {
+            let pr: PullRequestView = client.get(&format!("/api/pull-requests/{number}"))?;
+            match format {
+                Format::Json => outln!("{}", serde_json::to_string_pretty(&pr)?),
+                Format::Table => out!("{}", pr.summary()),
+            }
         }
         PrCommand::Check {
             number,
@@ -130,7 +143,7 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
                 &format!("/api/pull-requests/{number}/checks"),
                 &json!({"name": name, "state": state, "commit": commit}),
             )?;
-            println!("#{number}: check {name} {state:?}");
+            outln!("#{number}: check {name}: {}", wire_name(&state));
         }
         PrCommand::Review {
             number,
@@ -146,17 +159,17 @@ pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
                 &format!("/api/pull-requests/{number}/reviews"),
                 &json!({"reviewer": reviewer, "state": state}),
             )?;
-            println!("#{number}: review by {reviewer}: {state:?}");
+            outln!("#{number}: review by {reviewer}: {}", wire_name(&state));
         }
         PrCommand::Close { number } => {
             let _: serde_json::Value =
                 client.post(&format!("/api/pull-requests/{number}/close"), &json!({}))?;
-            println!("#{number} closed");
+            outln!("#{number} closed");
         }
         PrCommand::Merge { number } => {
             let _: serde_json::Value =
                 client.post(&format!("/api/pull-requests/{number}/merge"), &json!({}))?;
-            println!("#{number} merged");
+            outln!("#{number} merged");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -198,7 +211,7 @@ pub fn run_subscription(args: SubscriptionArgs) -> anyhow::Result<ExitCode> {
                 &format!("/api/subscriptions/{name}/trigger"),
                 &json!({"build": build, "force": force}),
             )?;
-            println!("{name}: applying build {}", answer["build"]);
+            outln!("{name}: applying build {}", answer["build"]);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use sluice_core::model::{ResourceKind, any_document_schema, document_schema};
 
+use crate::cli::stdout::outln;
 use crate::files::write_atomic;
 
 /// Arguments of `sluice schema`.
@@ -59,7 +60,7 @@ pub fn run(args: SchemaArgs) -> anyhow::Result<ExitCode> {
         .to_lowercase();
     match all.iter().find(|(name, _)| *name == wanted) {
         Some((_, schema)) => {
-            println!("{}", serde_json::to_string_pretty(schema)?);
+            outln!("{}", serde_json::to_string_pretty(schema)?);
             Ok(ExitCode::SUCCESS)
         }
         None => {

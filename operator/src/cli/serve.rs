@@ -40,10 +40,11 @@ and reviews, admin for triggers, merges, closes and everything else, read for GE
 --open-reads). /healthz, /readyz and /metrics are always open. Without tokens the API
 listens on loopback only (or anywhere with --insecure-no-auth). The CLI sends SLUICE_TOKEN.
 
-HTTP API (JSON):  POST /api/builds  GET /api/builds[/ID]  POST /api/builds/ID/channels
+HTTP API (JSON; errors are {\"error\": ...}):  GET /api/config
+  POST /api/builds  GET /api/builds[/ID]  POST /api/builds/ID/channels
   POST /api/subscriptions/NAME/trigger  GET /api/status  GET /api/events
-  GET /api/pull-requests[/N]  POST /api/pull-requests/N/{checks,reviews,close}
-  GET /healthz  GET /readyz  GET /metrics (Prometheus)
+  GET /api/pull-requests[/N]  POST /api/pull-requests/N/{checks,reviews,close,merge}
+  GET /pull-requests/N (plain text)  GET /healthz  GET /readyz  GET /metrics (Prometheus)
 
 Examples:
   sluice serve --config examples/config-repo --data /var/lib/sluice

@@ -1,31 +1,103 @@
-//! `sluice status`: one row per subscription.
+//! `sluice status`: one row per subscription, and whether the configuration in force is
+//! sound.
 
 use std::process::ExitCode;
 
-use super::client::{Client, Format, ServerArgs, print_table};
-use crate::engine::SubscriptionStatusView;
+use sluice_core::flow::describe::short_repository_name;
+
+use super::client::{Client, ServerArgs, print_table};
+use crate::cli::stdout::outln;
+use crate::engine::{BuildRef, SubscriptionStatusView};
 
 /// Arguments of `sluice status`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 CONDITION is Ready (converged), Reconciling (a pull request is open or being made) or
-Stalled (the input is wrong, e.g. a malformed manifest; MESSAGE names file and line).
-POLICIES lists each merge policy of the open pull request as name=Passed|Pending|Failed.")]
+Stalled (the input is wrong, e.g. a malformed manifest; MESSAGE names file and line);
+the default table adds the reason of a stall, -o wide the whole message.
+BUILD is the build applied last, then `-> NUMBER` for the one being applied.
+POLICIES lists each merge policy of the open pull request as name=Passed|Pending|Failed.
+NEXT UPDATE is when a scheduled subscription (TwiceDaily, EveryDay, ...) fires next.
+
+A warning on stderr says when the last configuration load was invalid (the previous one
+stays in force); with no valid configuration in force at all the exit status is 1.")]
 pub struct StatusArgs {
     #[command(flatten)]
     server: ServerArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// Output: a compact table, every column, or JSON.
+    #[arg(short = 'o', long = "output", visible_alias = "format", value_enum, default_value_t = Output::Table)]
+    output: Output,
+}
+
+/// How `sluice status` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Output {
+    /// Subscription, target, builds, pull request, condition.
+    Table,
+    /// Every column.
+    Wide,
+    /// JSON, for scripts.
+    Json,
 }
 
 /// Runs `sluice status`.
 pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let client = Client::new(&args.server)?;
+    let config: serde_json::Value = client.get("/api/config")?;
+    let in_force = config["inForce"].as_bool().unwrap_or(false);
+    let source = config["source"].as_str().unwrap_or("the configured source");
+    let findings: Vec<&str> = config["diagnostics"]
+        .as_array()
+        .map(|d| d.iter().filter_map(|f| f.as_str()).collect())
+        .unwrap_or_default();
+    if !in_force {
+        eprintln!("error: no valid configuration in force (from {source})");
+        for finding in findings.iter().take(10) {
+            eprintln!("  {finding}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    if config["valid"].as_bool() == Some(false) {
+        eprintln!(
+            "warning: the last configuration load from {source} is invalid; the previous one stays in force"
+        );
+        for finding in findings.iter().take(10) {
+            eprintln!("  {finding}");
+        }
+    }
     let rows: Vec<SubscriptionStatusView> = client.get("/api/status")?;
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
-        Format::Table => {
+    match args.output {
+        Output::Json => outln!("{}", serde_json::to_string_pretty(&rows)?),
+        Output::Table => {
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|s| {
+                    let condition = if s.condition == "Stalled" {
+                        format!("{} ({})", s.condition, s.reason)
+                    } else {
+                        s.condition.clone()
+                    };
+                    vec![
+                        s.name.clone(),
+                        format!("{}@{}", short_repository_name(&s.target), s.branch),
+                        builds(s),
+                        pull_request(s),
+                        condition,
+                    ]
+                })
+                .collect();
+            print_table(
+                &[
+                    "SUBSCRIPTION",
+                    "TARGET",
+                    "BUILD",
+                    "PULL REQUEST",
+                    "CONDITION",
+                ],
+                &table,
+            );
+        }
+        Output::Wide => {
             let table: Vec<Vec<String>> = rows
                 .iter()
                 .map(|s| {
@@ -34,17 +106,19 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
                         .iter()
                         .map(|p| format!("{}={:?}", p.name, p.result))
                         .collect();
-                    let pr = match (&s.pull_request, s.pull_request_state) {
-                        (Some(url), Some(state)) => format!("{url} ({state:?})"),
-                        _ => String::new(),
+                    let pr = match &s.pull_request {
+                        Some(p) => format!("{} {}", pull_request(s), p.url),
+                        None => String::new(),
                     };
                     vec![
                         s.name.clone(),
-                        short_repo(&s.source),
+                        short_repository_name(&s.source),
                         s.channel.clone(),
-                        short_repo(&s.target),
+                        short_repository_name(&s.target),
                         s.branch.clone(),
-                        s.last_applied_build.clone().unwrap_or_default(),
+                        s.frequency.clone(),
+                        builds(s),
+                        s.next_update.clone().unwrap_or_default(),
                         pr,
                         policies.join(" "),
                         s.condition.clone(),
@@ -63,7 +137,9 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
                     "CHANNEL",
                     "TARGET",
                     "BRANCH",
-                    "LAST BUILD",
+                    "FREQUENCY",
+                    "BUILD",
+                    "NEXT UPDATE",
                     "PULL REQUEST",
                     "POLICIES",
                     "CONDITION",
@@ -76,12 +152,24 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn short_repo(url: &str) -> String {
-    let trimmed = url.trim_end_matches('/').trim_end_matches(".git");
-    let parts: Vec<&str> = trimmed.rsplit('/').take(2).collect();
-    if parts.len() == 2 {
-        format!("{}/{}", parts[1], parts[0])
-    } else {
-        url.to_string()
+/// `<applied>`, `<applied> -> <requested>` or `-> <requested>`.
+fn builds(s: &SubscriptionStatusView) -> String {
+    let number = |b: &Option<BuildRef>| b.as_ref().map(|b| b.number.clone());
+    match (number(&s.last_applied_build), number(&s.requested_build)) {
+        (Some(applied), Some(requested)) => format!("{applied} -> {requested}"),
+        (Some(applied), None) => applied,
+        (None, Some(requested)) => format!("-> {requested}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// `#<number> <state>`.
+fn pull_request(s: &SubscriptionStatusView) -> String {
+    match &s.pull_request {
+        Some(p) => {
+            let number = p.number.map(|n| format!("#{n}")).unwrap_or_default();
+            format!("{number} {:?}", p.state).trim().to_string()
+        }
+        None => String::new(),
     }
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use sluice_core::config::{self, Diagnostic, Loaded, Severity};
 
 use super::EXIT_USAGE;
+use crate::cli::stdout::outln;
 use crate::config_dir;
 
 /// Arguments of `sluice validate`.
@@ -89,7 +90,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                 diagnostics: &loaded.diagnostics,
                 summary,
             };
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            outln!("{}", serde_json::to_string_pretty(&report)?);
         }
     }
     Ok(if loaded.has_errors() {
@@ -101,17 +102,17 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
 
 fn print_text(paths: &[PathBuf], loaded: &Loaded, summary: &Summary) {
     for diagnostic in &loaded.diagnostics {
-        println!("{diagnostic}");
+        outln!("{diagnostic}");
     }
     if !loaded.diagnostics.is_empty() {
-        println!();
+        outln!();
     }
     let verdict = if loaded.has_errors() {
         "invalid"
     } else {
         "valid"
     };
-    println!(
+    outln!(
         "{}: {verdict}: {} {}, {} {} in {} {} ({} {})",
         paths
             .iter()

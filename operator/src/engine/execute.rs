@@ -204,6 +204,7 @@ impl Engine {
                     "pull request opened",
                 )?;
                 self.metrics.pull_requests_opened.inc();
+                tracing::info!(key = %run.key.id(), repository = %run.repository, pull_request = %pr.id, url = %pr.url, "pull request opened");
                 run.tracked = Some(tracked);
             }
             Action::UpdatePullRequest {
@@ -230,6 +231,7 @@ impl Engine {
                     Some(&tracked.url),
                     "pull request updated",
                 )?;
+                tracing::info!(key = %run.key.id(), repository = %run.repository, pull_request = %tracked.id, url = %tracked.url, "pull request updated");
                 run.tracked = Some(tracked);
             }
             Action::Merge { id, head_commit } => {
@@ -243,6 +245,7 @@ impl Engine {
                 tracked.updated_at = now_rfc3339();
                 self.store.save_tracked_pull_request(&tracked)?;
                 self.metrics.pull_requests_merged.inc();
+                tracing::info!(key = %run.key.id(), repository = %run.repository, pull_request = %tracked.id, url = %tracked.url, "pull request merged");
                 run.tracked = Some(tracked);
             }
             Action::Close { id, reason } => {
@@ -255,6 +258,7 @@ impl Engine {
                 tracked.settled = true;
                 tracked.updated_at = now_rfc3339();
                 self.store.save_tracked_pull_request(&tracked)?;
+                tracing::info!(key = %run.key.id(), repository = %run.repository, pull_request = %tracked.id, url = %tracked.url, reason = %reason, "pull request closed");
                 run.tracked = Some(tracked);
             }
             Action::Comment { id, body } => {

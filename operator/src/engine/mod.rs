@@ -8,8 +8,10 @@
 mod advertisements;
 mod execute;
 pub mod observe;
+mod pull_request_view;
 pub mod queue;
 mod reconcile;
+mod record;
 pub mod snapshot;
 mod status;
 mod time;
@@ -18,8 +20,9 @@ mod triggers;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+pub use pull_request_view::{CarriedBuild, PullRequestView, wire_name};
 pub use reconcile::CycleResult;
-pub use status::{BuildFlowEntry, SubscriptionStatusView};
+pub use status::{BuildFlowEntry, BuildRef, PullRequestRef, SubscriptionStatusView};
 pub use time::{now_rfc3339, parse_rfc3339, rfc3339, unix_now};
 pub use triggers::TriggerError;
 
@@ -29,7 +32,7 @@ use crate::forge::Forge;
 use crate::git::{Author, Git};
 use crate::metrics::Metrics;
 use crate::remotes::Remotes;
-use crate::store::Store;
+use crate::store::{self, Store};
 use observe::Observer;
 use queue::Queue;
 use snapshot::Snapshot;
@@ -142,6 +145,24 @@ impl Engine {
             let _ = self.store.update_subscription(name, &mut |r| {
                 r.first_seen.get_or_insert(now);
             });
+        }
+        // Subscriptions this configuration dropped: said once (the record forgets when it
+        // was first seen, so a later return counts as new).
+        for (name, record) in &known {
+            if record.first_seen.is_none() || snapshot.subscriptions.contains_key(name) {
+                continue;
+            }
+            let _ = self
+                .store
+                .update_subscription(name, &mut |r| r.first_seen = None);
+            tracing::info!(subscription = %name, "subscription removed from the configuration");
+            let _ = self.event(
+                store::EventKind::SubscriptionRemoved,
+                Some(name),
+                None,
+                None,
+                "removed from the configuration",
+            );
         }
         let previous = self.configured().then(|| self.snapshot());
         let mut keys = flow::reload::keys_to_wake(

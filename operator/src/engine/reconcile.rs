@@ -137,7 +137,7 @@ impl Engine {
                 tracked,
             );
             for action in &plan.actions {
-                tracing::info!(key = %config.key.id(), action = action_name(action), "executing");
+                tracing::debug!(key = %config.key.id(), action = action_name(action), "executing");
                 match self.execute(&mut run, action).await {
                     Ok(()) => {}
                     Err(ExecuteError::Conflict(m)) => {
@@ -254,6 +254,7 @@ impl Engine {
             if seen.state != tracked.state {
                 tracked.state = seen.state;
                 let _ = self.store.save_tracked_pull_request(&tracked);
+                self.note_outside_change(&tracked);
             }
         }
         let (checks, reviews) = if tracked.state == PullRequestState::Open {
@@ -357,32 +358,6 @@ impl Engine {
             merge_policies: Vec::new(),
             failure_notification_tags: Vec::new(),
         })
-    }
-
-    fn record_outcomes(&self, config: &KeyConfig, outcomes: &BTreeMap<String, Outcome>) {
-        for (name, outcome) in outcomes {
-            let (condition, reason, message) = match outcome {
-                Outcome::Ready { reason, message } => ("Ready", reason, message),
-                Outcome::Reconciling { reason, message } => ("Reconciling", reason, message),
-                Outcome::Stalled { reason, message } => ("Stalled", reason, message),
-            };
-            // Status is rewritten only when it changed, so a pass with nothing to do
-            // writes nothing.
-            let same = self.store.subscription(name).is_ok_and(|r| {
-                r.condition == condition && r.reason == *reason && r.message == *message
-            });
-            if same {
-                continue;
-            }
-            let result = self.store.update_subscription(name, &mut |record| {
-                record.condition = condition.to_string();
-                record.reason = reason.clone();
-                record.message = message.clone();
-            });
-            if let Err(err) = result {
-                tracing::warn!(key = %config.key.id(), subscription = %name, error = %err, "could not record status");
-            }
-        }
     }
 }
 

@@ -1,11 +1,53 @@
-//! Status as people read it: one row per subscription, and where a build has flowed.
+//! Status as people read it: one row per subscription, and where a build has flowed. Numbers are numbers and references are
+//! objects; formatting is the reader's business.
 
 use serde::{Deserialize, Serialize};
-use sluice_core::flow::BuildId;
+use sluice_core::flow::{BuildId, BuildInfo};
 use sluice_core::model::{PolicyEvaluation, PullRequestState, RepositoryUrl};
 
 use super::Engine;
-use crate::store::StoreError;
+use crate::store::{StoreError, TrackedPullRequest};
+
+/// A build as views name it: its id and its build number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildRef {
+    /// Store id.
+    pub id: BuildId,
+    /// The CI build number, e.g. `20261101.3`.
+    pub number: String,
+}
+
+impl From<&BuildInfo> for BuildRef {
+    fn from(build: &BuildInfo) -> Self {
+        BuildRef {
+            id: build.id,
+            number: build.build_number.clone(),
+        }
+    }
+}
+
+/// A pull request as views name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullRequestRef {
+    /// Its number on the forge (`None` for a forge whose ids are not numbers).
+    pub number: Option<i64>,
+    /// Where a person finds it.
+    pub url: String,
+    /// Open, merged or closed.
+    pub state: PullRequestState,
+}
+
+impl From<&TrackedPullRequest> for PullRequestRef {
+    fn from(t: &TrackedPullRequest) -> Self {
+        PullRequestRef {
+            number: t.id.parse().ok(),
+            url: t.url.clone(),
+            state: t.state,
+        }
+    }
+}
 
 /// One subscription's status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,14 +67,15 @@ pub struct SubscriptionStatusView {
     pub frequency: String,
     /// Enabled.
     pub enabled: bool,
-    /// The build applied last: number and id.
-    pub last_applied_build: Option<String>,
-    /// The build waiting to be applied, if any.
-    pub requested_build: Option<BuildId>,
-    /// The current or last pull request URL.
-    pub pull_request: Option<String>,
-    /// Its state.
-    pub pull_request_state: Option<PullRequestState>,
+    /// The build applied last.
+    pub last_applied_build: Option<BuildRef>,
+    /// The build being applied (while its pull request is open) or waiting to be.
+    pub requested_build: Option<BuildRef>,
+    /// When a scheduled subscription fires next (RFC 3339, UTC); a time already past
+    /// means at the next schedule check.
+    pub next_update: Option<String>,
+    /// The current or last pull request.
+    pub pull_request: Option<PullRequestRef>,
     /// Its merge policies' latest evaluation.
     pub policies: Vec<PolicyEvaluation>,
     /// `Ready`, `Reconciling` or `Stalled`.
@@ -53,7 +96,7 @@ pub struct BuildFlowEntry {
     pub target_repository: String,
     /// Target branch.
     pub target_branch: String,
-    /// The pull request carrying the build, if one did.
+    /// The pull request carrying the build, if one did: its URL.
     pub pull_request: Option<String>,
     /// `applied`, `pull-request-open`, `closed`, `pending` or `superseded`.
     pub state: String,
@@ -64,6 +107,7 @@ impl Engine {
     pub fn status(&self) -> Result<Vec<SubscriptionStatusView>, StoreError> {
         let snapshot = self.snapshot();
         let records = self.store.subscriptions()?;
+        let now = super::unix_now();
         let mut rows = Vec::new();
         for (name, spec) in &snapshot.subscriptions {
             let record = records.get(name).cloned().unwrap_or_default();
@@ -71,12 +115,26 @@ impl Engine {
                 Some(k) => self.store.tracked_pull_request(&k.key)?,
                 None => None,
             };
-            let last = match record.state.last_applied_build {
-                Some(id) => self
-                    .store
-                    .build(id)?
-                    .map(|b| format!("{} (#{id})", b.build_number)),
-                None => None,
+            let build_ref = |id: Option<BuildId>| -> Result<Option<BuildRef>, StoreError> {
+                Ok(match id {
+                    Some(id) => self.store.build(id)?.as_ref().map(BuildRef::from),
+                    None => None,
+                })
+            };
+            let requested = record
+                .state
+                .requested_build
+                .filter(|r| Some(*r) != record.state.last_applied_build);
+            let next_update = if spec.enabled {
+                sluice_core::flow::next_firing(
+                    spec.update_frequency,
+                    record.last_fired,
+                    record.first_seen.unwrap_or(now),
+                    &self.config.schedule,
+                )
+                .map(super::rfc3339)
+            } else {
+                None
             };
             rows.push(SubscriptionStatusView {
                 name: name.clone(),
@@ -86,13 +144,10 @@ impl Engine {
                 branch: spec.target.branch.clone(),
                 frequency: format!("{:?}", spec.update_frequency),
                 enabled: spec.enabled,
-                last_applied_build: last,
-                requested_build: record
-                    .state
-                    .requested_build
-                    .filter(|r| Some(*r) != record.state.last_applied_build),
-                pull_request: tracked.as_ref().map(|t| t.url.clone()),
-                pull_request_state: tracked.as_ref().map(|t| t.state),
+                last_applied_build: build_ref(record.state.last_applied_build)?,
+                requested_build: build_ref(requested)?,
+                next_update,
+                pull_request: tracked.as_ref().map(PullRequestRef::from),
                 policies: tracked.map(|t| t.policies).unwrap_or_default(),
                 condition: if !spec.enabled {
                     "Ready".into()

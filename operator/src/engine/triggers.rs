@@ -104,7 +104,7 @@ impl Engine {
     ) -> Result<BuildId, TriggerError> {
         let snapshot = self.snapshot();
         let Some(spec) = snapshot.subscriptions.get(name) else {
-            return Err(TriggerError::Invalid(format!(
+            return Err(TriggerError::NotFound(format!(
                 "unknown subscription `{name}`"
             )));
         };
@@ -173,28 +173,22 @@ impl Engine {
         Ok(())
     }
 
-    /// Closes a local pull request as a person would (not reopened until a newer build).
-    pub fn close_local_pull_request(&self, pull_request: i64) -> Result<(), TriggerError> {
+    /// Closes a local pull request as a person would (not reopened until a newer build);
+    /// the forge deletes its head branch.
+    pub async fn close_local_pull_request(&self, pull_request: i64) -> Result<(), TriggerError> {
         let tracked = self.tracked_local(pull_request)?;
-        let Some(mut pr) = self.store.local_pull_request(pull_request)? else {
-            return Err(TriggerError::Invalid(format!(
-                "pull request #{pull_request} not found"
-            )));
-        };
-        if pr.state == PullRequestState::Open {
-            pr.state = PullRequestState::Closed;
-            // Only an open one closes; a merge that landed meanwhile stays merged.
-            if !self
-                .store
-                .save_local_pull_request_if(&pr, PullRequestState::Open)?
-            {
-                return Err(TriggerError::Conflict(format!(
-                    "pull request #{pull_request} is no longer open"
-                )));
-            }
-        }
+        let result = self
+            .forge
+            .close_pull_request(&tracked.repository, &tracked.id)
+            .await;
         self.enqueue(&tracked.key);
-        Ok(())
+        match result {
+            Ok(()) => Ok(()),
+            // Only an open one closes; a merge that landed meanwhile stays merged.
+            Err(crate::forge::ForgeError::Conflict(m)) => Err(TriggerError::Conflict(m)),
+            Err(crate::forge::ForgeError::NotFound(m)) => Err(TriggerError::NotFound(m)),
+            Err(err) => Err(TriggerError::Invalid(err.to_string())),
+        }
     }
 
     /// Merges a local pull request as a person would, whatever its merge policies say.
@@ -214,13 +208,27 @@ impl Engine {
         }
     }
 
+    /// The open pull request `number`; one that is merged or closed is a conflict, one
+    /// that does not exist is not found.
     fn tracked_local(&self, number: i64) -> Result<TrackedPullRequest, TriggerError> {
         let id = number.to_string();
-        self.store
+        let open = self
+            .store
             .active_pull_requests()?
             .into_iter()
-            .find(|t| t.id == id && t.state == PullRequestState::Open)
-            .ok_or_else(|| TriggerError::NotFound(format!("no open pull request #{number}")))
+            .find(|t| t.id == id && t.state == PullRequestState::Open);
+        if let Some(tracked) = open {
+            return Ok(tracked);
+        }
+        match self.store.local_pull_request(number)? {
+            Some(pr) if pr.state != PullRequestState::Open => Err(TriggerError::Conflict(format!(
+                "pull request #{number} is already {}",
+                format!("{:?}", pr.state).to_lowercase()
+            ))),
+            _ => Err(TriggerError::NotFound(format!(
+                "no open pull request #{number}"
+            ))),
+        }
     }
 
     fn enqueue_subscriptions(&self, names: &[String]) {

@@ -304,10 +304,14 @@ impl Forge for LocalForge {
                 .store
                 .save_local_pull_request_if(&pr, PullRequestState::Open)
                 .map_err(store_error)?;
-            if closed {
-                let repo = self.repo(repository)?;
-                self.delete_head_branch(&repo, &pr).await;
+            if !closed {
+                return Err(ForgeError::Conflict(format!(
+                    "pull request #{} is no longer open",
+                    pr.number
+                )));
             }
+            let repo = self.repo(repository)?;
+            self.delete_head_branch(&repo, &pr).await;
         }
         Ok(())
     }

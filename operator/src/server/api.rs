@@ -71,14 +71,25 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-pub(super) async fn config(State(state): State<AppState>) -> ApiResult<super::ConfigReport> {
-    Ok(Json(
-        state
+/// The last configuration load, and whether a valid configuration is in force (an
+/// invalid load leaves the previous one in force; before any valid load there is none).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ConfigView {
+    #[serde(flatten)]
+    report: super::ConfigReport,
+    in_force: bool,
+}
+
+pub(super) async fn config(State(state): State<AppState>) -> ApiResult<ConfigView> {
+    Ok(Json(ConfigView {
+        report: state
             .config_report
             .read()
             .map(|r| r.clone())
             .unwrap_or_default(),
-    ))
+        in_force: state.is_ready(),
+    }))
 }
 
 pub(super) async fn publish_build(
@@ -185,72 +196,33 @@ pub(super) async fn list_pull_requests(
     Ok(Json(state.engine.store().local_pull_requests()?))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct PullRequestDetails {
-    #[serde(flatten)]
-    pull_request: crate::store::LocalPullRequest,
-    head_commit: Option<String>,
-    checks: Vec<Check>,
-    reviews: Vec<Review>,
-}
-
-fn pull_request_details(state: &AppState, number: i64) -> Result<PullRequestDetails, ApiError> {
-    let store = state.engine.store();
-    let pr = store.local_pull_request(number)?.ok_or_else(|| {
+fn pull_request_view(
+    state: &AppState,
+    number: i64,
+) -> Result<crate::engine::PullRequestView, ApiError> {
+    state.engine.pull_request_view(number)?.ok_or_else(|| {
         ApiError(
             StatusCode::NOT_FOUND,
             format!("pull request #{number} not found"),
         )
-    })?;
-    let id = number.to_string();
-    let head = store
-        .active_pull_requests()?
-        .into_iter()
-        .find(|t| t.id == id)
-        .map(|t| t.head_commit);
-    let checks = match &head {
-        Some(h) => store.checks(number, h)?,
-        None => Vec::new(),
-    };
-    Ok(PullRequestDetails {
-        checks,
-        reviews: store.reviews(number)?,
-        head_commit: head,
-        pull_request: pr,
     })
 }
 
 pub(super) async fn show_pull_request(
     State(state): State<AppState>,
     Path(number): Path<i64>,
-) -> ApiResult<PullRequestDetails> {
-    Ok(Json(pull_request_details(&state, number)?))
+) -> ApiResult<crate::engine::PullRequestView> {
+    Ok(Json(pull_request_view(&state, number)?))
 }
 
 pub(super) async fn pull_request_page(
     State(state): State<AppState>,
     Path(number): Path<i64>,
 ) -> Result<Response, ApiError> {
-    let d = pull_request_details(&state, number)?;
-    let pr = &d.pull_request;
-    let mut text = format!(
-        "#{} {}\n{:?}: {} <- {}\n{}\n\n{}\n",
-        pr.number,
-        pr.title,
-        pr.state,
-        pr.base_branch,
-        pr.head_branch,
-        pr.repository,
-        pr.description
-    );
-    for c in &d.checks {
-        text.push_str(&format!("check {}: {:?}\n", c.name, c.state));
-    }
-    for r in &d.reviews {
-        text.push_str(&format!("review by {}: {:?}\n", r.reviewer, r.state));
-    }
-    for c in &pr.comments {
+    let view = pull_request_view(&state, number)?;
+    let mut text = view.summary();
+    text.push_str(&format!("\n{}\n", view.pull_request.description));
+    for c in &view.pull_request.comments {
         text.push_str(&format!("\ncomment:\n{c}\n"));
     }
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
@@ -313,7 +285,7 @@ pub(super) async fn close_pull_request(
     State(state): State<AppState>,
     Path(number): Path<i64>,
 ) -> ApiResult<serde_json::Value> {
-    state.engine.close_local_pull_request(number)?;
+    state.engine.close_local_pull_request(number).await?;
     Ok(Json(json!({"pullRequest": number, "state": "Closed"})))
 }
 

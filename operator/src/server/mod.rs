@@ -3,6 +3,7 @@
 
 mod api;
 pub mod auth;
+mod rejections;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -86,10 +87,13 @@ pub fn router(state: AppState) -> Router {
             post(api::merge_pull_request),
         )
         .route("/pull-requests/{number}", get(api::pull_request_page))
+        .fallback(rejections::no_route)
+        .method_not_allowed_fallback(rejections::wrong_method)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::map_response(rejections::json_errors))
         .with_state(state)
 }

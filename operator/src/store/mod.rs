@@ -154,6 +154,8 @@ pub enum EventKind {
     NothingToDo,
     /// Something failed (message says what).
     Failed,
+    /// A subscription left the configuration.
+    SubscriptionRemoved,
 }
 
 /// One entry of the flow history.

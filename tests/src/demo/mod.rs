@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use repos::{PRODUCT, asset_name, git};
-pub use server::Server;
+pub use server::{Answer, Server};
 
 /// How to run the demo.
 #[derive(Debug, Clone)]
@@ -205,7 +205,7 @@ pub fn run(options: &Options) -> Result<Report, String> {
                     .entry((entry.repository.clone(), entry.head_branch.clone()))
                     .or_default() += 1;
                 let details: serde_json::Value = server
-                    .sluice(&["pr", "show", &number.to_string()])
+                    .sluice(&["pr", "show", &number.to_string(), "--format", "json"])
                     .ok()
                     .and_then(|o| serde_json::from_str(&o).ok())
                     .unwrap_or_default();

@@ -1,7 +1,6 @@
 //! `sluice serve` as a child process of the demo.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,20 +20,9 @@ fn free_port() -> Result<u16, String> {
     Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn get(port: u16, path: &str, token: Option<&str>) -> Option<String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{auth}\r\n"
-    )
-    .ok()?;
-    let mut text = String::new();
-    stream.read_to_string(&mut text).ok()?;
-    Some(text)
+/// `GET path` with an optional API token, when the server answers.
+fn get(port: u16, path: &str, token: Option<&str>) -> Option<crate::http::Answer> {
+    crate::http::request(&format!("http://127.0.0.1:{port}"), "GET", path, token, &[], b"").ok()
 }
 
 impl Server {
@@ -79,7 +67,8 @@ impl Server {
                 "--workers",
                 "2",
             ])
-            .env("RUST_LOG", "sluice=info")
+            // The log level a user gets by default, unless the test asks for another.
+            .env_remove("RUST_LOG")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
@@ -93,9 +82,7 @@ impl Server {
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if get(port, "/readyz", None)
-                .is_some_and(|r| r.starts_with("HTTP/1.1 200") || r.starts_with("HTTP/1.0 200"))
-            {
+            if get(port, "/readyz", None).is_some_and(|a| a.status == 200) {
                 return Ok(server);
             }
             if let Ok(Some(status)) = server.child.try_wait() {
@@ -114,16 +101,35 @@ impl Server {
 
     /// The body of `GET path`, when the server answers.
     pub fn get(&self, path: &str) -> Option<String> {
-        let response = get(self.port, path, self.token.as_deref())?;
-        response
-            .split_once("\r\n\r\n")
-            .map(|(_, body)| body.to_string())
+        get(self.port, path, self.token.as_deref()).map(|a| a.body)
     }
 
-    /// Sends `token` as the API token with every later request ([`Server::get`] and the
-    /// CLI's `SLUICE_TOKEN` in [`Server::sluice`]).
+    /// Sends `token` as the API token with every later request ([`Server::get`],
+    /// [`Server::request`] and the CLI's `SLUICE_TOKEN` in [`Server::sluice`]).
     pub fn set_token(&mut self, token: &str) {
         self.token = Some(token.to_string());
+    }
+
+    /// Sends `method path` with an optional body and content type; `None` when the server
+    /// does not answer.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &str,
+    ) -> Option<crate::http::Answer> {
+        let header = content_type.map(|ct| format!("Content-Type: {ct}"));
+        let headers: Vec<&str> = header.iter().map(String::as_str).collect();
+        crate::http::request(
+            &self.url,
+            method,
+            path,
+            self.token.as_deref(),
+            &headers,
+            body.as_bytes(),
+        )
+        .ok()
     }
 
     /// The server's base URL.

@@ -28,7 +28,7 @@ pub use keys::{repository_identity, update_key};
 pub use merge_policies::effective_merge_policies;
 pub use plan::{needs_target, plan};
 pub use policy::{all_passed, evaluate, failure_comment};
-pub use schedule::{ScheduleConfig, Weekday, is_due, next_due};
+pub use schedule::{ScheduleConfig, Weekday, is_due, next_due, next_firing};
 pub use state::FlowState;
 pub use types::*;
 pub use version::compare_versions;

@@ -8,13 +8,14 @@ use sluice_core::manifest::{self, Asset, BuildUpdate, Dependency, DependencyKind
 
 use super::files::{load, write_all};
 use super::{AddArgs, ListArgs, ListFormat, UpdateArgs, VerifyArgs};
+use crate::cli::stdout::outln;
 
 /// `sluice deps list`.
 pub fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
     let files = load(&args.dir)?;
     let deps = manifest::list(&files)?;
     match args.format {
-        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&deps)?),
+        ListFormat::Json => outln!("{}", serde_json::to_string_pretty(&deps)?),
         ListFormat::Table => print!("{}", table(&deps)),
     }
     Ok(ExitCode::SUCCESS)
@@ -96,20 +97,20 @@ pub fn update(args: &UpdateArgs) -> anyhow::Result<ExitCode> {
     };
     let changes = manifest::update(&files, &build)?;
     if changes.updates.is_empty() {
-        println!("no dependency matches the build; nothing changed");
+        outln!("no dependency matches the build; nothing changed");
         return Ok(ExitCode::SUCCESS);
     }
     for up in &changes.updates {
-        println!("{}: {} -> {}", up.name, up.from_version, up.to_version);
+        outln!("{}: {} -> {}", up.name, up.from_version, up.to_version);
     }
     if let Some(sdk) = &changes.sdk_bump {
-        println!("dotnet SDK: -> {sdk}");
+        outln!("dotnet SDK: -> {sdk}");
     }
     if !args.dry_run {
         write_all(&args.dir, &changes.files)?;
     }
     for path in changes.files.keys() {
-        println!(
+        outln!(
             "{} {path}",
             if args.dry_run { "would write" } else { "wrote" }
         );
@@ -122,13 +123,13 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let files = load(&args.dir)?;
     let findings = manifest::verify(&files)?;
     for f in &findings {
-        println!("{f}");
+        outln!("{f}");
     }
     if findings.is_empty() {
-        println!("manifest is consistent");
+        outln!("manifest is consistent");
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("{} finding(s)", findings.len());
+        outln!("{} finding(s)", findings.len());
         Ok(ExitCode::FAILURE)
     }
 }
@@ -146,9 +147,9 @@ pub fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
     dep.pinned = args.pinned;
     let changes = manifest::add(&files, &dep)?;
     write_all(&args.dir, &changes.files)?;
-    println!("added {} {}", dep.name, dep.version);
+    outln!("added {} {}", dep.name, dep.version);
     for path in changes.files.keys() {
-        println!("wrote {path}");
+        outln!("wrote {path}");
     }
     Ok(ExitCode::SUCCESS)
 }
