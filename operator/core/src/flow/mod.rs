@@ -6,10 +6,12 @@
 
 pub mod assign;
 pub mod describe;
+pub mod head_branch;
 pub mod keys;
 pub mod plan;
 pub mod policy;
 pub mod render;
+mod review;
 pub mod revisit;
 pub mod schedule;
 mod state;
@@ -22,6 +24,7 @@ mod wanted;
 mod plan_tests;
 
 pub use assign::default_channels_for;
+pub use head_branch::{HeadBranch, TipAncestry};
 pub use keys::{repository_identity, update_key};
 pub use plan::{needs_target, plan};
 pub use policy::{all_passed, evaluate, failure_comment};
