@@ -1,6 +1,7 @@
 //! The engine repairs what moves under it and what people do: a head branch that is not
 //! where sluice recorded it, a check reported for an old head, a pull request merged by a
-//! person, and a subscription removed while its pull request is open.
+//! person, a subscription removed while its pull request is open, and a person's commit
+//! on an update branch, which sluice keeps.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -190,5 +191,121 @@ fn a_person_merges_and_a_removed_subscription_closes_its_pull_request() {
         comments.contains("removed or disabled"),
         "{closed:#} {comments}"
     );
+    server.stop();
+}
+
+fn subscription_status(server: &Server, name: &str) -> Option<Value> {
+    json(server, &["status", "--format", "json"])
+        .as_array()?
+        .iter()
+        .find(|r| r["name"] == name)
+        .cloned()
+}
+
+fn reconciles(server: &Server) -> u64 {
+    let metrics = server.get("/metrics").unwrap_or_default();
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("sluice_reconciles_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_persons_commit_on_the_update_branch_is_kept_and_merged_only_by_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let server = start(root);
+    let pr = wait_until("the sdk pull request", || open_pr(&server, "sdk"));
+    let number = pr["number"].to_string();
+    let recorded = json(&server, &["pr", "show", &number])["headCommit"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let branch = pr["headBranch"].as_str().unwrap().to_string();
+    let sdk = root.join("remotes/sdk.git");
+    let sdk_url = sdk.to_str().unwrap();
+
+    // A person adds a commit on top of sluice's update, with an ordinary push.
+    let work = root.join("work/sdk");
+    git(&work, &["fetch", "--quiet", sdk_url, &branch]);
+    git(&work, &["checkout", "--quiet", "-B", "fix", "FETCH_HEAD"]);
+    std::fs::write(work.join("NOTES.md"), "Builds with the new runtime.\n").unwrap();
+    git(&work, &["add", "NOTES.md"]);
+    git(
+        &work,
+        &["commit", "--quiet", "-m", "Note the runtime update"],
+    );
+    git(
+        &work,
+        &["push", "--quiet", sdk_url, &format!("HEAD:{branch}")],
+    );
+    let persons = git(&work, &["rev-parse", "HEAD"]);
+
+    // CI passes on sluice's commit and wakes sluice up: the person's tip was not checked,
+    // so nothing merges, and status says why sluice stopped.
+    server
+        .sluice(&[
+            "pr", "check", &number, "--name", "ci", "--state", "success", "--commit", &recorded,
+        ])
+        .unwrap();
+    let row = wait_until("status to say why", || {
+        subscription_status(&server, "runtime-to-sdk")
+            .filter(|r| r["reason"] == "UpdatesPausedForManualCommits")
+    });
+    assert!(
+        row["message"].as_str().unwrap().contains(&persons),
+        "{row:#}"
+    );
+
+    // A newer build waits for the person's pull request, however often sluice looks.
+    server.publish(root, "runtime", "2", "3.0.0").unwrap();
+    wait_until("the newer build to wait", || {
+        subscription_status(&server, "runtime-to-sdk").filter(|r| {
+            r["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("a newer build waits"))
+        })
+    });
+    for _ in 0..3 {
+        let before = reconciles(&server);
+        server
+            .sluice(&[
+                "pr", "check", &number, "--name", "ci", "--state", "success", "--commit", &recorded,
+            ])
+            .unwrap();
+        wait_until("another cycle", || {
+            (reconciles(&server) > before).then_some(())
+        });
+    }
+    assert_eq!(
+        git(&sdk, &["rev-parse", &branch]),
+        persons,
+        "the person's commit is kept"
+    );
+    assert_eq!(sdk_runtime_version(root), "1.0.0", "nothing merged");
+    let shown = json(&server, &["pr", "show", &number]);
+    let notices = shown["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c.as_str().is_some_and(|c| c.contains("stopped updating")))
+        .count();
+    assert_eq!(notices, 1, "{shown:#}");
+    assert_eq!(shown["headCommit"], recorded.as_str(), "{shown:#}");
+
+    // The person merges their branch as it is; the newer build then flows.
+    server.sluice(&["pr", "merge", &number]).unwrap();
+    assert_eq!(sdk_runtime_version(root), "2.0.0");
+    assert_eq!(
+        git(&sdk, &["show", "main:NOTES.md"]),
+        "Builds with the new runtime."
+    );
+    let next = wait_until("the newer build's pull request", || {
+        open_pr(&server, "sdk").filter(|p| p["number"] != pr["number"])
+    });
+    let description =
+        json(&server, &["pr", "show", &next["number"].to_string()])["description"].to_string();
+    assert!(description.contains("3.0.0"), "{description}");
     server.stop();
 }

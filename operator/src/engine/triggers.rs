@@ -4,6 +4,7 @@
 use sluice_core::flow::{self, BuildId, BuildInfo, Check, Review};
 use sluice_core::model::{PullRequestState, UpdateFrequency};
 
+use super::observe::ObserveError;
 use super::{Engine, parse_rfc3339, unix_now};
 use crate::store::{EventKind, NewBuild, StoreError, TrackedPullRequest};
 
@@ -189,9 +190,19 @@ impl Engine {
     /// Merges a local pull request as a person would, whatever its merge policies say.
     pub async fn merge_local_pull_request(&self, pull_request: i64) -> Result<(), TriggerError> {
         let tracked = self.tracked_local(pull_request)?;
+        // A person merges the branch as it is, with any commits they added to it.
+        let tip = self
+            .observer
+            .branch_head(&tracked.repository, &tracked.head_branch)
+            .await
+            .map_err(|e| match e {
+                ObserveError::Invalid(m) => TriggerError::Invalid(m),
+                ObserveError::Retryable(m) => TriggerError::Conflict(m),
+            })?
+            .map_or(tracked.head_commit.clone(), |tip| tip.to_string());
         let result = self
             .forge
-            .merge_pull_request(&tracked.repository, &tracked.id, &tracked.head_commit)
+            .merge_pull_request(&tracked.repository, &tracked.id, &tip)
             .await;
         self.enqueue(&tracked.key);
         match result {
