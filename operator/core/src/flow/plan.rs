@@ -9,12 +9,12 @@
 //! - After `PushUpdate` the pull request's `head_commit` is the new commit and
 //!   `base_commit` the pushed `parent`; `failure_commented` and `manual_commits_noticed`
 //!   are reset for the new head.
-//! - The checks observed are those of the head branch's real tip; a head branch a person
-//!   added commits to is never pushed again (see [`super::head_branch`]), and a `Merge`
-//!   names the tip the policies were evaluated on.
 //!   A `PushUpdate` with `expected: None` may find the branch left behind by a settled
 //!   pull request (or a push whose pull request was never opened); the engine takes it
 //!   over.
+//! - The checks observed are those of the head branch's real tip; a head branch a person
+//!   added commits to is never pushed again (see [`super::head_branch`]), and a `Merge`
+//!   names the tip the policies were evaluated on.
 //! - A merged or closed pull request is settled in a cycle of its own (record, then
 //!   `Settle`); the next cycle plans from the recorded state.
 
@@ -195,16 +195,7 @@ pub fn plan(input: &KeyInput) -> Plan {
         if let Some(pr) = open
             && let HeadBranch::PersonsCommits { tip, .. } = head_branch::classify(pr)
         {
-            if !pr.manual_commits_noticed {
-                plan.actions.push(Action::NoticeManualCommits {
-                    id: pr.id.clone(),
-                    body: head_branch::notice(
-                        &input.key.head_branch(&input.target_branch),
-                        &tip,
-                        &pr.head_commit,
-                    ),
-                });
-            }
+            review::notice_once(input, pr, &tip, &mut plan);
         } else if let Some(pr) = open
             && !stalled_names.iter().any(|n| pr.carried.contains_key(*n))
         {
@@ -277,12 +268,10 @@ pub fn plan(input: &KeyInput) -> Plan {
             contains_target,
         } => {
             let updates = all_updates(&carried);
-            let head_branch = input.key.head_branch(&input.target_branch);
             let outcome = review::persons_commits(
                 input,
                 pr,
                 &review::Paused {
-                    head_branch: &head_branch,
                     tip: &tip,
                     contains_target,
                     waiting: pr.carried != builds,

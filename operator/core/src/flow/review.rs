@@ -69,9 +69,7 @@ pub(super) fn review(
 
 /// A pull request whose head branch carries a person's commits.
 pub(super) struct Paused<'a> {
-    /// The head branch.
-    pub head_branch: &'a str,
-    /// Its tip.
+    /// The head branch's tip.
     pub tip: &'a str,
     /// The tip contains the target head.
     pub contains_target: bool,
@@ -90,34 +88,26 @@ pub(super) fn persons_commits(
     plan: &mut Plan,
 ) -> Outcome {
     let tip = paused.tip;
-    if !pr.manual_commits_noticed {
-        plan.actions.push(Action::NoticeManualCommits {
-            id: pr.id.clone(),
-            body: head_branch::notice(paused.head_branch, tip, &pr.head_commit),
-        });
-    }
-    let mut reviewed = review(input, pr, tip, updates, plan);
+    notice_once(input, pr, tip, plan);
+    let reviewed = review(input, pr, tip, updates, plan);
     if !paused.contains_target {
         plan.actions.retain(|a| !matches!(a, Action::Merge { .. }));
-        reviewed = reconciling(
-            "TargetMoved",
-            format!(
-                "{} does not contain the head of {}; bring the target into it or close it",
-                tip, input.target_branch
-            ),
-        );
     }
-    let merging = plan
+    if plan
         .actions
         .iter()
-        .any(|a| matches!(a, Action::Merge { .. }));
-    if merging {
+        .any(|a| matches!(a, Action::Merge { .. }))
+    {
         return reviewed;
     }
     let detail = match &reviewed {
+        _ if !paused.contains_target => format!(
+            "{tip} does not contain the head of {}, so it cannot merge as it is",
+            input.target_branch
+        ),
         Outcome::Ready { message, .. }
         | Outcome::Reconciling { message, .. }
-        | Outcome::Stalled { message, .. } => message,
+        | Outcome::Stalled { message, .. } => message.clone(),
     };
     let waiting = if paused.waiting {
         "; a newer build waits until it is merged or closed"
@@ -129,9 +119,30 @@ pub(super) fn persons_commits(
         format!(
             "sluice stopped updating {}: its head branch {} is at {tip}, with commits sluice \
              did not write{waiting}; close it or reset the branch to {} to hand it back ({detail})",
-            pr.url, paused.head_branch, pr.head_commit
+            pr.url,
+            input.key.head_branch(&input.target_branch),
+            pr.head_commit
         ),
     )
+}
+
+/// Posts, once, why sluice stopped updating `pr`, whose head branch is at `tip`.
+pub(super) fn notice_once(
+    input: &KeyInput,
+    pr: &PullRequestObservation,
+    tip: &str,
+    plan: &mut Plan,
+) {
+    if !pr.manual_commits_noticed {
+        plan.actions.push(Action::NoticeManualCommits {
+            id: pr.id.clone(),
+            body: head_branch::notice(
+                &input.key.head_branch(&input.target_branch),
+                tip,
+                &pr.head_commit,
+            ),
+        });
+    }
 }
 
 /// `Name (message); ...` of the evaluations with `result`.
