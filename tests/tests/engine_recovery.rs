@@ -53,18 +53,42 @@ fn sdk_runtime_version(root: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// The sdk's update pull request once open: as listed, its number, the head commit
+/// sluice recorded, and its head branch.
+struct SdkPullRequest {
+    pr: Value,
+    number: String,
+    recorded: String,
+    branch: String,
+}
+
+fn sdk_pull_request(server: &Server) -> SdkPullRequest {
+    let pr = wait_until("the sdk pull request", || open_pr(server, "sdk"));
+    let number = pr["number"].to_string();
+    let recorded = json(server, &["pr", "show", &number])["headCommit"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let branch = pr["headBranch"].as_str().unwrap().to_string();
+    SdkPullRequest {
+        pr,
+        number,
+        recorded,
+        branch,
+    }
+}
+
 #[test]
 fn a_moved_head_branch_and_a_stale_check_never_merge_an_unchecked_head() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let server = start(root);
-    let pr = wait_until("the sdk pull request", || open_pr(&server, "sdk"));
-    let number = pr["number"].to_string();
-    let recorded = json(&server, &["pr", "show", &number])["headCommit"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let branch = pr["headBranch"].as_str().unwrap().to_string();
+    let SdkPullRequest {
+        number,
+        recorded,
+        branch,
+        ..
+    } = sdk_pull_request(&server);
     let sdk = root.join("remotes/sdk.git");
 
     // Someone moves the head branch to the target's main, which lacks the update, and a
@@ -216,13 +240,12 @@ fn a_persons_commit_on_the_update_branch_is_kept_and_merged_only_by_them() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let server = start(root);
-    let pr = wait_until("the sdk pull request", || open_pr(&server, "sdk"));
-    let number = pr["number"].to_string();
-    let recorded = json(&server, &["pr", "show", &number])["headCommit"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let branch = pr["headBranch"].as_str().unwrap().to_string();
+    let SdkPullRequest {
+        pr,
+        number,
+        recorded,
+        branch,
+    } = sdk_pull_request(&server);
     let sdk = root.join("remotes/sdk.git");
     let sdk_url = sdk.to_str().unwrap();
 

@@ -9,11 +9,11 @@ mod scenario;
 mod world;
 
 use proptest::prelude::*;
-use sluice_core::flow::{Outcome, Plan, SubscriptionState, plan};
+use sluice_core::flow::{Outcome, Plan, SubscriptionState, plan, render};
 use sluice_core::manifest;
 use sluice_core::model::PullRequestState;
 
-use scenario::{Scenario, SubGen, UNKNOWN_BUILD, build_update};
+use scenario::{Scenario, SubGen, UNKNOWN_BUILD};
 use world::World;
 
 fn sub_gen() -> impl Strategy<Value = SubGen> {
@@ -150,7 +150,7 @@ proptest! {
                 sub.state.last_applied_build,
                 requested
             );
-            let update = build_update(&world.builds[&requested]);
+            let update = render::build_update(&sub.spec, &world.builds[&requested]);
             let changes = manifest::update(&world.files, &update).expect("valid manifest");
             prop_assert!(changes.is_empty(), "{} build {} not in the target: {:?}", sub.name, requested, changes.updates);
         }

@@ -1,7 +1,7 @@
 //! The generated scenarios of the fixpoint test and the fixtures they are built from.
 
-use sluice_core::flow::{BuildId, BuildInfo};
-use sluice_core::manifest::{self, BuildUpdate, ManifestFiles};
+use sluice_core::flow::BuildId;
+use sluice_core::manifest::ManifestFiles;
 
 pub const SOURCE: &str = "https://github.com/contoso/runtime";
 pub const TARGET: &str = "https://github.com/contoso/sdk";
@@ -32,24 +32,6 @@ pub struct Scenario {
     /// A person pushed a commit on the pull request's head branch: 0 none, 1 on a pull
     /// request built on an older target, 2 on one built on the current target.
     pub person: u8,
-}
-
-/// The manifest update a build makes.
-pub fn build_update(build: &BuildInfo) -> BuildUpdate {
-    BuildUpdate {
-        source_repo: build.repository.clone(),
-        commit: build.commit.clone(),
-        assets: build
-            .assets
-            .iter()
-            .map(|a| manifest::Asset {
-                name: a.name.clone(),
-                version: a.version.clone(),
-                locations: vec![],
-            })
-            .collect(),
-        source_global_json: None,
-    }
 }
 
 pub fn dep_name(sub: usize, dep: usize) -> String {

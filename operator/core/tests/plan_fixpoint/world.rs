@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
+use sluice_core::flow::render;
 use sluice_core::flow::{
     Action, BuildId, BuildInfo, Check, CheckState, KeyInput, PullRequestObservation,
     SubscriptionState, SubscriptionView, TargetObservation, TipAncestry, UpdateKey,
@@ -16,7 +17,7 @@ use sluice_core::model::{
 };
 
 use super::scenario::{
-    SOURCE, Scenario, TARGET, UNKNOWN_BUILD, build_id, build_update, dep_name, manifest_files,
+    SOURCE, Scenario, TARGET, UNKNOWN_BUILD, build_id, dep_name, manifest_files,
 };
 
 /// The simulated target repository, forge and store.
@@ -197,8 +198,14 @@ impl World {
             if sc.person > 0 {
                 // The person's commit holds the carried updates, as sluice's commit did.
                 let mut content = world.files.clone();
-                for build in carried.values() {
-                    let update = build_update(&world.builds[build]);
+                for (name, build) in &carried {
+                    let spec = &world
+                        .subscriptions
+                        .iter()
+                        .find(|s| &s.name == name)
+                        .expect("carrying subscription")
+                        .spec;
+                    let update = render::build_update(spec, &world.builds[build]);
                     let changes = manifest::update(&content, &update).expect("valid manifest");
                     content.extend(changes.files);
                 }
