@@ -235,23 +235,13 @@ fn reconciles(server: &Server) -> u64 {
         .unwrap_or(0)
 }
 
-#[test]
-fn a_persons_commit_on_the_update_branch_is_kept_and_merged_only_by_them() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    let server = start(root);
-    let SdkPullRequest {
-        pr,
-        number,
-        recorded,
-        branch,
-    } = sdk_pull_request(&server);
+/// A person adds a commit on top of sluice's update on `branch` of the sdk, with an
+/// ordinary push; returns it.
+fn push_persons_commit(root: &Path, branch: &str) -> String {
     let sdk = root.join("remotes/sdk.git");
     let sdk_url = sdk.to_str().unwrap();
-
-    // A person adds a commit on top of sluice's update, with an ordinary push.
     let work = root.join("work/sdk");
-    git(&work, &["fetch", "--quiet", sdk_url, &branch]);
+    git(&work, &["fetch", "--quiet", sdk_url, branch]);
     git(&work, &["checkout", "--quiet", "-B", "fix", "FETCH_HEAD"]);
     std::fs::write(work.join("NOTES.md"), "Builds with the new runtime.\n").unwrap();
     git(&work, &["add", "NOTES.md"]);
@@ -263,19 +253,45 @@ fn a_persons_commit_on_the_update_branch_is_kept_and_merged_only_by_them() {
         &work,
         &["push", "--quiet", sdk_url, &format!("HEAD:{branch}")],
     );
-    let persons = git(&work, &["rev-parse", "HEAD"]);
+    git(&work, &["rev-parse", "HEAD"])
+}
 
-    // CI passes on sluice's commit and wakes sluice up: the person's tip was not checked,
-    // so nothing merges, and status says why sluice stopped.
-    server
-        .sluice(&[
-            "pr", "check", &number, "--name", "ci", "--state", "success", "--commit", &recorded,
-        ])
-        .unwrap();
-    let row = wait_until("status to say why", || {
-        subscription_status(&server, "runtime-to-sdk")
+fn report_check(
+    server: &Server,
+    number: &str,
+    state: &str,
+    commit: &str,
+) -> Result<String, String> {
+    server.sluice(&[
+        "pr", "check", number, "--name", "ci", "--state", state, "--commit", commit,
+    ])
+}
+
+fn wait_until_paused(server: &Server) -> Value {
+    wait_until("status to say why sluice stopped", || {
+        subscription_status(server, "runtime-to-sdk")
             .filter(|r| r["reason"] == "UpdatesPausedForManualCommits")
-    });
+    })
+}
+
+#[test]
+fn a_persons_commit_on_the_update_branch_is_kept_and_merged_once_its_checks_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let server = start(root);
+    let SdkPullRequest {
+        pr,
+        number,
+        recorded,
+        branch,
+    } = sdk_pull_request(&server);
+    let sdk = root.join("remotes/sdk.git");
+    let persons = push_persons_commit(root, &branch);
+
+    // CI passes on sluice's commit and wakes sluice up: the person's commit was not
+    // checked, so nothing merges, and status says why sluice stopped.
+    report_check(&server, &number, "success", &recorded).unwrap();
+    let row = wait_until_paused(&server);
     assert!(
         row["message"].as_str().unwrap().contains(&persons),
         "{row:#}"
@@ -292,11 +308,7 @@ fn a_persons_commit_on_the_update_branch_is_kept_and_merged_only_by_them() {
     });
     for _ in 0..3 {
         let before = reconciles(&server);
-        server
-            .sluice(&[
-                "pr", "check", &number, "--name", "ci", "--state", "success", "--commit", &recorded,
-            ])
-            .unwrap();
+        report_check(&server, &number, "pending", &persons).unwrap();
         wait_until("another cycle", || {
             (reconciles(&server) > before).then_some(())
         });
@@ -317,9 +329,12 @@ fn a_persons_commit_on_the_update_branch_is_kept_and_merged_only_by_them() {
     assert_eq!(notices, 1, "{shown:#}");
     assert_eq!(shown["headCommit"], recorded.as_str(), "{shown:#}");
 
-    // The person merges their branch as it is; the newer build then flows.
-    server.sluice(&["pr", "merge", &number]).unwrap();
-    assert_eq!(sdk_runtime_version(root), "2.0.0");
+    // CI passes on the person's commit: sluice merges exactly that head, and the newer
+    // build then flows.
+    report_check(&server, &number, "success", &persons).unwrap();
+    wait_until("the merge", || {
+        (sdk_runtime_version(root) == "2.0.0").then_some(())
+    });
     assert_eq!(
         git(&sdk, &["show", "main:NOTES.md"]),
         "Builds with the new runtime."
@@ -330,5 +345,24 @@ fn a_persons_commit_on_the_update_branch_is_kept_and_merged_only_by_them() {
     let description =
         json(&server, &["pr", "show", &next["number"].to_string()])["description"].to_string();
     assert!(description.contains("3.0.0"), "{description}");
+    server.stop();
+}
+
+#[test]
+fn a_person_merges_an_update_branch_with_their_commit_as_it_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let server = start(root);
+    let SdkPullRequest { number, branch, .. } = sdk_pull_request(&server);
+    let persons = push_persons_commit(root, &branch);
+    report_check(&server, &number, "pending", &persons).unwrap();
+    wait_until_paused(&server);
+    server.sluice(&["pr", "merge", &number]).unwrap();
+    assert_eq!(sdk_runtime_version(root), "2.0.0");
+    let sdk = root.join("remotes/sdk.git");
+    assert_eq!(
+        git(&sdk, &["show", "main:NOTES.md"]),
+        "Builds with the new runtime."
+    );
     server.stop();
 }
