@@ -191,6 +191,7 @@ impl Engine {
                     base_commit: base,
                     carried: carried.clone(),
                     failure_commented: false,
+                    manual_commits_noticed: false,
                     settled: false,
                     policies: Vec::new(),
                     created_at: now.clone(),
@@ -221,6 +222,7 @@ impl Engine {
                     tracked.head_commit = head;
                     tracked.base_commit = base;
                     tracked.failure_commented = false;
+                    tracked.manual_commits_noticed = false;
                 }
                 tracked.carried = carried.clone();
                 tracked.updated_at = now_rfc3339();
@@ -265,6 +267,13 @@ impl Engine {
                 self.forge.comment(run.repository, id, body).await?;
                 let mut tracked = self.tracked(run, id)?;
                 tracked.failure_commented = true;
+                self.store.save_tracked_pull_request(&tracked)?;
+                run.tracked = Some(tracked);
+            }
+            Action::NoticeManualCommits { id, body } => {
+                self.forge.comment(run.repository, id, body).await?;
+                let mut tracked = self.tracked(run, id)?;
+                tracked.manual_commits_noticed = true;
                 self.store.save_tracked_pull_request(&tracked)?;
                 run.tracked = Some(tracked);
             }

@@ -7,6 +7,7 @@
 
 mod advertisements;
 mod execute;
+mod head_branch;
 pub mod observe;
 mod pull_request_view;
 pub mod queue;

@@ -211,7 +211,7 @@ impl Engine {
             .tracked_pull_request(&config.key)
             .map_err(store_err)?;
         let wants = flow::needs_target(&subscriptions, None);
-        let pull_request = match tracked {
+        let mut pull_request = match tracked {
             Some(t) if !t.settled => Some(self.observe_pull_request(t).await?),
             // A pull request opened just before a crash has no record yet; it can only
             // exist while a build is wanted.
@@ -227,6 +227,12 @@ impl Engine {
         } else {
             TargetObservation::default()
         };
+        if let Some(pr) = pull_request.as_mut() {
+            let head_branch = config.key.head_branch(&config.target_branch);
+            let repository = &config.target_repository;
+            self.observe_tip_ancestry(pr, &head_branch, repository, &target)
+                .await?;
+        }
         Ok(KeyInput {
             key: config.key.clone(),
             target_repository: config.target_repository.clone(),
@@ -257,20 +263,6 @@ impl Engine {
                 self.note_outside_change(&tracked);
             }
         }
-        let (checks, reviews) = if tracked.state == PullRequestState::Open {
-            (
-                self.forge
-                    .checks(&tracked.repository, &tracked.id, &tracked.head_commit)
-                    .await
-                    .map_err(retry)?,
-                self.forge
-                    .reviews(&tracked.repository, &tracked.id)
-                    .await
-                    .map_err(retry)?,
-            )
-        } else {
-            (Vec::new(), Vec::new())
-        };
         // Where the head branch really is: the record can lag behind a push that landed
         // just before a failure, and people can move or delete branches.
         let head_branch_tip = if tracked.state == PullRequestState::Open {
@@ -281,6 +273,22 @@ impl Engine {
         } else {
             None
         };
+        // Checks of the head a merge would take: the branch's real tip.
+        let checked = head_branch_tip.as_deref().unwrap_or(&tracked.head_commit);
+        let (checks, reviews) = if tracked.state == PullRequestState::Open {
+            (
+                self.forge
+                    .checks(&tracked.repository, &tracked.id, checked)
+                    .await
+                    .map_err(retry)?,
+                self.forge
+                    .reviews(&tracked.repository, &tracked.id)
+                    .await
+                    .map_err(retry)?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Ok(PullRequestObservation {
             id: tracked.id,
             url: tracked.url,
@@ -288,10 +296,12 @@ impl Engine {
             head_commit: tracked.head_commit,
             base_commit: tracked.base_commit,
             head_branch_tip,
+            tip_ancestry: Default::default(),
             carried: tracked.carried,
             checks,
             reviews,
             failure_commented: tracked.failure_commented,
+            manual_commits_noticed: tracked.manual_commits_noticed,
             settled: tracked.settled,
         })
     }
@@ -329,6 +339,7 @@ impl Engine {
             base_commit: String::new(),
             carried: BTreeMap::new(),
             failure_commented: false,
+            manual_commits_noticed: false,
             settled: false,
             policies: Vec::new(),
             created_at: now.clone(),
@@ -370,6 +381,7 @@ fn action_name(action: &flow::Action) -> &'static str {
         A::Merge { .. } => "merge",
         A::Close { .. } => "close",
         A::Comment { .. } => "comment",
+        A::NoticeManualCommits { .. } => "notice-manual-commits",
         A::RecordApplied { .. } => "record-applied",
         A::RecordRejected { .. } => "record-rejected",
         A::Settle { .. } => "settle",

@@ -4,6 +4,7 @@
 use sluice_core::flow::{self, BuildId, BuildInfo, Check, Review};
 use sluice_core::model::{PullRequestState, UpdateFrequency};
 
+use super::observe::ObserveError;
 use super::{Engine, parse_rfc3339, unix_now};
 use crate::store::{EventKind, NewBuild, StoreError, TrackedPullRequest};
 
@@ -141,28 +142,48 @@ impl Engine {
         Ok(id)
     }
 
-    /// Records a check result on a local pull request's current head and re-evaluates it.
-    /// With `commit`, the result is refused unless the head is still that commit, so a
-    /// result for an older head can never pass a newer one.
-    pub fn report_check(
+    /// Records a check result on a local pull request's current head (where its head
+    /// branch is, with any commits a person added) and re-evaluates it. With `commit`, the
+    /// result is refused unless it is that head or the last one sluice pushed, so a result
+    /// for an older head can never pass a newer one; each result counts only for the
+    /// commit it names.
+    pub async fn report_check(
         &self,
         pull_request: i64,
         check: &Check,
         commit: Option<&str>,
     ) -> Result<(), TriggerError> {
         let tracked = self.tracked_local(pull_request)?;
-        if let Some(commit) = commit
-            && commit != tracked.head_commit
-        {
-            return Err(TriggerError::Conflict(format!(
-                "pull request #{pull_request} is at {}, not {commit}; report the check for the current head",
-                tracked.head_commit
-            )));
-        }
-        self.store
-            .report_check(pull_request, &tracked.head_commit, check)?;
+        let head = self.current_head(&tracked).await?;
+        let checked = match commit {
+            None => head.as_str(),
+            Some(commit) if commit == head || commit == tracked.head_commit => commit,
+            Some(commit) => {
+                return Err(TriggerError::Conflict(format!(
+                    "pull request #{pull_request} is at {head}, not {commit}; report the check for the current head"
+                )));
+            }
+        };
+        self.store.report_check(pull_request, checked, check)?;
         self.enqueue(&tracked.key);
         Ok(())
+    }
+
+    /// Where a pull request's head branch is now (read afresh), or the head sluice
+    /// recorded while the branch is missing.
+    async fn current_head(&self, tracked: &TrackedPullRequest) -> Result<String, TriggerError> {
+        let repo = self
+            .observer
+            .repo(&tracked.repository)
+            .map_err(|e| match e {
+                ObserveError::Invalid(m) => TriggerError::Invalid(m),
+                ObserveError::Retryable(m) => TriggerError::Conflict(m),
+            })?;
+        let tip = repo
+            .head(&tracked.head_branch)
+            .await
+            .map_err(|e| TriggerError::Conflict(e.to_string()))?;
+        Ok(tip.map_or(tracked.head_commit.clone(), |tip| tip.to_string()))
     }
 
     /// Records a review on a local pull request and re-evaluates it.
@@ -194,9 +215,11 @@ impl Engine {
     /// Merges a local pull request as a person would, whatever its merge policies say.
     pub async fn merge_local_pull_request(&self, pull_request: i64) -> Result<(), TriggerError> {
         let tracked = self.tracked_local(pull_request)?;
+        // A person merges the branch as it is, with any commits they added to it.
+        let tip = self.current_head(&tracked).await?;
         let result = self
             .forge
-            .merge_pull_request(&tracked.repository, &tracked.id, &tracked.head_commit)
+            .merge_pull_request(&tracked.repository, &tracked.id, &tip)
             .await;
         self.enqueue(&tracked.key);
         match result {

@@ -175,8 +175,9 @@ fn write_commit_object(
         .map_err(|e| e.to_string())
 }
 
-/// Write a commit with `head`'s tree whose only parent is `onto`, which must be `head`'s
-/// own parent: the one-commit squash of an update branch onto its target.
+/// Write a commit with `head`'s tree whose only parent is `onto`, which must be one of
+/// `head`'s ancestors: the squash of an update branch (sluice's commit, and any a person
+/// added on top) onto its target.
 pub(crate) fn write_squash(
     repo: &gix::Repository,
     remote: &RemoteUrl,
@@ -201,8 +202,9 @@ pub(crate) fn write_squash(
             remote: remote.clone(),
             parent: head.to_string(),
         })?;
-    let parents: Vec<ObjectId> = head_commit.parent_ids().map(|id| id.detach()).collect();
-    if parents != [onto] {
+    let based = super::ancestry::is_ancestor(repo, remote, onto, head)
+        .map_err(|e| object_error(e.to_string()))?;
+    if head == onto || !based {
         return Err(CommitError::NotBasedOn {
             remote: remote.clone(),
             head: head.to_string(),

@@ -205,8 +205,8 @@ pub enum CommitError {
         /// Why it was rejected.
         reason: &'static str,
     },
-    /// A squash was asked for a head whose parent is not the target's head: the target
-    /// moved since the head was written.
+    /// A squash was asked for a head whose history does not contain the target's head:
+    /// the target moved since the head was written.
     #[error("squash for {remote}: {head} is not based on {onto}")]
     NotBasedOn {
         /// The remote.

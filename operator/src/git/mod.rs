@@ -24,6 +24,7 @@
 //! in-process mutex and a lock file, so concurrent cycles and processes never corrupt it;
 //! a cache that is missing or cannot be opened is rebuilt.
 
+mod ancestry;
 mod cache;
 mod calls;
 mod commit;

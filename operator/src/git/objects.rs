@@ -1,11 +1,11 @@
-//! Object work on a remote's cache, with no network: reading files at a commit, writing
-//! commits, squashing an update branch.
+//! Object work on a remote's cache, with no network: reading files at a commit, how
+//! commits relate, writing commits, squashing an update branch.
 
 use std::collections::BTreeMap;
 
 use super::cache::CacheLock;
 use super::error::{CacheError, CommitError, ReadError};
-use super::{Author, FileEdit, ObjectId, Remote, RemoteRepo, commit, read};
+use super::{Author, FileEdit, ObjectId, Remote, RemoteRepo, ancestry, commit, read};
 
 impl RemoteRepo {
     /// The contents of `paths` at `commit` (which must have been fetched); a missing
@@ -19,6 +19,29 @@ impl RemoteRepo {
         self.object_work(move |lock, remote| {
             let open = lock.open().map_err(ReadError::Cache)?;
             read::read_files(&open.repo, &remote.url, commit, &paths)
+        })
+        .await
+    }
+
+    /// Whether `ancestor` is `descendant` (which must have been fetched) or one of its
+    /// ancestors the cache holds; history a shallow fetch left out counts as unrelated.
+    pub async fn is_ancestor(
+        &self,
+        ancestor: ObjectId,
+        descendant: ObjectId,
+    ) -> Result<bool, ReadError> {
+        self.object_work(move |lock, remote| {
+            let open = lock.open().map_err(ReadError::Cache)?;
+            ancestry::is_ancestor(&open.repo, &remote.url, ancestor, descendant)
+        })
+        .await
+    }
+
+    /// Who committed `commit` (which must have been fetched).
+    pub async fn committer(&self, commit: ObjectId) -> Result<Author, ReadError> {
+        self.object_work(move |lock, remote| {
+            let open = lock.open().map_err(ReadError::Cache)?;
+            ancestry::committer(&open.repo, &remote.url, commit)
         })
         .await
     }
@@ -42,8 +65,8 @@ impl RemoteRepo {
         .await
     }
 
-    /// Write the squash of `head` onto `onto` (which must be `head`'s only parent, else
-    /// [`CommitError::NotBasedOn`]): a commit with `head`'s tree and `message`. `head` must
+    /// Write the squash of `head` onto `onto` (which must be one of `head`'s ancestors,
+    /// else [`CommitError::NotBasedOn`]): a commit with `head`'s tree and `message`. `head` must
     /// have been fetched.
     pub async fn squash(
         &self,

@@ -250,7 +250,8 @@ pub(super) async fn report_check(
     }
     state
         .engine
-        .report_check(number, &report.check, report.commit.as_deref())?;
+        .report_check(number, &report.check, report.commit.as_deref())
+        .await?;
     Ok(Json(
         json!({"pullRequest": number, "check": report.check.name}),
     ))

@@ -96,6 +96,9 @@ pub struct TrackedPullRequest {
     pub carried: std::collections::BTreeMap<String, BuildId>,
     /// The failing-policy comment was posted for `head_commit`.
     pub failure_commented: bool,
+    /// sluice commented that it stopped updating the pull request because a person
+    /// added commits to its head branch (reset by sluice's next push).
+    pub manual_commits_noticed: bool,
     /// The merged/closed outcome was recorded in subscription state.
     pub settled: bool,
     /// Latest policy evaluation.

@@ -297,3 +297,28 @@ fn a_panicking_update_changes_nothing_and_the_store_stays_usable() {
         .unwrap();
     assert_eq!(store.subscription("sdk-main").unwrap().reason, "After");
 }
+
+#[test]
+fn a_version_1_database_gains_the_manual_commits_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sluice.db");
+    drop(SqliteStore::open(&path).unwrap());
+    // Take the file back to version 1, with a pull request recorded then.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "ALTER TABLE tracked_pull_requests DROP COLUMN manual_commits_noticed;
+         DELETE FROM schema_version WHERE version > 1;
+         INSERT INTO tracked_pull_requests (key, id, url, repository, target_branch, head_branch,
+             state, head_commit, base_commit, carried, failure_commented, settled, policies,
+             created_at, updated_at)
+         VALUES ('subscription/sdk-main', '7', 'u', 'https://github.com/contoso/sdk', 'main',
+             'sluice/main/sdk-main', 'Open', 'a', 'b', '{}', 0, 0, '[]', 't', 't');",
+    )
+    .unwrap();
+    drop(raw);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let active = store.active_pull_requests().unwrap();
+    assert_eq!(active.len(), 1);
+    assert!(!active[0].manual_commits_noticed);
+}

@@ -64,6 +64,7 @@ fn tracked(
         base_commit: "b".repeat(40),
         carried: BTreeMap::from([("sdk-main".to_string(), 12)]),
         failure_commented: false,
+        manual_commits_noticed: false,
         settled,
         policies: vec![PolicyEvaluation {
             name: "Standard".to_string(),
@@ -95,7 +96,8 @@ fn tracked_pull_requests_round_trip_and_latest_wins() {
     );
     assert_eq!(store.tracked_pull_request(&batch).unwrap(), None);
 
-    let second = tracked(&key, "42", PullRequestState::Open, false);
+    let mut second = tracked(&key, "42", PullRequestState::Open, false);
+    second.manual_commits_noticed = true;
     store.save_tracked_pull_request(&second).unwrap();
     // Replacing the older one (by key and id) does not make it the latest again.
     let mut merged = first.clone();

@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+pub use crate::http::Answer;
 use repos::{PRODUCT, asset_name, git};
-pub use server::{Answer, Server};
+pub use server::Server;
 
 /// How to run the demo.
 #[derive(Debug, Clone)]

@@ -22,7 +22,15 @@ fn free_port() -> Result<u16, String> {
 
 /// `GET path` with an optional API token, when the server answers.
 fn get(port: u16, path: &str, token: Option<&str>) -> Option<crate::http::Answer> {
-    crate::http::request(&format!("http://127.0.0.1:{port}"), "GET", path, token, &[], b"").ok()
+    crate::http::request(
+        &format!("http://127.0.0.1:{port}"),
+        "GET",
+        path,
+        token,
+        &[],
+        b"",
+    )
+    .ok()
 }
 
 impl Server {

@@ -6,12 +6,14 @@
 
 pub mod assign;
 pub mod describe;
+pub mod head_branch;
 pub mod keys;
 pub mod merge_policies;
 pub mod plan;
 pub mod policy;
 pub mod reload;
 pub mod render;
+mod review;
 pub mod revisit;
 pub mod schedule;
 mod state;
@@ -24,6 +26,7 @@ mod wanted;
 mod plan_tests;
 
 pub use assign::default_channels_for;
+pub use head_branch::{HeadBranch, TipAncestry};
 pub use keys::{repository_identity, update_key};
 pub use merge_policies::effective_merge_policies;
 pub use plan::{needs_target, plan};

@@ -7,21 +7,26 @@
 //!   `RecordRejected` raises `rejected_build` and clears `force`. The planner repeats no
 //!   `RecordApplied` that is already recorded unless it is there to clear `force`.
 //! - After `PushUpdate` the pull request's `head_commit` is the new commit and
-//!   `base_commit` the pushed `parent`; `failure_commented` is reset for the new head.
+//!   `base_commit` the pushed `parent`; `failure_commented` and `manual_commits_noticed`
+//!   are reset for the new head.
 //!   A `PushUpdate` with `expected: None` may find the branch left behind by a settled
 //!   pull request (or a push whose pull request was never opened); the engine takes it
 //!   over.
+//! - The checks observed are those of the head branch's real tip; a head branch a person
+//!   added commits to is never pushed again (see [`super::head_branch`]), and a `Merge`
+//!   names the tip the policies were evaluated on.
 //! - A merged or closed pull request is settled in a cycle of its own (record, then
 //!   `Settle`); the next cycle plans from the recorded state.
 
 use std::collections::BTreeMap;
 
 use crate::manifest::{DependencyUpdate, ManifestFiles};
-use crate::model::{PolicyResult, PullRequestState};
+use crate::model::PullRequestState;
 
 use super::describe::{self, UpdateSection};
-use super::policy;
+use super::head_branch::{self, HeadBranch};
 use super::render::{self, RenderError};
+use super::review;
 use super::types::{
     Action, BuildId, BuildInfo, KeyInput, Outcome, Plan, PullRequestObservation, SubscriptionView,
 };
@@ -34,7 +39,7 @@ fn ready(reason: &str, message: String) -> Outcome {
     }
 }
 
-fn reconciling(reason: &str, message: String) -> Outcome {
+pub(super) fn reconciling(reason: &str, message: String) -> Outcome {
     Outcome::Reconciling {
         reason: reason.to_string(),
         message,
@@ -184,8 +189,14 @@ pub fn plan(input: &KeyInput) -> Plan {
 
     if carried.is_empty() {
         // A pull request whose own subscription stalled (say, on a manifest broken since)
-        // stays as it is until the input is fixed; otherwise it has nothing left to do.
+        // stays as it is until the input is fixed; one carrying a person's commits is
+        // theirs to merge or close (closing deletes its head branch); otherwise it has
+        // nothing left to do.
         if let Some(pr) = open
+            && let HeadBranch::PersonsCommits { tip, .. } = head_branch::classify(pr)
+        {
+            review::notice_once(input, pr, &tip, &mut plan);
+        } else if let Some(pr) = open
             && !stalled_names.iter().any(|n| pr.carried.contains_key(*n))
         {
             let reason = if input.subscriptions.is_empty() {
@@ -248,11 +259,37 @@ pub fn plan(input: &KeyInput) -> Plan {
         return plan;
     };
 
-    // sluice owns its head branches: one that is not where the record says (a push that
-    // landed unrecorded, or someone else's push or deletion) is rebuilt over its real tip.
-    let tip_moved = pr.head_branch_tip.as_deref() != Some(pr.head_commit.as_str());
-    if pr.base_commit != head || pr.carried != builds || tip_moved {
-        plan.actions.push(push(pr.head_branch_tip.clone()));
+    // sluice owns its head branches while they hold only what it wrote: one that is not
+    // where the record says (a push that landed unrecorded, a reset or a deletion) is
+    // rebuilt over its real tip. One a person added commits to is theirs.
+    let rebuild_from = match head_branch::classify(pr) {
+        HeadBranch::PersonsCommits {
+            tip,
+            contains_target,
+        } => {
+            let updates = all_updates(&carried);
+            let outcome = review::persons_commits(
+                input,
+                pr,
+                &review::Paused {
+                    tip: &tip,
+                    contains_target,
+                    waiting: pr.carried != builds,
+                },
+                &updates,
+                &mut plan,
+            );
+            set_all(&mut plan, outcome);
+            return plan;
+        }
+        HeadBranch::Rebuild { tip } => Some(tip),
+        HeadBranch::AtRecordedHead if pr.base_commit != head || pr.carried != builds => {
+            Some(Some(pr.head_commit.clone()))
+        }
+        HeadBranch::AtRecordedHead => None,
+    };
+    if let Some(expected) = rebuild_from {
+        plan.actions.push(push(expected));
         plan.actions.push(Action::UpdatePullRequest {
             id: pr.id.clone(),
             title,
@@ -269,69 +306,18 @@ pub fn plan(input: &KeyInput) -> Plan {
         return plan;
     }
 
-    let updates: Vec<DependencyUpdate> = carried
-        .iter()
-        .flat_map(|c| c.updates.iter().cloned())
-        .collect();
-    plan.policies = policy::evaluate(&input.merge_policies, &pr.checks, &pr.reviews, &updates);
-    let outcome = if plan.policies.is_empty() {
-        reconciling(
-            "AwaitingMerge",
-            format!("no merge policies: a person merges {}", pr.url),
-        )
-    } else if policy::all_passed(&plan.policies) {
-        plan.actions.push(Action::Merge {
-            id: pr.id.clone(),
-            head_commit: pr.head_commit.clone(),
-        });
-        reconciling(
-            "Merging",
-            format!("merge policies passed: merging {}", pr.url),
-        )
-    } else if plan
-        .policies
-        .iter()
-        .any(|e| e.result == PolicyResult::Failed)
-    {
-        if !pr.failure_commented
-            && let Some(body) =
-                policy::failure_comment(&plan.policies, &input.failure_notification_tags)
-        {
-            plan.actions.push(Action::Comment {
-                id: pr.id.clone(),
-                body,
-            });
-        }
-        reconciling(
-            "PoliciesFailed",
-            format!(
-                "merge policies failed on {}: {}",
-                pr.url,
-                summary(&plan.policies, PolicyResult::Failed)
-            ),
-        )
-    } else {
-        reconciling(
-            "PoliciesPending",
-            format!(
-                "waiting for merge policies on {}: {}",
-                pr.url,
-                summary(&plan.policies, PolicyResult::Pending)
-            ),
-        )
-    };
+    let updates = all_updates(&carried);
+    let outcome = review::review(input, pr, &pr.head_commit, &updates, &mut plan);
     set_all(&mut plan, outcome);
     plan
 }
 
-/// `Name (message); ...` of the evaluations with `result`.
-fn summary(evals: &[crate::model::PolicyEvaluation], result: PolicyResult) -> String {
-    evals
+/// Every dependency update the carried builds make.
+fn all_updates(carried: &[Carried<'_>]) -> Vec<DependencyUpdate> {
+    carried
         .iter()
-        .filter(|e| e.result == result)
-        .map(|e| format!("{} ({})", e.name, e.message))
-        .collect::<Vec<_>>()
-        .join("; ")
+        .flat_map(|c| c.updates.iter().cloned())
+        .collect()
 }
 
 /// Records the outcome of a merged or closed pull request, then settles it.

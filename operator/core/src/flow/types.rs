@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::head_branch::TipAncestry;
 use crate::model::{Asset, MergePolicy, PolicyEvaluation, PullRequestState, SubscriptionSpec};
 
 /// Store-assigned identity of a build (increasing in publication order).
@@ -144,16 +145,22 @@ pub struct PullRequestObservation {
     pub base_commit: String,
     /// Where the head branch is on the remote now (`None`: it does not exist). It differs
     /// from `head_commit` when a push landed but was not recorded, or someone else moved
-    /// or deleted the branch; the planner then rebuilds the update over it.
+    /// or deleted the branch ([`super::head_branch::classify`] tells which).
     pub head_branch_tip: Option<String>,
+    /// How that tip relates to `head_commit` and the target, when it differs from
+    /// `head_commit`.
+    pub tip_ancestry: TipAncestry,
     /// Builds the pull request carries, per subscription.
     pub carried: BTreeMap<String, BuildId>,
-    /// Check runs on `head_commit`.
+    /// Check runs on the head branch's tip (on `head_commit` when the branch is missing).
     pub checks: Vec<Check>,
     /// Reviews.
     pub reviews: Vec<Review>,
     /// True once the failing-policy comment was posted for `head_commit`.
     pub failure_commented: bool,
+    /// True once sluice commented that it stopped updating the pull request because a
+    /// person added commits to its head branch (reset by sluice's next push).
+    pub manual_commits_noticed: bool,
     /// True once a merged or closed pull request's outcome was recorded in the
     /// subscriptions' state; such a pull request needs nothing more.
     pub settled: bool,
@@ -214,6 +221,14 @@ pub enum Action {
     },
     /// Post a comment once (failing policies tag the notification tags).
     Comment {
+        /// Forge identity.
+        id: String,
+        /// Markdown body.
+        body: String,
+    },
+    /// Post, once, why sluice stopped updating a pull request whose head branch carries
+    /// commits a person added.
+    NoticeManualCommits {
         /// Forge identity.
         id: String,
         /// Markdown body.

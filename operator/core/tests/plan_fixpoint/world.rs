@@ -5,79 +5,20 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
+use sluice_core::flow::render;
 use sluice_core::flow::{
     Action, BuildId, BuildInfo, Check, CheckState, KeyInput, PullRequestObservation,
-    SubscriptionState, SubscriptionView, TargetObservation, UpdateKey,
+    SubscriptionState, SubscriptionView, TargetObservation, TipAncestry, UpdateKey,
 };
-use sluice_core::manifest::ManifestFiles;
+use sluice_core::manifest::{self, ManifestFiles};
 use sluice_core::model::{
     Asset, MergePolicy, MergePolicyName, MergePolicyProperties, PullRequestState,
     SubscriptionSource, SubscriptionSpec, SubscriptionTarget, UpdateFrequency,
 };
 
-const SOURCE: &str = "https://github.com/contoso/runtime";
-const TARGET: &str = "https://github.com/contoso/sdk";
-pub const UNKNOWN_BUILD: BuildId = 999;
-
-/// One generated subscription: its builds' asset versions and its state, as indexes.
-#[derive(Debug, Clone)]
-pub struct SubGen {
-    /// Per build: (version minor of dependency 0, of dependency 1), `None` = not produced.
-    pub builds: Vec<(Option<u8>, Option<u8>)>,
-    pub requested: Option<u8>,
-    /// The requested build is one the store does not know.
-    pub unknown: bool,
-    pub applied: Option<u8>,
-    pub rejected: Option<u8>,
-    pub force: bool,
-    pub carried: Option<u8>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Scenario {
-    pub subs: Vec<SubGen>,
-    pub batch: bool,
-    pub auto_merge: bool,
-    pub manual_policy: u8,
-    pub pull_request: u8,
-}
-
-fn dep_name(sub: usize, dep: usize) -> String {
-    format!("Sub{sub}.Dep{dep}")
-}
-
-fn build_id(sub: usize, index: u8, count: usize) -> BuildId {
-    if usize::from(index) < count {
-        (sub as i64 + 1) * 10 + i64::from(index)
-    } else {
-        UNKNOWN_BUILD
-    }
-}
-
-fn manifest_files(subs: usize) -> ManifestFiles {
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Dependencies>\n  <ProductDependencies>\n",
-    );
-    let mut props = String::from("<Project>\n  <PropertyGroup>\n");
-    for s in 0..subs {
-        for d in 0..2 {
-            let name = dep_name(s, d);
-            xml.push_str(&format!("    <Dependency Name=\"{name}\" Version=\"1.1.0\">\n      <Uri>{SOURCE}</Uri>\n      <Sha>{:040}</Sha>\n    </Dependency>\n", 0));
-            let prop = name.replace('.', "");
-            props.push_str(&format!(
-                "    <{prop}PackageVersion>1.1.0</{prop}PackageVersion>\n"
-            ));
-        }
-    }
-    xml.push_str("  </ProductDependencies>\n  <ToolsetDependencies />\n</Dependencies>\n");
-    props.push_str("  </PropertyGroup>\n</Project>\n");
-    [
-        ("eng/Version.Details.xml".to_string(), xml.into_bytes()),
-        ("eng/Versions.props".to_string(), props.into_bytes()),
-    ]
-    .into_iter()
-    .collect()
-}
+use super::scenario::{
+    SOURCE, Scenario, TARGET, UNKNOWN_BUILD, build_id, dep_name, manifest_files,
+};
 
 /// The simulated target repository, forge and store.
 #[derive(Debug)]
@@ -93,8 +34,14 @@ pub struct World {
     pub branch: Option<(String, ManifestFiles)>,
     pub pull_request: Option<PullRequestObservation>,
     pub commits: u32,
-    /// Subscriptions a rejection was recorded for.
-    pub rejections: Vec<String>,
+    /// The rejections recorded: subscription and build.
+    pub rejections: Vec<(String, BuildId)>,
+    /// The commit a person pushed on top of the pull request's head, if any.
+    pub persons_tip: Option<String>,
+    /// Notices that sluice stopped updating a pull request, per pull request id.
+    pub notices: BTreeMap<String, u32>,
+    /// The builds the merged pull request a person took over carried.
+    pub persons_merge: BTreeMap<String, BuildId>,
 }
 
 impl World {
@@ -219,6 +166,9 @@ impl World {
             pull_request: None,
             commits: 0,
             rejections: Vec::new(),
+            persons_tip: None,
+            notices: BTreeMap::new(),
+            persons_merge: BTreeMap::new(),
         };
         if sc.pull_request > 0 && !carried.is_empty() {
             world.branch = Some(("stale-head".into(), files));
@@ -231,16 +181,49 @@ impl World {
                     PullRequestState::Closed
                 },
                 head_commit: "stale-head".into(),
-                base_commit: "old-target".into(),
+                base_commit: if sc.person == 2 {
+                    world.head.clone()
+                } else {
+                    "old-target".into()
+                },
                 head_branch_tip: Some("stale-head".into()),
-                carried,
+                tip_ancestry: TipAncestry::default(),
+                carried: carried.clone(),
                 checks: world.checks.clone(),
                 reviews: vec![],
                 failure_commented: false,
+                manual_commits_noticed: false,
                 settled: false,
             });
+            if sc.person > 0 {
+                // The person's commit holds the carried updates, as sluice's commit did.
+                let mut content = world.files.clone();
+                for (name, build) in &carried {
+                    let spec = &world
+                        .subscriptions
+                        .iter()
+                        .find(|s| &s.name == name)
+                        .expect("carrying subscription")
+                        .spec;
+                    let update = render::build_update(spec, &world.builds[build]);
+                    let changes = manifest::update(&content, &update).expect("valid manifest");
+                    content.extend(changes.files);
+                }
+                world.branch = Some(("persons-commit".into(), content));
+                world.persons_tip = Some("persons-commit".into());
+            }
         }
         world
+    }
+
+    /// Whether the open pull request's head branch carries the person's commit.
+    pub fn taken_over(&self) -> bool {
+        let open = self
+            .pull_request
+            .as_ref()
+            .is_some_and(|p| p.state == PullRequestState::Open);
+        open && self.persons_tip.is_some()
+            && self.branch.as_ref().map(|b| &b.0) == self.persons_tip.as_ref()
     }
 
     pub fn input(&self) -> KeyInput {
@@ -256,9 +239,17 @@ impl World {
                 head: Some(self.head.clone()),
                 files: self.files.clone(),
             },
-            // The planner sees the head branch where it really is.
+            // The planner sees the head branch where it really is, and the person's commit
+            // on top of sluice's.
             pull_request: self.pull_request.clone().map(|mut p| {
                 p.head_branch_tip = self.branch.as_ref().map(|b| b.0.clone());
+                if self.taken_over() {
+                    p.tip_ancestry = TipAncestry {
+                        contains_recorded_head: true,
+                        contains_target: p.base_commit == self.head,
+                        ..TipAncestry::default()
+                    };
+                }
                 p
             }),
         }
@@ -299,6 +290,7 @@ impl World {
                 prop_assert_eq!(parent, &self.head);
                 // Compare-and-swap; a branch left behind by a settled pull request (or by
                 // none) is taken over, as the engine does.
+                prop_assert!(!self.taken_over(), "pushed over a person's commits");
                 let current = self.branch.as_ref().map(|b| b.0.clone());
                 let orphan =
                     expected.is_none() && self.pull_request.as_ref().is_none_or(|p| p.settled);
@@ -322,6 +314,7 @@ impl World {
                     pr.head_commit = commit;
                     pr.base_commit = head;
                     pr.failure_commented = false;
+                    pr.manual_commits_noticed = false;
                     pr.checks = checks;
                 }
             }
@@ -340,10 +333,12 @@ impl World {
                     head_commit,
                     base_commit: self.head.clone(),
                     head_branch_tip: None,
+                    tip_ancestry: TipAncestry::default(),
                     carried: carried.clone(),
                     checks: self.checks.clone(),
                     reviews: vec![],
                     failure_commented: false,
+                    manual_commits_noticed: false,
                     settled: false,
                 });
             }
@@ -351,33 +346,36 @@ impl World {
                 self.open_pr(id)?.carried = carried.clone();
             }
             Action::Merge { id, head_commit } => {
-                prop_assert_eq!(&self.open_pr(id)?.head_commit, head_commit);
-                let (_, content) = self.branch.clone().expect("merged branch exists");
+                if self.taken_over() {
+                    self.persons_merge = self.open_pr(id)?.carried.clone();
+                }
+                // The forge merges only the head the policies saw.
+                let (tip, content) = self.branch.clone().expect("merged branch exists");
+                prop_assert_eq!(&tip, head_commit);
                 self.files = content;
                 self.head = self.commit();
                 self.open_pr(id)?.state = PullRequestState::Merged;
             }
             Action::Close { id, .. } => self.open_pr(id)?.state = PullRequestState::Closed,
             Action::Comment { id, .. } => self.open_pr(id)?.failure_commented = true,
+            Action::NoticeManualCommits { id, .. } => {
+                self.open_pr(id)?.manual_commits_noticed = true;
+                let count = self.notices.entry(id.clone()).or_default();
+                *count += 1;
+                prop_assert_eq!(*count, 1, "noticed twice");
+            }
             Action::RecordApplied {
                 subscription,
                 build,
             } => {
-                let state = self.state(subscription);
-                state.last_applied_build =
-                    Some(state.last_applied_build.map_or(*build, |b| b.max(*build)));
-                if state.requested_build.is_some_and(|r| r <= *build) {
-                    state.force = false;
-                }
+                self.state(subscription).record_applied(*build);
             }
             Action::RecordRejected {
                 subscription,
                 build,
             } => {
-                self.rejections.push(subscription.clone());
-                let state = self.state(subscription);
-                state.rejected_build = Some(state.rejected_build.map_or(*build, |r| r.max(*build)));
-                state.force = false;
+                self.rejections.push((subscription.clone(), *build));
+                self.state(subscription).record_rejected(*build);
             }
             Action::Settle { id } => {
                 let pr = self

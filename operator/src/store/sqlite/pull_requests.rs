@@ -16,7 +16,8 @@ pub(super) fn key_id(key: &UpdateKey) -> String {
 }
 
 const COLUMNS: &str = "seq, key, id, url, repository, target_branch, head_branch, state, head_commit, base_commit, \
-                       carried, failure_commented, settled, policies, created_at, updated_at";
+                       carried, failure_commented, settled, policies, created_at, updated_at, \
+                       manual_commits_noticed";
 
 /// A row as stored, before its enum and JSON columns are decoded.
 struct Raw {
@@ -42,6 +43,7 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
             base_commit: row.get(9)?,
             carried: BTreeMap::new(),
             failure_commented: row.get(11)?,
+            manual_commits_noticed: row.get(16)?,
             settled: row.get(12)?,
             policies: Vec::new(),
             created_at: row.get(14)?,
@@ -95,8 +97,9 @@ pub(super) fn active(tx: &Transaction<'_>) -> Result<Vec<TrackedPullRequest>> {
 pub(super) fn save(tx: &Transaction<'_>, pr: &TrackedPullRequest) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO tracked_pull_requests (key, id, url, repository, target_branch, head_branch, state, head_commit,
-             base_commit, carried, failure_commented, settled, policies, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+             base_commit, carried, failure_commented, settled, policies, created_at, updated_at,
+             manual_commits_noticed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          ON CONFLICT (key, id) DO UPDATE SET
              url = excluded.url,
              repository = excluded.repository,
@@ -107,6 +110,7 @@ pub(super) fn save(tx: &Transaction<'_>, pr: &TrackedPullRequest) -> Result<()> 
              base_commit = excluded.base_commit,
              carried = excluded.carried,
              failure_commented = excluded.failure_commented,
+             manual_commits_noticed = excluded.manual_commits_noticed,
              settled = excluded.settled,
              policies = excluded.policies,
              created_at = excluded.created_at,
@@ -128,6 +132,7 @@ pub(super) fn save(tx: &Transaction<'_>, pr: &TrackedPullRequest) -> Result<()> 
         codec::to_json(&pr.policies)?,
         pr.created_at,
         pr.updated_at,
+        pr.manual_commits_noticed,
     ])?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use super::{Fault, Result, codec};
 
 /// Migrations in order; entry `i` brings the schema to version `i + 1`. Append only:
 /// never edit a migration that has shipped.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this code writes.
 pub(super) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -128,6 +128,11 @@ CREATE TABLE events (
     message TEXT NOT NULL
 );
 CREATE INDEX events_by_build ON events (build, seq);
+"#;
+
+/// Version 2: whether sluice noticed a person's commits on a pull request's head branch.
+const V2: &str = r#"
+ALTER TABLE tracked_pull_requests ADD COLUMN manual_commits_noticed INTEGER NOT NULL DEFAULT 0;
 "#;
 
 /// Brings the database to [`CURRENT_VERSION`], or refuses one written by newer code.

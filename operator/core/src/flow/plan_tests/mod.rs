@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::*;
 
 mod content;
+mod persons_commits;
 mod pull_request;
 use crate::manifest::ManifestFiles;
 use crate::model::{
@@ -145,10 +146,12 @@ fn open_pr(carried: &[(&str, BuildId)], base: &str) -> PullRequestObservation {
         head_commit: "p1".into(),
         base_commit: base.into(),
         head_branch_tip: Some("p1".into()),
+        tip_ancestry: TipAncestry::default(),
         carried: carried.iter().map(|(n, b)| (n.to_string(), *b)).collect(),
         checks: vec![],
         reviews: vec![],
         failure_commented: false,
+        manual_commits_noticed: false,
         settled: false,
     }
 }
@@ -192,6 +195,7 @@ fn kinds(plan: &Plan) -> Vec<String> {
             Action::Merge { id, head_commit } => format!("Merge({id},{head_commit})"),
             Action::Close { id, .. } => format!("Close({id})"),
             Action::Comment { id, .. } => format!("Comment({id})"),
+            Action::NoticeManualCommits { id, .. } => format!("Notice({id})"),
             Action::RecordApplied {
                 subscription,
                 build,

@@ -233,10 +233,11 @@ fn a_stalled_subscription_leaves_its_pull_request_alone() {
 
 #[test]
 fn a_head_branch_not_where_recorded_is_rebuilt_over_its_tip() {
-    // A push landed but was not recorded (or someone pushed): rebuild over the real tip.
+    // A push of sluice's landed but was not recorded: rebuild over the real tip.
     let mut i = input(vec![sub("s", Some(1), None)], new_foo());
     let mut pr = open_pr(&[("s", 1)], "h1");
     pr.head_branch_tip = Some("p2".into());
+    pr.tip_ancestry.committed_by_sluice = true;
     pr.checks = vec![Check {
         name: "ci".into(),
         state: CheckState::Success,
@@ -248,6 +249,19 @@ fn a_head_branch_not_where_recorded_is_rebuilt_over_its_tip() {
         kinds(&p),
         ["Push(h1,Some(\"p2\"))", "Update({\"s\": 1})"],
         "never merge a head nobody checked"
+    );
+
+    // Someone reset the branch to the target: rebuilt too.
+    pr.head_branch_tip = Some("h1".into());
+    pr.tip_ancestry = TipAncestry {
+        within_target: true,
+        contains_target: true,
+        ..TipAncestry::default()
+    };
+    i.pull_request = Some(pr.clone());
+    assert_eq!(
+        kinds(&plan(&i)),
+        ["Push(h1,Some(\"h1\"))", "Update({\"s\": 1})"]
     );
 
     // The branch was deleted: it is pushed again, created.

@@ -1,0 +1,56 @@
+//! Observing how the head branch of an open pull request relates to what sluice wrote:
+//! facts for `sluice_core::flow::head_branch::classify`, which decides what they mean.
+
+use sluice_core::flow::{PullRequestObservation, TargetObservation, TipAncestry};
+use sluice_core::model::PullRequestState;
+
+use super::Engine;
+use super::observe::ObserveError;
+use crate::git::ObjectId;
+
+impl Engine {
+    /// Fills `pr.tip_ancestry` when its head branch is not at the recorded head: fetches
+    /// the branch and relates its tip to the recorded head and the target head.
+    pub(super) async fn observe_tip_ancestry(
+        &self,
+        pr: &mut PullRequestObservation,
+        head_branch: &str,
+        repository: &str,
+        target: &TargetObservation,
+    ) -> Result<(), ObserveError> {
+        let Some(tip) = pr.head_branch_tip.as_deref() else {
+            return Ok(());
+        };
+        if pr.state != PullRequestState::Open || tip == pr.head_commit {
+            return Ok(());
+        }
+        let retry = |e: &dyn std::fmt::Display| ObserveError::Retryable(e.to_string());
+        let parse = |text: &str| ObjectId::from_hex(text.as_bytes()).ok();
+        let Some(tip) = parse(tip) else {
+            return Err(ObserveError::Invalid(format!(
+                "{repository}: branch {head_branch} is at {tip:?}, not a commit id"
+            )));
+        };
+        let repo = self.observer.repo(repository)?;
+        let fetched = repo.fetch(head_branch).await.map_err(|e| retry(&e))?;
+        if fetched != tip {
+            return Err(ObserveError::Retryable(format!(
+                "{repository}: branch {head_branch} moved from {tip} to {fetched} while observed"
+            )));
+        }
+        let mut seen = TipAncestry::default();
+        if let Some(recorded) = parse(&pr.head_commit) {
+            seen.contains_recorded_head = repo
+                .is_ancestor(recorded, tip)
+                .await
+                .map_err(|e| retry(&e))?;
+        }
+        if let Some(head) = target.head.as_deref().and_then(parse) {
+            seen.within_target = repo.is_ancestor(tip, head).await.map_err(|e| retry(&e))?;
+            seen.contains_target = repo.is_ancestor(head, tip).await.map_err(|e| retry(&e))?;
+        }
+        seen.committed_by_sluice = repo.committer(tip).await.map_err(|e| retry(&e))? == self.author;
+        pr.tip_ancestry = seen;
+        Ok(())
+    }
+}
