@@ -184,9 +184,11 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
     )?;
 
     if files.contains_key(paths::VERSION_DETAILS_PROPS) {
-        let moved: Vec<_> = updates
+        // Dependencies with SkipProperty get no property, so only the others are checked.
+        let moved: Vec<_> = plan
             .iter()
-            .map(|u| {
+            .filter(|(index, _)| !details.dependencies[*index].skip_property)
+            .map(|(_, u)| {
                 (
                     u.name.as_str(),
                     u.to_version.as_str(),

@@ -292,3 +292,29 @@ fn regex_references_refuse_values_outside_their_grammar() {
         b"FROM contoso/runtime:9.0.2-rc.1_x AS build\nRUN make\n"
     );
 }
+
+#[test]
+fn dependencies_without_a_property_may_have_any_name() {
+    let vdx = VDX.replace(
+        "<Dependency Name=\"Contoso.Runtime\"",
+        "<Dependency Name=\"assets/runtime.zip\" SkipProperty=\"True\"",
+    );
+    let mut files = eng();
+    files.insert(paths::VERSION_DETAILS_XML.into(), vdx.clone().into_bytes());
+    files.remove(paths::VERSIONS_PROPS);
+    files.insert(
+        paths::VERSION_DETAILS_PROPS.into(),
+        b"<Project />\n".to_vec(),
+    );
+    let changes = update(&files, &build(RT, &[("assets/runtime.zip", "1.1.0")])).expect("updates");
+    assert_eq!(changes.updates.len(), 1);
+    files.insert(
+        paths::VERSION_DETAILS_XML.into(),
+        vdx.replace(" SkipProperty=\"True\"", "").into_bytes(),
+    );
+    let r = update(&files, &build(RT, &[("assets/runtime.zip", "1.1.0")]));
+    assert_eq!(
+        refused(r, paths::VERSION_DETAILS_PROPS, "assets/runtime.zip"),
+        Refusal::PropertyName
+    );
+}
