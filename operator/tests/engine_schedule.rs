@@ -78,7 +78,9 @@ fn scheduled_subscriptions_fire_once_per_due_time_with_the_newest_build() {
         text: config(),
     }]);
     assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    engine.set_config(Snapshot::new(&loaded.config)).unwrap();
+    engine
+        .set_config(Snapshot::new(&loaded.config))
+        .expect("the config is accepted");
     for name in ["daily", "weekly", "never", "every"] {
         store
             .update_subscription(name, &mut |r| {

@@ -90,7 +90,10 @@ global.json (tools.dotnet and sdk.version) is raised to the source's when newer,
 unless tools.pinned is true.
 
 Nothing is written when nothing matches. All files are computed first and then
-replaced atomically; a malformed file aborts the update with FILE:LINE:COL.
+replaced atomically; a malformed file aborts the update with FILE:LINE:COL, and a
+value that would change a file's structure (a line break, an MSBuild `$(...)`, a
+version a regex reference would not read back) aborts it naming the file and the
+dependency.
 
 Exit status: 0 updated or nothing to do, 1 error.
 

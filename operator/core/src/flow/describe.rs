@@ -1,9 +1,13 @@
 //! Pull request titles, descriptions and commit messages for dependency updates.
 //!
 //! The output depends only on the arguments (no clock), so re-rendering an unchanged
-//! update yields identical text and the planner can compare it.
+//! update yields identical text and the planner can compare it. Every value quoted comes
+//! from outside (builds, configuration) and goes through [`super::markdown`], so it
+//! renders as itself.
 
 use crate::manifest::DependencyUpdate;
+
+use super::markdown;
 
 use super::types::BuildInfo;
 
@@ -38,16 +42,17 @@ pub fn short_repository_name(url: &str) -> String {
 }
 
 /// `[<target-branch>] Update dependencies from <repos>`, the source repositories as
-/// `owner/name`, sorted and deduplicated.
+/// `owner/name`, sorted and deduplicated; quoted as [`markdown::title`] does.
 pub fn title(target_branch: &str, sections: &[UpdateSection<'_>]) -> String {
     let mut repos: Vec<String> = sections
         .iter()
-        .map(|s| short_repository_name(&s.build.repository))
+        .map(|s| markdown::title(&short_repository_name(&s.build.repository)))
         .collect();
     repos.sort();
     repos.dedup();
     format!(
-        "[{target_branch}] Update dependencies from {}",
+        "[{}] Update dependencies from {}",
+        markdown::title(target_branch),
         repos.join(", ")
     )
 }
@@ -64,7 +69,9 @@ fn update_lines(updates: &[DependencyUpdate]) -> String {
         .map(|u| {
             format!(
                 "- **{}**: from {} to {}\n",
-                u.name, u.from_version, u.to_version
+                markdown::text(&u.name),
+                markdown::text(&u.from_version),
+                markdown::text(&u.to_version)
             )
         })
         .collect()
@@ -80,24 +87,33 @@ pub fn description(
     sections: &[UpdateSection<'_>],
 ) -> String {
     let mut out = format!(
-        "This pull request updates the dependencies of `{}` branch `{target_branch}` from the builds below.\n",
-        short_repository_name(target_repository)
+        "This pull request updates the dependencies of {} branch {} from the builds below.\n",
+        markdown::code(&short_repository_name(target_repository)),
+        markdown::code(target_branch)
     );
     for section in sections {
         let build = section.build;
         out.push('\n');
         out.push_str(&format!(
             "<!-- sluice:begin subscription={} build={} -->\n",
-            section.subscription, build.id
+            markdown::comment(section.subscription),
+            build.id
         ));
-        out.push_str(&format!("## From {}\n\n", build.repository));
-        out.push_str(&format!("- **Subscription**: {}\n", section.subscription));
-        out.push_str(&format!("- **Build**: {}\n", build.build_number));
-        out.push_str(&format!("- **Date Produced**: {}\n", build.produced_at));
+        let text = markdown::text;
+        out.push_str(&format!("## From {}\n\n", text(&build.repository)));
         out.push_str(&format!(
-            "- **Commit**: `{}` ({})\n",
-            short_commit(&build.commit),
-            build.commit
+            "- **Subscription**: {}\n",
+            text(section.subscription)
+        ));
+        out.push_str(&format!("- **Build**: {}\n", text(&build.build_number)));
+        out.push_str(&format!(
+            "- **Date Produced**: {}\n",
+            text(&build.produced_at)
+        ));
+        out.push_str(&format!(
+            "- **Commit**: {} ({})\n",
+            markdown::code(short_commit(&build.commit)),
+            text(&build.commit)
         ));
         out.push_str("\n### Updates\n\n");
         if section.updates.is_empty() {
@@ -107,7 +123,7 @@ pub fn description(
         }
         out.push_str(&format!(
             "<!-- sluice:end subscription={} -->\n",
-            section.subscription
+            markdown::comment(section.subscription)
         ));
     }
     out
@@ -242,6 +258,40 @@ mod tests {
         assert_eq!(
             text,
             description("https://github.com/contoso/sdk", "main", &sections)
+        );
+    }
+
+    #[test]
+    fn quoted_values_render_inertly() {
+        let mut hostile = build(
+            7,
+            "https://github.com/contoso/run<img src=x onerror=alert(1)>",
+        );
+        hostile.build_number = "[click](http://evil)".into();
+        hostile.commit = "01234`6) **x**".into();
+        let ups = [update("Foo`Bar", "1.0\n## Approved", "<b>2</b>&amp;")];
+        let sections = [UpdateSection {
+            subscription: "s --> <!-- x",
+            build: &hostile,
+            updates: &ups,
+        }];
+        let text = description("https://github.com/contoso/s`dk", "ma``in", &sections);
+        for want in [
+            "dependencies of ``contoso/s`dk`` branch ```ma``in``` from",
+            "<!-- sluice:begin subscription=s --&gt; <!-- x build=7 -->\n",
+            "## From https://github.com/contoso/run\\<img src=x onerror=alert(1)\\>\n",
+            "- **Subscription**: s --\\> \\<!-- x\n",
+            "- **Build**: \\[click\\](http://evil)\n",
+            "- **Commit**: ``01234`6`` (01234\\`6) \\*\\*x\\*\\*)\n",
+            "- **Foo\\`Bar**: from 1.0\\n## Approved to \\<b\\>2\\</b\\>\\&amp;\n",
+            "<!-- sluice:end subscription=s --&gt; <!-- x -->\n",
+        ] {
+            assert!(text.contains(want), "{want}\n---\n{text}");
+        }
+        assert_eq!(text.lines().count(), 14, "{text}");
+        assert_eq!(
+            title("ma`in\nx", &sections),
+            "[ma\\`in\\nx] Update dependencies from contoso/run<img src=x onerror=alert(1)>"
         );
     }
 

@@ -8,6 +8,7 @@ pub mod assign;
 pub mod describe;
 pub mod head_branch;
 pub mod keys;
+pub mod markdown;
 pub mod merge_policies;
 pub mod plan;
 pub mod policy;

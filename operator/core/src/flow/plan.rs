@@ -25,7 +25,7 @@ use crate::model::PullRequestState;
 
 use super::describe::{self, UpdateSection};
 use super::head_branch::{self, HeadBranch};
-use super::render::{self, RenderError};
+use super::render;
 use super::review;
 use super::types::{
     Action, BuildId, BuildInfo, KeyInput, Outcome, Plan, PullRequestObservation, SubscriptionView,
@@ -150,10 +150,7 @@ pub fn plan(input: &KeyInput) -> Plan {
             }
             Err(e) => {
                 stalled_names.push(name);
-                let reason = match e {
-                    RenderError::NoManifest { .. } => "NoManifest",
-                    RenderError::Manifest { .. } => "ManifestInvalid",
-                };
+                let reason = e.reason();
                 plan.outcomes
                     .insert(name.to_string(), stalled(reason, format!("{where_}: {e}")));
             }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use crate::manifest::DependencyUpdate;
 use crate::model::{MergePolicy, MergePolicyName, PolicyEvaluation, PolicyResult};
 
+use super::markdown;
 use super::types::{Check, CheckState, Review, ReviewState};
 use super::version::is_downgrade;
 
@@ -129,8 +130,9 @@ pub fn all_passed(evals: &[PolicyEvaluation]) -> bool {
     !evals.is_empty() && evals.iter().all(|e| e.result == PolicyResult::Passed)
 }
 
-/// The comment posted once when a policy failed: each failed policy with its message, and
-/// the notification tags. `None` when nothing failed.
+/// The comment posted once when a policy failed: each failed policy with its message
+/// (check names, reviewer names and versions in it quoted as [`markdown::text`] does), and
+/// the notification tags, which are meant to mention. `None` when nothing failed.
 pub fn failure_comment(evals: &[PolicyEvaluation], tags: &[String]) -> Option<String> {
     let failed: Vec<&PolicyEvaluation> = evals
         .iter()
@@ -142,7 +144,11 @@ pub fn failure_comment(evals: &[PolicyEvaluation], tags: &[String]) -> Option<St
     let mut body =
         String::from("Merge policies failed; this pull request will not merge by itself.\n\n");
     for eval in failed {
-        body.push_str(&format!("- **{}**: {}\n", eval.name, eval.message));
+        body.push_str(&format!(
+            "- **{}**: {}\n",
+            markdown::text(&eval.name),
+            markdown::text(&eval.message)
+        ));
     }
     if !tags.is_empty() {
         body.push_str(&format!("\nNotifying {}\n", tags.join(" ")));

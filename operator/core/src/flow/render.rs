@@ -34,6 +34,22 @@ pub enum RenderError {
     },
 }
 
+impl RenderError {
+    /// The reason a subscription stalls on this error: `NoManifest`, `ManifestRefused`
+    /// (a build's value the manifest writers refuse, see [`manifest::guard`]) or
+    /// `ManifestInvalid`. All three wait for the input to change; none is retried.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            RenderError::NoManifest { .. } => "NoManifest",
+            RenderError::Manifest {
+                error: ManifestError::Refused(_),
+                ..
+            } => "ManifestRefused",
+            RenderError::Manifest { .. } => "ManifestInvalid",
+        }
+    }
+}
+
 fn display_dir(directory: &str) -> &str {
     if directory.is_empty() { "." } else { directory }
 }

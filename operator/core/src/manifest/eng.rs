@@ -7,6 +7,7 @@ use super::dependency::{
 };
 use super::details_props;
 use super::global_json::{bump_sdk, set_named_versions, set_tool_version};
+use super::guard::{Place, Write};
 use super::json::Json;
 use super::nuget_config;
 use super::pos::{Pos, Splices, line_ending};
@@ -16,6 +17,7 @@ use super::version_details::VersionDetails;
 use super::versions_props;
 use super::xml::XmlDoc;
 use super::{Changes, ManifestError, ManifestFiles, paths};
+use guards::{guard_details, guard_details_props};
 
 /// What kind of file [`commit`] writes.
 #[derive(Clone, Copy)]
@@ -112,10 +114,12 @@ fn commit(
 
 /// Regenerates eng/Version.Details.props from Version.Details.xml as `changes` leaves it
 /// (`vdx` when unchanged), in the layout the existing file uses; recorded only when it
-/// differs.
+/// differs. `moved` are the (name, version, repository) of the dependencies that change,
+/// checked by [`guard_details_props`].
 fn regenerate_details_props(
     files: &ManifestFiles,
     vdx: &[u8],
+    moved: &[(&str, &str, &str)],
     changes: &mut Changes,
 ) -> Result<(), ManifestError> {
     let new_vdx = changes
@@ -130,8 +134,11 @@ fn regenerate_details_props(
     let existing = files
         .get(paths::VERSION_DETAILS_PROPS)
         .map_or(&[][..], |v| v);
-    let generated =
-        details_props::generate(&reparsed.dependencies, &details_props::detect(existing));
+    let layout = details_props::detect(existing);
+    for m in moved {
+        guard_details_props(&layout, *m)?;
+    }
+    let generated = details_props::generate(&reparsed.dependencies, &layout);
     if existing != generated.as_slice() {
         changes
             .files
@@ -160,6 +167,9 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
         }
     }
     let updates: Vec<&DependencyUpdate> = plan.iter().map(|(_, u)| u).collect();
+    for up in &updates {
+        guard_details(&up.name, &up.to_version, &up.repository, &up.to_commit)?;
+    }
 
     let mut vdx = Splices::new();
     for (index, up) in &plan {
@@ -174,12 +184,31 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
     )?;
 
     if files.contains_key(paths::VERSION_DETAILS_PROPS) {
-        regenerate_details_props(files, vdx_text, &mut changes)?;
+        // Dependencies with SkipProperty get no property, so only the others are checked.
+        let moved: Vec<_> = plan
+            .iter()
+            .filter(|(index, _)| !details.dependencies[*index].skip_property)
+            .map(|(_, u)| {
+                (
+                    u.name.as_str(),
+                    u.to_version.as_str(),
+                    u.repository.as_str(),
+                )
+            })
+            .collect();
+        regenerate_details_props(files, vdx_text, &moved, &mut changes)?;
     } else if let Some(doc) = parse_xml(files, paths::VERSIONS_PROPS)? {
         let text = &files[paths::VERSIONS_PROPS];
         let mut s = Splices::new();
         for up in &updates {
-            versions_props::set_version(text, &doc, &up.name, &up.to_version, &mut s);
+            if versions_props::set_version(text, &doc, &up.name, &up.to_version, &mut s) {
+                let write = Write {
+                    file: paths::VERSIONS_PROPS,
+                    dependency: &up.name,
+                    field: "version",
+                };
+                write.check(Place::MsBuildValue, &up.to_version)?;
+            }
         }
         commit(
             files,
@@ -193,7 +222,14 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
     if let Some(json) = parse_json(files, paths::GLOBAL_JSON)? {
         let mut s = Splices::new();
         for up in &updates {
-            set_named_versions(&json, &up.name, &up.to_version, &mut s);
+            if set_named_versions(&json, &up.name, &up.to_version, &mut s) > 0 {
+                let write = Write {
+                    file: paths::GLOBAL_JSON,
+                    dependency: &up.name,
+                    field: "version",
+                };
+                write.check(Place::Text, &up.to_version)?;
+            }
         }
         if let Some(source) = &build.source_global_json {
             let source = Json::parse(source).map_err(|detail| ManifestError::Json {
@@ -201,6 +237,14 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
                 detail,
             })?;
             changes.sdk_bump = bump_sdk(&json, &source, &mut s);
+            if let Some(sdk) = &changes.sdk_bump {
+                let write = Write {
+                    file: paths::GLOBAL_JSON,
+                    dependency: "tools.dotnet",
+                    field: "version",
+                };
+                write.check(Place::Text, sdk)?;
+            }
         }
         commit(files, paths::GLOBAL_JSON, &s, Kind::Json, &mut changes)?;
     }
@@ -209,7 +253,14 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
         if let Some(json) = parse_json(files, path)? {
             let mut s = Splices::new();
             for up in &updates {
-                set_tool_version(&json, &up.name, &up.to_version, &mut s);
+                if set_tool_version(&json, &up.name, &up.to_version, &mut s) {
+                    let write = Write {
+                        file: path,
+                        dependency: &up.name,
+                        field: "version",
+                    };
+                    write.check(Place::Text, &up.to_version)?;
+                }
             }
             commit(files, path, &s, Kind::Json, &mut changes)?;
         }
@@ -218,6 +269,20 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
     if build.assets.iter().any(|a| !a.locations.is_empty()) {
         for path in paths::NUGET_CONFIGS {
             if let Some(text) = files.get(*path) {
+                let managed = build.assets.iter().filter(|a| {
+                    !a.locations.is_empty()
+                        && a.locations.iter().all(|l| nuget_config::is_managed_feed(l))
+                });
+                for asset in managed {
+                    for location in &asset.locations {
+                        let write = Write {
+                            file: path,
+                            dependency: &asset.name,
+                            field: "location",
+                        };
+                        write.check(Place::Text, location)?;
+                    }
+                }
                 let new =
                     nuget_config::update(text, build).map_err(|detail| ManifestError::Xml {
                         file: (*path).into(),
@@ -250,6 +315,15 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
             message: format!("dependency '{}' already exists", existing.name),
         });
     }
+    guard_details(&dep.name, &dep.version, &dep.repository, &dep.commit)?;
+    if let Some(parent) = &dep.coherent_parent {
+        let write = Write {
+            file: paths::VERSION_DETAILS_XML,
+            dependency: &dep.name,
+            field: "coherent parent",
+        };
+        write.check(Place::Text, parent)?;
+    }
     let text = &files[paths::VERSION_DETAILS_XML];
     let mut changes = Changes::default();
     let mut s = Splices::new();
@@ -262,10 +336,22 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
         &mut changes,
     )?;
     if files.contains_key(paths::VERSION_DETAILS_PROPS) {
-        regenerate_details_props(files, text, &mut changes)?;
+        let moved = [(
+            dep.name.as_str(),
+            dep.version.as_str(),
+            dep.repository.as_str(),
+        )];
+        regenerate_details_props(files, text, &moved, &mut changes)?;
     } else if let Some(doc) = parse_xml(files, paths::VERSIONS_PROPS)? {
         let props = &files[paths::VERSIONS_PROPS];
         if versions_props::find_dependency_property(&doc, &dep.name).is_none() {
+            let write = |field| Write {
+                file: paths::VERSIONS_PROPS,
+                dependency: &dep.name,
+                field,
+            };
+            write("name").check(Place::MsBuildName, &dep.name)?;
+            write("version").check(Place::MsBuildValue, &dep.version)?;
             let mut s = Splices::new();
             if !versions_props::add_property(props, &doc, &dep.name, &dep.version, &mut s) {
                 return Err(ManifestError::Invalid {
@@ -286,5 +372,6 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
     Ok(changes)
 }
 
+mod guards;
 #[cfg(test)]
 mod tests;

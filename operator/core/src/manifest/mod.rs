@@ -50,6 +50,7 @@ pub mod dependency;
 pub mod details_props;
 pub mod eng;
 pub mod global_json;
+pub mod guard;
 pub mod json;
 pub mod layout;
 pub mod native;
@@ -178,6 +179,10 @@ pub enum ManifestError {
         /// What was expected.
         message: String,
     },
+    /// A value would change the structure of the file it is written into (see
+    /// [`guard`]); nothing is written.
+    #[error("{0}")]
+    Refused(Box<guard::Refused>),
     /// Edits computed for a file overlap (two references to the same bytes).
     #[error("{file}: two edits overlap; each version must be referenced once")]
     Splice {

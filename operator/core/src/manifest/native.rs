@@ -16,6 +16,8 @@
 //!         regex: 'FROM contoso/runtime:(?P<version>\S+)'
 //! ```
 
+mod add;
+mod read_back;
 pub mod references;
 pub mod yaml_tree;
 
@@ -24,10 +26,13 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+pub use self::add::add;
+use self::read_back::ReadBack;
 use self::references::{Reference, plain_safe};
 use super::dependency::{plan_updates, same_name};
+use super::guard::{Place, Write};
 use super::json::quote;
-use super::pos::{Splices, line_ending};
+use super::pos::Splices;
 use super::{
     BuildUpdate, Changes, Dependency, DependencyKind, Finding, ManifestError, ManifestFiles, Pos,
     paths,
@@ -163,14 +168,27 @@ fn yaml_scalar(old: &[u8], value: &str) -> String {
     }
 }
 
-fn set_scalar(text: &[u8], field: &Spanned<String>, value: &str, splices: &mut Splices) {
+fn set_scalar(
+    text: &[u8],
+    (dependency, name): (&str, &str),
+    field: &Spanned<String>,
+    value: &str,
+    splices: &mut Splices,
+) -> Result<(), ManifestError> {
     if field.value == value {
-        return;
+        return Ok(());
     }
+    let write = Write {
+        file: paths::NATIVE,
+        dependency,
+        field: name,
+    };
+    write.check(Place::Text, value)?;
     if let Some(span) = span_of(field).filter(|s| s.end <= text.len()) {
         let rendered = yaml_scalar(&text[span.clone()], value);
         splices.replace(span, rendered);
     }
+    Ok(())
 }
 
 /// Applies a build: the manifest's version, commit and repository fields and every
@@ -184,13 +202,33 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
         return Ok(changes);
     }
     let mut edits: BTreeMap<String, Splices> = BTreeMap::new();
+    let mut read_backs = Vec::new();
     for (index, up) in &plan {
         let entry = &entries[*index];
         let manifest = edits.entry(paths::NATIVE.to_string()).or_default();
-        set_scalar(text, &entry.name, &up.name, manifest);
-        set_scalar(text, &entry.version, &up.to_version, manifest);
-        set_scalar(text, &entry.commit, &up.to_commit, manifest);
-        set_scalar(text, &entry.repository, &up.repository, manifest);
+        let dep = up.name.as_str();
+        set_scalar(text, (dep, "name"), &entry.name, &up.name, manifest)?;
+        set_scalar(
+            text,
+            (dep, "version"),
+            &entry.version,
+            &up.to_version,
+            manifest,
+        )?;
+        set_scalar(
+            text,
+            (dep, "commit"),
+            &entry.commit,
+            &up.to_commit,
+            manifest,
+        )?;
+        set_scalar(
+            text,
+            (dep, "repository"),
+            &entry.repository,
+            &up.repository,
+            manifest,
+        )?;
         for r in &entry.references {
             let content = files.get(&r.file).ok_or_else(|| {
                 error(
@@ -202,6 +240,18 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
             let spots = r
                 .locate(content)
                 .map_err(|(pos, m)| error(&r.file, pos, m))?;
+            let write = Write {
+                file: &r.file,
+                dependency: dep,
+                field: "version",
+            };
+            write.check(Place::Text, &up.to_version)?;
+            read_backs.push(ReadBack {
+                reference: r,
+                dependency: dep,
+                version: &up.to_version,
+                spots: spots.len(),
+            });
             let s = edits.entry(r.file.clone()).or_default();
             for spot in spots {
                 if spot.value != up.to_version {
@@ -221,85 +271,15 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
             changes.files.insert(path, new);
         }
     }
+    for check in &read_backs {
+        let file = &check.reference.file;
+        match changes.files.get(file).or_else(|| files.get(file)) {
+            Some(content) => check.check(content)?,
+            None => continue,
+        }
+    }
     changes.updates = plan.into_iter().map(|(_, u)| u).collect();
     Ok(changes)
-}
-
-/// Appends a dependency (without references) to the manifest.
-pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestError> {
-    let (text, entries) = parse(files)?;
-    if let Some(e) = entries.iter().find(|e| same_name(&e.name.value, &dep.name)) {
-        return Err(error(
-            paths::NATIVE,
-            pos_of(&e.name),
-            format!("dependency '{}' already exists", e.name.value),
-        ));
-    }
-    let nl = line_ending(text);
-    let scalar = |v: &str| {
-        if plain_safe(v) {
-            v.to_string()
-        } else {
-            quote(v)
-        }
-    };
-    let mut item = format!(
-        "  - name: {}{nl}    version: {}{nl}    repository: {}{nl}    commit: {}{nl}    kind: {}{nl}",
-        scalar(&dep.name),
-        scalar(&dep.version),
-        scalar(&dep.repository),
-        scalar(&dep.commit),
-        dep.kind
-    );
-    if let Some(p) = &dep.coherent_parent {
-        item.push_str(&format!("    coherentParent: {}{nl}", scalar(p)));
-    }
-    if dep.pinned {
-        item.push_str(&format!("    pinned: true{nl}"));
-    }
-    let mut new = text.to_vec();
-    if entries.is_empty() {
-        let body = String::from_utf8_lossy(text);
-        let kept: Vec<&str> = body
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("dependencies:"))
-            .collect();
-        let mut out = kept.join(nl);
-        if !out.is_empty() {
-            out.push_str(nl);
-        }
-        out.push_str(&format!("dependencies:{nl}{item}"));
-        new = out.into_bytes();
-    } else {
-        if !new.ends_with(b"\n") {
-            new.extend_from_slice(nl.as_bytes());
-        }
-        let at = end_of_list(text);
-        new.splice(at..at, item.bytes());
-    }
-    let mut changes = Changes::default();
-    changes.files.insert(paths::NATIVE.to_string(), new);
-    Ok(changes)
-}
-
-/// Byte offset just after the `dependencies:` list: the start of the next line
-/// indented at column 0 that is not a comment, or the end of the text.
-fn end_of_list(text: &[u8]) -> usize {
-    let mut offset = 0;
-    let mut inside = false;
-    for line in text.split_inclusive(|b| *b == b'\n') {
-        let starts_top = line
-            .first()
-            .is_some_and(|b| !b.is_ascii_whitespace() && *b != b'#' && *b != b'-');
-        if starts_top {
-            if inside {
-                return offset;
-            }
-            inside = line.starts_with(b"dependencies:");
-        }
-        offset += line.len();
-    }
-    text.len() + usize::from(!text.ends_with(b"\n"))
 }
 
 /// Checks names are unique and every reference resolves to the declared version.

