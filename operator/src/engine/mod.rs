@@ -3,9 +3,11 @@
 //! decided in the core; the engine observes, calls them, and executes what comes back.
 //!
 //! Work is organised per update key ([`sluice_core::flow::UpdateKey`]): a [`queue::Queue`]
-//! makes sure one key is never worked on twice at once, and retries with backoff.
+//! makes sure one key is never worked on twice at once, gives no host more than half of the
+//! workers, and retries with backoff that only changed inputs cut short.
 
 mod advertisements;
+mod enqueue;
 mod execute;
 pub mod observe;
 pub mod queue;
@@ -64,7 +66,7 @@ impl Default for EngineConfig {
 pub struct Engine {
     store: Arc<dyn Store>,
     forge: Arc<dyn Forge>,
-    observer: Observer,
+    observer: Arc<Observer>,
     author: Author,
     snapshot: RwLock<Arc<Snapshot>>,
     queue: Queue,
@@ -88,10 +90,10 @@ impl Engine {
         Arc::new(Engine {
             store,
             forge,
-            observer: Observer::new(git, remotes, config.advertisement_ttl),
+            observer: Arc::new(Observer::new(git, remotes, config.advertisement_ttl)),
             author,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
-            queue: Queue::default(),
+            queue: Queue::new(sluice_core::flow::pacing::host_limit(config.workers)),
             revisits: Default::default(),
             config,
             metrics: Metrics::new(),
@@ -131,13 +133,8 @@ impl Engine {
             *s = Arc::new(snapshot);
         }
         for key in keys {
-            self.queue.push(&key);
+            self.enqueue_for(&key, sluice_core::flow::pacing::Trigger::Config);
         }
-    }
-
-    /// Queues a key for a cycle.
-    pub fn enqueue(&self, key_id: &str) {
-        self.queue.push(key_id);
     }
 
     /// Keys queued or running (0 when idle).
@@ -171,6 +168,14 @@ impl Engine {
                 }
             }));
         }
+        if let Some(mut listings) = self.observer.listings() {
+            let engine = self.clone();
+            tasks.push(tokio::spawn(async move {
+                while let Some(listing) = listings.recv().await {
+                    engine.notice_moved_targets(&listing);
+                }
+            }));
+        }
         let engine = self.clone();
         tasks.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(engine.config.schedule_tick);
@@ -178,6 +183,7 @@ impl Engine {
                 tick.tick().await;
                 engine.fire_due_schedules();
                 engine.revisit_pull_requests();
+                engine.refresh_advertisements();
             }
         }));
         tasks

@@ -7,6 +7,7 @@
 pub mod assign;
 pub mod describe;
 pub mod keys;
+pub mod pacing;
 pub mod plan;
 pub mod policy;
 pub mod render;
