@@ -1,13 +1,14 @@
 //! A smart-HTTP git server for tests: `git http-backend` run as a CGI program behind an
 //! axum server on `127.0.0.1:0`, on a thread and runtime of its own so both async tests
-//! and plain programs (the benchmark) can use it.
+//! and plain programs (the benchmark) can use it. Faults on demand: fetches that hang,
+//! every request failing with 500; [`SilentServer`] accepts and never answers.
 
 use std::io::Read as _;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -31,6 +32,8 @@ struct ServerState {
     backend: PathBuf,
     stall_fetch: AtomicBool,
     ever_stalled: AtomicBool,
+    fail_all: AtomicBool,
+    requests: AtomicU64,
 }
 
 /// A running server; stopped when dropped.
@@ -60,6 +63,8 @@ impl GitHttpServer {
             backend: http_backend_program()?,
             stall_fetch: AtomicBool::new(false),
             ever_stalled: AtomicBool::new(false),
+            fail_all: AtomicBool::new(false),
+            requests: AtomicU64::new(0),
         });
         let listener = TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
@@ -111,6 +116,19 @@ impl GitHttpServer {
     }
 }
 
+impl GitHttpServer {
+    /// When set, every request is answered `500 Internal Server Error`: a remote that is
+    /// up but broken.
+    pub fn fail_all(&self, fail: bool) {
+        self.state.fail_all.store(fail, Ordering::SeqCst);
+    }
+
+    /// Requests received so far (answered or not).
+    pub fn requests(&self) -> u64 {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+}
+
 impl Drop for GitHttpServer {
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
@@ -146,6 +164,10 @@ fn plain(status: StatusCode, text: &str) -> Response {
 }
 
 async fn cgi(State(state): State<Arc<ServerState>>, request: Request) -> Response {
+    state.requests.fetch_add(1, Ordering::SeqCst);
+    if state.fail_all.load(Ordering::SeqCst) {
+        return plain(StatusCode::INTERNAL_SERVER_ERROR, "injected failure");
+    }
     let (parts, body) = request.into_parts();
     let mut remote_user = "anonymous".to_owned();
     if let Some(auth) = &state.auth {
@@ -283,4 +305,57 @@ async fn cgi(State(state): State<Arc<ServerState>>, request: Request) -> Respons
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A server that accepts connections, reads what comes and never answers: a remote that
+/// hangs. Connections are held until the server is dropped.
+pub struct SilentServer {
+    addr: SocketAddr,
+    accepted: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+}
+
+impl SilentServer {
+    /// Listens on `127.0.0.1:0`.
+    pub fn start() -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let accepted = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (count, stopped) = (accepted.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while !stopped.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        count.fetch_add(1, Ordering::SeqCst);
+                        held.push(stream);
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+                }
+            }
+        });
+        Ok(SilentServer {
+            addr,
+            accepted,
+            stop,
+        })
+    }
+
+    /// The URL of repository `name` on this server.
+    pub fn url(&self, name: &str) -> String {
+        format!("http://{}/{}", self.addr, name.trim_start_matches('/'))
+    }
+
+    /// Connections accepted so far.
+    pub fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for SilentServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
 }

@@ -87,6 +87,17 @@ pub struct ServeArgs {
     /// UTC hours at which TwiceDaily subscriptions fire.
     #[arg(long, default_value = "5,19", value_delimiter = ',', value_parser = clap::value_parser!(u32).range(0..24), value_name = "HOUR,HOUR")]
     pub twice_daily_hours: Vec<u32>,
+    /// Seconds a git ref listing or push may take; a remote that takes longer fails the
+    /// cycle, which is retried with backoff.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub git_timeout: u64,
+    /// Seconds a git fetch may take (the first, shallow fetch of a large repository is the
+    /// slow one).
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub git_fetch_timeout: u64,
+    /// Seconds a git operation may receive nothing before it fails.
+    #[arg(long, default_value_t = 20, value_name = "SECONDS")]
+    pub git_stall_timeout: u64,
     /// Environment variable holding an HTTPS token for git remotes.
     #[arg(long, value_name = "VAR", conflicts_with = "git_token_file")]
     pub git_token_env: Option<String>,
@@ -151,7 +162,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Held until the process ends: one server per data directory.
     let _data_lock = DataDirLock::acquire(&args.data)?;
     let store = Arc::new(SqliteStore::open(&args.data.join("sluice.db"))?);
-    let git = Arc::new(Git::new(GitConfig::new(args.data.join("git"))));
+    let mut git_config = GitConfig::new(args.data.join("git"));
+    git_config.operation_timeout = Duration::from_secs(args.git_timeout.max(1));
+    git_config.fetch_timeout = Duration::from_secs(args.git_fetch_timeout.max(1));
+    git_config.stall_timeout = Duration::from_secs(args.git_stall_timeout.max(1));
+    let git = Arc::new(Git::new(git_config));
     let remotes = match (&args.git_token_env, &args.git_token_file) {
         (Some(var), _) => Remotes::with_https(Credentials::token_from_env("x-access-token", var)?),
         (None, Some(file)) => {

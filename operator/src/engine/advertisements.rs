@@ -1,7 +1,9 @@
 //! One ref advertisement per repository, shared: every key on a repository's branches
 //! within a short window reads the same listing, concurrent readers wait for one request,
 //! and sluice's own pushes update the listing instead of invalidating it. Staleness is
-//! safe: every write is a compare-and-swap, and a conflict drops the listing.
+//! safe: every write is a compare-and-swap, and a conflict drops the listing. Every
+//! listing read from a remote is also sent to whoever watches (the engine, which rebuilds
+//! pull requests whose target moved).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -12,18 +14,29 @@ use crate::git::{HeadError, ObjectId, RemoteRepo};
 /// Branch name to commit.
 pub type Heads = Arc<BTreeMap<String, ObjectId>>;
 
+/// A ref advertisement just read from a remote.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    /// The repository URL, as the engine names it.
+    pub repository: String,
+    /// Its branches.
+    pub heads: Heads,
+}
+
 /// Recent ref advertisements by repository.
 pub struct Advertisements {
     ttl: Duration,
+    listings: tokio::sync::mpsc::UnboundedSender<Listing>,
     entries: Mutex<HashMap<String, (Instant, Heads)>>,
     inflight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Advertisements {
-    /// Listings are reused for `ttl`.
-    pub fn new(ttl: Duration) -> Self {
+    /// Listings are reused for `ttl`; each one read from a remote is sent to `listings`.
+    pub fn new(ttl: Duration, listings: tokio::sync::mpsc::UnboundedSender<Listing>) -> Self {
         Advertisements {
             ttl,
+            listings,
             entries: Mutex::default(),
             inflight: Mutex::default(),
         }
@@ -53,6 +66,11 @@ impl Advertisements {
         if let Ok(mut entries) = self.entries.lock() {
             entries.insert(repository.to_string(), (Instant::now(), heads.clone()));
         }
+        // Nobody watching (an engine not spawned) is fine.
+        let _ = self.listings.send(Listing {
+            repository: repository.to_string(),
+            heads: heads.clone(),
+        });
         Ok(heads)
     }
 

@@ -3,9 +3,11 @@
 //! decided in the core; the engine observes, calls them, and executes what comes back.
 //!
 //! Work is organised per update key ([`sluice_core::flow::UpdateKey`]): a [`queue::Queue`]
-//! makes sure one key is never worked on twice at once, and retries with backoff.
+//! makes sure one key is never worked on twice at once, gives no host more than half of the
+//! workers, and retries with backoff that only changed inputs cut short.
 
 mod advertisements;
+mod enqueue;
 mod execute;
 mod head_branch;
 pub mod observe;
@@ -70,7 +72,7 @@ impl Default for EngineConfig {
 pub struct Engine {
     store: Arc<dyn Store>,
     forge: Arc<dyn Forge>,
-    observer: Observer,
+    observer: Arc<Observer>,
     author: Author,
     snapshot: RwLock<Arc<Snapshot>>,
     /// Whether a valid configuration is in force. Until it is, no cycle runs: planning
@@ -97,11 +99,11 @@ impl Engine {
         Arc::new(Engine {
             store,
             forge,
-            observer: Observer::new(git, remotes, config.advertisement_ttl),
+            observer: Arc::new(Observer::new(git, remotes, config.advertisement_ttl)),
             author,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             configured: tokio::sync::watch::Sender::new(false),
-            queue: Queue::default(),
+            queue: Queue::new(sluice_core::flow::pacing::host_limit(config.workers)),
             revisits: Default::default(),
             config,
             metrics: Metrics::new(),
@@ -182,14 +184,9 @@ impl Engine {
         }
         self.configured.send_replace(true);
         for key in keys {
-            self.queue.push(&key);
+            self.enqueue_for(&key, sluice_core::flow::pacing::Trigger::Config);
         }
         Ok(())
-    }
-
-    /// Queues a key for a cycle.
-    pub fn enqueue(&self, key_id: &str) {
-        self.queue.push(key_id);
     }
 
     /// Keys queued or running (0 when idle).
@@ -224,6 +221,14 @@ impl Engine {
                 }
             }));
         }
+        if let Some(mut listings) = self.observer.listings() {
+            let engine = self.clone();
+            tasks.push(tokio::spawn(async move {
+                while let Some(listing) = listings.recv().await {
+                    engine.notice_moved_targets(&listing);
+                }
+            }));
+        }
         let engine = self.clone();
         tasks.push(tokio::spawn(async move {
             engine.until_configured().await;
@@ -232,6 +237,7 @@ impl Engine {
                 tick.tick().await;
                 engine.fire_due_schedules();
                 engine.revisit_pull_requests();
+                engine.refresh_advertisements();
             }
         }));
         tasks

@@ -3,7 +3,7 @@
 //! that head from the object database. The last observation per branch is kept, so an
 //! unchanged head costs no fetch and no read.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,7 +11,9 @@ use sluice_core::flow::TargetObservation;
 use sluice_core::flow::render::{path_in, path_within};
 use sluice_core::manifest::{self, ManifestFiles};
 
-use super::advertisements::Advertisements;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::advertisements::{Advertisements, Listing};
 use crate::git::{Git, ObjectId, RemoteRepo};
 use crate::remotes::Remotes;
 
@@ -36,17 +38,53 @@ pub struct Observer {
     remotes: Remotes,
     last: Mutex<HashMap<CacheKey, Seen>>,
     adverts: Advertisements,
+    listings: Mutex<Option<UnboundedReceiver<Listing>>>,
+    refreshing: Mutex<HashSet<String>>,
+}
+
+/// A background refresh of one repository's advertisement; ends when dropped.
+pub struct RefreshGuard {
+    observer: Arc<Observer>,
+    repository: String,
+}
+
+impl Drop for RefreshGuard {
+    fn drop(&mut self) {
+        if let Ok(mut refreshing) = self.observer.refreshing.lock() {
+            refreshing.remove(&self.repository);
+        }
+    }
 }
 
 impl Observer {
     /// An observer over `git`, reusing a repository's ref advertisement for `advert_ttl`.
     pub fn new(git: Arc<Git>, remotes: Remotes, advert_ttl: Duration) -> Self {
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
         Observer {
             git,
             remotes,
             last: Mutex::new(HashMap::new()),
-            adverts: Advertisements::new(advert_ttl),
+            adverts: Advertisements::new(advert_ttl, sender),
+            listings: Mutex::new(Some(receiver)),
+            refreshing: Mutex::default(),
         }
+    }
+
+    /// Marks `repository` as being refreshed in the background; `None` when it already
+    /// is. The refresh ends when the returned guard is dropped.
+    pub fn begin_refresh(self: &Arc<Self>, repository: &str) -> Option<RefreshGuard> {
+        let mut refreshing = self.refreshing.lock().ok()?;
+        refreshing
+            .insert(repository.to_string())
+            .then(|| RefreshGuard {
+                observer: self.clone(),
+                repository: repository.to_string(),
+            })
+    }
+
+    /// The ref advertisements read from remotes from now on (once; `None` afterwards).
+    pub fn listings(&self) -> Option<UnboundedReceiver<Listing>> {
+        self.listings.lock().ok()?.take()
     }
 
     /// Drops what was cached for a repository: its advertisement and its branches' files.

@@ -1,143 +1,232 @@
-//! The work queue: update keys waiting for a cycle. A key is never worked on by two workers
-//! at once; a key queued while it runs is run again right after; retries wait with
-//! exponential backoff.
+//! The work queue: update keys waiting for a cycle.
+//!
+//! - A key is never worked on by two workers at once; a key queued while it runs is run
+//!   again right after (unless the run failed and nothing woke it, then after its backoff).
+//! - A key that failed waits with capped exponential backoff and jitter
+//!   ([`pacing::backoff`]); queueing it again leaves it waiting unless the reason is a
+//!   changed input ([`pacing::wakes_from_backoff`]).
+//! - Each key belongs to the host its network work goes to, and at most `host_limit` keys
+//!   of one host run at once. A key whose host is saturated stays queued without taking a
+//!   worker: the next key of another host goes first.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::hash::BuildHasher;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use sluice_core::flow::pacing::{self, Trigger};
 use tokio::sync::Notify;
 
 #[derive(Default)]
 struct State {
+    /// Keys waiting for a worker, oldest first.
     ready: VecDeque<String>,
     queued: HashSet<String>,
     running: HashSet<String>,
-    again: HashSet<String>,
-    delayed: BTreeMap<Instant, Vec<String>>,
+    /// Keys queued while running, and whether a reason among them wakes from backoff.
+    again: HashMap<String, bool>,
+    /// Keys in backoff, by when it ends.
+    delayed: BTreeSet<(Instant, String)>,
+    backing_off: HashMap<String, Instant>,
     failures: HashMap<String, u32>,
+    /// The host of each key, as last queued.
+    hosts: HashMap<String, String>,
+    /// Running keys per host.
+    busy_hosts: HashMap<String, usize>,
+}
+
+impl State {
+    fn enqueue(&mut self, key: &str) {
+        if self.queued.insert(key.to_string()) {
+            self.ready.push_back(key.to_string());
+        }
+    }
+
+    fn delay(&mut self, key: &str, until: Instant) {
+        self.delayed.insert((until, key.to_string()));
+        self.backing_off.insert(key.to_string(), until);
+    }
+
+    fn host(&self, key: &str) -> &str {
+        self.hosts.get(key).map_or("", String::as_str)
+    }
+
+    /// Moves keys whose backoff ended to the ready queue.
+    fn release_due(&mut self, now: Instant) {
+        while let Some((at, key)) = self.delayed.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.delayed.pop_first();
+            self.backing_off.remove(&key);
+            self.enqueue(&key);
+        }
+    }
+
+    /// The first ready key whose host has a free slot, marked running.
+    fn take(&mut self, host_limit: usize) -> Option<String> {
+        let index = self.ready.iter().position(|key| {
+            self.busy_hosts.get(self.host(key)).copied().unwrap_or(0) < host_limit
+        })?;
+        let key = self.ready.remove(index)?;
+        self.queued.remove(&key);
+        self.running.insert(key.clone());
+        let host = self.host(&key).to_string();
+        *self.busy_hosts.entry(host).or_default() += 1;
+        Some(key)
+    }
 }
 
 /// Keys waiting for a reconcile cycle.
-#[derive(Default)]
 pub struct Queue {
     state: Mutex<State>,
     notify: Notify,
+    host_limit: usize,
 }
 
-/// Backoff after `failures` consecutive failures: 1 s doubling up to 5 minutes.
-pub fn backoff(failures: u32) -> Duration {
-    Duration::from_secs(1u64 << failures.min(8)).min(Duration::from_secs(300))
+impl Default for Queue {
+    /// A queue allowing one running key per host.
+    fn default() -> Self {
+        Queue::new(1)
+    }
+}
+
+/// A random number in `[0, 1)` for backoff jitter (std's per-instance random hash keys;
+/// no cryptographic quality needed).
+fn jitter() -> f64 {
+    let bits = std::collections::hash_map::RandomState::new().hash_one(Instant::now());
+    (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
 impl Queue {
-    /// Queues a key now (no-op when already queued; re-run after when running).
-    pub fn push(&self, key: &str) {
-        let Ok(mut s) = self.state.lock() else { return };
-        if s.running.contains(key) {
-            s.again.insert(key.to_string());
-        } else if s.queued.insert(key.to_string()) {
-            s.ready.push_back(key.to_string());
+    /// A queue allowing `host_limit` running keys per host (at least one).
+    pub fn new(host_limit: usize) -> Self {
+        Queue {
+            state: Mutex::default(),
+            notify: Notify::new(),
+            host_limit: host_limit.max(1),
         }
+    }
+
+    /// Queues `key`, whose network work goes to `host`, for `trigger`. No-op when already
+    /// queued, or when in backoff and `trigger` does not wake it; run again after the
+    /// current cycle when running.
+    pub fn push(&self, key: &str, host: &str, trigger: Trigger) {
+        let Ok(mut s) = self.state.lock() else { return };
+        s.hosts.insert(key.to_string(), host.to_string());
+        let wakes = pacing::wakes_from_backoff(trigger);
+        if s.running.contains(key) {
+            *s.again.entry(key.to_string()).or_default() |= wakes;
+            return;
+        }
+        if let Some(until) = s.backing_off.get(key).copied() {
+            if !wakes {
+                return;
+            }
+            s.backing_off.remove(key);
+            s.delayed.remove(&(until, key.to_string()));
+        }
+        s.enqueue(key);
         drop(s);
-        self.notify.notify_one();
+        self.notify.notify_waiters();
     }
 
     /// Waits for the next key to work on and marks it running.
     pub async fn next(&self) -> String {
         loop {
-            let wait = {
-                let Ok(mut s) = self.state.lock() else {
-                    return String::new();
-                };
-                let now = Instant::now();
-                let due: Vec<Instant> = s.delayed.range(..=now).map(|(t, _)| *t).collect();
-                for t in due {
-                    for key in s.delayed.remove(&t).unwrap_or_default() {
-                        if !s.running.contains(&key) && s.queued.insert(key.clone()) {
-                            s.ready.push_back(key);
-                        }
-                    }
-                }
-                if let Some(key) = s.ready.pop_front() {
-                    s.queued.remove(&key);
-                    s.running.insert(key.clone());
-                    return key;
-                }
-                s.delayed
-                    .keys()
-                    .next()
-                    .map(|t| t.saturating_duration_since(now))
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            // Registered before looking, so a push between the look and the wait counts.
+            notified.as_mut().enable();
+            let wait = match self.try_next() {
+                Ok(key) => return key,
+                Err(wait) => wait,
             };
             match wait {
                 Some(d) => {
-                    let _ = tokio::time::timeout(d, self.notify.notified()).await;
+                    let _ = tokio::time::timeout(d, notified).await;
                 }
-                None => self.notify.notified().await,
+                None => notified.await,
             }
         }
     }
 
-    /// Marks a key done. `retry` schedules it again with backoff; otherwise its failure
-    /// count resets. A key pushed while running is queued again at once.
-    pub fn done(&self, key: &str, retry: bool) {
-        let Ok(mut s) = self.state.lock() else { return };
-        s.running.remove(key);
-        if retry {
-            let failures = s.failures.entry(key.to_string()).or_insert(0);
-            *failures += 1;
-            let delay = backoff(*failures - 1);
-            s.delayed
-                .entry(Instant::now() + delay)
-                .or_default()
-                .push(key.to_string());
-        } else {
-            s.failures.remove(key);
+    /// The next key to work on, marked running; otherwise how long until a backoff ends
+    /// (`None`: nothing in backoff either).
+    fn try_next(&self) -> Result<String, Option<Duration>> {
+        let Ok(mut s) = self.state.lock() else {
+            return Err(None);
+        };
+        let now = Instant::now();
+        s.release_due(now);
+        if let Some(key) = s.take(self.host_limit) {
+            return Ok(key);
         }
-        if s.again.remove(key) && s.queued.insert(key.to_string()) {
-            s.ready.push_back(key.to_string());
-        }
-        drop(s);
-        self.notify.notify_one();
+        Err(s
+            .delayed
+            .first()
+            .map(|(t, _)| t.saturating_duration_since(now)))
     }
 
-    /// Number of keys queued or running.
+    /// Marks a key done. `retry` puts it in backoff (longer with each failure in a row);
+    /// otherwise its failure count resets. A key queued while running is queued again at
+    /// once, unless it is now in backoff and nothing that wakes it came.
+    pub fn done(&self, key: &str, retry: bool) {
+        self.done_with_jitter(key, retry, jitter());
+    }
+
+    fn done_with_jitter(&self, key: &str, retry: bool, jitter: f64) {
+        let Ok(mut s) = self.state.lock() else { return };
+        if s.running.remove(key) {
+            let host = s.host(key).to_string();
+            if let Some(count) = s.busy_hosts.get_mut(&host) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    s.busy_hosts.remove(&host);
+                }
+            }
+        }
+        let again = s.again.remove(key);
+        if retry {
+            let failures = s.failures.entry(key.to_string()).or_insert(0);
+            *failures = failures.saturating_add(1);
+            let delay = pacing::backoff(*failures, jitter);
+            if again == Some(true) {
+                s.enqueue(key);
+            } else {
+                s.delay(key, Instant::now() + delay);
+            }
+        } else {
+            s.failures.remove(key);
+            if again.is_some() {
+                s.enqueue(key);
+            }
+        }
+        drop(s);
+        self.notify.notify_waiters();
+    }
+
+    /// Number of keys queued or running (0 when idle; keys in backoff are not counted).
     pub fn busy(&self) -> usize {
         self.state
             .lock()
             .map(|s| s.ready.len() + s.running.len())
             .unwrap_or(0)
     }
+
+    /// Whether `key`'s last cycle failed (it is in backoff or retrying now).
+    pub fn failing(&self, key: &str) -> bool {
+        self.state
+            .lock()
+            .is_ok_and(|s| s.failures.contains_key(key))
+    }
+
+    /// When `key`'s backoff ends, if it is in backoff.
+    pub fn backoff_until(&self, key: &str) -> Option<Instant> {
+        self.state.lock().ok()?.backing_off.get(key).copied()
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_key_pushed_while_running_runs_again_once() {
-        let q = Queue::default();
-        q.push("a");
-        q.push("a");
-        q.push("b");
-        assert_eq!(q.next().await, "a");
-        q.push("a");
-        q.push("a");
-        assert_eq!(q.next().await, "b");
-        q.done("a", false);
-        assert_eq!(q.next().await, "a");
-        q.done("a", false);
-        q.done("b", false);
-        assert_eq!(q.busy(), 0);
-    }
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        assert_eq!(backoff(0), Duration::from_secs(1));
-        assert_eq!(backoff(3), Duration::from_secs(8));
-        assert_eq!(
-            backoff(30),
-            Duration::from_secs(256).min(Duration::from_secs(300))
-        );
-    }
-}
+#[path = "queue_tests.rs"]
+mod tests;

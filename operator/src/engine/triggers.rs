@@ -1,6 +1,7 @@
 //! What sets work in motion: published builds, channel assignments, schedules, manual
 //! triggers, and check or review reports on pull requests.
 
+use sluice_core::flow::pacing::Trigger;
 use sluice_core::flow::{self, BuildId, BuildInfo, Check, Review};
 use sluice_core::model::{PullRequestState, UpdateFrequency};
 
@@ -67,7 +68,7 @@ impl Engine {
         let stored = self.store.publish_build(build, &defaults, &fired)?;
         self.metrics.builds_published.inc();
         tracing::info!(build = stored.id, repository = %stored.repository, channels = ?stored.channels, fired = ?fired, "build published");
-        self.enqueue_subscriptions(&fired);
+        self.enqueue_subscriptions(&fired, Trigger::Build);
         Ok(stored)
     }
 
@@ -91,7 +92,7 @@ impl Engine {
             snapshot.subscriptions.iter().map(|(n, s)| (n.as_str(), s)),
         );
         let added = self.store.add_to_channel(id, channel, &fired)?;
-        self.enqueue_subscriptions(&fired);
+        self.enqueue_subscriptions(&fired, Trigger::Build);
         Ok(added)
     }
 
@@ -138,7 +139,7 @@ impl Engine {
                 "triggered by hand"
             },
         )?;
-        self.enqueue_subscriptions(&[name.to_string()]);
+        self.enqueue_subscriptions(&[name.to_string()], Trigger::Manual);
         Ok(id)
     }
 
@@ -165,7 +166,7 @@ impl Engine {
             }
         };
         self.store.report_check(pull_request, checked, check)?;
-        self.enqueue(&tracked.key);
+        self.enqueue_for(&tracked.key, Trigger::Report);
         Ok(())
     }
 
@@ -190,7 +191,7 @@ impl Engine {
     pub fn report_review(&self, pull_request: i64, review: &Review) -> Result<(), TriggerError> {
         let tracked = self.tracked_local(pull_request)?;
         self.store.report_review(pull_request, review)?;
-        self.enqueue(&tracked.key);
+        self.enqueue_for(&tracked.key, Trigger::Report);
         Ok(())
     }
 
@@ -254,11 +255,11 @@ impl Engine {
         }
     }
 
-    fn enqueue_subscriptions(&self, names: &[String]) {
+    fn enqueue_subscriptions(&self, names: &[String], trigger: Trigger) {
         let snapshot = self.snapshot();
         for name in names {
             if let Some(key) = snapshot.key_of.get(name) {
-                self.enqueue(key);
+                self.enqueue_for(key, trigger);
             }
         }
     }
@@ -319,7 +320,9 @@ impl Engine {
                     None,
                     "scheduled update",
                 );
-                self.enqueue_subscriptions(std::slice::from_ref(name));
+                if let Some(key) = snapshot.key_of.get(name) {
+                    self.enqueue_for(key, Trigger::Schedule);
+                }
                 fired.push(name.clone());
             }
         }
@@ -344,7 +347,7 @@ impl Engine {
                 || flow::revisit::revisit_due(now, created, visits.get(&pr.key).copied(), base);
             if due {
                 visits.insert(pr.key.clone(), now);
-                self.enqueue(&pr.key);
+                self.enqueue_for(&pr.key, Trigger::Revisit);
             }
         }
     }

@@ -19,8 +19,9 @@
 //! argument vector, never a shell, and receives credentials only through its environment.
 //!
 //! Blocking gix work runs on tokio's blocking pool. Every network operation has a stall
-//! limit (no bytes for [`GitConfig::stall_timeout`]) and an overall deadline
-//! ([`GitConfig::operation_timeout`]). Work on one remote's cache is serialized by an
+//! limit (no bytes for [`GitConfig::stall_timeout`]) and an overall deadline that counts
+//! the wait for the cache too ([`GitConfig::operation_timeout`] for ref listings and
+//! pushes, [`GitConfig::fetch_timeout`] for fetches). Work on one remote's cache is serialized by an
 //! in-process mutex and a lock file, so concurrent cycles and processes never corrupt it;
 //! a cache that is missing or cannot be opened is rebuilt.
 
@@ -64,19 +65,24 @@ pub struct GitConfig {
     pub cache_dir: PathBuf,
     /// A network operation that receives nothing for this long fails.
     pub stall_timeout: Duration,
-    /// No single network operation (ref listing, fetch, push) takes longer than this.
+    /// No ref listing or push takes longer than this (waiting for the cache included).
     pub operation_timeout: Duration,
+    /// No fetch takes longer than this (waiting for the cache included). A fetch that
+    /// stops receiving fails after the stall limit; this bounds one that trickles.
+    pub fetch_timeout: Duration,
     /// The `git` program used for pushing.
     pub git_program: PathBuf,
 }
 
 impl GitConfig {
-    /// Defaults: 60 s stall limit, 30 min per operation, `git` from `PATH`.
+    /// Defaults: 20 s stall limit, 30 s per ref listing or push, 5 min per fetch, `git`
+    /// from `PATH`: a remote that stops answering costs a reconcile tens of seconds.
     pub fn new(cache_dir: impl Into<PathBuf>) -> Self {
         GitConfig {
             cache_dir: cache_dir.into(),
-            stall_timeout: Duration::from_secs(60),
-            operation_timeout: Duration::from_secs(30 * 60),
+            stall_timeout: Duration::from_secs(20),
+            operation_timeout: Duration::from_secs(30),
+            fetch_timeout: Duration::from_secs(5 * 60),
             git_program: PathBuf::from("git"),
         }
     }
@@ -185,21 +191,24 @@ impl RemoteRepo {
     }
 
     /// Run `work` on a blocking worker holding the remote's cache lock, with the overall
-    /// deadline; `Err(None)` means the deadline passed.
+    /// `deadline` (waiting for the lock included); `Err(None)` means the deadline passed.
     async fn blocking<T, E>(
         &self,
+        deadline: Duration,
         work: impl FnOnce(&CacheLock, &Remote, &AtomicBool) -> Result<T, E> + Send + 'static,
     ) -> Result<Result<T, E>, Option<CacheError>>
     where
         T: Send + 'static,
         E: Send + 'static,
     {
-        let lock = self.git.cache.lock(&self.remote.url).await;
         let remote = self.remote.clone();
         let interrupt = Arc::new(AtomicBool::new(false));
         let _stop = InterruptOnDrop(interrupt.clone());
-        let task = tokio::task::spawn_blocking(move || work(&lock, &remote, &interrupt));
-        match tokio::time::timeout(self.git.config.operation_timeout, task).await {
+        let run = async {
+            let lock = self.git.cache.lock(&self.remote.url).await;
+            tokio::task::spawn_blocking(move || work(&lock, &remote, &interrupt)).await
+        };
+        match tokio::time::timeout(deadline, run).await {
             Ok(Ok(result)) => Ok(result),
             Ok(Err(join)) => Err(Some(self.worker_error(join))),
             Err(_) => Err(None),
@@ -220,7 +229,7 @@ impl RemoteRepo {
         let stall = self.git.config.stall_timeout;
         let owned = branch.to_owned();
         let result = self
-            .blocking(move |lock, remote, _| {
+            .blocking(self.git.config.operation_timeout, move |lock, remote, _| {
                 let mut open = lock.open().map_err(HeadError::Cache)?;
                 network::head(&mut open.repo, remote, &owned, stall)
                     .map_err(|f| advertisement_error(remote, &owned, "head of", f))
@@ -247,7 +256,7 @@ impl RemoteRepo {
         let url = self.remote.url.clone();
         let stall = self.git.config.stall_timeout;
         let result = self
-            .blocking(move |lock, remote, _| {
+            .blocking(self.git.config.operation_timeout, move |lock, remote, _| {
                 let mut open = lock.open().map_err(HeadError::Cache)?;
                 network::heads(&mut open.repo, remote, stall)
                     .map_err(|f| advertisement_error(remote, "*", "branches of", f))
@@ -279,7 +288,7 @@ impl RemoteRepo {
         let stall = self.git.config.stall_timeout;
         let owned = branch.to_owned();
         let result = self
-            .blocking(move |lock, remote, interrupt| {
+            .blocking(self.git.config.fetch_timeout, move |lock, remote, interrupt| {
                 let mut open = lock.open().map_err(FetchError::Cache)?;
                 let mut outcome = network::fetch(&mut open.repo, remote, &owned, stall, interrupt);
                 if let Err(NetworkFailure {
@@ -321,7 +330,7 @@ impl RemoteRepo {
             Err(None) => Err(FetchError::Timeout {
                 remote: url,
                 branch: branch.to_owned(),
-                after: self.git.config.operation_timeout,
+                after: self.git.config.fetch_timeout,
             }),
         }
     }
@@ -329,7 +338,7 @@ impl RemoteRepo {
     pub(crate) fn deadline_error(&self) -> CacheError {
         CacheError::Worker {
             remote: self.remote.url.clone(),
-            message: format!("timed out after {:?}", self.git.config.operation_timeout),
+            message: format!("timed out after {:?}", self.git.config.fetch_timeout),
         }
     }
 
@@ -363,7 +372,15 @@ impl RemoteRepo {
                 branch: branch.to_owned(),
             });
         }
-        let lock = self.git.cache.lock(&self.remote.url).await;
+        let deadline = self.git.config.operation_timeout;
+        let Ok(lock) = tokio::time::timeout(deadline, self.git.cache.lock(&self.remote.url)).await
+        else {
+            return Err(PushError::Timeout {
+                remote: self.remote.url.clone(),
+                branch: branch.to_owned(),
+                after: deadline,
+            });
+        };
         let dir = lock.dir().to_owned();
         let (lock, open) = tokio::task::spawn_blocking(move || {
             let open = lock.open();

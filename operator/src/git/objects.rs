@@ -84,7 +84,8 @@ impl RemoteRepo {
         .await
     }
 
-    /// Run local object work on the cache (no network) with the overall deadline.
+    /// Run local object work on the cache (no network) with the fetch deadline: it may
+    /// wait for a fetch holding the cache.
     async fn object_work<T, E>(
         &self,
         work: impl FnOnce(&CacheLock, &Remote) -> Result<T, E> + Send + 'static,
@@ -94,7 +95,9 @@ impl RemoteRepo {
         E: From<CacheError> + Send + 'static,
     {
         match self
-            .blocking(move |lock, remote, _| work(lock, remote))
+            .blocking(self.git.config.fetch_timeout, move |lock, remote, _| {
+                work(lock, remote)
+            })
             .await
         {
             Ok(result) => result,

@@ -40,13 +40,14 @@ impl Server {
         Server::start_with(root, &config.display().to_string(), &[])
     }
 
-    /// Like [`Server::start`] with any `--config` source and extra `serve` arguments.
+    /// Like [`Server::start`] with any `--config` source and extra `serve` arguments (which
+    /// replace the defaults of the same flags).
     pub fn start_with(root: &Path, config: &str, extra: &[&str]) -> Result<Server, String> {
         Server::start_with_env(root, config, extra, &[])
     }
 
     /// Like [`Server::start_with`] with extra environment variables for the server
-    /// (`RUST_LOG` among them overrides the default `sluice=info`).
+    /// (`RUST_LOG` among them overrides the default level of `sluice serve`).
     pub fn start_with_env(
         root: &Path,
         config: &str,
@@ -60,21 +61,23 @@ impl Server {
             .append(true)
             .open(root.join("serve.log"))
             .map_err(|e| e.to_string())?;
+        // Fast timers and two workers, unless `extra` says otherwise.
+        let defaults: Vec<&str> = [
+            ["--schedule-tick", "1"],
+            ["--pull-request-interval", "1"],
+            ["--workers", "2"],
+        ]
+        .into_iter()
+        .filter(|[flag, _]| !extra.contains(flag))
+        .flatten()
+        .collect();
         let child = Command::new(sluice_path())
             .args(["serve", "--config", config])
             .args(extra)
             .arg("--data")
             .arg(&data)
-            .args([
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--schedule-tick",
-                "1",
-                "--pull-request-interval",
-                "1",
-                "--workers",
-                "2",
-            ])
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(defaults)
             // The log level a user gets by default, unless the test asks for another.
             .env_remove("RUST_LOG")
             .envs(env.iter().copied())

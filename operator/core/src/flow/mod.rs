@@ -10,6 +10,7 @@ pub mod head_branch;
 pub mod keys;
 pub mod markdown;
 pub mod merge_policies;
+pub mod pacing;
 pub mod plan;
 pub mod policy;
 pub mod reload;
