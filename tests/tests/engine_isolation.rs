@@ -210,7 +210,7 @@ fn a_moved_target_branch_rebuilds_the_pull_request_before_its_revisit() {
         open_pr(&server, &sdk)
     });
     let number = pr["number"].to_string();
-    let head = json(&server, &["pr", "show", &number])["headCommit"]
+    let head = json(&server, &["pr", "show", &number, "--format", "json"])["headCommit"]
         .as_str()
         .unwrap()
         .to_string();
@@ -236,7 +236,7 @@ fn a_moved_target_branch_rebuilds_the_pull_request_before_its_revisit() {
         "the update rebuilt on the new head",
         Duration::from_secs(60),
         || {
-            let now = json(&server, &["pr", "show", &number])["headCommit"]
+            let now = json(&server, &["pr", "show", &number, "--format", "json"])["headCommit"]
                 .as_str()?
                 .to_string();
             (now != head).then_some(now)
