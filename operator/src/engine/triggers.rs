@@ -1,7 +1,8 @@
 //! What sets work in motion: published builds, channel assignments, schedules, manual
 //! triggers, and check or review reports on pull requests.
 
-use sluice_core::flow::{self, BuildId, BuildInfo, Check, Review};
+use serde::Serialize;
+use sluice_core::flow::{self, BuildId, BuildInfo, Check, HandTrigger, Review};
 use sluice_core::model::{PullRequestState, UpdateFrequency};
 
 use super::{Engine, parse_rfc3339, unix_now};
@@ -22,6 +23,23 @@ pub enum TriggerError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What a trigger by hand did, as the API answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TriggerReport {
+    /// The subscription.
+    pub subscription: String,
+    /// The build asked for.
+    pub build: BuildId,
+    /// What happened, kebab-case: `requested`, `forced`, `already-requested`,
+    /// `already-applied`, `older-than-applied` or `rejected`.
+    pub outcome: &'static str,
+    /// Whether the subscription's progress changed (a pull request may follow).
+    pub changed: bool,
+    /// One sentence for a person.
+    pub message: String,
 }
 
 impl Engine {
@@ -84,16 +102,18 @@ impl Engine {
     }
 
     /// Asks a subscription to apply `build` (default: the newest on its channel); `force`
-    /// applies it even when it is not newer than what was applied.
+    /// applies it even when it is applied already, older than the applied one, or was
+    /// rejected. Refuses a disabled subscription and a build that is not of its source
+    /// repository and channel; the report says what the request changed.
     pub fn trigger_subscription(
         &self,
         name: &str,
         build: Option<BuildId>,
         force: bool,
-    ) -> Result<BuildId, TriggerError> {
+    ) -> Result<TriggerReport, TriggerError> {
         let snapshot = self.snapshot();
         let Some(spec) = snapshot.subscriptions.get(name) else {
-            return Err(TriggerError::Invalid(format!(
+            return Err(TriggerError::NotFound(format!(
                 "unknown subscription `{name}`"
             )));
         };
@@ -106,28 +126,51 @@ impl Engine {
                 .store
                 .latest_build(&spec.source.repository, &spec.source.channel)?
                 .ok_or_else(|| {
-                    TriggerError::Invalid(format!(
+                    TriggerError::Conflict(format!(
                         "no build of {} on channel `{}` yet",
                         spec.source.repository, spec.source.channel
                     ))
                 })?,
         };
+        flow::trigger::check_by_hand(name, spec, &build).map_err(|refusal| match refusal {
+            flow::trigger::TriggerRefusal::Disabled { .. } => {
+                TriggerError::Conflict(refusal.to_string())
+            }
+            _ => TriggerError::Invalid(refusal.to_string()),
+        })?;
         let id = build.id;
-        self.store
-            .update_subscription(name, &mut |r| r.state.request_by_hand(id, force))?;
-        self.event(
-            EventKind::Fired,
-            Some(name),
-            Some(id),
-            None,
-            if force {
-                "triggered by hand (forced)"
-            } else {
-                "triggered by hand"
-            },
-        )?;
-        self.enqueue_subscriptions(&[name.to_string()]);
-        Ok(id)
+        let mut outcome = HandTrigger::AlreadyRequested;
+        self.store.update_subscription(name, &mut |r| {
+            outcome = r.state.request_by_hand(id, force);
+        })?;
+        let message = outcome.describe(id);
+        tracing::info!(
+            subscription = name,
+            build = id,
+            outcome = outcome.as_str(),
+            "{message}"
+        );
+        if outcome.changed() {
+            self.event(
+                EventKind::Fired,
+                Some(name),
+                Some(id),
+                None,
+                if force {
+                    "triggered by hand (forced)"
+                } else {
+                    "triggered by hand"
+                },
+            )?;
+            self.enqueue_subscriptions(&[name.to_string()]);
+        }
+        Ok(TriggerReport {
+            subscription: name.to_string(),
+            build: id,
+            outcome: outcome.as_str(),
+            changed: outcome.changed(),
+            message,
+        })
     }
 
     /// Records a check result on a local pull request's current head and re-evaluates it.

@@ -147,12 +147,13 @@ pub(super) async fn trigger(
     State(state): State<AppState>,
     Path(name): Path<String>,
     body: Option<Json<TriggerRequest>>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<crate::engine::TriggerReport> {
     let req = body.map(|Json(r)| r).unwrap_or_default();
-    let build = state
-        .engine
-        .trigger_subscription(&name, req.build, req.force)?;
-    Ok(Json(json!({"subscription": name, "build": build})))
+    Ok(Json(
+        state
+            .engine
+            .trigger_subscription(&name, req.build, req.force)?,
+    ))
 }
 
 pub(super) async fn status(

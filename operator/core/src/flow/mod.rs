@@ -26,6 +26,6 @@ pub use keys::{repository_identity, update_key};
 pub use plan::{needs_target, plan};
 pub use policy::{all_passed, evaluate, failure_comment};
 pub use schedule::{ScheduleConfig, Weekday, is_due, next_due};
-pub use state::FlowState;
+pub use state::{FlowState, HandTrigger};
 pub use types::*;
 pub use version::compare_versions;
