@@ -21,7 +21,7 @@ use std::time::Duration;
 pub use reconcile::CycleResult;
 pub use status::{BuildFlowEntry, SubscriptionStatusView};
 pub use time::{now_rfc3339, parse_rfc3339, rfc3339, unix_now};
-pub use triggers::{TriggerError, TriggerReport};
+pub use triggers::{Published, TriggerError, TriggerReport};
 
 use crate::forge::Forge;
 use crate::git::{Author, Git};

@@ -25,6 +25,20 @@ pub enum TriggerError {
     Store(#[from] StoreError),
 }
 
+/// A publication's result: the stored build, whether this request stored it (a repeat
+/// returns the build stored before), and warnings for a build that flows nowhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Published {
+    /// The stored build.
+    #[serde(flatten)]
+    pub build: BuildInfo,
+    /// False for a repeat of a build published before.
+    pub created: bool,
+    /// Why the build may land nowhere; empty when it flows.
+    pub warnings: Vec<String>,
+}
+
 /// What a trigger by hand did, as the API answers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -44,10 +58,31 @@ pub struct TriggerReport {
 
 impl Engine {
     /// Stores a build, assigns it to its channels and the default channels of its branch,
-    /// and fires the subscriptions that take every build.
-    pub fn publish_build(&self, build: &NewBuild) -> Result<BuildInfo, TriggerError> {
-        validate_build(build)?;
+    /// and fires the subscriptions that take every build. Unknown explicit channels are
+    /// refused. A repeat (same repository, commit and build number) is the stored build,
+    /// returned unchanged with `created: false`, or a conflict naming the field that
+    /// differs. An empty `produced_at` means now.
+    pub fn publish_build(&self, build: &NewBuild) -> Result<Published, TriggerError> {
+        let mut build = build.clone();
+        let repeat_time = build.produced_at.clone();
+        if build.produced_at.trim().is_empty() {
+            build.produced_at = super::now_rfc3339();
+        }
+        validate_build(&build)?;
         let snapshot = self.snapshot();
+        let unknown: Vec<&str> = build
+            .channels
+            .iter()
+            .filter(|c| !snapshot.channels.contains(c))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            return Err(TriggerError::Invalid(format!(
+                "unknown channel `{}` (declared channels: {})",
+                unknown.join("`, `"),
+                snapshot.channels.join(", ")
+            )));
+        }
         let defaults = flow::assign::default_channels_for(
             &build.repository,
             &build.branch,
@@ -69,15 +104,59 @@ impl Engine {
             assets: build.assets.clone(),
             channels,
         };
+        let repeat = BuildInfo {
+            produced_at: repeat_time,
+            channels: build.channels.clone(),
+            ..probe.clone()
+        };
+        if let Some(stored) = self.stored_build(&build)? {
+            return self.repeated(stored, &repeat);
+        }
         let fired = flow::trigger::fired_by(
             &probe,
             snapshot.subscriptions.iter().map(|(n, s)| (n.as_str(), s)),
         );
-        let stored = self.store.publish_build(build, &defaults, &fired)?;
+        let stored = match self.store.publish_build(&build, &defaults, &fired) {
+            Ok(stored) => stored,
+            // Published meanwhile by a concurrent request: that one is the build.
+            Err(StoreError::Conflict(message)) => match self.stored_build(&build)? {
+                Some(stored) => return self.repeated(stored, &repeat),
+                None => return Err(TriggerError::Conflict(message)),
+            },
+            Err(err) => return Err(err.into()),
+        };
         self.metrics.builds_published.inc();
+        let subscriptions: Vec<_> = snapshot.subscriptions.values().collect();
+        let warnings =
+            flow::publish::publish_warnings(&stored, &snapshot.default_channels, &subscriptions);
         tracing::info!(build = stored.id, repository = %stored.repository, channels = ?stored.channels, fired = ?fired, "build published");
+        for warning in &warnings {
+            tracing::warn!(build = stored.id, repository = %stored.repository, "{warning}");
+        }
         self.enqueue_subscriptions(&fired);
-        Ok(stored)
+        Ok(Published {
+            build: stored,
+            created: true,
+            warnings,
+        })
+    }
+
+    fn stored_build(&self, build: &NewBuild) -> Result<Option<BuildInfo>, TriggerError> {
+        Ok(self
+            .store
+            .find_build(&build.repository, &build.commit, &build.build_number)?)
+    }
+
+    /// A repeat publication of `stored`: the same build, or a conflict.
+    fn repeated(&self, stored: BuildInfo, repeat: &BuildInfo) -> Result<Published, TriggerError> {
+        flow::publish::same_build(&stored, repeat)
+            .map_err(|conflict| TriggerError::Conflict(conflict.to_string()))?;
+        tracing::info!(build = stored.id, repository = %stored.repository, "build published again; the stored one stands");
+        Ok(Published {
+            build: stored,
+            created: false,
+            warnings: Vec::new(),
+        })
     }
 
     /// Assigns a stored build to one more channel, firing what that assignment fires.

@@ -83,12 +83,17 @@ pub(super) async fn config(State(state): State<AppState>) -> ApiResult<super::Co
 pub(super) async fn publish_build(
     State(state): State<AppState>,
     Json(build): Json<NewBuild>,
-) -> Result<(StatusCode, Json<sluice_core::flow::BuildInfo>), ApiError> {
+) -> Result<(StatusCode, Json<crate::engine::Published>), ApiError> {
     let engine = state.engine.clone();
-    let stored = tokio::task::spawn_blocking(move || engine.publish_build(&build))
+    let published = tokio::task::spawn_blocking(move || engine.publish_build(&build))
         .await
         .map_err(internal)??;
-    Ok((StatusCode::CREATED, Json(stored)))
+    let status = if published.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(published)))
 }
 
 pub(super) async fn list_builds(

@@ -9,6 +9,7 @@ pub mod describe;
 pub mod keys;
 pub mod plan;
 pub mod policy;
+pub mod publish;
 pub mod render;
 pub mod revisit;
 pub mod schedule;
