@@ -4,11 +4,31 @@
 use std::path::Path;
 
 use anyhow::Context;
-use sluice_core::config::SourceFile;
+use sluice_core::config::{SourceFile, UnreadableFile};
+
+/// What a config path holds: its readable YAML files, and those that are not text.
+#[derive(Debug, Default)]
+pub struct Tree {
+    /// Files read as UTF-8 text.
+    pub files: Vec<SourceFile>,
+    /// Files that are not UTF-8 text, with the reason.
+    pub unreadable: Vec<UnreadableFile>,
+}
 
 /// Reads every YAML file under `root` (or `root` itself when it is a file). A missing path
 /// or a file that is not UTF-8 is an error naming it.
 pub fn read_files(root: &Path) -> anyhow::Result<Vec<SourceFile>> {
+    let tree = read_tree(root)?;
+    if let Some(file) = tree.unreadable.first() {
+        anyhow::bail!("{} is not UTF-8 text: {}", file.path, file.reason);
+    }
+    Ok(tree.files)
+}
+
+/// Reads every YAML file under `root` (or `root` itself when it is a file); a file that
+/// is not UTF-8 text is listed as unreadable instead of ending the read. A missing path
+/// or an I/O failure is an error naming it.
+pub fn read_tree(root: &Path) -> anyhow::Result<Tree> {
     let meta =
         std::fs::metadata(root).with_context(|| format!("cannot read {}", root.display()))?;
     let mut paths = Vec::new();
@@ -18,25 +38,26 @@ pub fn read_files(root: &Path) -> anyhow::Result<Vec<SourceFile>> {
         collect(root, &mut paths)?;
     }
     paths.sort();
-    paths
-        .into_iter()
-        .map(|path| {
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            let text = String::from_utf8(bytes)
-                .with_context(|| format!("{} is not UTF-8 text", path.display()))?;
-            // Paths are shown as the user spelled the root, minus a leading "./".
-            let shown = if root == Path::new(".") {
-                path.strip_prefix(root).unwrap_or(&path)
-            } else {
-                path.as_path()
-            };
-            Ok(SourceFile {
-                path: shown.display().to_string(),
-                text,
-            })
-        })
-        .collect()
+    let mut tree = Tree::default();
+    for path in paths {
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        // Paths are shown as the user spelled the root, minus a leading "./".
+        let shown = if root == Path::new(".") {
+            path.strip_prefix(root).unwrap_or(&path)
+        } else {
+            path.as_path()
+        }
+        .display()
+        .to_string();
+        match String::from_utf8(bytes) {
+            Ok(text) => tree.files.push(SourceFile { path: shown, text }),
+            Err(err) => tree.unreadable.push(UnreadableFile {
+                path: shown,
+                reason: format!("invalid UTF-8 at byte {}", err.utf8_error().valid_up_to()),
+            }),
+        }
+    }
+    Ok(tree)
 }
 
 fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> anyhow::Result<()> {

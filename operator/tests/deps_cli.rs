@@ -174,6 +174,95 @@ fn verify_reports_findings_with_positions() {
 }
 
 #[test]
+fn verify_reports_a_deleted_versions_props_property() {
+    let dir = repo();
+    fs::write(
+        dir.path().join("eng/Versions.props"),
+        "<Project>\n  <PropertyGroup>\n  </PropertyGroup>\n</Project>\n",
+    )
+    .expect("write");
+    let out = sluice(&["deps", "verify", "--dir", &dir.path().to_string_lossy()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("eng/Version.Details.xml:4:5: Contoso.Runtime has no ContosoRuntimePackageVersion property in eng/Versions.props"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("Contoso.Sdk"),
+        "global.json carries the SDK: {stdout}"
+    );
+}
+
+#[test]
+fn update_says_a_pinned_asset_is_pinned() {
+    let dir = repo();
+    fs::write(
+        dir.path().join("eng/Version.Details.xml"),
+        VDX.replace(
+            "Name=\"Contoso.Runtime\" Version=\"1.0.0\"",
+            "Name=\"Contoso.Runtime\" Version=\"1.0.0\" Pinned=\"true\"",
+        ),
+    )
+    .expect("write");
+    let out = update(dir.path(), &["Contoso.Runtime=1.1.0", "Unrelated=1"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("Contoso.Runtime: pinned at 1.0.0; not updated")
+            && stdout.contains("Unrelated: no dependency matches")
+            && stdout.contains("no dependency moves; nothing changed"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("no dependency matches the build"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn add_refuses_an_unknown_coherent_parent() {
+    let dir = repo();
+    let d = dir.path().to_string_lossy().into_owned();
+    let add = |parent: &str| {
+        sluice(&[
+            "deps",
+            "add",
+            "--dir",
+            &d,
+            "--name",
+            "Contoso.Child",
+            "--version",
+            "1.0.0",
+            "--repo",
+            "https://github.com/contoso/runtime",
+            "--commit",
+            "cccccccc",
+            "--coherent-parent",
+            parent,
+        ])
+    };
+    let out = add("Contoso.Nothing");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("eng/Version.Details.xml: coherent parent 'Contoso.Nothing' of Contoso.Child is not a dependency in the manifest (declared: Contoso.Runtime, Contoso.Sdk)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        read(dir.path(), "eng/Version.Details.xml"),
+        VDX,
+        "nothing written"
+    );
+    let out = add("contoso.runtime");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn list_and_add() {
     let dir = repo();
     let d = dir.path().to_string_lossy().into_owned();

@@ -42,7 +42,7 @@ fn publish(engine: &Engine, number: &str) -> i64 {
         assets: vec![],
         channels: vec!["dev".into()],
     };
-    engine.publish_build(&build).unwrap().id
+    engine.publish_build(&build).unwrap().build.id
 }
 
 fn at(text: &str) -> i64 {

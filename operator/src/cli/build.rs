@@ -26,7 +26,10 @@ pub struct BuildArgs {
 #[derive(Debug, clap::Subcommand)]
 enum BuildCommand {
     /// Publish a build: it lands on its channels and the default channels of its branch,
-    /// and every subscription taking each build from there fires.
+    /// and every subscription taking each build from there fires. Publishing the same
+    /// repository, commit and build number again (a CI retry) returns the stored build;
+    /// a repeat with other fields is refused. Unknown channels are refused; a build no
+    /// subscription or default channel knows is published with a warning.
     #[command(after_help = "\
 Examples:
   sluice build publish --repo https://github.com/contoso/runtime --branch main \\
@@ -84,10 +87,10 @@ struct PublishArgs {
     /// CI build number.
     #[arg(long)]
     number: Option<String>,
-    /// When the build finished (RFC 3339; default now).
+    /// When the build finished (RFC 3339; default: when it is first published).
     #[arg(long)]
     produced_at: Option<String>,
-    /// Explicit channel (repeatable).
+    /// Explicit channel (repeatable); it must be declared in the config.
     #[arg(long = "channel", value_name = "CHANNEL")]
     channels: Vec<String>,
     /// Produced asset as NAME=VERSION (repeatable).
@@ -116,16 +119,25 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         BuildCommand::Publish(p) => {
             let (format, wait) = (p.format, p.wait);
             let build = new_build(p)?;
-            let stored: BuildInfo = client.post("/api/builds", &build)?;
+            let answer: serde_json::Value = client.post("/api/builds", &build)?;
+            let stored: BuildInfo = serde_json::from_value(answer.clone())?;
             match format {
-                Format::Json => outln!("{}", serde_json::to_string_pretty(&stored)?),
+                Format::Json => outln!("{}", serde_json::to_string_pretty(&answer)?),
                 Format::Table => outln!(
-                    "published build {} ({} of {}) on channels: {}",
+                    "{} build {} ({} of {}) on channels: {}",
+                    if answer["created"] == false {
+                        "already published as"
+                    } else {
+                        "published"
+                    },
                     stored.id,
                     stored.build_number,
                     stored.repository,
                     stored.channels.join(", ")
                 ),
+            }
+            for warning in answer["warnings"].as_array().into_iter().flatten() {
+                eprintln!("warning: {}", warning.as_str().unwrap_or_default());
             }
             if let Some(seconds) = wait {
                 return follow(&client, stored.id, std::time::Duration::from_secs(seconds));
@@ -312,10 +324,9 @@ fn new_build(p: PublishArgs) -> anyhow::Result<NewBuild> {
     set(&mut build.branch, p.branch);
     set(&mut build.commit, p.commit);
     set(&mut build.build_number, p.number);
+    // Left empty, the server takes the time of the first publication; a retry then
+    // finds the same build.
     set(&mut build.produced_at, p.produced_at);
-    if build.produced_at.is_empty() {
-        build.produced_at = crate::engine::now_rfc3339();
-    }
     build.channels.extend(p.channels);
     for asset in p.assets {
         let (name, version) = asset

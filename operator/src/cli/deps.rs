@@ -89,11 +89,12 @@ feeds in NuGet.config's managed block. With --source-global-json, the SDK in
 global.json (tools.dotnet and sdk.version) is raised to the source's when newer,
 unless tools.pinned is true.
 
-Nothing is written when nothing matches. All files are computed first and then
-replaced atomically; a malformed file aborts the update with FILE:LINE:COL, and a
-value that would change a file's structure (a line break, an MSBuild `$(...)`, a
-version a regex reference would not read back) aborts it naming the file and the
-dependency.
+Each asset that moves nothing is named with the reason: no dependency matches, pinned,
+follows a coherent parent the build does not carry (or one that is pinned), or already
+at the build's version. Nothing is written when nothing moves. All files are computed first
+and then replaced atomically; a malformed file aborts the update with FILE:LINE:COL, and a
+value that would change a file's structure (a line break, an MSBuild `$(...)`, a version a
+regex reference would not read back) aborts it naming the file and the dependency.
 
 Exit status: 0 updated or nothing to do, 1 error.
 
@@ -132,7 +133,8 @@ pub struct UpdateArgs {
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Checks: every dependency has its version property (Versions.props or
-Version.Details.props) with the same version, no dependency is declared twice, no
+Version.Details.props, or a global.json or tool manifest entry; unless SkipProperty)
+with the same version, no dependency is declared twice, no
 generated property is left without a dependency, global.json and tool manifests
 carry the declared versions, and (native layout) every reference resolves to the
 declared version.
@@ -179,7 +181,7 @@ pub struct AddArgs {
     /// Mark it as a toolset (build-only) dependency.
     #[arg(long)]
     pub toolset: bool,
-    /// Name of a dependency this one must stay coherent with.
+    /// Name of a dependency this one must stay coherent with; it must be declared.
     #[arg(long)]
     pub coherent_parent: Option<String>,
     /// Never update it from builds.

@@ -186,7 +186,10 @@ pub struct SubscriptionArgs {
 
 #[derive(Debug, clap::Subcommand)]
 enum SubscriptionCommand {
-    /// Apply a build now: the newest on the subscription's channel, or --build.
+    /// Apply a build now: the newest on the subscription's channel, or --build (a build of
+    /// the subscription's source repository on its channel). Says what happened: requested
+    /// (a pull request follows), or nothing to do because the build is already requested,
+    /// applied, older than the applied one, or was rejected.
     #[command(
         after_help = "Examples:\n  sluice subscription trigger runtime-to-sdk-main\n  sluice subscription trigger runtime-to-sdk-main --build 42 --force"
     )]
@@ -196,7 +199,8 @@ enum SubscriptionCommand {
         /// Build id to apply instead of the newest.
         #[arg(long)]
         build: Option<i64>,
-        /// Apply it even if it is not newer than the applied one, or was rejected.
+        /// Apply it even if it is applied already, older than the applied one, or was
+        /// rejected.
         #[arg(long)]
         force: bool,
     },
@@ -211,7 +215,8 @@ pub fn run_subscription(args: SubscriptionArgs) -> anyhow::Result<ExitCode> {
                 &format!("/api/subscriptions/{name}/trigger"),
                 &json!({"build": build, "force": force}),
             )?;
-            outln!("{name}: applying build {}", answer["build"]);
+            let message = answer["message"].as_str().unwrap_or_default();
+            outln!("{name}: {message}");
         }
     }
     Ok(ExitCode::SUCCESS)

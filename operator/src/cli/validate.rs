@@ -18,6 +18,9 @@ skipped; a file may hold several documents separated by ---), checks each Channe
 DefaultChannel, Subscription, RepositoryPolicy and Build against the same schema the
 cluster uses, then checks them against each other: unknown channels, duplicate names,
 duplicate flows, merge policy combinations, source-code flow settings, and cycles.
+A file that is not UTF-8 text is one finding and the others are still checked; a
+resource with schema errors still has its other fields checked, and still counts as
+declared; a PATH without any YAML file is a warning.
 
 Every finding is printed as
   FILE:LINE:COL: error[RULE]: MESSAGE
@@ -66,16 +69,24 @@ struct Summary {
 /// Runs `sluice validate`.
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let mut files = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut empty = Vec::new();
     for path in &args.paths {
-        match config_dir::read_files(path) {
-            Ok(found) => files.extend(found),
+        match config_dir::read_tree(path) {
+            Ok(tree) => {
+                if tree.files.is_empty() && tree.unreadable.is_empty() {
+                    empty.push(path.display().to_string());
+                }
+                files.extend(tree.files);
+                unreadable.extend(tree.unreadable);
+            }
             Err(err) => {
                 eprintln!("error: {err:#}");
                 return Ok(ExitCode::from(EXIT_USAGE));
             }
         }
     }
-    let loaded = config::load(&files);
+    let loaded = config::load_all(&files, &unreadable, &empty);
     let summary = Summary {
         files: loaded.files,
         resources: loaded.config.len(),

@@ -291,7 +291,9 @@ impl Engine {
                     .as_ref()
                     .filter(|t| t.carried.get(subscription) == Some(&build))
                 {
-                    Some(t) if t.state == PullRequestState::Merged => {
+                    // Only the merge being recorded now; a settled one was recorded
+                    // already (a forced build the target has needs no second merge).
+                    Some(t) if t.state == PullRequestState::Merged && !t.settled => {
                         (EventKind::PullRequestMerged, Some(t.url.clone()), "merged")
                     }
                     _ => (

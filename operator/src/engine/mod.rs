@@ -27,7 +27,7 @@ pub use pull_request_view::{CarriedBuild, PullRequestView, wire_name};
 pub use reconcile::CycleResult;
 pub use status::{BuildFlowEntry, BuildRef, PullRequestRef, SubscriptionStatusView};
 pub use time::{now_rfc3339, parse_rfc3339, rfc3339, unix_now};
-pub use triggers::TriggerError;
+pub use triggers::{Published, TriggerError, TriggerReport};
 
 use sluice_core::flow::{self, reload::ReloadRefusal};
 

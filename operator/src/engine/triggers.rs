@@ -1,8 +1,9 @@
 //! What sets work in motion: published builds, channel assignments, schedules, manual
 //! triggers, and check or review reports on pull requests.
 
+use serde::Serialize;
 use sluice_core::flow::pacing::Trigger;
-use sluice_core::flow::{self, BuildId, BuildInfo, Check, Review};
+use sluice_core::flow::{self, BuildId, BuildInfo, Check, HandTrigger, Review};
 use sluice_core::model::{PullRequestState, UpdateFrequency};
 
 use super::observe::ObserveError;
@@ -29,17 +30,69 @@ pub enum TriggerError {
     Store(#[from] StoreError),
 }
 
+/// A publication's result: the stored build, whether this request stored it (a repeat
+/// returns the build stored before), and warnings for a build that flows nowhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Published {
+    /// The stored build.
+    #[serde(flatten)]
+    pub build: BuildInfo,
+    /// False for a repeat of a build published before.
+    pub created: bool,
+    /// Why the build may land nowhere; empty when it flows.
+    pub warnings: Vec<String>,
+}
+
+/// What a trigger by hand did, as the API answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TriggerReport {
+    /// The subscription.
+    pub subscription: String,
+    /// The build asked for.
+    pub build: BuildId,
+    /// What happened, kebab-case: `requested`, `forced`, `already-requested`,
+    /// `already-applied`, `older-than-applied` or `rejected`.
+    pub outcome: &'static str,
+    /// Whether the subscription's progress changed (a pull request may follow).
+    pub changed: bool,
+    /// One sentence for a person.
+    pub message: String,
+}
+
 impl Engine {
     /// Stores a build, assigns it to its channels and the default channels of its branch,
-    /// and fires the subscriptions that take every build.
-    pub fn publish_build(&self, build: &NewBuild) -> Result<BuildInfo, TriggerError> {
-        validate_build(build)?;
+    /// and fires the subscriptions that take every build. Unknown explicit channels are
+    /// refused. A repeat (same repository, commit and build number) is the stored build,
+    /// returned unchanged with `created: false`, or a conflict naming the field that
+    /// differs. An empty `produced_at` means now.
+    pub fn publish_build(&self, build: &NewBuild) -> Result<Published, TriggerError> {
+        let mut build = build.clone();
+        let repeat_time = build.produced_at.clone();
+        if build.produced_at.trim().is_empty() {
+            build.produced_at = super::now_rfc3339();
+        }
+        validate_build(&build)?;
         // Published before the configuration is known, the build would fire no
         // subscription and be lost to them.
         if !self.configured() {
             return Err(TriggerError::NotReady);
         }
         let snapshot = self.snapshot();
+        let unknown: Vec<&str> = build
+            .channels
+            .iter()
+            .filter(|c| !snapshot.channels.contains(c))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            return Err(TriggerError::Invalid(format!(
+                "unknown channel `{}` (declared channels: {})",
+                unknown.join("`, `"),
+                snapshot.channels.join(", ")
+            )));
+        }
         let defaults = flow::assign::default_channels_for(
             &build.repository,
             &build.branch,
@@ -61,15 +114,59 @@ impl Engine {
             assets: build.assets.clone(),
             channels,
         };
+        let repeat = BuildInfo {
+            produced_at: repeat_time,
+            channels: build.channels.clone(),
+            ..probe.clone()
+        };
+        if let Some(stored) = self.stored_build(&build)? {
+            return self.repeated(stored, &repeat);
+        }
         let fired = flow::trigger::fired_by(
             &probe,
             snapshot.subscriptions.iter().map(|(n, s)| (n.as_str(), s)),
         );
-        let stored = self.store.publish_build(build, &defaults, &fired)?;
+        let stored = match self.store.publish_build(&build, &defaults, &fired) {
+            Ok(stored) => stored,
+            // Published meanwhile by a concurrent request: that one is the build.
+            Err(StoreError::Conflict(message)) => match self.stored_build(&build)? {
+                Some(stored) => return self.repeated(stored, &repeat),
+                None => return Err(TriggerError::Conflict(message)),
+            },
+            Err(err) => return Err(err.into()),
+        };
         self.metrics.builds_published.inc();
+        let subscriptions: Vec<_> = snapshot.subscriptions.values().collect();
+        let warnings =
+            flow::publish::publish_warnings(&stored, &snapshot.default_channels, &subscriptions);
         tracing::info!(build = stored.id, repository = %stored.repository, channels = ?stored.channels, fired = ?fired, "build published");
+        for warning in &warnings {
+            tracing::warn!(build = stored.id, repository = %stored.repository, "{warning}");
+        }
         self.enqueue_subscriptions(&fired, Trigger::Build);
-        Ok(stored)
+        Ok(Published {
+            build: stored,
+            created: true,
+            warnings,
+        })
+    }
+
+    fn stored_build(&self, build: &NewBuild) -> Result<Option<BuildInfo>, TriggerError> {
+        Ok(self
+            .store
+            .find_build(&build.repository, &build.commit, &build.build_number)?)
+    }
+
+    /// A repeat publication of `stored`: the same build, or a conflict.
+    fn repeated(&self, stored: BuildInfo, repeat: &BuildInfo) -> Result<Published, TriggerError> {
+        flow::publish::same_build(&stored, repeat)
+            .map_err(|conflict| TriggerError::Conflict(conflict.to_string()))?;
+        tracing::info!(build = stored.id, repository = %stored.repository, "build published again; the stored one stands");
+        Ok(Published {
+            build: stored,
+            created: false,
+            warnings: Vec::new(),
+        })
     }
 
     /// Assigns a stored build to one more channel, firing what that assignment fires.
@@ -97,13 +194,15 @@ impl Engine {
     }
 
     /// Asks a subscription to apply `build` (default: the newest on its channel); `force`
-    /// applies it even when it is not newer than what was applied.
+    /// applies it even when it is applied already, older than the applied one, or was
+    /// rejected. Refuses a disabled subscription and a build that is not of its source
+    /// repository and channel; the report says what the request changed.
     pub fn trigger_subscription(
         &self,
         name: &str,
         build: Option<BuildId>,
         force: bool,
-    ) -> Result<BuildId, TriggerError> {
+    ) -> Result<TriggerReport, TriggerError> {
         let snapshot = self.snapshot();
         let Some(spec) = snapshot.subscriptions.get(name) else {
             return Err(TriggerError::NotFound(format!(
@@ -119,28 +218,51 @@ impl Engine {
                 .store
                 .latest_build(&spec.source.repository, &spec.source.channel)?
                 .ok_or_else(|| {
-                    TriggerError::Invalid(format!(
+                    TriggerError::Conflict(format!(
                         "no build of {} on channel `{}` yet",
                         spec.source.repository, spec.source.channel
                     ))
                 })?,
         };
+        flow::trigger::check_by_hand(name, spec, &build).map_err(|refusal| match refusal {
+            flow::trigger::TriggerRefusal::Disabled { .. } => {
+                TriggerError::Conflict(refusal.to_string())
+            }
+            _ => TriggerError::Invalid(refusal.to_string()),
+        })?;
         let id = build.id;
-        self.store
-            .update_subscription(name, &mut |r| r.state.request_by_hand(id, force))?;
-        self.event(
-            EventKind::Fired,
-            Some(name),
-            Some(id),
-            None,
-            if force {
-                "triggered by hand (forced)"
-            } else {
-                "triggered by hand"
-            },
-        )?;
-        self.enqueue_subscriptions(&[name.to_string()], Trigger::Manual);
-        Ok(id)
+        let mut outcome = HandTrigger::AlreadyRequested;
+        self.store.update_subscription(name, &mut |r| {
+            outcome = r.state.request_by_hand(id, force);
+        })?;
+        let message = outcome.describe(id);
+        tracing::info!(
+            subscription = name,
+            build = id,
+            outcome = outcome.as_str(),
+            "{message}"
+        );
+        if outcome.changed() {
+            self.event(
+                EventKind::Fired,
+                Some(name),
+                Some(id),
+                None,
+                if force {
+                    "triggered by hand (forced)"
+                } else {
+                    "triggered by hand"
+                },
+            )?;
+            self.enqueue_subscriptions(&[name.to_string()], Trigger::Manual);
+        }
+        Ok(TriggerReport {
+            subscription: name.to_string(),
+            build: id,
+            outcome: outcome.as_str(),
+            changed: outcome.changed(),
+            message,
+        })
     }
 
     /// Records a check result on a local pull request's current head (where its head

@@ -95,12 +95,17 @@ pub(super) async fn config(State(state): State<AppState>) -> ApiResult<ConfigVie
 pub(super) async fn publish_build(
     State(state): State<AppState>,
     Json(build): Json<NewBuild>,
-) -> Result<(StatusCode, Json<sluice_core::flow::BuildInfo>), ApiError> {
+) -> Result<(StatusCode, Json<crate::engine::Published>), ApiError> {
     let engine = state.engine.clone();
-    let stored = tokio::task::spawn_blocking(move || engine.publish_build(&build))
+    let published = tokio::task::spawn_blocking(move || engine.publish_build(&build))
         .await
         .map_err(internal)??;
-    Ok((StatusCode::CREATED, Json(stored)))
+    let status = if published.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(published)))
 }
 
 pub(super) async fn list_builds(
@@ -159,12 +164,13 @@ pub(super) async fn trigger(
     State(state): State<AppState>,
     Path(name): Path<String>,
     body: Option<Json<TriggerRequest>>,
-) -> ApiResult<serde_json::Value> {
+) -> ApiResult<crate::engine::TriggerReport> {
     let req = body.map(|Json(r)| r).unwrap_or_default();
-    let build = state
-        .engine
-        .trigger_subscription(&name, req.build, req.force)?;
-    Ok(Json(json!({"subscription": name, "build": build})))
+    Ok(Json(
+        state
+            .engine
+            .trigger_subscription(&name, req.build, req.force)?,
+    ))
 }
 
 pub(super) async fn status(

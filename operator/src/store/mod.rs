@@ -212,6 +212,14 @@ pub trait Store: Send + Sync + 'static {
         default_channels: &[String],
         trigger: &[String],
     ) -> Result<BuildInfo, StoreError>;
+    /// The build of `repository` (by identity) at `commit` with `build_number`, if
+    /// published ([`Store::publish_build`] refuses a second one as a conflict).
+    fn find_build(
+        &self,
+        repository: &str,
+        commit: &str,
+        build_number: &str,
+    ) -> Result<Option<BuildInfo>, StoreError>;
     /// One build.
     fn build(&self, id: BuildId) -> Result<Option<BuildInfo>, StoreError>;
     /// Builds matching `query`, newest first.

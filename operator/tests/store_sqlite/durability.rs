@@ -307,6 +307,8 @@ fn a_version_1_database_gains_the_manual_commits_notice() {
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
         "ALTER TABLE tracked_pull_requests DROP COLUMN manual_commits_noticed;
+         DROP INDEX builds_once;
+         ALTER TABLE builds DROP COLUMN duplicate_of;
          DELETE FROM schema_version WHERE version > 1;
          INSERT INTO tracked_pull_requests (key, id, url, repository, target_branch, head_branch,
              state, head_commit, base_commit, carried, failure_commented, settled, policies,

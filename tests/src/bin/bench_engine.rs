@@ -293,7 +293,7 @@ fn main() {
             channels: vec!["product-dev".into()],
         };
         let stored = engine.publish_build(&build).expect("publish");
-        newest.insert(source_url(s), stored.id);
+        newest.insert(source_url(s), stored.build.id);
     }
     let snapshot = engine.snapshot();
     for (name, spec) in &snapshot.subscriptions {

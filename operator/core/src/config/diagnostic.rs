@@ -19,6 +19,10 @@ pub enum Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
+    /// The file is not text (not UTF-8, or binary).
+    UnreadableFile,
+    /// A config path holds no manifest file.
+    NoManifests,
     /// The file is not valid YAML.
     YamlSyntax,
     /// `apiVersion` is not `sluice.dev/v1alpha1`.

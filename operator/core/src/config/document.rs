@@ -57,12 +57,16 @@ pub struct Document {
     pub json: J,
     /// Where it came from.
     pub origin: Origin,
+    /// Whether it passed the schema; one that did not still declares its name, and its
+    /// other fields still meet the cross-resource rules when it can be read at all.
+    pub schema_ok: bool,
 }
 
 const TOP_FIELDS: [&str; 5] = ["apiVersion", "kind", "metadata", "spec", "status"];
 
-/// Checks one document. Returns `None` (with findings) when it cannot become a resource; a
-/// foreign document (another API group) yields a warning and `None`.
+/// Checks one document. Returns `None` (with findings) when it has no kind or name; a
+/// foreign document (another API group) yields a warning and `None`. A document with
+/// schema errors is returned with `schema_ok: false`.
 pub fn check_document(file: &str, node: Node, out: &mut Vec<Diagnostic>) -> Option<Document> {
     let before = out.len();
     let api_version = string_field(file, &node, "apiVersion", out)?;
@@ -126,12 +130,9 @@ pub fn check_document(file: &str, node: Node, out: &mut Vec<Diagnostic>) -> Opti
             schema_check::check(file, child, child_schema, field, out);
         }
     }
-    if out[before..]
+    let schema_ok = !out[before..]
         .iter()
-        .any(|d| d.severity == super::diagnostic::Severity::Error)
-    {
-        return None;
-    }
+        .any(|d| d.severity == super::diagnostic::Severity::Error);
     Some(Document {
         kind,
         name: name?,
@@ -141,6 +142,7 @@ pub fn check_document(file: &str, node: Node, out: &mut Vec<Diagnostic>) -> Opti
             file: file.to_string(),
             node,
         },
+        schema_ok,
     })
 }
 

@@ -97,8 +97,60 @@ impl Loaded {
     }
 }
 
+/// A file of a config directory that could not be read as text (not UTF-8, binary).
+#[derive(Debug, Clone)]
+pub struct UnreadableFile {
+    /// Its path, as shown in findings.
+    pub path: String,
+    /// Why it could not be read.
+    pub reason: String,
+}
+
 /// Loads and validates every document of every file.
 pub fn load(files: &[SourceFile]) -> Loaded {
+    load_all(files, &[], &[])
+}
+
+/// [`load`], plus one error per file that could not be read as text (the others are
+/// still checked) and a warning for each root that holds no manifest file at all.
+pub fn load_all(
+    files: &[SourceFile],
+    unreadable: &[UnreadableFile],
+    empty_roots: &[String],
+) -> Loaded {
+    let mut loaded = load_files(files);
+    for file in unreadable {
+        loaded.diagnostics.push(
+            Diagnostic::error(
+                &file.path,
+                yaml::Pos { line: 1, column: 1 },
+                Rule::UnreadableFile,
+                format!("not a text file: {}", file.reason),
+            )
+            .with_hint("config files are UTF-8 YAML; remove the file or save it as UTF-8"),
+        );
+    }
+    for root in empty_roots {
+        loaded.diagnostics.push(
+            Diagnostic::warning(
+                root,
+                yaml::Pos { line: 1, column: 1 },
+                Rule::NoManifests,
+                "no *.yaml or *.yml file found: nothing to check".to_string(),
+            )
+            .with_hint("point at the config repository's root (hidden directories are skipped)"),
+        );
+    }
+    loaded.files += unreadable.len();
+    sort(&mut loaded.diagnostics);
+    loaded
+}
+
+fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+}
+
+fn load_files(files: &[SourceFile]) -> Loaded {
     let mut diagnostics = Vec::new();
     let mut docs = Vec::new();
     for file in files {
@@ -116,12 +168,23 @@ pub fn load(files: &[SourceFile]) -> Loaded {
         }
     }
     let docs = reject_duplicates(docs, &mut diagnostics);
+    let (valid, invalid): (Vec<Document>, Vec<Document>) =
+        docs.into_iter().partition(|d| d.schema_ok);
     let mut config = ConfigSet::default();
-    for doc in docs {
+    for doc in valid {
         add_typed(&mut config, doc, &mut diagnostics);
     }
-    rules::check(&config, &mut diagnostics);
-    diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    // The rules also see the documents with schema errors that still read as resources
+    // (their other fields are checked too), and every declared name counts: a Channel
+    // with a broken spec is one finding, not one more per subscription naming it.
+    let mut checked = config.clone();
+    let mut declared = rules::DeclaredNames::default();
+    for doc in invalid {
+        declared.insert(doc.kind, doc.namespace.clone(), doc.name.clone());
+        add_typed(&mut checked, doc, &mut Vec::new());
+    }
+    rules::check(&checked, &declared, &mut diagnostics);
+    sort(&mut diagnostics);
     Loaded {
         config,
         diagnostics,
@@ -192,5 +255,94 @@ fn add_typed(config: &mut ConfigSet, doc: Document, out: &mut Vec<Diagnostic>) {
         ResourceKind::Subscription => config.subscriptions.extend(typed(doc, out)),
         ResourceKind::RepositoryPolicy => config.repository_policies.extend(typed(doc, out)),
         ResourceKind::Build => config.builds.extend(typed(doc, out)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHANNEL: &str =
+        "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {name: dev}\nspec: {}\n";
+
+    fn subscription(name: &str, channel: &str, extra: &str) -> String {
+        format!(
+            "apiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: {name}}}\nspec:\n  source: {{repository: \"https://github.com/contoso/runtime\", channel: {channel}}}\n  target: {{repository: \"https://github.com/contoso/{name}\", branch: main}}\n{extra}"
+        )
+    }
+
+    fn rules(loaded: &Loaded) -> Vec<String> {
+        loaded
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}:{} {}", d.file, d.line, d.rule.id()))
+            .collect()
+    }
+
+    fn file(path: &str, docs: &[&str]) -> SourceFile {
+        SourceFile {
+            path: path.into(),
+            text: docs.join("---\n"),
+        }
+    }
+
+    #[test]
+    fn a_channel_without_spec_is_one_finding() {
+        let broken = "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {name: dev}\n";
+        let loaded = load(&[file(
+            "c.yaml",
+            &[
+                broken,
+                &subscription("a", "dev", ""),
+                &subscription("b", "dev", ""),
+            ],
+        )]);
+        assert_eq!(rules(&loaded), ["c.yaml:1 missing-field"], "{loaded:#?}");
+    }
+
+    #[test]
+    fn schema_errors_do_not_hide_the_other_fields_rules() {
+        let loaded = load(&[file(
+            "c.yaml",
+            &[CHANNEL, &subscription("a", "nightly", "  colour: blue\n")],
+        )]);
+        let found = rules(&loaded);
+        assert!(
+            found.iter().any(|r| r.ends_with("unknown-field")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|r| r.ends_with("unknown-channel")),
+            "{found:?}"
+        );
+        assert!(
+            loaded.config.subscriptions.is_empty(),
+            "an invalid one is not in force"
+        );
+    }
+
+    #[test]
+    fn unreadable_files_and_empty_roots_are_findings_among_the_others() {
+        let unreadable = [UnreadableFile {
+            path: "bin.yaml".into(),
+            reason: "invalid UTF-8 at byte 3".into(),
+        }];
+        let loaded = load_all(
+            &[file(
+                "c.yaml",
+                &[CHANNEL, &subscription("a", "nightly", "")],
+            )],
+            &unreadable,
+            &[],
+        );
+        assert_eq!(
+            rules(&loaded),
+            ["bin.yaml:1 unreadable-file", "c.yaml:10 unknown-channel"]
+        );
+        assert_eq!(loaded.files, 2);
+
+        let empty = load_all(&[], &[], &["config/".to_string()]);
+        assert_eq!(rules(&empty), ["config/:1 no-manifests"]);
+        assert!(!empty.has_errors(), "an empty directory only warns");
     }
 }

@@ -52,6 +52,72 @@ impl FlowState {
     }
 }
 
+/// What a trigger by hand did to a subscription's progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandTrigger {
+    /// The build is now requested; a pull request follows (or, when the target already
+    /// has its versions, it is recorded as applied).
+    Requested,
+    /// The build is requested by force: applied again whatever was applied or rejected.
+    Forced,
+    /// The build was already requested and is on its way; nothing changed.
+    AlreadyRequested,
+    /// The build is the applied one; nothing changed.
+    AlreadyApplied,
+    /// A newer build is applied; nothing changed.
+    Older {
+        /// The applied build.
+        applied: BuildId,
+    },
+    /// A person closed the pull request carrying this build (or a newer one) unmerged;
+    /// nothing changed.
+    Rejected,
+}
+
+impl HandTrigger {
+    /// Whether the trigger changed the subscription's progress.
+    pub fn changed(self) -> bool {
+        matches!(self, HandTrigger::Requested | HandTrigger::Forced)
+    }
+
+    /// The kebab-case name shown by the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HandTrigger::Requested => "requested",
+            HandTrigger::Forced => "forced",
+            HandTrigger::AlreadyRequested => "already-requested",
+            HandTrigger::AlreadyApplied => "already-applied",
+            HandTrigger::Older { .. } => "older-than-applied",
+            HandTrigger::Rejected => "rejected",
+        }
+    }
+
+    /// One sentence for a person: what happened to `build`, and what to do if that is
+    /// not what they wanted.
+    pub fn describe(self, build: BuildId) -> String {
+        match self {
+            HandTrigger::Requested => {
+                format!("requested build {build}; a pull request will follow")
+            }
+            HandTrigger::Forced => format!(
+                "forced build {build}; it is applied again, with a pull request if the target differs"
+            ),
+            HandTrigger::AlreadyRequested => format!(
+                "build {build} is already requested; nothing to do (its pull request is on the way)"
+            ),
+            HandTrigger::AlreadyApplied => format!(
+                "build {build} is already applied; nothing to do (use --force to apply it again)"
+            ),
+            HandTrigger::Older { applied } => format!(
+                "build {build} is older than the applied build {applied}; nothing to do (use --force to apply it anyway)"
+            ),
+            HandTrigger::Rejected => format!(
+                "build {build} was rejected (its pull request was closed unmerged); nothing to do (use --force to propose it again)"
+            ),
+        }
+    }
+}
+
 impl SubscriptionState {
     /// A trigger (a published build, a channel assignment, a schedule) asks for `build`.
     /// Requests only move forward; one that moves ends a forced request. Returns whether
@@ -66,13 +132,30 @@ impl SubscriptionState {
     }
 
     /// A person asks for `build` exactly, older or not. `force` applies it even when it is
-    /// not newer than the applied build, and forgets an earlier rejection.
-    pub fn request_by_hand(&mut self, build: BuildId, force: bool) {
-        self.requested_build = Some(build);
-        self.force = force;
+    /// applied already, older than the applied build, or rejected, and forgets an earlier
+    /// rejection. Without `force` such a request changes nothing (a newer request already
+    /// under way is kept); the answer says which case it was.
+    pub fn request_by_hand(&mut self, build: BuildId, force: bool) -> HandTrigger {
         if force {
+            self.requested_build = Some(build);
+            self.force = true;
             self.rejected_build = None;
+            return HandTrigger::Forced;
         }
+        match self.last_applied_build {
+            Some(applied) if applied == build => return HandTrigger::AlreadyApplied,
+            Some(applied) if applied > build => return HandTrigger::Older { applied },
+            _ => {}
+        }
+        if self.rejected_build.is_some_and(|r| r >= build) {
+            return HandTrigger::Rejected;
+        }
+        if self.requested_build == Some(build) {
+            return HandTrigger::AlreadyRequested;
+        }
+        self.requested_build = Some(build);
+        self.force = false;
+        HandTrigger::Requested
     }
 
     /// `build` merged, or needed no change. The applied build never moves backwards (a
@@ -141,15 +224,101 @@ mod tests {
     }
 
     #[test]
-    fn by_hand_goes_anywhere_and_force_forgets_rejection() {
-        let mut s = state(Some(9), Some(9), false);
-        s.rejected_build = Some(8);
-        s.request_by_hand(3, false);
-        assert_eq!((s.requested_build, s.rejected_build), (Some(3), Some(8)));
-        s.request_by_hand(3, true);
+    fn by_hand_changes_only_what_it_says_and_force_forgets_rejection() {
+        // (requested, applied, rejected), build, force -> outcome, (requested, force, rejected)
+        type Row = (
+            (Option<BuildId>, Option<BuildId>, Option<BuildId>),
+            BuildId,
+            bool,
+            HandTrigger,
+            (Option<BuildId>, bool, Option<BuildId>),
+        );
+        let table: [Row; 9] = [
+            (
+                (None, None, None),
+                3,
+                false,
+                HandTrigger::Requested,
+                (Some(3), false, None),
+            ),
+            (
+                (Some(9), Some(2), None),
+                3,
+                false,
+                HandTrigger::Requested,
+                (Some(3), false, None),
+            ),
+            (
+                (Some(3), Some(2), None),
+                3,
+                false,
+                HandTrigger::AlreadyRequested,
+                (Some(3), false, None),
+            ),
+            (
+                (Some(9), Some(9), None),
+                9,
+                false,
+                HandTrigger::AlreadyApplied,
+                (Some(9), false, None),
+            ),
+            (
+                (Some(12), Some(9), None),
+                9,
+                false,
+                HandTrigger::AlreadyApplied,
+                (Some(12), false, None),
+            ),
+            (
+                (Some(12), Some(9), Some(8)),
+                3,
+                false,
+                HandTrigger::Older { applied: 9 },
+                (Some(12), false, Some(8)),
+            ),
+            (
+                (Some(5), Some(2), Some(5)),
+                5,
+                false,
+                HandTrigger::Rejected,
+                (Some(5), false, Some(5)),
+            ),
+            (
+                (Some(9), Some(9), Some(8)),
+                3,
+                true,
+                HandTrigger::Forced,
+                (Some(3), true, None),
+            ),
+            (
+                (Some(9), Some(9), None),
+                9,
+                true,
+                HandTrigger::Forced,
+                (Some(9), true, None),
+            ),
+        ];
+        for ((requested, applied, rejected), build, force, outcome, after) in table {
+            let mut s = state(requested, applied, false);
+            s.rejected_build = rejected;
+            let got = s.request_by_hand(build, force);
+            assert_eq!(
+                got, outcome,
+                "{requested:?} {applied:?} {rejected:?} {build} {force}"
+            );
+            assert_eq!(
+                got.changed(),
+                matches!(outcome, HandTrigger::Requested | HandTrigger::Forced)
+            );
+            assert_eq!(
+                (s.requested_build, s.force, s.rejected_build),
+                after,
+                "{outcome:?}"
+            );
+        }
         assert_eq!(
-            (s.requested_build, s.force, s.rejected_build),
-            (Some(3), true, None)
+            HandTrigger::AlreadyApplied.describe(7),
+            "build 7 is already applied; nothing to do (use --force to apply it again)"
         );
     }
 

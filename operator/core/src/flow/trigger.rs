@@ -1,8 +1,9 @@
-//! Which subscriptions a build fires when it lands on its channels.
+//! Which subscriptions a build fires when it lands on its channels, and which builds a
+//! subscription may be triggered with by hand.
 
 use crate::model::{RepositoryUrl, SubscriptionSpec, UpdateFrequency};
 
-use super::types::BuildInfo;
+use super::types::{BuildId, BuildInfo};
 
 /// Names of the subscriptions that apply `build` at once: enabled, `EveryBuild`, reading
 /// the build's repository (by identity) on one of the build's channels. Scheduled
@@ -26,6 +27,84 @@ pub fn fired_by<'a>(
         .collect();
     names.sort();
     names
+}
+
+/// Why a subscription cannot be triggered by hand with a build.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TriggerRefusal {
+    /// The subscription is disabled: the engine would not act on the request.
+    #[error("subscription `{subscription}` is disabled; enable it before triggering it")]
+    Disabled {
+        /// Subscription name.
+        subscription: String,
+    },
+    /// The build is of another repository than the subscription's source.
+    #[error(
+        "build {build} is of {repository}, but subscription `{subscription}` takes builds of {source_repository}"
+    )]
+    OtherRepository {
+        /// Subscription name.
+        subscription: String,
+        /// The build.
+        build: BuildId,
+        /// The build's repository.
+        repository: String,
+        /// The subscription's source repository.
+        source_repository: String,
+    },
+    /// The build is not on the subscription's channel.
+    #[error(
+        "build {build} of {repository} is not on channel `{channel}`, which subscription `{subscription}` takes builds from (it is on: {channels}); assign it with `sluice build add-to-channel {build} {channel}`"
+    )]
+    OtherChannel {
+        /// Subscription name.
+        subscription: String,
+        /// The build.
+        build: BuildId,
+        /// The build's repository.
+        repository: String,
+        /// The subscription's source channel.
+        channel: String,
+        /// The build's channels, comma separated (or `none`).
+        channels: String,
+    },
+}
+
+/// Whether subscription `name` may be triggered by hand with `build`: it is enabled, and
+/// the build is of its source repository (by identity) and on its source channel.
+pub fn check_by_hand(
+    name: &str,
+    spec: &SubscriptionSpec,
+    build: &BuildInfo,
+) -> Result<(), TriggerRefusal> {
+    if !spec.enabled {
+        return Err(TriggerRefusal::Disabled {
+            subscription: name.to_string(),
+        });
+    }
+    let same = |a: &str, b: &str| matches!((RepositoryUrl::parse(a), RepositoryUrl::parse(b)), (Ok(a), Ok(b)) if a == b);
+    if !same(&build.repository, &spec.source.repository) {
+        return Err(TriggerRefusal::OtherRepository {
+            subscription: name.to_string(),
+            build: build.id,
+            repository: build.repository.clone(),
+            source_repository: spec.source.repository.clone(),
+        });
+    }
+    if !build.channels.contains(&spec.source.channel) {
+        return Err(TriggerRefusal::OtherChannel {
+            subscription: name.to_string(),
+            build: build.id,
+            repository: build.repository.clone(),
+            channel: spec.source.channel.clone(),
+            channels: if build.channels.is_empty() {
+                "none".into()
+            } else {
+                build.channels.join(", ")
+            },
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -87,5 +166,56 @@ mod tests {
         ];
         let fired = fired_by(&build, subs.iter().map(|(n, s)| (*n, s)));
         assert_eq!(fired, ["a", "f"]);
+    }
+
+    #[test]
+    fn by_hand_takes_only_enabled_subscriptions_and_their_own_builds() {
+        let rt = "https://github.com/contoso/runtime";
+        let build = |repo: &str, channels: &[&str]| BuildInfo {
+            id: 7,
+            repository: repo.into(),
+            branch: "main".into(),
+            commit: "a".repeat(40),
+            build_number: "1".into(),
+            produced_at: "2026-01-01T00:00:00Z".into(),
+            assets: vec![],
+            channels: channels.iter().map(|c| c.to_string()).collect(),
+        };
+        let on = spec(rt, "dev", UpdateFrequency::EveryBuild, true);
+        let off = spec(rt, "dev", UpdateFrequency::EveryBuild, false);
+        let table: [(&SubscriptionSpec, BuildInfo, Option<&str>); 6] = [
+            (&on, build(rt, &["dev"]), None),
+            (
+                &on,
+                build("https://GitHub.com/Contoso/Runtime.git", &["x", "dev"]),
+                None,
+            ),
+            (&off, build(rt, &["dev"]), Some("is disabled")),
+            (
+                &on,
+                build("https://github.com/contoso/sdk", &["dev"]),
+                Some(
+                    "build 7 is of https://github.com/contoso/sdk, but subscription `s` takes builds of https://github.com/contoso/runtime",
+                ),
+            ),
+            (
+                &on,
+                build(rt, &["release"]),
+                Some(
+                    "is not on channel `dev`, which subscription `s` takes builds from (it is on: release)",
+                ),
+            ),
+            (&on, build(rt, &[]), Some("(it is on: none)")),
+        ];
+        for (spec, build, refused) in table {
+            let got = check_by_hand("s", spec, &build).map_err(|e| e.to_string());
+            match refused {
+                None => assert_eq!(got, Ok(()), "{build:?}"),
+                Some(text) => {
+                    let message = got.expect_err("refused");
+                    assert!(message.contains(text), "{message}");
+                }
+            }
+        }
     }
 }

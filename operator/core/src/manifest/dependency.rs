@@ -148,6 +148,109 @@ pub fn name_index(deps: &[Dependency]) -> std::collections::HashMap<String, Vec<
     map
 }
 
+/// Why an asset of a build moves no dependency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unmoved {
+    /// No dependency has the asset's name.
+    NoDependency,
+    /// The dependency is pinned.
+    Pinned {
+        /// Its version.
+        version: String,
+    },
+    /// The dependency follows a coherent parent the build does not carry.
+    ParentNotInBuild {
+        /// The parent.
+        parent: String,
+    },
+    /// The dependency follows a coherent parent that is pinned.
+    ParentPinned {
+        /// The parent.
+        parent: String,
+    },
+    /// The dependency is at the build's version, commit and repository already.
+    Current,
+}
+
+impl Unmoved {
+    /// One sentence about `asset` for a person.
+    pub fn describe(&self, asset: &Asset) -> String {
+        let name = &asset.name;
+        match self {
+            Unmoved::NoDependency => format!("{name}: no dependency matches"),
+            Unmoved::Pinned { version } => {
+                format!("{name}: pinned at {version}; not updated")
+            }
+            Unmoved::ParentNotInBuild { parent } => format!(
+                "{name}: follows coherent parent {parent}, which the build does not carry; not updated"
+            ),
+            Unmoved::ParentPinned { parent } => {
+                format!("{name}: follows coherent parent {parent}, which is pinned; not updated")
+            }
+            Unmoved::Current => format!("{name}: already at {}", asset.version),
+        }
+    }
+}
+
+/// Why `asset` moves the first dependency of its name, or `None` when it does.
+fn unmoved(
+    deps: &[Dependency],
+    names: &std::collections::HashMap<String, Vec<usize>>,
+    build: &BuildUpdate,
+    asset: &Asset,
+) -> Result<usize, Unmoved> {
+    let Some(&index) = names
+        .get(&asset.name.to_lowercase())
+        .and_then(|v| v.first())
+    else {
+        return Err(Unmoved::NoDependency);
+    };
+    let dep = &deps[index];
+    if let Some(parent) = dep.coherent_parent.as_deref().filter(|p| !p.is_empty()) {
+        if !build.assets.iter().any(|a| a.name == parent) {
+            return Err(Unmoved::ParentNotInBuild {
+                parent: parent.to_string(),
+            });
+        }
+        if deps.iter().any(|d| d.name == parent && d.pinned) {
+            return Err(Unmoved::ParentPinned {
+                parent: parent.to_string(),
+            });
+        }
+    }
+    if dep.pinned {
+        return Err(Unmoved::Pinned {
+            version: dep.version.clone(),
+        });
+    }
+    if dep.name == asset.name
+        && dep.version == asset.version
+        && dep.commit == build.commit
+        && dep.repository == build.source_repo
+    {
+        return Err(Unmoved::Current);
+    }
+    Ok(index)
+}
+
+/// Every asset of `build` that moves no dependency, with the reason; the complement of
+/// [`plan_updates`] (an asset named twice moves its dependency once and is not listed).
+pub fn unmoved_assets<'a>(
+    deps: &[Dependency],
+    build: &'a BuildUpdate,
+) -> Vec<(&'a Asset, Unmoved)> {
+    let names = name_index(deps);
+    build
+        .assets
+        .iter()
+        .filter_map(|asset| {
+            unmoved(deps, &names, build, asset)
+                .err()
+                .map(|why| (asset, why))
+        })
+        .collect()
+}
+
 /// The updates a build causes to `deps`: for each asset the first dependency of that
 /// name, unless pinned, coherent with a parent the build does not carry, or already
 /// at the build's version, commit and repository. Returns `(index, update)` pairs.
@@ -155,31 +258,13 @@ pub fn plan_updates(deps: &[Dependency], build: &BuildUpdate) -> Vec<(usize, Dep
     let mut out: Vec<(usize, DependencyUpdate)> = Vec::new();
     let names = name_index(deps);
     for asset in &build.assets {
-        let Some(&index) = names
-            .get(&asset.name.to_lowercase())
-            .and_then(|v| v.first())
-        else {
+        let Ok(index) = unmoved(deps, &names, build, asset) else {
             continue;
         };
+        if out.iter().any(|(i, _)| *i == index) {
+            continue;
+        }
         let dep = &deps[index];
-        if let Some(parent) = dep.coherent_parent.as_deref().filter(|p| !p.is_empty()) {
-            if !build.assets.iter().any(|a| a.name == parent) {
-                continue;
-            }
-            if deps.iter().any(|d| d.name == parent && d.pinned) {
-                continue;
-            }
-        }
-        if dep.pinned || out.iter().any(|(i, _)| *i == index) {
-            continue;
-        }
-        if dep.name == asset.name
-            && dep.version == asset.version
-            && dep.commit == build.commit
-            && dep.repository == build.source_repo
-        {
-            continue;
-        }
         out.push((
             index,
             DependencyUpdate {
@@ -243,5 +328,50 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "{assets:?}");
         }
+    }
+
+    #[test]
+    fn every_unmoved_asset_says_why() {
+        let mut pinned = Dependency::new("P", "1", "https://example.com/a", "c1");
+        pinned.pinned = true;
+        let mut child = Dependency::new("Child", "1", "https://example.com/a", "c1");
+        child.coherent_parent = Some("Parent".into());
+        let mut pinned_parent = Dependency::new("PP", "1", "https://example.com/a", "c1");
+        pinned_parent.pinned = true;
+        let mut child_of_pinned = Dependency::new("Kid", "1", "https://example.com/a", "c1");
+        child_of_pinned.coherent_parent = Some("PP".into());
+        let deps = vec![
+            Dependency::new("Foo", "1", "https://example.com/a", "c1"),
+            pinned,
+            child,
+            Dependency::new("Same", "2", "https://example.com/a", "c2"),
+            pinned_parent,
+            child_of_pinned,
+        ];
+        let b = build(&[
+            ("Foo", "2"),
+            ("p", "2"),
+            ("Child", "2"),
+            ("Same", "2"),
+            ("Kid", "2"),
+            ("PP", "2"),
+            ("Nobody", "1"),
+        ]);
+        let got: Vec<String> = unmoved_assets(&deps, &b)
+            .iter()
+            .map(|(a, why)| why.describe(a))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "p: pinned at 1; not updated",
+                "Child: follows coherent parent Parent, which the build does not carry; not updated",
+                "Same: already at 2",
+                "Kid: follows coherent parent PP, which is pinned; not updated",
+                "PP: pinned at 1; not updated",
+                "Nobody: no dependency matches",
+            ]
+        );
+        assert_eq!(plan_updates(&deps, &b).len(), 1, "only Foo moves");
     }
 }

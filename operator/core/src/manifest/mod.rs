@@ -64,7 +64,8 @@ pub mod xml;
 use std::collections::BTreeMap;
 
 pub use dependency::{
-    Asset, BuildUpdate, Dependency, DependencyKind, DependencyUpdate, SourceBuild,
+    Asset, BuildUpdate, Dependency, DependencyKind, DependencyUpdate, SourceBuild, Unmoved,
+    unmoved_assets,
 };
 pub use pos::Pos;
 pub use verify::Finding;
@@ -183,6 +184,20 @@ pub enum ManifestError {
     /// [`guard`]); nothing is written.
     #[error("{0}")]
     Refused(Box<guard::Refused>),
+    /// A new dependency names a coherent parent the manifest does not declare.
+    #[error(
+        "{file}: coherent parent '{parent}' of {name} is not a dependency in the manifest (declared: {declared})"
+    )]
+    UnknownParent {
+        /// The manifest file.
+        file: String,
+        /// The new dependency.
+        name: String,
+        /// The parent it names.
+        parent: String,
+        /// The declared dependencies, comma separated (or `none`).
+        declared: String,
+    },
     /// Edits computed for a file overlap (two references to the same bytes).
     #[error("{file}: two edits overlap; each version must be referenced once")]
     Splice {
@@ -239,8 +254,32 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
     }
 }
 
-/// Adds a new dependency to the manifest.
+/// Adds a new dependency to the manifest. Its coherent parent, if any, must be a
+/// dependency the manifest declares.
 pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestError> {
+    if let Some(parent) = dep.coherent_parent.as_deref() {
+        let declared = list(files)?;
+        if !declared
+            .iter()
+            .any(|d| dependency::same_name(&d.name, parent))
+        {
+            let names: Vec<&str> = declared.iter().map(|d| d.name.as_str()).collect();
+            return Err(ManifestError::UnknownParent {
+                file: match layout(files) {
+                    Some(Layout::Native) => paths::NATIVE,
+                    _ => paths::VERSION_DETAILS_XML,
+                }
+                .into(),
+                name: dep.name.clone(),
+                parent: parent.to_string(),
+                declared: if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                },
+            });
+        }
+    }
     match layout(files) {
         Some(Layout::Eng) => eng::add(files, dep),
         Some(Layout::Native) => native::add(files, dep),

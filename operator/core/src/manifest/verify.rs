@@ -34,8 +34,9 @@ fn finding(file: &str, text: &[u8], offset: usize, message: String) -> Finding {
 
 /// Checks the darc layout: no dependency declared twice; each dependency's version
 /// agrees with its Versions.props / Version.Details.props property, global.json
-/// entry and tool manifest entry; every dependency (unless `SkipProperty`) has at
-/// least one of them; Version.Details.props has no property without a dependency.
+/// entry and tool manifest entry; when a props file exists, every dependency (unless
+/// `SkipProperty`) has at least one of them; Version.Details.props has no property
+/// without a dependency.
 pub fn eng(files: &ManifestFiles) -> Result<Vec<Finding>, ManifestError> {
     let details = eng::parse_details(files)?;
     let deps = &details.dependencies;
@@ -157,7 +158,9 @@ pub fn eng(files: &ManifestFiles) -> Result<Vec<Finding>, ManifestError> {
             }
         }
     }
-    if props_path == paths::VERSION_DETAILS_PROPS {
+    // With either props file present, each dependency needs a property in it (or a
+    // global.json or tool manifest entry): a deleted one is a finding.
+    if files.contains_key(props_path) {
         for (i, d) in deps.iter().enumerate() {
             if !covered[i] && !d.skip_property {
                 out.push(Finding {
@@ -204,7 +207,7 @@ mod tests {
             "<Project><PropertyGroup><ABVersion>0.9</ABVersion></PropertyGroup></Project>";
         let gj_ok = "{\"msbuild-sdks\": {\"My.Sdk\": \"2.0\"}}";
         let gj_bad = "{\"msbuild-sdks\": {\"my.sdk\": \"1.9\"}}";
-        let cases: [Case; 4] = [
+        let cases: [Case; 5] = [
             (
                 &[
                     (paths::VERSIONS_PROPS, props_ok),
@@ -233,6 +236,19 @@ mod tests {
                 ],
             ),
             (&[], &[]),
+            // A Versions.props whose property for A.B was deleted.
+            (
+                &[
+                    (
+                        paths::VERSIONS_PROPS,
+                        "<Project><PropertyGroup><Other>1</Other></PropertyGroup></Project>",
+                    ),
+                    (paths::GLOBAL_JSON, gj_ok),
+                ],
+                &[
+                    "eng/Version.Details.xml:3:5: A.B has no ABPackageVersion property in eng/Versions.props",
+                ],
+            ),
         ];
         for (extra, want) in cases {
             let got = run(extra);

@@ -96,12 +96,24 @@ pub fn update(args: &UpdateArgs) -> anyhow::Result<ExitCode> {
         source_global_json,
     };
     let changes = manifest::update(&files, &build)?;
-    if changes.updates.is_empty() {
-        outln!("no dependency matches the build; nothing changed");
-        return Ok(ExitCode::SUCCESS);
-    }
+    let unmoved = manifest::unmoved_assets(&manifest::list(&files)?, &build);
     for up in &changes.updates {
         outln!("{}: {} -> {}", up.name, up.from_version, up.to_version);
+    }
+    for (asset, why) in &unmoved {
+        outln!("{}", why.describe(asset));
+    }
+    if changes.updates.is_empty() {
+        let reason = if unmoved
+            .iter()
+            .all(|(_, why)| *why == manifest::Unmoved::NoDependency)
+        {
+            "no dependency matches the build"
+        } else {
+            "no dependency moves"
+        };
+        outln!("{reason}; nothing changed");
+        return Ok(ExitCode::SUCCESS);
     }
     if let Some(sdk) = &changes.sdk_bump {
         outln!("dotnet SDK: -> {sdk}");

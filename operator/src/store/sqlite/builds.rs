@@ -17,6 +17,12 @@ pub(super) fn publish(
     default_channels: &[String],
     trigger: &[String],
 ) -> Result<BuildInfo> {
+    if let Some(existing) = find(tx, &build.repository, &build.commit, &build.build_number)? {
+        return Err(Fault::Answer(StoreError::Conflict(format!(
+            "build {} of {} at {} is already stored as build {}",
+            build.build_number, build.repository, build.commit, existing.id
+        ))));
+    }
     let published_at = codec::now();
     tx.execute(
         "INSERT INTO builds (repository, repository_identity, branch, commit_sha, build_number, produced_at, published_at)
@@ -151,6 +157,29 @@ fn fire(
         }
     }
     Ok(())
+}
+
+/// The build of `repository` (by identity) at `commit` with `build_number`, if stored.
+pub(super) fn find(
+    tx: &Transaction<'_>,
+    repository: &str,
+    commit: &str,
+    build_number: &str,
+) -> Result<Option<BuildInfo>> {
+    let id: Option<BuildId> = tx
+        .prepare_cached(
+            "SELECT id FROM builds WHERE repository_identity = ?1 AND commit_sha = ?2
+               AND build_number = ?3 AND duplicate_of IS NULL",
+        )?
+        .query_row(
+            params![codec::identity(repository), commit, build_number],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match id {
+        Some(id) => load(tx, id),
+        None => Ok(None),
+    }
 }
 
 /// One build with its assets and channels.

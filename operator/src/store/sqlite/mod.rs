@@ -254,6 +254,15 @@ impl Store for SqliteStore {
         self.write(|tx| builds::publish(tx, build, default_channels, trigger))
     }
 
+    fn find_build(
+        &self,
+        repository: &str,
+        commit: &str,
+        build_number: &str,
+    ) -> std::result::Result<Option<BuildInfo>, StoreError> {
+        self.read(|tx| builds::find(tx, repository, commit, build_number))
+    }
+
     fn build(&self, id: BuildId) -> std::result::Result<Option<BuildInfo>, StoreError> {
         self.read(|tx| builds::load(tx, id))
     }

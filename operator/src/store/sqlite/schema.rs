@@ -8,7 +8,7 @@ use super::{Fault, Result, codec};
 
 /// Migrations in order; entry `i` brings the schema to version `i + 1`. Append only:
 /// never edit a migration that has shipped.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this code writes.
 pub(super) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -135,6 +135,27 @@ const V2: &str = r#"
 ALTER TABLE tracked_pull_requests ADD COLUMN manual_commits_noticed INTEGER NOT NULL DEFAULT 0;
 "#;
 
+/// Version 3: one build per repository, commit and build number, so a CI retry finds the build it
+/// published. Builds stored twice before this are kept (events and pull requests refer to
+/// them) and marked as duplicates of the first, which the unique index leaves out.
+const V3: &str = r#"
+ALTER TABLE builds ADD COLUMN duplicate_of INTEGER;
+UPDATE builds SET duplicate_of = (
+    SELECT MIN(o.id) FROM builds o
+    WHERE o.repository_identity = builds.repository_identity
+      AND o.commit_sha = builds.commit_sha
+      AND o.build_number = builds.build_number
+)
+WHERE id <> (
+    SELECT MIN(o.id) FROM builds o
+    WHERE o.repository_identity = builds.repository_identity
+      AND o.commit_sha = builds.commit_sha
+      AND o.build_number = builds.build_number
+);
+CREATE UNIQUE INDEX builds_once ON builds (repository_identity, commit_sha, build_number)
+    WHERE duplicate_of IS NULL;
+"#;
+
 /// Brings the database to [`CURRENT_VERSION`], or refuses one written by newer code.
 pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -180,4 +201,42 @@ pub(super) fn version(connection: &Connection) -> Result<i64> {
         .optional()?
         .flatten();
     Ok(version.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn insert(connection: &Connection, number: &str) -> rusqlite::Result<usize> {
+        connection.execute(
+            "INSERT INTO builds (repository, repository_identity, branch, commit_sha, build_number, produced_at, published_at)
+             VALUES ('https://x/r', 'x/r', 'main', 'abc1234', ?1, 't', 't')",
+            [number],
+        )
+    }
+
+    #[test]
+    fn a_version_1_database_with_duplicate_builds_migrates_and_keeps_them() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        connection
+            .execute_batch(&format!(
+                "{V1}\nCREATE TABLE schema_version (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL);\nINSERT INTO schema_version VALUES (1, 't');"
+            ))
+            .unwrap();
+        for number in ["1", "1", "2", "1"] {
+            insert(&connection, number).unwrap();
+        }
+        migrate(&mut connection).unwrap();
+        assert_eq!(version(&connection).unwrap(), CURRENT_VERSION);
+        let marks: Vec<(i64, Option<i64>)> = connection
+            .prepare("SELECT id, duplicate_of FROM builds ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(marks, [(1, None), (2, Some(1)), (3, None), (4, Some(1))]);
+        assert!(insert(&connection, "1").is_err(), "no new duplicate");
+        insert(&connection, "3").unwrap();
+    }
 }

@@ -6,15 +6,35 @@ use super::diagnostic::{Diagnostic, Rule};
 use super::suggest::did_you_mean;
 use super::{ConfigSet, Declared, Origin};
 use crate::graph::FlowGraph;
-use crate::model::RepositoryUrl;
+use crate::model::{RepositoryUrl, ResourceKind};
 
 mod subscription;
 
 use subscription::{merge_policies, subscription};
 
-/// Runs every rule over the loaded resources.
-pub fn check(config: &ConfigSet, out: &mut Vec<Diagnostic>) {
-    let channels = ChannelIndex::new(config);
+/// Names declared by documents that failed the schema, by kind: they exist, so naming
+/// them is not a finding of its own.
+#[derive(Debug, Default)]
+pub struct DeclaredNames(BTreeSet<(ResourceKind, Option<String>, String)>);
+
+impl DeclaredNames {
+    /// Records that `kind` `name` is declared in `namespace`.
+    pub fn insert(&mut self, kind: ResourceKind, namespace: Option<String>, name: String) {
+        self.0.insert((kind, namespace, name));
+    }
+}
+
+/// Runs every rule over the loaded resources; `declared` adds the names of resources
+/// that failed the schema.
+pub fn check(config: &ConfigSet, declared: &DeclaredNames, out: &mut Vec<Diagnostic>) {
+    let mut channels = ChannelIndex::new(config);
+    channels.0.extend(
+        declared
+            .0
+            .iter()
+            .filter(|(kind, _, _)| *kind == ResourceKind::Channel)
+            .map(|(_, ns, name)| (ns.clone(), name.clone())),
+    );
     for dc in &config.default_channels {
         let spec = &dc.resource.spec;
         repository(&dc.origin, &["spec", "repository"], &spec.repository, out);
