@@ -254,8 +254,10 @@ impl Engine {
                     "triggered by hand"
                 },
             )?;
-            self.enqueue_subscriptions(&[name.to_string()], Trigger::Manual);
         }
+        // A person asking is reason enough for a cycle, even when the request stands as it
+        // was: a stalled subscription whose target was repaired looks again now.
+        self.enqueue_subscriptions(&[name.to_string()], Trigger::Manual);
         Ok(TriggerReport {
             subscription: name.to_string(),
             build: id,
