@@ -9,8 +9,10 @@
 mod advertisements;
 mod enqueue;
 mod execute;
+mod hand;
 mod head_branch;
 pub mod observe;
+mod publish;
 mod pull_request_view;
 pub mod queue;
 mod reconcile;
@@ -23,11 +25,12 @@ mod triggers;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+pub use publish::Published;
 pub use pull_request_view::{CarriedBuild, PullRequestView, wire_name};
 pub use reconcile::CycleResult;
 pub use status::{BuildFlowEntry, BuildRef, PullRequestRef, SubscriptionStatusView};
 pub use time::{now_rfc3339, parse_rfc3339, rfc3339, unix_now};
-pub use triggers::{Published, TriggerError, TriggerReport};
+pub use triggers::{TriggerError, TriggerReport};
 
 use sluice_core::flow::{self, reload::ReloadRefusal};
 

@@ -45,8 +45,8 @@ impl From<TriggerError> for ApiError {
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-/// The most rows one listing answers.
-const MAX_LIMIT: u32 = 1000;
+/// The most rows one listing answers; later pages follow with `before=ID`.
+pub(super) const MAX_LIMIT: u32 = 200;
 
 pub(super) async fn readyz(State(state): State<AppState>) -> Response {
     if state.is_ready() {
@@ -153,6 +153,7 @@ pub(super) async fn add_to_channel(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub(super) struct TriggerRequest {
     #[serde(default)]
     build: Option<BuildId>,
@@ -160,12 +161,29 @@ pub(super) struct TriggerRequest {
     force: bool,
 }
 
+/// A trigger's body: none (or blanks) means the defaults; anything else must be a JSON
+/// object of the request's fields, whatever the headers say.
+fn trigger_request(body: &[u8]) -> Result<TriggerRequest, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(TriggerRequest::default());
+    }
+    let bad = |e: serde_json::Error| ApiError(StatusCode::BAD_REQUEST, format!("trigger body: {e}"));
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(bad)?;
+    if !value.is_object() {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "trigger body: expected a JSON object such as {\"build\": 42, \"force\": false}".into(),
+        ));
+    }
+    serde_json::from_value(value).map_err(bad)
+}
+
 pub(super) async fn trigger(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    body: Option<Json<TriggerRequest>>,
+    body: axum::body::Bytes,
 ) -> ApiResult<crate::engine::TriggerReport> {
-    let req = body.map(|Json(r)| r).unwrap_or_default();
+    let req = trigger_request(&body)?;
     Ok(Json(
         state
             .engine

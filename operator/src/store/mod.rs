@@ -68,6 +68,8 @@ pub struct BuildQuery {
     pub channel: Option<String>,
     /// At most this many, newest first (default 100).
     pub limit: Option<u32>,
+    /// Only builds older than this id: the next page after a page whose last build it is.
+    pub before: Option<BuildId>,
 }
 
 /// sluice's own record of the pull request of an update key, for every forge.

@@ -101,7 +101,7 @@ fn builds_filter_by_repository_identity_channel_and_limit() {
     let both = BuildQuery {
         repository: Some(RUNTIME.to_string()),
         channel: Some("release".to_string()),
-        limit: None,
+        ..Default::default()
     };
     assert_eq!(store.builds(&both).unwrap(), vec![c.clone()]);
 
@@ -109,7 +109,15 @@ fn builds_filter_by_repository_identity_channel_and_limit() {
         limit: Some(1),
         ..Default::default()
     };
-    assert_eq!(store.builds(&one).unwrap(), vec![c]);
+    assert_eq!(store.builds(&one).unwrap(), vec![c.clone()]);
+    let next = BuildQuery {
+        limit: Some(1),
+        before: Some(c.id),
+        ..Default::default()
+    };
+    let page = store.builds(&next).unwrap();
+    assert_eq!(page.len(), 1);
+    assert!(page[0].id < c.id, "the next page starts below the cursor");
 }
 
 #[test]

@@ -50,6 +50,9 @@ pub enum Rule {
     InvalidBranchPattern,
     /// An excluded-asset glob that cannot match anything sensible.
     InvalidAssetGlob,
+    /// A branch name git would refuse (`../x`, `a..b`, `x.lock`, `@{1}`, a leading `-`,
+    /// whitespace, `*`).
+    InvalidBranch,
     /// A merge policy sluice does not know.
     UnknownMergePolicy,
     /// A policy property on a policy that takes none.

@@ -246,9 +246,10 @@ pub(super) fn list(tx: &Transaction<'_>, query: &BuildQuery) -> Result<Vec<Build
             "SELECT b.id FROM builds b
              WHERE (?1 IS NULL OR b.repository_identity = ?1)
                AND (?2 IS NULL OR EXISTS (SELECT 1 FROM build_channels c WHERE c.build_id = b.id AND c.channel = ?2))
+               AND (?4 IS NULL OR b.id < ?4)
              ORDER BY b.id DESC LIMIT ?3",
         )?
-        .query_map(params![identity, query.channel, query.limit.unwrap_or(DEFAULT_LIMIT)], |row| row.get(0))?
+        .query_map(params![identity, query.channel, query.limit.unwrap_or(DEFAULT_LIMIT), query.before], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     collect(tx, ids)
 }

@@ -8,6 +8,7 @@ use super::{ConfigSet, Declared, Origin};
 use crate::graph::FlowGraph;
 use crate::model::{RepositoryUrl, ResourceKind};
 
+mod fields;
 mod subscription;
 
 use subscription::{merge_policies, subscription};
@@ -46,12 +47,21 @@ pub fn check(config: &ConfigSet, declared: &DeclaredNames, out: &mut Vec<Diagnos
             out,
         );
         branch_selector(dc, out);
+        if let Some(b) = &spec.branch {
+            fields::branch(&dc.origin, &["spec", "branch"], b, out);
+        }
     }
     for rp in &config.repository_policies {
         repository(
             &rp.origin,
             &["spec", "repository"],
             &rp.resource.spec.repository,
+            out,
+        );
+        fields::branch(
+            &rp.origin,
+            &["spec", "branch"],
+            &rp.resource.spec.branch,
             out,
         );
         merge_policies(&rp.origin, &rp.resource.spec.merge_policies, false, out);

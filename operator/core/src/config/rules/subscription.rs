@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::super::diagnostic::{Diagnostic, Rule};
 use super::super::{ConfigSet, Declared, Origin};
-use super::{ChannelIndex, repository};
+use super::{ChannelIndex, fields, repository};
 use crate::model::{MergePolicy, MergePolicyName, RepositoryUrl};
 
 /// Merge policy rules shared by subscriptions and repository policies.
@@ -99,11 +99,12 @@ pub(super) fn subscription(
         &spec.source.channel,
         out,
     );
+    fields::branch(origin, &["spec", "target", "branch"], &spec.target.branch, out);
     for (i, glob) in spec.excluded_assets.iter().enumerate() {
-        if glob.trim().is_empty() || glob.chars().any(char::is_whitespace) {
+        if !fields::asset_glob_ok(glob) {
             let index = i.to_string();
             out.push(
-                Diagnostic::error(&origin.file, origin.pos(&["spec", "excludedAssets", &index]), Rule::InvalidAssetGlob, format!("invalid excluded-asset pattern `{glob}`"))
+                Diagnostic::error(&origin.file, origin.pos(&["spec", "excludedAssets", &index]), Rule::InvalidAssetGlob, format!("invalid excluded-asset pattern {}", crate::validate::quote(glob)))
                     .with_hint("patterns are asset names with `*` and `?` wildcards, for example `Contoso.Internal.*`"),
             );
         }
