@@ -167,7 +167,8 @@ fn trigger_request(body: &[u8]) -> Result<TriggerRequest, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(TriggerRequest::default());
     }
-    let bad = |e: serde_json::Error| ApiError(StatusCode::BAD_REQUEST, format!("trigger body: {e}"));
+    let bad =
+        |e: serde_json::Error| ApiError(StatusCode::BAD_REQUEST, format!("trigger body: {e}"));
     let value: serde_json::Value = serde_json::from_slice(body).map_err(bad)?;
     if !value.is_object() {
         return Err(ApiError(

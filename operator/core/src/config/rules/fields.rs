@@ -27,7 +27,7 @@ pub(super) fn branch(origin: &Origin, path: &[&str], value: &str, out: &mut Vec<
 pub(super) fn asset_glob_ok(glob: &str) -> bool {
     !glob.is_empty()
         && glob.len() <= MAX_GLOB
-        && glob
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+' | '/' | '*' | '?'))
+        && glob.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+' | '/' | '*' | '?')
+        })
 }

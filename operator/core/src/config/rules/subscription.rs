@@ -99,7 +99,12 @@ pub(super) fn subscription(
         &spec.source.channel,
         out,
     );
-    fields::branch(origin, &["spec", "target", "branch"], &spec.target.branch, out);
+    fields::branch(
+        origin,
+        &["spec", "target", "branch"],
+        &spec.target.branch,
+        out,
+    );
     for (i, glob) in spec.excluded_assets.iter().enumerate() {
         if !fields::asset_glob_ok(glob) {
             let index = i.to_string();
