@@ -6,9 +6,11 @@
 //! - [`demo`]: a self-contained multi-repository flow driven through the CLI.
 //! - [`fixture_repo`]: fixture repositories built by code with the `git` CLI.
 //! - [`http`]: raw HTTP requests with full control over headers and body.
+//! - [`wait`]: polling for a condition with a deadline.
 
 pub mod binary;
 pub mod demo;
 pub mod fixture_repo;
 pub mod git_server;
 pub mod http;
+pub mod wait;

@@ -2,17 +2,13 @@
 //! repository; an invalid config is reported and the last good one stays in force.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sluice_tests::demo::Server;
 use sluice_tests::demo::repos::{self, git};
 
-fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+fn wait_for(what: &str, check: impl FnMut() -> bool) {
+    sluice_tests::wait::until_true(what, Duration::from_secs(30), check)
 }
 
 fn subscriptions(server: &Server) -> usize {

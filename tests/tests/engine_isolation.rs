@@ -3,22 +3,15 @@
 //! seconds even when pull requests are revisited hourly.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use sluice_tests::demo::Server;
 use sluice_tests::demo::repos::{self, git, remote_url};
 use sluice_tests::git_server::{GitHttpServer, SilentServer};
 
-fn wait_until<T>(what: &str, limit: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = probe() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+fn wait_until<T>(what: &str, limit: Duration, probe: impl FnMut() -> Option<T>) -> T {
+    sluice_tests::wait::until(what, limit, probe)
 }
 
 fn json(server: &Server, args: &[&str]) -> Value {

@@ -12,15 +12,8 @@ use sluice_tests::binary::sluice;
 use sluice_tests::demo::Server;
 use sluice_tests::demo::repos::{self, git};
 
-fn wait_until<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(v) = probe() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+fn wait_until<T>(what: &str, probe: impl FnMut() -> Option<T>) -> T {
+    sluice_tests::wait::until(what, Duration::from_secs(60), probe)
 }
 
 fn json(server: &Server, args: &[&str]) -> Value {

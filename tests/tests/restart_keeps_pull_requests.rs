@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use sluice_tests::demo::Server;
@@ -17,15 +17,8 @@ use sluice_tests::demo::repos;
 const IDLE_SUBSCRIPTIONS: usize = 3_000;
 const RESTARTS: usize = 4;
 
-fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Some(v) = probe() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+fn wait_for<T>(what: &str, probe: impl FnMut() -> Option<T>) -> T {
+    sluice_tests::wait::until(what, Duration::from_secs(90), probe)
 }
 
 fn write_idle_subscriptions(config: &Path) {

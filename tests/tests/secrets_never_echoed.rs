@@ -4,7 +4,7 @@
 //! directory (database, log, git caches) is searched for the secrets and their encodings.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::Value;
@@ -15,15 +15,8 @@ use sluice_tests::git_server::{BasicAuth, GitHttpServer};
 const GIT_TOKEN: &str = "gittok-7a1c9e3f5b2d4860";
 const API_SECRET: &str = "apisec-1f8b3d5c7e9a2460";
 
-fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Some(v) = probe() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+fn wait_for<T>(what: &str, probe: impl FnMut() -> Option<T>) -> T {
+    sluice_tests::wait::until(what, Duration::from_secs(120), probe)
 }
 
 /// Every form in which a secret could leak.

@@ -11,12 +11,8 @@ use sluice_tests::binary::sluice_path;
 use sluice_tests::demo::Server;
 use sluice_tests::demo::repos;
 
-fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+fn wait_for(what: &str, check: impl FnMut() -> bool) {
+    sluice_tests::wait::until_true(what, Duration::from_secs(60), check)
 }
 
 fn config_report(server: &Server) -> Value {
