@@ -108,3 +108,41 @@ fn build_listings_are_bounded_pages() {
     );
     server.stop();
 }
+
+#[test]
+fn check_names_and_reviewers_are_one_bounded_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    repos::create_repositories(root);
+    let server = Server::start(root, &repos::write_config(root)).unwrap();
+    server.publish(root, "runtime", "1", "2.0.0").unwrap();
+    sluice_tests::wait::until("a pull request", std::time::Duration::from_secs(60), || {
+        (server.get("/api/pull-requests/1")?.contains("headCommit")).then_some(())
+    });
+    let long = "x".repeat(100_000);
+    for (path, body) in [
+        (
+            "checks",
+            json!({"name": "build\n[x](http://evil.invalid)", "state": "success"}),
+        ),
+        ("checks", json!({"name": long, "state": "success"})),
+        (
+            "reviews",
+            json!({"reviewer": "alice\u{1b}[31m", "state": "approved"}),
+        ),
+    ] {
+        let answer = server
+            .request(
+                "POST",
+                &format!("/api/pull-requests/1/{path}"),
+                JSON,
+                &body.to_string(),
+            )
+            .unwrap();
+        assert_eq!(answer.status, 400, "{path}: {}", answer.body);
+    }
+    let shown: Value = serde_json::from_str(&server.get("/api/pull-requests/1").unwrap()).unwrap();
+    assert_eq!(shown["checks"], json!([]), "{shown}");
+    assert_eq!(shown["reviews"], json!([]), "{shown}");
+    server.stop();
+}

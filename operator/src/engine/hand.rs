@@ -22,6 +22,8 @@ impl Engine {
         check: &Check,
         commit: Option<&str>,
     ) -> Result<(), TriggerError> {
+        sluice_core::validate::label("check name", &check.name)
+            .map_err(|e| TriggerError::Invalid(e.to_string()))?;
         let tracked = self.tracked_local(pull_request)?;
         let head = self.current_head(&tracked).await?;
         let checked = match commit {
@@ -57,6 +59,8 @@ impl Engine {
 
     /// Records a review on a local pull request and re-evaluates it.
     pub fn report_review(&self, pull_request: i64, review: &Review) -> Result<(), TriggerError> {
+        sluice_core::validate::label("reviewer", &review.reviewer)
+            .map_err(|e| TriggerError::Invalid(e.to_string()))?;
         let tracked = self.tracked_local(pull_request)?;
         self.store.report_review(pull_request, review)?;
         self.enqueue_for(&tracked.key, Trigger::Report);

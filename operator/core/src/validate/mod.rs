@@ -179,5 +179,34 @@ pub fn name(field: &str, value: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// Longest accepted label (a check name, a reviewer).
+pub const MAX_LABEL: usize = 256;
+
+/// A label people read, such as a check name or a reviewer: printable text on one line,
+/// not empty, at most [`MAX_LABEL`] bytes.
+pub fn label(field: &str, value: &str) -> Result<(), Invalid> {
+    if value.trim().is_empty() {
+        return Err(Invalid::new(field, value, "is empty"));
+    }
+    if value.len() > MAX_LABEL {
+        return Err(Invalid::new(
+            field,
+            value,
+            format!(
+                "is {} bytes long; at most {MAX_LABEL} are allowed",
+                value.len()
+            ),
+        ));
+    }
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(Invalid::new(
+            field,
+            value,
+            format!("contains the control character {c:?}"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests;

@@ -233,3 +233,12 @@ fn whole_builds() {
         "channels[0]"
     );
 }
+
+#[test]
+fn labels() {
+    assert!(label("check", "build (linux-x64)").is_ok());
+    assert!(label("reviewer", "alice").is_ok());
+    for bad in ["", "  ", "a\nb", "a\u{1b}[31m", &"x".repeat(MAX_LABEL + 1)] {
+        assert!(label("check", bad).is_err(), "{bad:?}");
+    }
+}
