@@ -7,7 +7,10 @@ pub enum RepositoryUrlError {
     #[error("the repository URL is empty")]
     Empty,
     /// A scheme sluice does not speak.
-    #[error("unsupported scheme `{0}`: use https://, http://, ssh://, file:// or git@host:path")]
+    #[error(
+        "unsupported scheme {}: use https://, http://, ssh://, file:// or git@host:path",
+        crate::validate::quote(.0)
+    )]
     Scheme(String),
     /// Neither `scheme://` nor `user@host:path`.
     #[error("not a URL: expected https://host/owner/name, ssh://, file:// or git@host:path")]
@@ -22,7 +25,7 @@ pub enum RepositoryUrlError {
     #[error("the URL names no repository (expected a path such as /owner/name)")]
     NoPath,
     /// Whitespace, control characters or a query/fragment.
-    #[error("the URL contains `{0}`, which cannot appear in a repository URL")]
+    #[error("the URL contains {0:?}, which cannot appear in a repository URL")]
     BadCharacter(char),
 }
 
@@ -234,5 +237,18 @@ mod tests {
         ] {
             assert_eq!(RepositoryUrl::parse(input), Err(want), "{input}");
         }
+    }
+
+    #[test]
+    fn messages_escape_and_bound_what_they_quote() {
+        // Found by the build_publish fuzz target: a newline in a published repository URL
+        // came back raw in the refusal, so it could forge lines in a log or a response.
+        let e = RepositoryUrl::parse("https://github.com/a\nINFO forged").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r"the URL contains '\n', which cannot appear in a repository URL"
+        );
+        let e = RepositoryUrl::parse(&format!("{}://h/a", "x".repeat(10_000))).unwrap_err();
+        assert!(e.to_string().len() < 200, "{e}");
     }
 }
