@@ -92,11 +92,11 @@ impl RepositoryUrl {
             None => return Self::parse_scp_like(url),
         };
         if scheme == "file" {
-            let path = rest.trim_end_matches('/');
+            let path = strip_git(rest);
             if path.trim_matches('/').is_empty() {
                 return Err(RepositoryUrlError::NoPath);
             }
-            let text = format!("file://{}", strip_git(path));
+            let text = format!("file://{path}");
             return Ok(RepositoryUrl {
                 identity: text.clone(),
                 text,
@@ -120,7 +120,7 @@ impl RepositoryUrl {
         if host.is_empty() {
             return Err(RepositoryUrlError::NoHost);
         }
-        let path = strip_git(path.trim_end_matches('/'));
+        let path = strip_git(path);
         if path.trim_matches('/').is_empty() {
             return Err(RepositoryUrlError::NoPath);
         }
@@ -145,7 +145,7 @@ impl RepositoryUrl {
         if host.is_empty() {
             return Err(RepositoryUrlError::NoHost);
         }
-        let path = strip_git(path.trim_end_matches('/'));
+        let path = strip_git(path);
         if path.trim_matches('/').is_empty() {
             return Err(RepositoryUrlError::NoPath);
         }
@@ -166,8 +166,17 @@ impl RepositoryUrl {
     }
 }
 
-fn strip_git(path: &str) -> &str {
-    path.strip_suffix(".git").unwrap_or(path)
+/// `path` without its trailing `/` and `.git`, however many there are, so the canonical
+/// form of a URL is its own canonical form.
+fn strip_git(mut path: &str) -> &str {
+    loop {
+        let trimmed = path.trim_end_matches('/');
+        let trimmed = trimmed.strip_suffix(".git").unwrap_or(trimmed);
+        if trimmed == path {
+            return path;
+        }
+        path = trimmed;
+    }
 }
 
 impl std::fmt::Display for RepositoryUrl {
@@ -237,6 +246,28 @@ mod tests {
         ] {
             assert_eq!(RepositoryUrl::parse(input), Err(want), "{input}");
         }
+    }
+
+    #[test]
+    fn canonical_forms_are_fixpoints() {
+        // Found by the repository_url fuzz target: `.git` after a `/` left a trailing `/`
+        // that the next parse removed, so one repository had two identities.
+        for (input, want) in [
+            ("git@example.com:a/b/.git", "git@example.com:a/b"),
+            ("https://github.com/a/b.git.git", "https://github.com/a/b"),
+            ("https://github.com/a/b/.git/", "https://github.com/a/b"),
+            ("file:///srv/b.git/.git", "file:///srv/b"),
+        ] {
+            let url = RepositoryUrl::parse(input).expect(input);
+            assert_eq!(url.as_str(), want, "{input}");
+            let again = RepositoryUrl::parse(url.as_str()).expect(want);
+            assert_eq!(again.as_str(), want);
+            assert_eq!(again.identity(), url.identity());
+        }
+        assert_eq!(
+            RepositoryUrl::parse("file:///.git"),
+            Err(RepositoryUrlError::NoPath)
+        );
     }
 
     #[test]
