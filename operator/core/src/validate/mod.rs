@@ -10,6 +10,8 @@
 
 mod refname;
 
+use crate::model::RepositoryUrl;
+
 pub use refname::{branch, ref_name};
 
 /// Longest accepted version.
@@ -22,6 +24,8 @@ pub const MAX_ASSET_NAME: usize = 256;
 pub const MAX_BRANCH: usize = 255;
 /// Longest accepted resource name (a Kubernetes DNS subdomain).
 pub const MAX_NAME: usize = 253;
+/// Longest accepted repository URL.
+pub const MAX_REPOSITORY: usize = 2048;
 
 /// How much of a refused value an error quotes.
 const QUOTED: usize = 40;
@@ -173,6 +177,30 @@ pub fn name(field: &str, value: &str) -> Result<(), Invalid> {
         ));
     }
     Ok(())
+}
+
+/// A repository URL as a door receives it: at most [`MAX_REPOSITORY`] bytes, accepted by
+/// [`RepositoryUrl::parse`], and without the surrounding whitespace that parser forgives
+/// (a door keeps the value it was given, so the value itself must be clean).
+pub fn repository(value: &str) -> Result<RepositoryUrl, Invalid> {
+    if value.len() > MAX_REPOSITORY {
+        return Err(Invalid::new(
+            "repository",
+            value,
+            format!(
+                "is {} bytes long; at most {MAX_REPOSITORY} are allowed",
+                value.len()
+            ),
+        ));
+    }
+    if value.trim() != value {
+        return Err(Invalid::new(
+            "repository",
+            value,
+            "has whitespace around it",
+        ));
+    }
+    RepositoryUrl::parse(value).map_err(|e| Invalid::new("repository", value, e.to_string()))
 }
 
 #[cfg(test)]

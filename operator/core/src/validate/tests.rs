@@ -118,3 +118,23 @@ fn refusals_quote_a_short_escaped_prefix_only() {
     assert!(!text.contains('\n'), "{text}");
     assert_eq!(err.in_field("assets[2].version").field, "assets[2].version");
 }
+
+#[test]
+fn repositories() {
+    let url = repository("https://GitHub.com/contoso/runtime.git").expect("a URL");
+    assert_eq!(url.as_str(), "https://github.com/contoso/runtime");
+    for bad in [
+        "",
+        // Found by the build_publish fuzz target: the parser trims, so a door that keeps
+        // the value it was given stored the space.
+        "https://github.com/contoso/runtime ",
+        "\thttps://github.com/contoso/runtime",
+        "https://github.com/contoso/runtime\n",
+        "https://user:token@github.com/contoso/runtime",
+        &format!("https://github.com/{}", "a".repeat(MAX_REPOSITORY)),
+    ] {
+        let e = repository(bad).expect_err(bad);
+        assert_eq!(e.field, "repository");
+        assert!(!e.to_string().contains('\n'), "{e}");
+    }
+}
