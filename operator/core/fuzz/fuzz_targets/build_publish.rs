@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sluice_core::model::{Build, BuildSpec, RepositoryUrl};
+use sluice_core::model::{Build, BuildSpec};
 use sluice_core::time::{parse_rfc3339, rfc3339};
 use sluice_core::validate::{self, Invalid};
 
@@ -67,17 +67,19 @@ fn fields(spec: &BuildSpec) -> Vec<&str> {
 
 /// The doors' rules, field by field; returns producedAt in Unix seconds.
 fn validate_build(spec: &BuildSpec) -> Result<i64, Invalid> {
-    RepositoryUrl::parse(&spec.repository)
-        .map_err(|e| Invalid::new("repository", &spec.repository, e.to_string()))?;
+    validate::repository(&spec.repository)?;
     validate::branch(&spec.branch)?;
     validate::commit(&spec.commit)?;
     validate::build_number(&spec.build_number)?;
-    let seconds = parse_rfc3339(&spec.produced_at).ok_or_else(|| {
-        Invalid::new("producedAt", &spec.produced_at, "is not an RFC 3339 time")
-    })?;
+    let seconds = parse_rfc3339(&spec.produced_at)
+        .ok_or_else(|| Invalid::new("producedAt", &spec.produced_at, "is not an RFC 3339 time"))?;
     // An RFC 3339 time has no whitespace except the space some writers put for `T`.
     if spec.produced_at.contains(' ') {
-        return Err(Invalid::new("producedAt", &spec.produced_at, "contains a space"));
+        return Err(Invalid::new(
+            "producedAt",
+            &spec.produced_at,
+            "contains a space",
+        ));
     }
     for (i, channel) in spec.channels.iter().enumerate() {
         validate::name(&format!("channels[{i}]"), channel)?;

@@ -16,7 +16,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let canonical = url.as_str();
     assert!(
-        !canonical.chars().any(|c| c.is_whitespace() || c.is_control()),
+        !canonical
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control()),
         "{canonical:?}"
     );
     if let Some(rest) = canonical
@@ -24,7 +26,10 @@ fuzz_target!(|data: &[u8]| {
         .or_else(|| canonical.strip_prefix("http://"))
     {
         let authority = rest.split('/').next().unwrap_or_default();
-        assert!(!authority.contains('@'), "credentials kept in {canonical:?}");
+        assert!(
+            !authority.contains('@'),
+            "credentials kept in {canonical:?}"
+        );
     }
     let again = RepositoryUrl::parse(canonical)
         .unwrap_or_else(|e| panic!("{text:?} became {canonical:?}, which is refused: {e}"));

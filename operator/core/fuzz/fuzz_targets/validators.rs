@@ -14,14 +14,21 @@ const MAX_MESSAGE: usize = 600;
 fuzz_target!(|data: &[u8]| {
     let value = String::from_utf8_lossy(data);
     let value = value.as_ref();
-    let checks: [(&str, usize, fn(&str) -> Result<(), Invalid>); 7] = [
+    let checks: [(&str, usize, fn(&str) -> Result<(), Invalid>); 8] = [
         ("version", validate::MAX_VERSION, validate::version),
         ("commit", 64, validate::commit),
-        ("build number", validate::MAX_BUILD_NUMBER, validate::build_number),
+        (
+            "build number",
+            validate::MAX_BUILD_NUMBER,
+            validate::build_number,
+        ),
         ("asset name", validate::MAX_ASSET_NAME, validate::asset_name),
         ("branch", validate::MAX_BRANCH, validate::branch),
         ("ref name", validate::MAX_BRANCH, validate::ref_name),
         ("name", validate::MAX_NAME, |v| validate::name("name", v)),
+        ("repository", validate::MAX_REPOSITORY, |v| {
+            validate::repository(v).map(|_| ())
+        }),
     ];
     for (what, max, check) in checks {
         match check(value) {
@@ -62,8 +69,14 @@ fn accepted(what: &str, value: &str, max: usize) {
 
 /// A refusal names its field and quotes the value escaped and cut short.
 fn bounded(what: &str, refused: &Invalid) {
-    assert!(!refused.field.is_empty(), "{what}: a refusal names no field");
-    assert!(!refused.reason.is_empty(), "{what}: a refusal gives no reason");
+    assert!(
+        !refused.field.is_empty(),
+        "{what}: a refusal names no field"
+    );
+    assert!(
+        !refused.reason.is_empty(),
+        "{what}: a refusal gives no reason"
+    );
     let message = refused.to_string();
     assert!(
         message.len() <= MAX_MESSAGE,

@@ -37,7 +37,11 @@ fuzz_target!(|data: &[u8]| {
             let again = same_shape(&doc, &out);
             let read = &again.elements[index].attrs[position];
             assert_eq!(read.name, attr.name);
-            assert_eq!(read.value, value, "attribute {} of <{}>", attr.name, element.name);
+            assert_eq!(
+                read.value, value,
+                "attribute {} of <{}>",
+                attr.name, element.name
+            );
         }
         let leaf = element.children.is_empty();
         if let (true, Some(inner)) = (leaf, element.inner.clone()) {
