@@ -127,6 +127,7 @@ fuzz: ## Fuzz every core target for FUZZ_SECONDS (default 60) each (installs car
 # in about two thirds of the release build's time; slower runs matter little for a few
 # seconds). --target keeps the flags off build scripts and proc macros.
 fuzz-smoke: ## Build the fuzz targets on stable and run each for FUZZ_SMOKE_SECONDS (default 3)
+	cd $(FUZZ_DIR) && $(CARGO) fmt --all -- --check
 	cd $(FUZZ_DIR) && RUSTFLAGS="$(FUZZ_RUSTFLAGS)" $(CARGO) build --locked --bins \
 		--target $(FUZZ_TRIPLE) --target-dir target/smoke
 	$(call fuzz_each,$(FUZZ_DIR)/target/smoke/$(FUZZ_TRIPLE)/debug/$$t,$(FUZZ_SMOKE_SECONDS))

@@ -11,10 +11,13 @@ use sluice_core::validate::{self, Invalid};
 /// one character and two lengths.
 const MAX_MESSAGE: usize = 600;
 
+/// A validator under its name and the bound it keeps.
+type Check = (&'static str, usize, fn(&str) -> Result<(), Invalid>);
+
 fuzz_target!(|data: &[u8]| {
     let value = String::from_utf8_lossy(data);
     let value = value.as_ref();
-    let checks: [(&str, usize, fn(&str) -> Result<(), Invalid>); 8] = [
+    let checks: [Check; 8] = [
         ("version", validate::MAX_VERSION, validate::version),
         ("commit", 64, validate::commit),
         (
