@@ -3,7 +3,7 @@ CARGO ?= cargo
 SLUICE := target/debug/sluice
 CONFORMANCE ?= ../shared/conformance
 
-.PHONY: help demo build test crds schema validate lint fmt ci conformance bench-manifest bench-git bench-engine
+.PHONY: help demo build test crds schema validate lint fmt ci conformance bench-manifest bench-git bench-engine fuzz fuzz-smoke
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -75,4 +75,62 @@ bench-git: ## Time one dependency update on a large synthetic repository: sluice
 bench-engine: ## One steady-state pass over 2,000 target branches and 10,000 subscriptions (release build)
 	$(CARGO) run --release -p sluice-tests --bin bench_engine
 
-ci: lint test ## What CI runs
+# Fuzzing (operator/core/fuzz, a crate outside the workspace) on the stable toolchain: no
+# sanitizer, so no nightly-only flag; libFuzzer's coverage comes from the sanitizer-coverage
+# LLVM pass, which stable rustc runs through -C flags, and `--cfg fuzzing` as cargo-fuzz
+# sets it. Each run starts from the seeds in corpus/<target>/ and keeps what it finds in
+# target/corpus/<target>/ (target/smoke/corpus/<target>/ for the smoke run); a crash is
+# saved under artifacts/<target>/ and fails the target.
+FUZZ_DIR := operator/core/fuzz
+FUZZ_TARGETS := $(sort $(basename $(notdir $(wildcard $(FUZZ_DIR)/fuzz_targets/*.rs))))
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
+FUZZ_RUSTFLAGS := -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
+	-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
+	-Cllvm-args=-sanitizer-coverage-trace-compares -Cllvm-args=-sanitizer-coverage-stack-depth \
+	-Cllvm-args=-simplifycfg-branch-fold-threshold=0 \
+	--cfg fuzzing -Cdebug-assertions
+
+# Runs every target's binary $(1) for $(2) seconds, keeping corpus and logs under
+# $(FUZZ_DIR)/$(3), then prints one line of figures per target.
+define fuzz_each
+	@mkdir -p $(FUZZ_DIR)/$(3)/logs
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_DIR)/$(3)/corpus/$$t $(FUZZ_DIR)/artifacts/$$t; \
+		log=$(FUZZ_DIR)/$(3)/logs/$$t.log; \
+		if ! $(1) $(FUZZ_DIR)/$(3)/corpus/$$t $(FUZZ_DIR)/corpus/$$t -max_total_time=$(2) \
+			-artifact_prefix=$(FUZZ_DIR)/artifacts/$$t/ -print_final_stats=1 >$$log 2>&1; then \
+			grep -a -E -A 3 "panicked at|^SUMMARY|Test unit written" $$log; \
+			echo "$$t FAILED (log: $$log; input under $(FUZZ_DIR)/artifacts/$$t/)"; \
+			failed="$$failed $$t"; continue; \
+		fi; \
+		runs=$$(LC_ALL=C sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
+		done_line=$$(grep -a -E '^#[0-9]+[[:space:]]+DONE' $$log | tail -n 1); \
+		cov=$$(echo "$$done_line" | sed -n 's/.*cov: \([0-9]*\).*/\1/p'); \
+		ft=$$(echo "$$done_line" | sed -n 's/.* ft: \([0-9]*\).*/\1/p'); \
+		corp=$$(echo "$$done_line" | sed -n 's/.* corp: \([^ ]*\).*/\1/p'); \
+		printf '%-16s %10s runs  cov %5s  ft %6s  corpus %s\n' $$t "$$runs" "$$cov" "$$ft" "$$corp"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz targets failed:$$failed"; exit 1; fi
+endef
+
+fuzz: ## Fuzz every core target for FUZZ_SECONDS (default 60) each (installs cargo-fuzz when missing)
+	@if ! $(CARGO) fuzz --version >/dev/null 2>&1; then \
+		echo "cargo-fuzz is missing; installing it (cargo install cargo-fuzz --locked)"; \
+		$(CARGO) install cargo-fuzz --locked; \
+	fi
+	cd $(FUZZ_DIR) && $(CARGO) fuzz build -s none -a
+	$(call fuzz_each,$(FUZZ_DIR)/target/$(FUZZ_TRIPLE)/release/$$t,$(FUZZ_SECONDS),target)
+
+# CI's short run: built without cargo-fuzz (its install from source costs more than the
+# build), with the flags `cargo fuzz build -s none -a` passes, in the dev profile (it compiles
+# in about two thirds of the release build's time; slower runs matter little for a few
+# seconds). --target keeps the flags off build scripts and proc macros.
+fuzz-smoke: ## Build the fuzz targets on stable and run each for FUZZ_SMOKE_SECONDS (default 3)
+	cd $(FUZZ_DIR) && $(CARGO) fmt --all -- --check
+	cd $(FUZZ_DIR) && RUSTFLAGS="$(FUZZ_RUSTFLAGS)" $(CARGO) build --locked --bins \
+		--target $(FUZZ_TRIPLE) --target-dir target/smoke
+	$(call fuzz_each,$(FUZZ_DIR)/target/smoke/$(FUZZ_TRIPLE)/debug/$$t,$(FUZZ_SMOKE_SECONDS),target/smoke)
+
+ci: lint fuzz-smoke test ## What CI runs

@@ -288,6 +288,9 @@ fn parse_tag(text: &[u8], utf8: &str, span: Range<usize>) -> Result<(String, Vec
     while i < end && !is_name_end(text[i]) {
         i += 1;
     }
+    if !is_name(&text[name_start..i]) {
+        return Err(bad(name_start, "an element name"));
+    }
     let name = slice(name_start..i).into_owned();
     let mut attrs = Vec::new();
     loop {
@@ -300,6 +303,9 @@ fn parse_tag(text: &[u8], utf8: &str, span: Range<usize>) -> Result<(String, Vec
         let attr_start = i;
         while i < end && !is_name_end(text[i]) {
             i += 1;
+        }
+        if !is_name(&text[attr_start..i]) {
+            return Err(bad(attr_start, "an attribute name"));
         }
         let attr_name = slice(attr_start..i).into_owned();
         while i < end && text[i].is_ascii_whitespace() {
@@ -331,7 +337,27 @@ fn parse_tag(text: &[u8], utf8: &str, span: Range<usize>) -> Result<(String, Vec
         });
         i += 1;
     }
+    // The tag ends here, as quick-xml saw it; anything else means the two readings of
+    // the tag disagree and no span of it can be trusted.
+    let closed = match text.get(i) {
+        Some(b'>') => i + 1 == end,
+        Some(b'/') => i + 2 == end && text.get(i + 1) == Some(&b'>'),
+        _ => false,
+    };
+    if !closed {
+        return Err(bad(i, "'>' or '/>' closing the tag"));
+    }
     Ok((name, attrs))
+}
+
+/// Whether `name` can be an element or attribute name: not empty, and of ASCII only
+/// letters, digits and `_ : - .` (XML allows more beyond ASCII, and so does this). Quotes,
+/// `&`, `<` and the like are refused, so a tag reads the same here as in quick-xml.
+fn is_name(name: &[u8]) -> bool {
+    !name.is_empty()
+        && name.iter().all(|b| {
+            !b.is_ascii() || b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.')
+        })
 }
 
 #[cfg(test)]
@@ -351,6 +377,30 @@ mod tests {
         assert_eq!(doc.comments[0].text, " c ");
         let (_, c) = doc.child(0, "C").expect("C");
         assert!(c.inner.is_none());
+    }
+
+    #[test]
+    fn tags_read_differently_by_quick_xml_are_refused() {
+        // Found by the xml_splice fuzz target: quick-xml reads `'` in the name as an
+        // opening quote, so the value span reported here was not the one quick-xml saw,
+        // and a value written over it left a document that no longer parsed.
+        let cases: [&[u8]; 5] = [
+            b"<'=\"'\"/\"/>",
+            b"<A =\"x\"/>",
+            b"<A/B=\"x\"></A/B>",
+            b"<A x&=\"1\"/>",
+            b"<A\"=\"1\"/>",
+        ];
+        for src in cases {
+            let e = XmlDoc::parse(src).expect_err("malformed");
+            assert!(e.message.contains("malformed"), "{e}");
+        }
+        for src in [
+            &b"<A xmlns:x='u' x:y='1' _a.b-c=\"2\"/>"[..],
+            "<Größe Wert=\"1\"></Größe>".as_bytes(),
+        ] {
+            XmlDoc::parse(src).expect("well-formed names parse");
+        }
     }
 
     #[test]

@@ -7,7 +7,10 @@ pub enum RepositoryUrlError {
     #[error("the repository URL is empty")]
     Empty,
     /// A scheme sluice does not speak.
-    #[error("unsupported scheme `{0}`: use https://, http://, ssh://, file:// or git@host:path")]
+    #[error(
+        "unsupported scheme {}: use https://, http://, ssh://, file:// or git@host:path",
+        crate::validate::quote(.0)
+    )]
     Scheme(String),
     /// Neither `scheme://` nor `user@host:path`.
     #[error("not a URL: expected https://host/owner/name, ssh://, file:// or git@host:path")]
@@ -22,7 +25,7 @@ pub enum RepositoryUrlError {
     #[error("the URL names no repository (expected a path such as /owner/name)")]
     NoPath,
     /// Whitespace, control characters or a query/fragment.
-    #[error("the URL contains `{0}`, which cannot appear in a repository URL")]
+    #[error("the URL contains {0:?}, which cannot appear in a repository URL")]
     BadCharacter(char),
 }
 
@@ -89,11 +92,11 @@ impl RepositoryUrl {
             None => return Self::parse_scp_like(url),
         };
         if scheme == "file" {
-            let path = rest.trim_end_matches('/');
+            let path = strip_git(rest);
             if path.trim_matches('/').is_empty() {
                 return Err(RepositoryUrlError::NoPath);
             }
-            let text = format!("file://{}", strip_git(path));
+            let text = format!("file://{path}");
             return Ok(RepositoryUrl {
                 identity: text.clone(),
                 text,
@@ -117,7 +120,7 @@ impl RepositoryUrl {
         if host.is_empty() {
             return Err(RepositoryUrlError::NoHost);
         }
-        let path = strip_git(path.trim_end_matches('/'));
+        let path = strip_git(path);
         if path.trim_matches('/').is_empty() {
             return Err(RepositoryUrlError::NoPath);
         }
@@ -142,7 +145,7 @@ impl RepositoryUrl {
         if host.is_empty() {
             return Err(RepositoryUrlError::NoHost);
         }
-        let path = strip_git(path.trim_end_matches('/'));
+        let path = strip_git(path);
         if path.trim_matches('/').is_empty() {
             return Err(RepositoryUrlError::NoPath);
         }
@@ -163,8 +166,17 @@ impl RepositoryUrl {
     }
 }
 
-fn strip_git(path: &str) -> &str {
-    path.strip_suffix(".git").unwrap_or(path)
+/// `path` without its trailing `/` and `.git`, however many there are, so the canonical
+/// form of a URL is its own canonical form.
+fn strip_git(mut path: &str) -> &str {
+    loop {
+        let trimmed = path.trim_end_matches('/');
+        let trimmed = trimmed.strip_suffix(".git").unwrap_or(trimmed);
+        if trimmed == path {
+            return path;
+        }
+        path = trimmed;
+    }
 }
 
 impl std::fmt::Display for RepositoryUrl {
@@ -272,5 +284,40 @@ mod tests {
         ] {
             assert_eq!(RepositoryUrl::parse(input), Err(want), "{input}");
         }
+    }
+
+    #[test]
+    fn canonical_forms_are_fixpoints() {
+        // Found by the repository_url fuzz target: `.git` after a `/` left a trailing `/`
+        // that the next parse removed, so one repository had two identities.
+        for (input, want) in [
+            ("git@example.com:a/b/.git", "git@example.com:a/b"),
+            ("https://github.com/a/b.git.git", "https://github.com/a/b"),
+            ("https://github.com/a/b/.git/", "https://github.com/a/b"),
+            ("file:///srv/b.git/.git", "file:///srv/b"),
+        ] {
+            let url = RepositoryUrl::parse(input).expect(input);
+            assert_eq!(url.as_str(), want, "{input}");
+            let again = RepositoryUrl::parse(url.as_str()).expect(want);
+            assert_eq!(again.as_str(), want);
+            assert_eq!(again.identity(), url.identity());
+        }
+        assert_eq!(
+            RepositoryUrl::parse("file:///.git"),
+            Err(RepositoryUrlError::NoPath)
+        );
+    }
+
+    #[test]
+    fn messages_escape_and_bound_what_they_quote() {
+        // Found by the build_publish fuzz target: a newline in a published repository URL
+        // came back raw in the refusal, so it could forge lines in a log or a response.
+        let e = RepositoryUrl::parse("https://github.com/a\nINFO forged").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r"the URL contains '\n', which cannot appear in a repository URL"
+        );
+        let e = RepositoryUrl::parse(&format!("{}://h/a", "x".repeat(10_000))).unwrap_err();
+        assert!(e.to_string().len() < 200, "{e}");
     }
 }

@@ -2,7 +2,7 @@
 //! number of assets, locations and channels, so no build can grow the store without limit.
 
 use super::{Invalid, asset_name, branch, build_number, commit, name, version};
-use crate::model::{Asset, RepositoryUrl, redact_credentials};
+use crate::model::{Asset, redact_credentials};
 
 /// Most assets one build may carry.
 pub const MAX_ASSETS: usize = 10_000;
@@ -34,13 +34,7 @@ pub struct BuildFields<'a> {
 
 /// Checks every field of a build; the first problem is the answer.
 pub fn build(fields: &BuildFields<'_>) -> Result<(), Invalid> {
-    if let Err(e) = RepositoryUrl::parse(fields.repository) {
-        return Err(Invalid {
-            field: "repository".into(),
-            shown: super::quote(&redact_credentials(fields.repository)),
-            reason: e.to_string(),
-        });
-    }
+    super::repository(fields.repository)?;
     branch(fields.branch)?;
     commit(fields.commit)?;
     build_number(fields.build_number)?;

@@ -11,11 +11,14 @@
 mod build;
 mod refname;
 
+use crate::model::RepositoryUrl;
 pub use build::{
     BuildFields, MAX_ASSETS, MAX_CHANNELS, MAX_LOCATION, MAX_LOCATIONS, build, location,
 };
 pub use refname::{branch, ref_name};
 
+/// Longest accepted repository URL.
+pub const MAX_REPOSITORY: usize = 2048;
 /// Longest accepted version.
 pub const MAX_VERSION: usize = 128;
 /// Longest accepted build number.
@@ -206,6 +209,28 @@ pub fn label(field: &str, value: &str) -> Result<(), Invalid> {
         ));
     }
     Ok(())
+}
+
+/// A repository URL as a door receives it: at most [`MAX_REPOSITORY`] bytes, accepted by
+/// [`RepositoryUrl::parse`], and without the surrounding whitespace that parser forgives
+/// (a door keeps the value it was given, so the value itself must be clean).
+pub fn repository(value: &str) -> Result<RepositoryUrl, Invalid> {
+    // Messages quote the URL with any credentials hidden.
+    let refuse = |reason: String| Invalid {
+        field: "repository".into(),
+        shown: quote(&crate::model::redact_credentials(value)),
+        reason,
+    };
+    if value.len() > MAX_REPOSITORY {
+        return Err(refuse(format!(
+            "is {} bytes long; at most {MAX_REPOSITORY} are allowed",
+            value.len()
+        )));
+    }
+    if value.trim() != value {
+        return Err(refuse("has whitespace around it".into()));
+    }
+    RepositoryUrl::parse(value).map_err(|e| refuse(e.to_string()))
 }
 
 #[cfg(test)]

@@ -242,3 +242,24 @@ fn labels() {
         assert!(label("check", bad).is_err(), "{bad:?}");
     }
 }
+
+#[test]
+fn repositories() {
+    let url = repository("https://GitHub.com/contoso/runtime.git").expect("a URL");
+    assert_eq!(url.as_str(), "https://github.com/contoso/runtime");
+    for bad in [
+        "",
+        // Found by the build_publish fuzz target: the parser trims, so a door that keeps
+        // the value it was given stored the space.
+        "https://github.com/contoso/runtime ",
+        "\thttps://github.com/contoso/runtime",
+        "https://github.com/contoso/runtime\n",
+        "https://user:token@github.com/contoso/runtime",
+        &format!("https://github.com/{}", "a".repeat(MAX_REPOSITORY)),
+    ] {
+        let e = repository(bad).expect_err(bad);
+        assert_eq!(e.field, "repository");
+        assert!(!e.to_string().contains('\n'), "{e}");
+        assert!(!e.to_string().contains("user:token"), "{e}");
+    }
+}
