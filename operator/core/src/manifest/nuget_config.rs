@@ -213,6 +213,7 @@ fn render(groups: &Groups, indent: &str, nl: &str, entry: impl Fn(&str, &str) ->
         if list.is_empty() {
             continue;
         }
+        let repo = comment_text(repo);
         out.push_str(&format!(
             "{nl}{indent}<!--  Begin: Package sources from {repo} -->"
         ));
@@ -225,6 +226,16 @@ fn render(groups: &Groups, indent: &str, nl: &str, entry: impl Fn(&str, &str) ->
     }
     out.push_str(&format!("{nl}{indent}<!--{END}-->"));
     out
+}
+
+/// `text` as it may stand inside an XML comment: no `--` and no trailing `-` (a feed found in
+/// the file can name its group with any characters).
+fn comment_text(text: &str) -> String {
+    let mut out = text.to_string();
+    while out.contains("--") {
+        out = out.replace("--", "-");
+    }
+    out.trim_end_matches('-').to_string()
 }
 
 fn disabled_sources(text: &[u8], doc: &XmlDoc, groups: &Groups, nl: &str, splices: &mut Splices) {

@@ -86,3 +86,18 @@ fn clear_is_moved_first() {
     );
     assert_eq!(out, want);
 }
+
+#[test]
+fn a_group_name_that_would_close_a_comment_is_written_safely() {
+    // Found by the nuget_config fuzz target: a feed already in the file whose group name
+    // holds `-->`.
+    let input = br#"<configuration><packageSources><!--Begin: Package sources managed by Dependency Flow automation. Do not edit the sources below.--><a key="" value="darc-int--->&amp;-0423456"/><!--End: Package sources managed by Dependency Flow automation. Do not edit the sources above.--></packageSources></configuration>"#;
+    let out = update(input, &build(&[INT_A])).expect("updates");
+    assert!(
+        crate::manifest::xml::XmlDoc::parse(&out).is_ok(),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+    assert_eq!(comment_text("a--->b-"), "a->b");
+    assert_eq!(comment_text("contoso-app"), "contoso-app");
+}
