@@ -6,6 +6,8 @@
 
 pub mod assign;
 pub mod describe;
+pub mod failure;
+pub mod forges;
 pub mod head_branch;
 pub mod keys;
 pub mod markdown;
