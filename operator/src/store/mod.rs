@@ -1,16 +1,20 @@
 //! Persistent state: builds and their channels, subscription progress, tracked pull
-//! requests, the local forge's pull requests with their checks and reviews, and the
-//! append-only flow event history.
+//! requests and the append-only flow event history ([`Store`], what every deployment
+//! needs), and the git-native forge's pull requests with their checks and reviews
+//! ([`LocalForgeStore`], only where that forge runs).
 //!
 //! [`Store`] is what the engine sees; [`sqlite::SqliteStore`] is the embedded
 //! implementation. No SQL leaks through the trait, so a Kubernetes-backed store can stand
 //! beside it. Every method is one transaction: a crash leaves either all of a call's
 //! writes or none.
 
+mod local_forge;
 pub mod sqlite;
 
+pub use local_forge::{LocalForgeStore, LocalPullRequest};
+
 use serde::{Deserialize, Serialize};
-use sluice_core::flow::{BuildId, BuildInfo, Check, Review, SubscriptionState, UpdateKey};
+use sluice_core::flow::{BuildId, BuildInfo, SubscriptionState, UpdateKey};
 use sluice_core::model::{Asset, PolicyEvaluation, PullRequestState};
 
 /// A failure of the store.
@@ -33,6 +37,19 @@ pub enum StoreError {
     /// The request contradicts stored state (e.g. a check for a closed pull request).
     #[error("{0}")]
     Conflict(String),
+}
+
+impl StoreError {
+    /// The class of this failure for a reconcile cycle: a database that failed may
+    /// answer next time; a missing record or a contradiction is decided by the data.
+    pub fn class(&self) -> sluice_core::flow::failure::FailureClass {
+        use sluice_core::flow::failure::FailureClass;
+        match self {
+            StoreError::Database { .. } => FailureClass::Retryable,
+            StoreError::NotFound { .. } => FailureClass::Permanent,
+            StoreError::Conflict(_) => FailureClass::Conflict,
+        }
+    }
 }
 
 /// A build as published, before the store assigns its id.
@@ -105,34 +122,6 @@ pub struct TrackedPullRequest {
     pub settled: bool,
     /// Latest policy evaluation.
     pub policies: Vec<PolicyEvaluation>,
-    /// When it was opened (RFC 3339).
-    pub created_at: String,
-    /// When it was last changed (RFC 3339).
-    pub updated_at: String,
-}
-
-/// A pull request of the git-native (local) forge.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LocalPullRequest {
-    /// Number, unique across the store, assigned on creation.
-    pub number: i64,
-    /// Target repository URL.
-    pub repository: String,
-    /// Target branch.
-    pub base_branch: String,
-    /// Head branch.
-    pub head_branch: String,
-    /// Title.
-    pub title: String,
-    /// Description (markdown).
-    pub description: String,
-    /// Open, merged or closed.
-    pub state: PullRequestState,
-    /// The squash commit on the target branch, once merged.
-    pub merge_commit: Option<String>,
-    /// Comments, oldest first.
-    pub comments: Vec<String>,
     /// When it was opened (RFC 3339).
     pub created_at: String,
     /// When it was last changed (RFC 3339).
@@ -263,48 +252,6 @@ pub trait Store: Send + Sync + 'static {
     fn active_pull_requests(&self) -> Result<Vec<TrackedPullRequest>, StoreError>;
     /// Inserts or replaces the tracked pull request (by key and id).
     fn save_tracked_pull_request(&self, pr: &TrackedPullRequest) -> Result<(), StoreError>;
-
-    /// Creates a local pull request; returns it with its number. Creating one while an
-    /// open one exists for the same repository and head branch returns the existing one.
-    fn create_local_pull_request(
-        &self,
-        repository: &str,
-        base_branch: &str,
-        head_branch: &str,
-        title: &str,
-        description: &str,
-    ) -> Result<LocalPullRequest, StoreError>;
-    /// One local pull request.
-    fn local_pull_request(&self, number: i64) -> Result<Option<LocalPullRequest>, StoreError>;
-    /// The open local pull request of a repository's head branch.
-    fn find_local_pull_request(
-        &self,
-        repository: &str,
-        head_branch: &str,
-    ) -> Result<Option<LocalPullRequest>, StoreError>;
-    /// Every local pull request, newest first.
-    fn local_pull_requests(&self) -> Result<Vec<LocalPullRequest>, StoreError>;
-    /// Replaces a local pull request's mutable fields (title, description, state, merge commit).
-    fn save_local_pull_request(&self, pr: &LocalPullRequest) -> Result<(), StoreError>;
-    /// Like [`Store::save_local_pull_request`], only while the stored state is still
-    /// `expected`; returns false (changing nothing) when someone changed it meanwhile, so a
-    /// stale copy never undoes a person's close or a merge.
-    fn save_local_pull_request_if(
-        &self,
-        pr: &LocalPullRequest,
-        expected: PullRequestState,
-    ) -> Result<bool, StoreError>;
-    /// Appends a comment to a local pull request.
-    fn comment_local_pull_request(&self, number: i64, body: &str) -> Result<(), StoreError>;
-    /// Records a check result for a commit of a local pull request (latest per name wins).
-    fn report_check(&self, number: i64, head_commit: &str, check: &Check)
-    -> Result<(), StoreError>;
-    /// Checks reported for a commit.
-    fn checks(&self, number: i64, head_commit: &str) -> Result<Vec<Check>, StoreError>;
-    /// Records a review (latest per reviewer wins).
-    fn report_review(&self, number: i64, review: &Review) -> Result<(), StoreError>;
-    /// Current reviews.
-    fn reviews(&self, number: i64) -> Result<Vec<Review>, StoreError>;
 
     /// Appends an event (its `seq` is ignored and assigned).
     fn append_event(&self, event: &FlowEvent) -> Result<(), StoreError>;

@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use sluice::store::sqlite::{SCHEMA_VERSION, SqliteStore};
-use sluice::store::{BuildQuery, Store, StoreError};
+use sluice::store::{BuildQuery, LocalForgeStore, Store, StoreError};
 use sluice_core::flow::{Check, CheckState};
 
 use super::{RUNTIME, new_build};

@@ -1,4 +1,4 @@
-use sluice::store::{Store, StoreError};
+use sluice::store::{LocalForgeStore, StoreError};
 use sluice_core::flow::{Check, CheckState, Review, ReviewState};
 use sluice_core::model::PullRequestState;
 

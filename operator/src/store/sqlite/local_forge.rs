@@ -4,8 +4,8 @@ use rusqlite::{OptionalExtension, Row, Transaction, params};
 use sluice_core::flow::{Check, Review};
 use sluice_core::model::PullRequestState;
 
-use super::{Fault, Result, codec};
-use crate::store::{LocalPullRequest, StoreError};
+use super::{Fault, Result, SqliteStore, codec};
+use crate::store::{LocalForgeStore, LocalPullRequest, StoreError};
 
 /// What creating a pull request needs.
 pub(super) struct NewPullRequest<'a> {
@@ -279,4 +279,93 @@ fn touch(tx: &Transaction<'_>, number: i64) -> Result<()> {
         params![number, codec::now()],
     )?;
     Ok(())
+}
+
+impl LocalForgeStore for SqliteStore {
+    fn create_local_pull_request(
+        &self,
+        repository: &str,
+        base_branch: &str,
+        head_branch: &str,
+        title: &str,
+        description: &str,
+    ) -> std::result::Result<LocalPullRequest, StoreError> {
+        self.write(|tx| {
+            let new = NewPullRequest {
+                repository,
+                base_branch,
+                head_branch,
+                title,
+                description,
+            };
+            create(tx, &new)
+        })
+    }
+
+    fn local_pull_request(
+        &self,
+        number: i64,
+    ) -> std::result::Result<Option<LocalPullRequest>, StoreError> {
+        self.read(|tx| load(tx, number))
+    }
+
+    fn find_local_pull_request(
+        &self,
+        repository: &str,
+        head_branch: &str,
+    ) -> std::result::Result<Option<LocalPullRequest>, StoreError> {
+        self.read(|tx| find_open(tx, repository, head_branch))
+    }
+
+    fn local_pull_requests(&self) -> std::result::Result<Vec<LocalPullRequest>, StoreError> {
+        self.read(list)
+    }
+
+    fn save_local_pull_request(
+        &self,
+        pr: &LocalPullRequest,
+    ) -> std::result::Result<(), StoreError> {
+        self.write(|tx| save(tx, pr))
+    }
+
+    fn save_local_pull_request_if(
+        &self,
+        pr: &LocalPullRequest,
+        expected: PullRequestState,
+    ) -> std::result::Result<bool, StoreError> {
+        self.write(|tx| save_if(tx, pr, expected))
+    }
+
+    fn comment_local_pull_request(
+        &self,
+        number: i64,
+        body: &str,
+    ) -> std::result::Result<(), StoreError> {
+        self.write(|tx| comment(tx, number, body))
+    }
+
+    fn report_check(
+        &self,
+        number: i64,
+        head_commit: &str,
+        check: &Check,
+    ) -> std::result::Result<(), StoreError> {
+        self.write(|tx| report_check(tx, number, head_commit, check))
+    }
+
+    fn checks(
+        &self,
+        number: i64,
+        head_commit: &str,
+    ) -> std::result::Result<Vec<Check>, StoreError> {
+        self.read(|tx| checks(tx, number, head_commit))
+    }
+
+    fn report_review(&self, number: i64, review: &Review) -> std::result::Result<(), StoreError> {
+        self.write(|tx| report_review(tx, number, review))
+    }
+
+    fn reviews(&self, number: i64) -> std::result::Result<Vec<Review>, StoreError> {
+        self.read(|tx| reviews(tx, number))
+    }
 }

@@ -25,12 +25,10 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
-use sluice_core::flow::{BuildId, BuildInfo, Check, Review, UpdateKey};
-use sluice_core::model::PullRequestState;
+use sluice_core::flow::{BuildId, BuildInfo, UpdateKey};
 
 use super::{
-    BuildQuery, FlowEvent, LocalPullRequest, NewBuild, Store, StoreError, SubscriptionRecord,
-    TrackedPullRequest,
+    BuildQuery, FlowEvent, NewBuild, Store, StoreError, SubscriptionRecord, TrackedPullRequest,
 };
 
 /// The schema version this code writes; [`SqliteStore::open`] refuses newer databases.
@@ -215,93 +213,6 @@ impl Store for SqliteStore {
         pr: &TrackedPullRequest,
     ) -> std::result::Result<(), StoreError> {
         self.write(|tx| pull_requests::save(tx, pr))
-    }
-
-    fn create_local_pull_request(
-        &self,
-        repository: &str,
-        base_branch: &str,
-        head_branch: &str,
-        title: &str,
-        description: &str,
-    ) -> std::result::Result<LocalPullRequest, StoreError> {
-        self.write(|tx| {
-            let new = local_forge::NewPullRequest {
-                repository,
-                base_branch,
-                head_branch,
-                title,
-                description,
-            };
-            local_forge::create(tx, &new)
-        })
-    }
-
-    fn local_pull_request(
-        &self,
-        number: i64,
-    ) -> std::result::Result<Option<LocalPullRequest>, StoreError> {
-        self.read(|tx| local_forge::load(tx, number))
-    }
-
-    fn find_local_pull_request(
-        &self,
-        repository: &str,
-        head_branch: &str,
-    ) -> std::result::Result<Option<LocalPullRequest>, StoreError> {
-        self.read(|tx| local_forge::find_open(tx, repository, head_branch))
-    }
-
-    fn local_pull_requests(&self) -> std::result::Result<Vec<LocalPullRequest>, StoreError> {
-        self.read(local_forge::list)
-    }
-
-    fn save_local_pull_request(
-        &self,
-        pr: &LocalPullRequest,
-    ) -> std::result::Result<(), StoreError> {
-        self.write(|tx| local_forge::save(tx, pr))
-    }
-
-    fn save_local_pull_request_if(
-        &self,
-        pr: &LocalPullRequest,
-        expected: PullRequestState,
-    ) -> std::result::Result<bool, StoreError> {
-        self.write(|tx| local_forge::save_if(tx, pr, expected))
-    }
-
-    fn comment_local_pull_request(
-        &self,
-        number: i64,
-        body: &str,
-    ) -> std::result::Result<(), StoreError> {
-        self.write(|tx| local_forge::comment(tx, number, body))
-    }
-
-    fn report_check(
-        &self,
-        number: i64,
-        head_commit: &str,
-        check: &Check,
-    ) -> std::result::Result<(), StoreError> {
-        self.write(|tx| local_forge::report_check(tx, number, head_commit, check))
-    }
-
-    fn checks(
-        &self,
-        number: i64,
-        head_commit: &str,
-    ) -> std::result::Result<Vec<Check>, StoreError> {
-        self.read(|tx| local_forge::checks(tx, number, head_commit))
-    }
-
-    fn report_review(&self, number: i64, review: &Review) -> std::result::Result<(), StoreError> {
-        self.write(|tx| local_forge::report_review(tx, number, review))
-    }
-
-    fn reviews(&self, number: i64) -> std::result::Result<Vec<Review>, StoreError> {
-        self.read(|tx| local_forge::reviews(tx, number))
     }
 
     fn append_event(&self, event: &FlowEvent) -> std::result::Result<(), StoreError> {
