@@ -28,6 +28,7 @@
 mod ancestry;
 mod cache;
 mod calls;
+mod classify;
 mod commit;
 mod credentials;
 mod error;
@@ -47,6 +48,7 @@ use std::time::Duration;
 pub use cache::RepositoryCache;
 pub use calls::NetworkCalls;
 use calls::NetworkCounters;
+pub use classify::GitError;
 pub use commit::{Author, FileEdit};
 pub use credentials::{Credentials, CredentialsError};
 pub use error::{CacheError, CommitError, FetchError, HeadError, PushError, ReadError};
