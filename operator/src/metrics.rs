@@ -1,20 +1,54 @@
 //! Prometheus metrics of the engine, served at `/metrics`.
 
-use prometheus_client::encoding::EncodeLabelSet;
+use std::fmt::Write as _;
+
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use sluice_core::flow::failure::FailureClass;
+
+/// What the failure counter counts: a failure of one of the core's classes, or a cycle
+/// that panicked.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum FailureReason {
+    /// A failure, by class.
+    Class(FailureClass),
+    /// A cycle that panicked (retried like a retryable failure).
+    Panic,
+}
+
+impl FailureReason {
+    /// Every reason; each is present (at 0) from the start.
+    pub const ALL: [FailureReason; 4] = [
+        FailureReason::Class(FailureClass::Conflict),
+        FailureReason::Class(FailureClass::Retryable),
+        FailureReason::Class(FailureClass::Permanent),
+        FailureReason::Panic,
+    ];
+
+    /// The label value: the class's name, or `panic`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureReason::Class(class) => class.as_str(),
+            FailureReason::Panic => "panic",
+        }
+    }
+}
+
+impl EncodeLabelValue for FailureReason {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(self.as_str())
+    }
+}
 
 /// Label of the failure counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct FailureLabels {
-    /// `conflict`, `retryable` or `permanent`.
-    pub reason: String,
+    /// `conflict`, `retryable`, `permanent` or `panic`.
+    pub reason: FailureReason,
 }
-
-/// Reasons of the failure counter; each is present (at 0) from the start.
-pub const FAILURE_REASONS: [&str; 4] = ["conflict", "retryable", "permanent", "panic"];
 
 /// The engine's metrics.
 pub struct Metrics {
@@ -69,10 +103,8 @@ impl Metrics {
             "Builds published",
             builds_published.clone(),
         );
-        for reason in FAILURE_REASONS {
-            drop(failures.get_or_create(&FailureLabels {
-                reason: reason.to_string(),
-            }));
+        for reason in FailureReason::ALL {
+            drop(failures.get_or_create(&FailureLabels { reason }));
         }
         registry.register(
             "failures",
@@ -90,13 +122,18 @@ impl Metrics {
         }
     }
 
-    /// Counts a failure.
-    pub fn failure(&self, reason: &str) {
-        self.failures
-            .get_or_create(&FailureLabels {
-                reason: reason.to_string(),
-            })
-            .inc();
+    /// Counts a failure of `class`.
+    pub fn failure(&self, class: FailureClass) {
+        self.count(FailureReason::Class(class));
+    }
+
+    /// Counts a cycle that panicked.
+    pub fn panic(&self) {
+        self.count(FailureReason::Panic);
+    }
+
+    fn count(&self, reason: FailureReason) {
+        self.failures.get_or_create(&FailureLabels { reason }).inc();
     }
 
     /// The OpenMetrics text exposition.

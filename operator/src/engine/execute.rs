@@ -7,54 +7,27 @@ use std::collections::BTreeMap;
 use sluice_core::flow::{Action, BuildId, UpdateKey};
 use sluice_core::model::PullRequestState;
 
-use super::observe::ObserveError;
+use super::cycle::action_name;
+use super::error::ExecuteError;
 use super::{Engine, now_rfc3339};
-use crate::forge::{ForgeError, NewPullRequest};
-use crate::git::{Expected, FileEdit, ObjectId, PushError};
+use crate::forge::NewPullRequest;
+use crate::git::{Expected, FileEdit, GitError, ObjectId};
 use crate::store::{EventKind, FlowEvent, StoreError, TrackedPullRequest};
 
-/// Why executing an action stopped the cycle.
-#[derive(Debug, thiserror::Error)]
-pub enum ExecuteError {
-    /// Something moved under us (a branch, the target); observe again and re-plan.
-    #[error("conflict: {0}")]
-    Conflict(String),
-    /// Worth retrying later.
-    #[error("{0}")]
-    Retryable(String),
-    /// Retrying will not help until the input changes.
-    #[error("{0}")]
-    Permanent(String),
+fn oid(action: &'static str, text: &str) -> Result<ObjectId, ExecuteError> {
+    ObjectId::from_hex(text.as_bytes()).map_err(|_| ExecuteError::Plan {
+        action,
+        message: format!("{text:?} is not a commit id"),
+    })
 }
 
-impl From<StoreError> for ExecuteError {
-    fn from(err: StoreError) -> Self {
-        ExecuteError::Retryable(err.to_string())
-    }
-}
-
-impl From<ForgeError> for ExecuteError {
-    fn from(err: ForgeError) -> Self {
-        match err {
-            ForgeError::Conflict(m) => ExecuteError::Conflict(m),
-            ForgeError::Retryable { message, .. } => ExecuteError::Retryable(message),
-            ForgeError::NotFound(m) | ForgeError::Rejected(m) => ExecuteError::Permanent(m),
-        }
-    }
-}
-
-impl From<ObserveError> for ExecuteError {
-    fn from(err: ObserveError) -> Self {
-        match err {
-            ObserveError::Invalid(m) => ExecuteError::Permanent(m),
-            ObserveError::Retryable(m) => ExecuteError::Retryable(m),
-        }
-    }
-}
-
-fn oid(text: &str) -> Result<ObjectId, ExecuteError> {
-    ObjectId::from_hex(text.as_bytes())
-        .map_err(|_| ExecuteError::Permanent(format!("{text:?} is not a commit id")))
+/// A commit this cycle pushed to the key's update branch.
+#[derive(Debug, Clone)]
+struct Pushed {
+    /// The new head of the update branch.
+    commit: ObjectId,
+    /// The target branch head it was built on.
+    parent: String,
 }
 
 /// The state one key's execution carries from action to action.
@@ -67,8 +40,8 @@ pub struct KeyExecution<'a> {
     pub branch: &'a str,
     /// The tracked pull request as it stands.
     pub tracked: Option<TrackedPullRequest>,
-    /// Head and base of the last push in this cycle.
-    pushed: Option<(String, String, String)>,
+    /// The last push in this cycle.
+    pushed: Option<Pushed>,
 }
 
 impl<'a> KeyExecution<'a> {
@@ -96,6 +69,20 @@ impl Engine {
         run: &mut KeyExecution<'_>,
         action: &Action,
     ) -> Result<(), ExecuteError> {
+        let name = action_name(action);
+        let forge_err = |source| ExecuteError::Forge {
+            action: name,
+            source,
+        };
+        let store_err = |source| ExecuteError::Store {
+            action: name,
+            source,
+        };
+        let git_err = |source: GitError| ExecuteError::Git {
+            action: name,
+            source,
+        };
+        let forge = self.forges.forge_for(run.repository);
         match action {
             Action::PushUpdate {
                 branch,
@@ -104,7 +91,13 @@ impl Engine {
                 message,
                 expected,
             } => {
-                let repo = self.observer.repo(run.repository)?;
+                let repo =
+                    self.observer
+                        .repo(run.repository)
+                        .map_err(|source| ExecuteError::Observe {
+                            action: name,
+                            source,
+                        })?;
                 let edits = files
                     .iter()
                     .map(|(path, content)| FileEdit::Write {
@@ -113,39 +106,24 @@ impl Engine {
                     })
                     .collect();
                 let commit = repo
-                    .commit(oid(parent)?, edits, message, &self.author)
+                    .commit(oid(name, parent)?, edits, message, &self.author)
                     .await
-                    .map_err(|e| ExecuteError::Retryable(e.to_string()))?;
+                    .map_err(|e| git_err(e.into()))?;
+                // Compare-and-swap where the planner saw the branch: one that moved
+                // since is a conflict, and the cycle plans again.
                 let expected = match expected {
-                    Some(head) => Expected::At(oid(head)?),
+                    Some(head) => Expected::At(oid(name, head)?),
                     None => Expected::Absent,
                 };
-                match repo.push(commit, branch, expected).await {
-                    Ok(()) => {}
-                    // The branch exists though no pull request uses it: a push that landed
-                    // before a crash, with no pull request opened. Take it over.
-                    Err(PushError::Conflict { .. })
-                        if expected == Expected::Absent
-                            && run.tracked.as_ref().is_none_or(|t| t.settled) =>
-                    {
-                        let Some(orphan) = repo
-                            .head(branch)
-                            .await
-                            .map_err(|e| ExecuteError::Retryable(e.to_string()))?
-                        else {
-                            return Err(ExecuteError::Conflict(format!(
-                                "{branch} changed during the push"
-                            )));
-                        };
-                        repo.push(commit, branch, Expected::At(orphan))
-                            .await
-                            .map_err(push_error)?;
-                    }
-                    Err(err) => return Err(push_error(err)),
-                }
+                repo.push(commit, branch, expected)
+                    .await
+                    .map_err(|e| git_err(e.into()))?;
                 self.observer
                     .note_push(run.repository, branch, Some(commit));
-                run.pushed = Some((branch.clone(), commit.to_string(), parent.clone()));
+                run.pushed = Some(Pushed {
+                    commit,
+                    parent: parent.clone(),
+                });
             }
             Action::OpenPullRequest {
                 head_branch,
@@ -153,18 +131,20 @@ impl Engine {
                 description,
                 carried,
             } => {
-                let (_, head, base) = run.pushed.clone().ok_or_else(|| {
-                    ExecuteError::Permanent("pull request planned without a push".into())
+                let pushed = run.pushed.clone().ok_or_else(|| ExecuteError::Plan {
+                    action: name,
+                    message: "pull request planned without a push".into(),
                 })?;
-                let existing = self
-                    .forge
+                let existing = forge
                     .find_pull_request(run.repository, head_branch)
-                    .await?;
+                    .await
+                    .map_err(forge_err)?;
                 let pr = match existing {
                     Some(pr) if pr.state == PullRequestState::Open => {
-                        self.forge
+                        forge
                             .update_pull_request(run.repository, &pr.id, title, description)
-                            .await?;
+                            .await
+                            .map_err(forge_err)?;
                         pr
                     }
                     _ => {
@@ -175,35 +155,24 @@ impl Engine {
                             title: title.clone(),
                             description: description.clone(),
                         };
-                        self.forge.create_pull_request(&new).await?
+                        forge.create_pull_request(&new).await.map_err(forge_err)?
                     }
                 };
-                let now = now_rfc3339();
-                let tracked = TrackedPullRequest {
-                    key: run.key.id(),
-                    id: pr.id.clone(),
-                    url: pr.url.clone(),
-                    repository: run.repository.to_string(),
-                    target_branch: run.branch.to_string(),
-                    head_branch: head_branch.clone(),
-                    state: PullRequestState::Open,
-                    head_commit: head,
-                    base_commit: base,
-                    carried: carried.clone(),
-                    failure_commented: false,
-                    manual_commits_noticed: false,
-                    settled: false,
-                    policies: Vec::new(),
-                    created_at: now.clone(),
-                    updated_at: now,
-                };
-                self.store.save_tracked_pull_request(&tracked)?;
+                let mut tracked =
+                    super::tracked::opened(run.key, run.repository, run.branch, &pr, head_branch);
+                tracked.head_commit = pushed.commit.to_string();
+                tracked.base_commit = pushed.parent;
+                tracked.carried = carried.clone();
+                self.store
+                    .save_tracked_pull_request(&tracked)
+                    .map_err(store_err)?;
                 self.events_for(
                     carried,
                     EventKind::PullRequestCreated,
                     Some(&pr.url),
                     "pull request opened",
-                )?;
+                )
+                .map_err(store_err)?;
                 self.metrics.pull_requests_opened.inc();
                 tracing::info!(key = %run.key.id(), repository = %run.repository, pull_request = %pr.id, url = %pr.url, "pull request opened");
                 run.tracked = Some(tracked);
@@ -214,67 +183,92 @@ impl Engine {
                 description,
                 carried,
             } => {
-                self.forge
+                forge
                     .update_pull_request(run.repository, id, title, description)
-                    .await?;
-                let mut tracked = self.tracked(run, id)?;
-                if let Some((_, head, base)) = run.pushed.clone() {
-                    tracked.head_commit = head;
-                    tracked.base_commit = base;
+                    .await
+                    .map_err(forge_err)?;
+                let mut tracked = self.tracked(run, name, id)?;
+                if let Some(pushed) = run.pushed.clone() {
+                    tracked.head_commit = pushed.commit.to_string();
+                    tracked.base_commit = pushed.parent;
                     tracked.failure_commented = false;
                     tracked.manual_commits_noticed = false;
                 }
                 tracked.carried = carried.clone();
                 tracked.updated_at = now_rfc3339();
-                self.store.save_tracked_pull_request(&tracked)?;
+                self.store
+                    .save_tracked_pull_request(&tracked)
+                    .map_err(store_err)?;
                 self.events_for(
                     carried,
                     EventKind::PullRequestUpdated,
                     Some(&tracked.url),
                     "pull request updated",
-                )?;
+                )
+                .map_err(store_err)?;
                 tracing::info!(key = %run.key.id(), repository = %run.repository, pull_request = %tracked.id, url = %tracked.url, "pull request updated");
                 run.tracked = Some(tracked);
             }
             Action::Merge { id, head_commit } => {
-                self.forge
+                forge
                     .merge_pull_request(run.repository, id, head_commit)
-                    .await?;
+                    .await
+                    .map_err(forge_err)?;
                 // The target and the head branch moved: list the repository afresh.
                 self.observer.forget(run.repository);
-                let mut tracked = self.tracked(run, id)?;
+                let mut tracked = self.tracked(run, name, id)?;
                 tracked.state = PullRequestState::Merged;
                 tracked.updated_at = now_rfc3339();
-                self.store.save_tracked_pull_request(&tracked)?;
+                self.store
+                    .save_tracked_pull_request(&tracked)
+                    .map_err(store_err)?;
                 self.metrics.pull_requests_merged.inc();
                 tracing::info!(key = %run.key.id(), repository = %run.repository, pull_request = %tracked.id, url = %tracked.url, "pull request merged");
                 run.tracked = Some(tracked);
             }
             Action::Close { id, reason } => {
-                self.forge.comment(run.repository, id, reason).await?;
-                self.forge.close_pull_request(run.repository, id).await?;
+                forge
+                    .comment(run.repository, id, reason)
+                    .await
+                    .map_err(forge_err)?;
+                forge
+                    .close_pull_request(run.repository, id)
+                    .await
+                    .map_err(forge_err)?;
                 self.observer.forget(run.repository);
-                let mut tracked = self.tracked(run, id)?;
+                let mut tracked = self.tracked(run, name, id)?;
                 tracked.state = PullRequestState::Closed;
                 // Closed by sluice, not by a person: nothing to reject.
                 tracked.settled = true;
                 tracked.updated_at = now_rfc3339();
-                self.store.save_tracked_pull_request(&tracked)?;
+                self.store
+                    .save_tracked_pull_request(&tracked)
+                    .map_err(store_err)?;
                 tracing::info!(key = %run.key.id(), repository = %run.repository, pull_request = %tracked.id, url = %tracked.url, reason = %reason, "pull request closed");
                 run.tracked = Some(tracked);
             }
             Action::Comment { id, body } => {
-                self.forge.comment(run.repository, id, body).await?;
-                let mut tracked = self.tracked(run, id)?;
+                forge
+                    .comment(run.repository, id, body)
+                    .await
+                    .map_err(forge_err)?;
+                let mut tracked = self.tracked(run, name, id)?;
                 tracked.failure_commented = true;
-                self.store.save_tracked_pull_request(&tracked)?;
+                self.store
+                    .save_tracked_pull_request(&tracked)
+                    .map_err(store_err)?;
                 run.tracked = Some(tracked);
             }
             Action::NoticeManualCommits { id, body } => {
-                self.forge.comment(run.repository, id, body).await?;
-                let mut tracked = self.tracked(run, id)?;
+                forge
+                    .comment(run.repository, id, body)
+                    .await
+                    .map_err(forge_err)?;
+                let mut tracked = self.tracked(run, name, id)?;
                 tracked.manual_commits_noticed = true;
-                self.store.save_tracked_pull_request(&tracked)?;
+                self.store
+                    .save_tracked_pull_request(&tracked)
+                    .map_err(store_err)?;
                 run.tracked = Some(tracked);
             }
             Action::RecordApplied {
@@ -285,7 +279,8 @@ impl Engine {
                 self.store
                     .update_subscription(subscription, &mut |record| {
                         record.state.record_applied(build)
-                    })?;
+                    })
+                    .map_err(store_err)?;
                 let (kind, url, message) = match run
                     .tracked
                     .as_ref()
@@ -308,7 +303,8 @@ impl Engine {
                     Some(build),
                     url.as_deref(),
                     message,
-                )?;
+                )
+                .map_err(store_err)?;
             }
             Action::RecordRejected {
                 subscription,
@@ -318,7 +314,8 @@ impl Engine {
                 self.store
                     .update_subscription(subscription, &mut |record| {
                         record.state.record_rejected(build)
-                    })?;
+                    })
+                    .map_err(store_err)?;
                 let url = run.tracked.as_ref().map(|t| t.url.clone());
                 self.event(
                     EventKind::PullRequestClosed,
@@ -326,12 +323,15 @@ impl Engine {
                     Some(build),
                     url.as_deref(),
                     "closed without merging; waiting for a newer build",
-                )?;
+                )
+                .map_err(store_err)?;
             }
             Action::Settle { id } => {
-                let mut tracked = self.tracked(run, id)?;
+                let mut tracked = self.tracked(run, name, id)?;
                 tracked.settled = true;
-                self.store.save_tracked_pull_request(&tracked)?;
+                self.store
+                    .save_tracked_pull_request(&tracked)
+                    .map_err(store_err)?;
                 run.tracked = Some(tracked);
             }
         }
@@ -341,14 +341,16 @@ impl Engine {
     fn tracked(
         &self,
         run: &KeyExecution<'_>,
+        action: &'static str,
         id: &str,
     ) -> Result<TrackedPullRequest, ExecuteError> {
-        run.tracked.clone().filter(|t| t.id == id).ok_or_else(|| {
-            ExecuteError::Permanent(format!(
-                "pull request {id} is not tracked for {}",
-                run.key.id()
-            ))
-        })
+        run.tracked
+            .clone()
+            .filter(|t| t.id == id)
+            .ok_or_else(|| ExecuteError::Plan {
+                action,
+                message: format!("pull request {id} is not tracked for {}", run.key.id()),
+            })
     }
 
     fn events_for(
@@ -382,12 +384,5 @@ impl Engine {
             pull_request: url.map(str::to_string),
             message: message.to_string(),
         })
-    }
-}
-
-fn push_error(err: PushError) -> ExecuteError {
-    match err {
-        PushError::Conflict { .. } => ExecuteError::Conflict(err.to_string()),
-        other => ExecuteError::Retryable(other.to_string()),
     }
 }

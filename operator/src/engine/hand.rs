@@ -6,9 +6,9 @@ use sluice_core::flow::{Check, Review};
 use sluice_core::model::PullRequestState;
 
 use super::Engine;
-use super::observe::ObserveError;
 use super::triggers::TriggerError;
-use crate::store::TrackedPullRequest;
+use crate::forge::Forge;
+use crate::store::{LocalForgeStore, TrackedPullRequest};
 
 impl Engine {
     /// Records a check result on a local pull request's current head (where its head
@@ -35,7 +35,8 @@ impl Engine {
                 )));
             }
         };
-        self.store.report_check(pull_request, checked, check)?;
+        self.local_store()
+            .report_check(pull_request, checked, check)?;
         self.enqueue_for(&tracked.key, Trigger::Report);
         Ok(())
     }
@@ -46,14 +47,11 @@ impl Engine {
         let repo = self
             .observer
             .repo(&tracked.repository)
-            .map_err(|e| match e {
-                ObserveError::Invalid(m) => TriggerError::Invalid(m),
-                ObserveError::Retryable(m) => TriggerError::Conflict(m),
-            })?;
+            .map_err(|e| TriggerError::Invalid(e.to_string()))?;
         let tip = repo
             .head(&tracked.head_branch)
             .await
-            .map_err(|e| TriggerError::Conflict(e.to_string()))?;
+            .map_err(|e| TriggerError::Unavailable(e.to_string()))?;
         Ok(tip.map_or(tracked.head_commit.clone(), |tip| tip.to_string()))
     }
 
@@ -62,7 +60,7 @@ impl Engine {
         sluice_core::validate::label("reviewer", &review.reviewer)
             .map_err(|e| TriggerError::Invalid(e.to_string()))?;
         let tracked = self.tracked_local(pull_request)?;
-        self.store.report_review(pull_request, review)?;
+        self.local_store().report_review(pull_request, review)?;
         self.enqueue_for(&tracked.key, Trigger::Report);
         Ok(())
     }
@@ -72,17 +70,13 @@ impl Engine {
     pub async fn close_local_pull_request(&self, pull_request: i64) -> Result<(), TriggerError> {
         let tracked = self.tracked_local(pull_request)?;
         let result = self
-            .forge
+            .forges
+            .native()
             .close_pull_request(&tracked.repository, &tracked.id)
             .await;
         self.enqueue(&tracked.key);
-        match result {
-            Ok(()) => Ok(()),
-            // Only an open one closes; a merge that landed meanwhile stays merged.
-            Err(crate::forge::ForgeError::Conflict(m)) => Err(TriggerError::Conflict(m)),
-            Err(crate::forge::ForgeError::NotFound(m)) => Err(TriggerError::NotFound(m)),
-            Err(err) => Err(TriggerError::Invalid(err.to_string())),
-        }
+        // Only an open one closes; a merge that landed meanwhile stays merged.
+        Ok(result?)
     }
 
     /// Merges a local pull request as a person would, whatever its merge policies say.
@@ -91,17 +85,23 @@ impl Engine {
         // A person merges the branch as it is, with any commits they added to it.
         let tip = self.current_head(&tracked).await?;
         let result = self
-            .forge
+            .forges
+            .native()
             .merge_pull_request(&tracked.repository, &tracked.id, &tip)
             .await;
         self.enqueue(&tracked.key);
         match result {
             Ok(()) => Ok(()),
-            Err(crate::forge::ForgeError::Conflict(m)) => Err(TriggerError::Conflict(format!(
-                "{m}; sluice is rebuilding the update, try again shortly"
-            ))),
-            Err(err) => Err(TriggerError::Invalid(err.to_string())),
+            Err(err @ crate::forge::ForgeError::Conflict { .. }) => Err(TriggerError::Conflict(
+                format!("{err}; sluice is rebuilding the update, try again shortly"),
+            )),
+            Err(err) => Err(err.into()),
         }
+    }
+
+    /// The git-native forge's tables.
+    pub(super) fn local_store(&self) -> &std::sync::Arc<dyn LocalForgeStore> {
+        self.forges.native().store()
     }
 
     /// The open pull request `number`; one that is merged or closed is a conflict, one
@@ -116,7 +116,7 @@ impl Engine {
         if let Some(tracked) = open {
             return Ok(tracked);
         }
-        match self.store.local_pull_request(number)? {
+        match self.local_store().local_pull_request(number)? {
             Some(pr) if pr.state != PullRequestState::Open => Err(TriggerError::Conflict(format!(
                 "pull request #{number} is already {}",
                 format!("{:?}", pr.state).to_lowercase()

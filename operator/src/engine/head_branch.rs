@@ -24,32 +24,31 @@ impl Engine {
         if pr.state != PullRequestState::Open || tip == pr.head_commit {
             return Ok(());
         }
-        let retry = |e: &dyn std::fmt::Display| ObserveError::Retryable(e.to_string());
         let parse = |text: &str| ObjectId::from_hex(text.as_bytes()).ok();
         let Some(tip) = parse(tip) else {
-            return Err(ObserveError::Invalid(format!(
-                "{repository}: branch {head_branch} is at {tip:?}, not a commit id"
-            )));
+            return Err(ObserveError::InvalidRepository {
+                repository: repository.to_string(),
+                message: format!("branch {head_branch} is at {tip:?}, not a commit id"),
+            });
         };
         let repo = self.observer.repo(repository)?;
-        let fetched = repo.fetch(head_branch).await.map_err(|e| retry(&e))?;
+        let fetched = repo.fetch(head_branch).await?;
         if fetched != tip {
-            return Err(ObserveError::Retryable(format!(
-                "{repository}: branch {head_branch} moved from {tip} to {fetched} while observed"
-            )));
+            return Err(ObserveError::Moved {
+                repository: repository.to_string(),
+                branch: head_branch.to_string(),
+                message: format!("moved from {tip} to {fetched} while observed"),
+            });
         }
         let mut seen = TipAncestry::default();
         if let Some(recorded) = parse(&pr.head_commit) {
-            seen.contains_recorded_head = repo
-                .is_ancestor(recorded, tip)
-                .await
-                .map_err(|e| retry(&e))?;
+            seen.contains_recorded_head = repo.is_ancestor(recorded, tip).await?;
         }
         if let Some(head) = target.head.as_deref().and_then(parse) {
-            seen.within_target = repo.is_ancestor(tip, head).await.map_err(|e| retry(&e))?;
-            seen.contains_target = repo.is_ancestor(head, tip).await.map_err(|e| retry(&e))?;
+            seen.within_target = repo.is_ancestor(tip, head).await?;
+            seen.contains_target = repo.is_ancestor(head, tip).await?;
         }
-        seen.committed_by_sluice = repo.committer(tip).await.map_err(|e| retry(&e))? == self.author;
+        seen.committed_by_sluice = repo.committer(tip).await? == self.author;
         pr.tip_ancestry = seen;
         Ok(())
     }

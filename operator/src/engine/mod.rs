@@ -4,37 +4,45 @@
 //!
 //! Work is organised per update key ([`sluice_core::flow::UpdateKey`]): a [`queue::Queue`]
 //! makes sure one key is never worked on twice at once, gives no host more than half of the
-//! workers, and retries with backoff that only changed inputs cut short.
+//! workers, and retries failed keys as their failure's class says: a permanent failure
+//! waits for a changed input, a remote's `Retry-After` is waited out, anything else backs
+//! off with jitter, and only changed inputs cut a backoff short. Each repository's pull
+//! requests go through the forge the [`ForgeRegistry`] picks for it.
 
 mod advertisements;
+mod cycle;
 mod enqueue;
+pub mod error;
 mod execute;
 mod hand;
 mod head_branch;
 pub mod observe;
+mod observe_key;
 mod publish;
 mod pull_request_view;
 pub mod queue;
-mod reconcile;
 mod record;
 pub mod snapshot;
 mod status;
 mod time;
+mod tracked;
 mod triggers;
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+pub use cycle::CycleResult;
+pub use error::{CycleFailure, ExecuteError, ObserveError};
 pub use publish::Published;
 pub use pull_request_view::{CarriedBuild, PullRequestView, wire_name};
-pub use reconcile::CycleResult;
 pub use status::{BuildFlowEntry, BuildRef, PullRequestRef, SubscriptionStatusView};
 pub use time::{now_rfc3339, parse_rfc3339, rfc3339, unix_now};
 pub use triggers::{TriggerError, TriggerReport};
 
+use sluice_core::flow::failure::{Failure, FailureClass};
 use sluice_core::flow::{self, reload::ReloadRefusal};
 
-use crate::forge::Forge;
+use crate::forge::ForgeRegistry;
 use crate::git::{Author, Git};
 use crate::metrics::Metrics;
 use crate::remotes::Remotes;
@@ -74,7 +82,7 @@ impl Default for EngineConfig {
 /// The reconcile engine.
 pub struct Engine {
     store: Arc<dyn Store>,
-    forge: Arc<dyn Forge>,
+    forges: ForgeRegistry,
     observer: Arc<Observer>,
     author: Author,
     snapshot: RwLock<Arc<Snapshot>>,
@@ -90,10 +98,11 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine over the given adapters, with an empty configuration.
+    /// An engine over the given adapters, with an empty configuration. `forges` picks
+    /// the forge of each repository (a bare git-native forge serves every repository).
     pub fn new(
         store: Arc<dyn Store>,
-        forge: Arc<dyn Forge>,
+        forges: impl Into<ForgeRegistry>,
         git: Arc<Git>,
         remotes: Remotes,
         author: Author,
@@ -101,7 +110,7 @@ impl Engine {
     ) -> Arc<Engine> {
         Arc::new(Engine {
             store,
-            forge,
+            forges: forges.into(),
             observer: Arc::new(Observer::new(git, remotes, config.advertisement_ttl)),
             author,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
@@ -121,6 +130,11 @@ impl Engine {
     /// The store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// The forges, by repository.
+    pub fn forges(&self) -> &ForgeRegistry {
+        &self.forges
     }
 
     /// Whether a valid configuration is in force.
@@ -212,15 +226,19 @@ impl Engine {
                         let (engine, key) = (engine.clone(), key.clone());
                         async move { engine.reconcile(&key).await }
                     });
-                    let retry = match cycle.await {
-                        Ok(result) => matches!(result, CycleResult::Retry(_)),
+                    let failure = match cycle.await {
+                        Ok(CycleResult::Failed(failure)) => Some(failure.failure()),
+                        Ok(CycleResult::Settled | CycleResult::Waiting) => None,
                         Err(err) => {
                             tracing::error!(key = %key, error = %err, "reconcile cycle panicked");
-                            engine.metrics.failure("panic");
-                            true
+                            engine.metrics.panic();
+                            Some(Failure {
+                                class: FailureClass::Retryable,
+                                retry_after: None,
+                            })
                         }
                     };
-                    engine.queue.done(&key, retry);
+                    engine.queue.finish(&key, failure);
                 }
             }));
         }

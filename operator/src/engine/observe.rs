@@ -17,16 +17,7 @@ use super::advertisements::{Advertisements, Listing};
 use crate::git::{Git, ObjectId, RemoteRepo};
 use crate::remotes::Remotes;
 
-/// Why a target could not be observed.
-#[derive(Debug, thiserror::Error)]
-pub enum ObserveError {
-    /// The repository URL cannot be used; retrying will not help.
-    #[error("{0}")]
-    Invalid(String),
-    /// Network or cache trouble; retry later.
-    #[error("{0}")]
-    Retryable(String),
-}
+pub use super::error::ObserveError;
 
 type CacheKey = (String, String, Vec<String>);
 /// The head last read for a key and the manifest files at it.
@@ -107,20 +98,19 @@ impl Observer {
         branch: &str,
     ) -> Result<Option<ObjectId>, ObserveError> {
         let repo = self.repo(repository)?;
-        let heads = self
-            .adverts
-            .heads(repository, &repo)
-            .await
-            .map_err(|e| ObserveError::Retryable(e.to_string()))?;
+        let heads = self.adverts.heads(repository, &repo).await?;
         Ok(heads.get(branch).copied())
     }
 
     /// The git handle of a repository.
     pub fn repo(&self, repository: &str) -> Result<RemoteRepo, ObserveError> {
-        let remote = self
-            .remotes
-            .resolve(repository)
-            .map_err(|e| ObserveError::Invalid(e.to_string()))?;
+        let remote =
+            self.remotes
+                .resolve(repository)
+                .map_err(|e| ObserveError::InvalidRepository {
+                    repository: repository.to_string(),
+                    message: e.to_string(),
+                })?;
         Ok(self.git.remote(remote))
     }
 
@@ -132,11 +122,10 @@ impl Observer {
         dirs: &[String],
     ) -> Result<TargetObservation, ObserveError> {
         let repo = self.repo(repository)?;
-        let retry = |e: &dyn std::fmt::Display| ObserveError::Retryable(e.to_string());
         let Some(head) = self.branch_head(repository, branch).await? else {
             return Ok(TargetObservation {
                 head: None,
-                files: BTreeMap::new(),
+                ..TargetObservation::default()
             });
         };
         let key = (repository.to_string(), branch.to_string(), dirs.to_vec());
@@ -146,9 +135,10 @@ impl Observer {
             return Ok(TargetObservation {
                 head: Some(seen.to_string()),
                 files,
+                update_branch: None,
             });
         }
-        let fetched = repo.fetch(branch).await.map_err(|e| retry(&e))?;
+        let fetched = repo.fetch(branch).await?;
         let files = self.read_manifests(&repo, fetched, dirs).await?;
         if let Ok(mut last) = self.last.lock() {
             last.insert(key, (fetched, files.clone()));
@@ -156,6 +146,7 @@ impl Observer {
         Ok(TargetObservation {
             head: Some(fetched.to_string()),
             files,
+            update_branch: None,
         })
     }
 
@@ -165,7 +156,6 @@ impl Observer {
         commit: ObjectId,
         dirs: &[String],
     ) -> Result<BTreeMap<String, Vec<u8>>, ObserveError> {
-        let retry = |e: &dyn std::fmt::Display| ObserveError::Retryable(e.to_string());
         let paths: Vec<String> = dirs
             .iter()
             .flat_map(|d| {
@@ -176,8 +166,7 @@ impl Observer {
             .collect();
         let mut files: BTreeMap<String, Vec<u8>> = repo
             .read(commit, &paths)
-            .await
-            .map_err(|e| retry(&e))?
+            .await?
             .into_iter()
             .filter_map(|(path, content)| Some((path, content?)))
             .collect();
@@ -200,7 +189,7 @@ impl Observer {
             }
         }
         if !extra.is_empty() {
-            for (path, content) in repo.read(commit, &extra).await.map_err(|e| retry(&e))? {
+            for (path, content) in repo.read(commit, &extra).await? {
                 if let Some(content) = content {
                     files.insert(path, content);
                 }

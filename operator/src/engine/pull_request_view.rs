@@ -126,7 +126,7 @@ impl Engine {
     /// A local pull request with its carried builds, policies, checks and reviews;
     /// `None` when there is no such pull request.
     pub fn pull_request_view(&self, number: i64) -> Result<Option<PullRequestView>, StoreError> {
-        let Some(pr) = self.store.local_pull_request(number)? else {
+        let Some(pr) = self.local_store().local_pull_request(number)? else {
             return Ok(None);
         };
         let id = number.to_string();
@@ -162,11 +162,11 @@ impl Engine {
         }
         let head_commit = tracked.as_ref().map(|t| t.head_commit.clone());
         let checks = match &head_commit {
-            Some(head) => self.store.checks(number, head)?,
+            Some(head) => self.local_store().checks(number, head)?,
             None => Vec::new(),
         };
         Ok(Some(PullRequestView {
-            reviews: self.store.reviews(number)?,
+            reviews: self.local_store().reviews(number)?,
             url: tracked.as_ref().map(|t| t.url.clone()),
             policies: tracked.map(|t| t.policies).unwrap_or_default(),
             head_commit,

@@ -2,9 +2,11 @@
 //!
 //! - A key is never worked on by two workers at once; a key queued while it runs is run
 //!   again right after (unless the run failed and nothing woke it, then after its backoff).
-//! - A key that failed waits with capped exponential backoff and jitter
-//!   ([`pacing::backoff`]); queueing it again leaves it waiting unless the reason is a
-//!   changed input ([`pacing::wakes_from_backoff`]).
+//! - A key that failed waits as the core's [`failure::retry_plan`] says: a permanent
+//!   failure parks the key until a changed input queues it ([`failure::wakes_parked`]); a remote's
+//!   `Retry-After` is waited out, and nothing runs the key before it ends; otherwise capped
+//!   exponential backoff with jitter ([`pacing::backoff`]), which queueing the key again
+//!   cuts short only for a changed input ([`failure::wakes_from_wait`]).
 //! - Each key belongs to the host its network work goes to, and at most `host_limit` keys
 //!   of one host run at once. A key whose host is saturated stays queued without taking a
 //!   worker: the next key of another host goes first.
@@ -14,6 +16,7 @@ use std::hash::BuildHasher;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use sluice_core::flow::failure::{self, Failure, FailureClass, RetryPlan};
 use sluice_core::flow::pacing::{self, Trigger};
 use tokio::sync::Notify;
 
@@ -28,6 +31,10 @@ struct State {
     /// Keys in backoff, by when it ends.
     delayed: BTreeSet<(Instant, String)>,
     backing_off: HashMap<String, Instant>,
+    /// Keys in backoff whose wait the remote asked for: nothing cuts it short.
+    held: HashSet<String>,
+    /// Keys parked after a permanent failure, until a changed input queues them.
+    parked: HashSet<String>,
     failures: HashMap<String, u32>,
     /// The host of each key, as last queued.
     hosts: HashMap<String, String>,
@@ -59,6 +66,7 @@ impl State {
             }
             self.delayed.pop_first();
             self.backing_off.remove(&key);
+            self.held.remove(&key);
             self.enqueue(&key);
         }
     }
@@ -114,13 +122,18 @@ impl Queue {
     pub fn push(&self, key: &str, host: &str, trigger: Trigger) {
         let Ok(mut s) = self.state.lock() else { return };
         s.hosts.insert(key.to_string(), host.to_string());
-        let wakes = pacing::wakes_from_backoff(trigger);
         if s.running.contains(key) {
-            *s.again.entry(key.to_string()).or_default() |= wakes;
+            *s.again.entry(key.to_string()).or_default() |= pacing::wakes_from_backoff(trigger);
             return;
         }
+        if s.parked.contains(key) {
+            if !failure::wakes_parked(trigger) {
+                return;
+            }
+            s.parked.remove(key);
+        }
         if let Some(until) = s.backing_off.get(key).copied() {
-            if !wakes {
+            if !failure::wakes_from_wait(trigger, s.held.contains(key)) {
                 return;
             }
             s.backing_off.remove(key);
@@ -168,14 +181,25 @@ impl Queue {
             .map(|(t, _)| t.saturating_duration_since(now)))
     }
 
-    /// Marks a key done. `retry` puts it in backoff (longer with each failure in a row);
-    /// otherwise its failure count resets. A key queued while running is queued again at
-    /// once, unless it is now in backoff and nothing that wakes it came.
+    /// Marks a key done. `retry` puts it in backoff as a retryable failure (see
+    /// [`Queue::finish`]); otherwise its failure count resets.
     pub fn done(&self, key: &str, retry: bool) {
-        self.done_with_jitter(key, retry, jitter());
+        let failure = retry.then_some(Failure {
+            class: FailureClass::Retryable,
+            retry_after: None,
+        });
+        self.finish(key, failure);
     }
 
-    fn done_with_jitter(&self, key: &str, retry: bool, jitter: f64) {
+    /// Marks a key's cycle finished, with the failure that ended it, if any. A failure
+    /// waits as [`failure::retry_plan`] says (longer with each failure in a row); success
+    /// resets the count. A key queued while running is queued again at once, unless it
+    /// now waits and nothing that may cut the wait short came.
+    pub fn finish(&self, key: &str, failure: Option<Failure>) {
+        self.finish_with_jitter(key, failure, jitter());
+    }
+
+    fn finish_with_jitter(&self, key: &str, failure: Option<Failure>, jitter: f64) {
         let Ok(mut s) = self.state.lock() else { return };
         if s.running.remove(key) {
             let host = s.host(key).to_string();
@@ -187,19 +211,37 @@ impl Queue {
             }
         }
         let again = s.again.remove(key);
-        if retry {
+        let plan = failure.map(|f| {
             let failures = s.failures.entry(key.to_string()).or_insert(0);
             *failures = failures.saturating_add(1);
-            let delay = pacing::backoff(*failures, jitter);
-            if again == Some(true) {
-                s.enqueue(key);
-            } else {
-                s.delay(key, Instant::now() + delay);
+            failure::retry_plan(f.class, *failures, f.retry_after, jitter)
+        });
+        match plan {
+            Some(RetryPlan::After { delay, binding }) => {
+                if again == Some(true) && !binding {
+                    s.enqueue(key);
+                } else {
+                    s.delay(key, Instant::now() + delay);
+                    if binding {
+                        s.held.insert(key.to_string());
+                    }
+                }
             }
-        } else {
-            s.failures.remove(key);
-            if again.is_some() {
-                s.enqueue(key);
+            // A failure only a changed input mends: such an input queued while running
+            // runs the key again; otherwise it is parked until one comes.
+            Some(RetryPlan::Never) => {
+                s.failures.remove(key);
+                if again == Some(true) {
+                    s.enqueue(key);
+                } else {
+                    s.parked.insert(key.to_string());
+                }
+            }
+            None => {
+                s.failures.remove(key);
+                if again.is_some() {
+                    s.enqueue(key);
+                }
             }
         }
         drop(s);

@@ -4,6 +4,10 @@
 use super::*;
 
 const A: &str = "git.a.example";
+const RETRYABLE: Failure = Failure {
+    class: FailureClass::Retryable,
+    retry_after: None,
+};
 const B: &str = "git.b.example";
 
 fn ready(q: &Queue) -> Vec<String> {
@@ -67,7 +71,7 @@ fn a_key_in_backoff_ignores_ticks_and_wakes_on_changed_inputs() {
     let q = Queue::new(1);
     q.push("k", A, Trigger::Build);
     assert_eq!(ready(&q), vec!["k"]);
-    q.done_with_jitter("k", true, 0.0);
+    q.finish_with_jitter("k", Some(RETRYABLE), 0.0);
     assert!(q.backoff_until("k").is_some());
     for tick in [Trigger::Revisit, Trigger::Schedule, Trigger::TargetMoved] {
         q.push("k", A, tick);
@@ -83,7 +87,7 @@ fn a_key_in_backoff_ignores_ticks_and_wakes_on_changed_inputs() {
         q.push("k", A, input);
         assert_eq!(ready(&q), vec!["k"], "{input:?}");
         assert!(q.backoff_until("k").is_none());
-        q.done_with_jitter("k", true, 0.0);
+        q.finish_with_jitter("k", Some(RETRYABLE), 0.0);
     }
 }
 
@@ -116,7 +120,7 @@ fn backoff_grows_with_failures_in_a_row_and_resets_on_success() {
         q.push("k", A, Trigger::Build);
         assert_eq!(ready(&q), vec!["k"]);
         let before = Instant::now();
-        q.done_with_jitter("k", true, 0.0);
+        q.finish_with_jitter("k", Some(RETRYABLE), 0.0);
         let after = Instant::now();
         let until = q.backoff_until("k").unwrap();
         assert!(
@@ -148,4 +152,57 @@ async fn a_waiting_worker_takes_a_key_when_its_host_frees_up() {
     tokio::task::yield_now().await;
     q.done("a1", false);
     assert_eq!(waiter.await.unwrap(), "a2");
+}
+
+#[test]
+fn a_wait_the_remote_asked_for_holds_against_every_trigger() {
+    let q = Queue::new(1);
+    q.push("k", A, Trigger::Build);
+    assert_eq!(ready(&q), vec!["k"]);
+    // A changed input arrives while the cycle runs into a 429.
+    q.push("k", A, Trigger::Build);
+    let asked = Failure {
+        class: FailureClass::Retryable,
+        retry_after: Some(Duration::from_secs(2)),
+    };
+    let before = Instant::now();
+    q.finish_with_jitter("k", Some(asked), 0.0);
+    let until = q.backoff_until("k").expect("held");
+    assert!(until >= before + Duration::from_secs(2));
+    for trigger in [
+        Trigger::Build,
+        Trigger::Report,
+        Trigger::Manual,
+        Trigger::Config,
+        Trigger::Revisit,
+    ] {
+        q.push("k", A, trigger);
+        assert!(ready(&q).is_empty(), "{trigger:?} cut a Retry-After short");
+    }
+    assert_eq!(q.backoff_until("k"), Some(until));
+}
+
+#[test]
+fn a_permanent_failure_waits_for_a_changed_input() {
+    let q = Queue::new(1);
+    let permanent = Failure {
+        class: FailureClass::Permanent,
+        retry_after: None,
+    };
+    q.push("k", A, Trigger::Build);
+    assert_eq!(ready(&q), vec!["k"]);
+    q.finish_with_jitter("k", Some(permanent), 0.0);
+    assert!(q.backoff_until("k").is_none(), "not retried");
+    assert!(ready(&q).is_empty());
+    assert!(!q.failing("k"));
+    for tick in [Trigger::Revisit, Trigger::Schedule] {
+        q.push("k", A, tick);
+        assert!(ready(&q).is_empty(), "{tick:?} ran a parked key");
+    }
+    q.push("k", A, Trigger::Config);
+    assert_eq!(ready(&q), vec!["k"]);
+    // A tick that came while a permanently failing cycle ran does not run it again.
+    q.push("k", A, Trigger::Revisit);
+    q.finish_with_jitter("k", Some(permanent), 0.0);
+    assert!(ready(&q).is_empty());
 }

@@ -1,12 +1,16 @@
-//! Recording what a cycle found: each subscription's condition (only when it changed, with
-//! a log line when it stalls or recovers) and pull requests people merged or closed.
+//! The record step of a cycle: what observing learned (pull requests people merged or
+//! closed, one adopted after a crash), the latest merge policy results, and each
+//! subscription's condition (only when it changed, with a log line when it stalls or
+//! recovers).
 
 use std::collections::BTreeMap;
 
 use sluice_core::flow::Outcome;
-use sluice_core::model::PullRequestState;
+use sluice_core::model::{PolicyEvaluation, PullRequestState};
 
 use super::Engine;
+use super::error::{CycleFailure, ExecuteError};
+use super::observe_key::{Learned, Observed};
 use super::snapshot::KeyConfig;
 use crate::store::TrackedPullRequest;
 
@@ -66,5 +70,50 @@ impl Engine {
                 Ok(_) => {}
             }
         }
+    }
+
+    /// Writes what observing learned before anything is planned on it: a pull request
+    /// a person merged or closed, or one adopted after a crash.
+    pub(super) fn record_observed(
+        &self,
+        config: &KeyConfig,
+        observed: &Observed,
+    ) -> Result<(), CycleFailure> {
+        let (Some(learned), Some(tracked)) = (observed.learned, observed.tracked.as_ref()) else {
+            return Ok(());
+        };
+        self.store
+            .save_tracked_pull_request(tracked)
+            .map_err(|source| {
+                let err = ExecuteError::Store {
+                    action: "observed pull request",
+                    source,
+                };
+                CycleFailure::from(&err)
+            })?;
+        match learned {
+            Learned::StateChanged => self.note_outside_change(tracked),
+            Learned::Adopted => {
+                tracing::info!(key = %config.key.id(), pull_request = %tracked.url, "adopted an existing pull request")
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps the latest merge policy evaluation with the tracked pull request, written
+    /// only when it changed.
+    pub(super) fn record_policies(
+        &self,
+        tracked: Option<TrackedPullRequest>,
+        policies: &[PolicyEvaluation],
+    ) -> Option<TrackedPullRequest> {
+        let mut tracked = tracked?;
+        if !policies.is_empty() && tracked.policies != policies {
+            tracked.policies = policies.to_vec();
+            if let Err(err) = self.store.save_tracked_pull_request(&tracked) {
+                tracing::warn!(key = %tracked.key, error = %err, "could not record merge policy results");
+            }
+        }
+        Some(tracked)
     }
 }

@@ -27,6 +27,21 @@ pub enum TriggerError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The repository or its forge did not answer; try again.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl From<crate::forge::ForgeError> for TriggerError {
+    fn from(err: crate::forge::ForgeError) -> Self {
+        use crate::forge::ForgeError as F;
+        match err {
+            F::Conflict { .. } => TriggerError::Conflict(err.to_string()),
+            F::NotFound { .. } => TriggerError::NotFound(err.to_string()),
+            F::Rejected { .. } => TriggerError::Invalid(err.to_string()),
+            F::Unavailable { .. } => TriggerError::Unavailable(err.to_string()),
+        }
+    }
 }
 
 /// What a trigger by hand did, as the API answers it.

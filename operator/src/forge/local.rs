@@ -10,13 +10,14 @@ use sluice_core::flow::{Check, Review};
 use sluice_core::model::{PullRequestState, RepositoryUrl};
 
 use super::{Forge, ForgeError, ForgePullRequest, NewPullRequest};
-use crate::git::{Author, CommitError, Expected, Git, ObjectId, PushError, RemoteRepo};
+use crate::git::{Author, CommitError, Expected, Git, GitError, ObjectId, PushError, RemoteRepo};
 use crate::remotes::Remotes;
-use crate::store::{LocalPullRequest, Store, StoreError};
+use crate::store::{LocalForgeStore, LocalPullRequest, StoreError};
+use sluice_core::flow::failure::FailureClass;
 
 /// The git-native forge.
 pub struct LocalForge {
-    store: Arc<dyn Store>,
+    store: Arc<dyn LocalForgeStore>,
     git: Arc<Git>,
     remotes: Remotes,
     base_url: String,
@@ -27,7 +28,7 @@ impl LocalForge {
     /// A forge keeping pull requests in `store`; `base_url` prefixes pull request URLs
     /// (the server's address, e.g. `http://127.0.0.1:8080`).
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn LocalForgeStore>,
         git: Arc<Git>,
         remotes: Remotes,
         base_url: &str,
@@ -40,6 +41,11 @@ impl LocalForge {
             base_url: base_url.trim_end_matches('/').to_string(),
             author,
         }
+    }
+
+    /// Where its pull requests, comments, checks and reviews are kept.
+    pub fn store(&self) -> &Arc<dyn LocalForgeStore> {
+        &self.store
     }
 
     fn url(&self, number: i64) -> String {
@@ -56,15 +62,18 @@ impl LocalForge {
     }
 
     fn load(&self, repository: &str, id: &str) -> Result<LocalPullRequest, ForgeError> {
-        let number: i64 = id.parse().map_err(|_| {
-            ForgeError::NotFound(format!("no pull request {id:?} in the local forge"))
-        })?;
-        let pr = self.store.local_pull_request(number).map_err(store_error)?;
+        let not_found = || ForgeError::NotFound {
+            repository: repository.to_string(),
+            what: format!("pull request {id:?}"),
+        };
+        let number: i64 = id.parse().map_err(|_| not_found())?;
+        let pr = self
+            .store
+            .local_pull_request(number)
+            .map_err(|e| store_error(repository, e))?;
         match pr {
             Some(pr) if same_repo(&pr.repository, repository) => Ok(pr),
-            _ => Err(ForgeError::NotFound(format!(
-                "pull request #{number} of {repository} not found"
-            ))),
+            _ => Err(not_found()),
         }
     }
 
@@ -72,7 +81,7 @@ impl LocalForge {
         let remote = self
             .remotes
             .resolve(repository)
-            .map_err(|e| ForgeError::Rejected(e.to_string()))?;
+            .map_err(|e| ForgeError::rejected(repository, e.to_string()))?;
         Ok(self.git.remote(remote))
     }
 
@@ -88,16 +97,18 @@ impl LocalForge {
         if pr.state != PullRequestState::Open {
             return Ok(pr);
         }
-        let repo = self.repo(&pr.repository)?;
+        let repository = pr.repository.clone();
+        let repository = repository.as_str();
+        let repo = self.repo(repository)?;
         let base = repo
             .head(&pr.base_branch)
             .await
-            .map_err(|e| retryable(e.to_string()))?;
+            .map_err(|e| git_error(repository, e))?;
         if base.map(|b| b.to_string()).as_deref() == Some(squash.as_str()) {
             pr.state = PullRequestState::Merged;
             self.store
                 .save_local_pull_request_if(&pr, PullRequestState::Open)
-                .map_err(store_error)?;
+                .map_err(|e| store_error(repository, e))?;
             self.delete_head_branch(&repo, &pr).await;
         }
         Ok(pr)
@@ -125,23 +136,26 @@ fn same_repo(a: &str, b: &str) -> bool {
     }
 }
 
-fn store_error(err: StoreError) -> ForgeError {
-    ForgeError::Retryable {
-        message: format!("local forge: {err}"),
-        retry_after: None,
+fn store_error(repository: &str, err: StoreError) -> ForgeError {
+    ForgeError::unavailable(repository, format!("local forge: {err}"))
+}
+
+fn git_error(repository: &str, err: impl Into<GitError>) -> ForgeError {
+    let err = err.into();
+    match err.class() {
+        FailureClass::Conflict => ForgeError::Conflict {
+            repository: repository.to_string(),
+            pull_request: None,
+            message: err.to_string(),
+        },
+        FailureClass::Retryable => ForgeError::unavailable(repository, err.to_string()),
+        FailureClass::Permanent => ForgeError::rejected(repository, err.to_string()),
     }
 }
 
-fn retryable(message: String) -> ForgeError {
-    ForgeError::Retryable {
-        message,
-        retry_after: None,
-    }
-}
-
-fn parse_commit(commit: &str) -> Result<ObjectId, ForgeError> {
+fn parse_commit(repository: &str, commit: &str) -> Result<ObjectId, ForgeError> {
     ObjectId::from_hex(commit.as_bytes())
-        .map_err(|_| ForgeError::Rejected(format!("{commit:?} is not a commit id")))
+        .map_err(|_| ForgeError::rejected(repository, format!("{commit:?} is not a commit id")))
 }
 
 #[async_trait]
@@ -154,7 +168,7 @@ impl Forge for LocalForge {
         let pr = self
             .store
             .find_local_pull_request(repository, head_branch)
-            .map_err(store_error)?;
+            .map_err(|e| store_error(repository, e))?;
         match pr {
             Some(pr) => Ok(Some(self.view(&self.recover_merge(pr).await?))),
             None => Ok(None),
@@ -183,7 +197,7 @@ impl Forge for LocalForge {
                 &new.title,
                 &new.description,
             )
-            .map_err(store_error)?;
+            .map_err(|e| store_error(&new.repository, e))?;
         Ok(self.view(&pr))
     }
 
@@ -201,11 +215,12 @@ impl Forge for LocalForge {
         // A person may close it meanwhile: never write that back to open.
         match self.store.save_local_pull_request_if(&pr, seen) {
             Ok(true) => Ok(()),
-            Ok(false) => Err(ForgeError::Conflict(format!(
-                "pull request #{} changed state meanwhile",
-                pr.number
-            ))),
-            Err(err) => Err(store_error(err)),
+            Ok(false) => Err(ForgeError::conflict(
+                repository,
+                id,
+                format!("pull request #{} changed state meanwhile", pr.number),
+            )),
+            Err(err) => Err(store_error(repository, err)),
         }
     }
 
@@ -217,36 +232,38 @@ impl Forge for LocalForge {
     ) -> Result<(), ForgeError> {
         let mut pr = self.recover_merge(self.load(repository, id)?).await?;
         if pr.state != PullRequestState::Open {
-            return Err(ForgeError::Conflict(format!(
-                "pull request #{} is {:?}, not open",
-                pr.number, pr.state
-            )));
+            return Err(ForgeError::conflict(
+                repository,
+                id,
+                format!("pull request #{} is {:?}, not open", pr.number, pr.state),
+            ));
         }
         let repo = self.repo(repository)?;
-        let expected_head = parse_commit(head_commit)?;
+        let expected_head = parse_commit(repository, head_commit)?;
         let head = repo
             .head(&pr.head_branch)
             .await
-            .map_err(|e| retryable(e.to_string()))?;
+            .map_err(|e| git_error(repository, e))?;
         if head != Some(expected_head) {
-            return Err(ForgeError::Conflict(format!(
-                "pull request #{}: head branch moved",
-                pr.number
-            )));
+            return Err(ForgeError::conflict(
+                repository,
+                id,
+                format!("pull request #{}: head branch moved", pr.number),
+            ));
         }
         let Some(base) = repo
             .head(&pr.base_branch)
             .await
-            .map_err(|e| retryable(e.to_string()))?
+            .map_err(|e| git_error(repository, e))?
         else {
-            return Err(ForgeError::Rejected(format!(
-                "{repository}: branch {} does not exist",
-                pr.base_branch
-            )));
+            return Err(ForgeError::rejected(
+                repository,
+                format!("branch {} does not exist", pr.base_branch),
+            ));
         };
         repo.fetch(&pr.head_branch)
             .await
-            .map_err(|e| retryable(e.to_string()))?;
+            .map_err(|e| git_error(repository, e))?;
         let message = format!("{} (#{})\n\n{}", pr.title, pr.number, pr.description);
         let squash = match repo
             .squash(expected_head, base, &message, &self.author)
@@ -254,12 +271,16 @@ impl Forge for LocalForge {
         {
             Ok(commit) => commit,
             Err(CommitError::NotBasedOn { .. }) => {
-                return Err(ForgeError::Conflict(format!(
-                    "pull request #{}: {} moved; the update must be rebuilt",
-                    pr.number, pr.base_branch
-                )));
+                return Err(ForgeError::conflict(
+                    repository,
+                    id,
+                    format!(
+                        "pull request #{}: {} moved; the update must be rebuilt",
+                        pr.number, pr.base_branch
+                    ),
+                ));
             }
-            Err(err) => return Err(retryable(err.to_string())),
+            Err(err) => return Err(git_error(repository, err)),
         };
         // Record the intent first: if the process dies after the push, the next look at
         // this pull request sees the target at the squash commit and finishes the merge.
@@ -267,12 +288,13 @@ impl Forge for LocalForge {
         let still_open = self
             .store
             .save_local_pull_request_if(&pr, PullRequestState::Open)
-            .map_err(store_error)?;
+            .map_err(|e| store_error(repository, e))?;
         if !still_open {
-            return Err(ForgeError::Conflict(format!(
-                "pull request #{} was closed meanwhile",
-                pr.number
-            )));
+            return Err(ForgeError::conflict(
+                repository,
+                id,
+                format!("pull request #{} was closed meanwhile", pr.number),
+            ));
         }
         match repo.push(squash, &pr.base_branch, Expected::At(base)).await {
             Ok(()) => {}
@@ -280,18 +302,22 @@ impl Forge for LocalForge {
                 pr.merge_commit = None;
                 self.store
                     .save_local_pull_request_if(&pr, PullRequestState::Open)
-                    .map_err(store_error)?;
-                return Err(ForgeError::Conflict(format!(
-                    "pull request #{}: {} moved during the merge",
-                    pr.number, pr.base_branch
-                )));
+                    .map_err(|e| store_error(repository, e))?;
+                return Err(ForgeError::conflict(
+                    repository,
+                    id,
+                    format!(
+                        "pull request #{}: {} moved during the merge",
+                        pr.number, pr.base_branch
+                    ),
+                ));
             }
-            Err(err) => return Err(retryable(err.to_string())),
+            Err(err) => return Err(git_error(repository, err)),
         }
         pr.state = PullRequestState::Merged;
         self.store
             .save_local_pull_request(&pr)
-            .map_err(store_error)?;
+            .map_err(|e| store_error(repository, e))?;
         self.delete_head_branch(&repo, &pr).await;
         Ok(())
     }
@@ -303,12 +329,13 @@ impl Forge for LocalForge {
             let closed = self
                 .store
                 .save_local_pull_request_if(&pr, PullRequestState::Open)
-                .map_err(store_error)?;
+                .map_err(|e| store_error(repository, e))?;
             if !closed {
-                return Err(ForgeError::Conflict(format!(
-                    "pull request #{} is no longer open",
-                    pr.number
-                )));
+                return Err(ForgeError::conflict(
+                    repository,
+                    id,
+                    format!("pull request #{} is no longer open", pr.number),
+                ));
             }
             let repo = self.repo(repository)?;
             self.delete_head_branch(&repo, &pr).await;
@@ -320,7 +347,7 @@ impl Forge for LocalForge {
         let pr = self.load(repository, id)?;
         self.store
             .comment_local_pull_request(pr.number, body)
-            .map_err(store_error)
+            .map_err(|e| store_error(repository, e))
     }
 
     async fn checks(
@@ -332,11 +359,13 @@ impl Forge for LocalForge {
         let pr = self.load(repository, id)?;
         self.store
             .checks(pr.number, head_commit)
-            .map_err(store_error)
+            .map_err(|e| store_error(repository, e))
     }
 
     async fn reviews(&self, repository: &str, id: &str) -> Result<Vec<Review>, ForgeError> {
         let pr = self.load(repository, id)?;
-        self.store.reviews(pr.number).map_err(store_error)
+        self.store
+            .reviews(pr.number)
+            .map_err(|e| store_error(repository, e))
     }
 }

@@ -3,34 +3,19 @@
 //! [`Forge`] is the interface the engine executes pull-request actions through. Each
 //! forge has a file of its own; [`local::LocalForge`] is the git-native one, whose pull
 //! requests live in the store and whose head branches live on the target remote.
+//! [`ForgeRegistry`] picks the forge of each repository by its URL; every failure is a
+//! [`ForgeError`], classified once for the engine.
 
+pub mod error;
 pub mod local;
+pub mod registry;
+
+pub use error::ForgeError;
+pub use registry::ForgeRegistry;
 
 use async_trait::async_trait;
 use sluice_core::flow::{Check, Review};
 use sluice_core::model::PullRequestState;
-
-/// A failure of a forge operation.
-#[derive(Debug, thiserror::Error)]
-pub enum ForgeError {
-    /// Worth retrying later (network, 5xx, rate limit); `retry_after` honours the forge.
-    #[error("{message}")]
-    Retryable {
-        /// What failed, naming repository and pull request.
-        message: String,
-        /// Seconds the forge asked to wait, if it said.
-        retry_after: Option<u64>,
-    },
-    /// The pull request or a branch moved under us; re-plan.
-    #[error("{0}")]
-    Conflict(String),
-    /// The pull request does not exist.
-    #[error("{0}")]
-    NotFound(String),
-    /// The forge refused for a reason retrying will not fix (permissions, bad input).
-    #[error("{0}")]
-    Rejected(String),
-}
 
 /// A pull request as the forge reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +74,8 @@ pub trait Forge: Send + Sync + 'static {
         description: &str,
     ) -> Result<(), ForgeError>;
     /// Squash-merges if the head is still `head_commit`; a moved head or target is a
-    /// [`ForgeError::Conflict`].
+    /// [`ForgeError::Conflict`]; a forge that asks to wait says so in
+    /// [`ForgeError::Unavailable`].
     async fn merge_pull_request(
         &self,
         repository: &str,

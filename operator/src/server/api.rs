@@ -39,6 +39,7 @@ impl From<TriggerError> for ApiError {
             TriggerError::Conflict(m) => ApiError(StatusCode::CONFLICT, m),
             TriggerError::NotReady => ApiError(StatusCode::SERVICE_UNAVAILABLE, err.to_string()),
             TriggerError::Store(e) => e.into(),
+            TriggerError::Unavailable(m) => ApiError(StatusCode::SERVICE_UNAVAILABLE, m),
         }
     }
 }
@@ -218,7 +219,14 @@ pub(super) async fn events(
 pub(super) async fn list_pull_requests(
     State(state): State<AppState>,
 ) -> ApiResult<Vec<crate::store::LocalPullRequest>> {
-    Ok(Json(state.engine.store().local_pull_requests()?))
+    Ok(Json(
+        state
+            .engine
+            .forges()
+            .native()
+            .store()
+            .local_pull_requests()?,
+    ))
 }
 
 fn pull_request_view(

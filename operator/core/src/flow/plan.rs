@@ -9,9 +9,10 @@
 //! - After `PushUpdate` the pull request's `head_commit` is the new commit and
 //!   `base_commit` the pushed `parent`; `failure_commented` and `manual_commits_noticed`
 //!   are reset for the new head.
-//!   A `PushUpdate` with `expected: None` may find the branch left behind by a settled
-//!   pull request (or a push whose pull request was never opened); the engine takes it
-//!   over.
+//!   A `PushUpdate` for a key with no open pull request expects the update branch where
+//!   it was observed ([`super::TargetObservation::update_branch`]): one left behind by a
+//!   settled pull request, or by a push whose pull request was never opened, is taken
+//!   over; one that moved since is a conflict.
 //! - The checks observed are those of the head branch's real tip; a head branch a person
 //!   added commits to is never pushed again (see [`super::head_branch`]), and a `Merge`
 //!   names the tip the policies were evaluated on.
@@ -239,7 +240,9 @@ pub fn plan(input: &KeyInput) -> Plan {
     };
 
     let Some(pr) = open else {
-        plan.actions.push(push(None));
+        // An update branch no open pull request uses is sluice's to take over: the push
+        // replaces it where it was observed, and fails as a conflict if it moved since.
+        plan.actions.push(push(input.target.update_branch.clone()));
         plan.actions.push(Action::OpenPullRequest {
             head_branch: input.key.head_branch(&input.target_branch),
             title,

@@ -86,6 +86,10 @@ pub struct TargetObservation {
     /// Manifest files at `head`, keyed by repository path (including any directory
     /// prefix such as `src/tool/eng/Version.Details.xml`). Absent files are absent.
     pub files: BTreeMap<String, Vec<u8>>,
+    /// Where the key's update branch is when no open pull request uses it (a push that
+    /// landed before a crash, a branch a settled pull request left): observed only when
+    /// the key has no open pull request; `None` when the branch does not exist.
+    pub update_branch: Option<String>,
 }
 
 /// State of one check run on a pull request.

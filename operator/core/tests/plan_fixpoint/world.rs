@@ -238,6 +238,13 @@ impl World {
             target: TargetObservation {
                 head: Some(self.head.clone()),
                 files: self.files.clone(),
+                // As the engine observes it: only while no open pull request uses it.
+                update_branch: self
+                    .pull_request
+                    .as_ref()
+                    .is_none_or(|p| p.settled)
+                    .then(|| self.branch.as_ref().map(|b| b.0.clone()))
+                    .flatten(),
             },
             // The planner sees the head branch where it really is, and the person's commit
             // on top of sluice's.
@@ -288,14 +295,12 @@ impl World {
                 ..
             } => {
                 prop_assert_eq!(parent, &self.head);
-                // Compare-and-swap; a branch left behind by a settled pull request (or by
-                // none) is taken over, as the engine does.
+                // Compare-and-swap, as the remote does: a branch left behind by a settled
+                // pull request (or by none) is taken over only where it was observed.
                 prop_assert!(!self.taken_over(), "pushed over a person's commits");
                 let current = self.branch.as_ref().map(|b| b.0.clone());
-                let orphan =
-                    expected.is_none() && self.pull_request.as_ref().is_none_or(|p| p.settled);
                 prop_assert!(
-                    *expected == current || orphan,
+                    *expected == current,
                     "compare-and-swap: expected {:?}, branch at {:?}",
                     expected,
                     current

@@ -133,6 +133,7 @@ fn input(subs: Vec<SubscriptionView>, builds: Vec<BuildInfo>) -> KeyInput {
         target: TargetObservation {
             head: Some("h1".into()),
             files: base_files(),
+            update_branch: None,
         },
         pull_request: None,
     }

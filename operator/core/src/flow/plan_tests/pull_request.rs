@@ -269,3 +269,21 @@ fn a_head_branch_not_where_recorded_is_rebuilt_over_its_tip() {
     i.pull_request = Some(pr);
     assert_eq!(kinds(&plan(&i)), ["Push(h1,None)", "Update({\"s\": 1})"]);
 }
+
+#[test]
+fn an_update_branch_no_open_pull_request_uses_is_taken_over_where_it_was_observed() {
+    // A push that landed before a crash left the branch; no pull request was opened.
+    for (left, expected) in [(None, "None"), (Some("orphan"), "Some(\"orphan\")")] {
+        let mut i = input(vec![sub("s", Some(1), None)], new_foo());
+        i.target.update_branch = left.map(str::to_string);
+        let p = plan(&i);
+        assert_eq!(
+            kinds(&p)[..2],
+            [
+                format!("Push(h1,{expected})"),
+                "Open({\"s\": 1})".to_string()
+            ],
+            "{left:?}"
+        );
+    }
+}

@@ -1,0 +1,76 @@
+//! [`ForgeRegistry`]: the forge of each repository, chosen by URL with the core's rule
+//! ([`ForgeHosts`]). The engine holds the registry, never a single forge, so one
+//! configuration may flow between repositories on several forges.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use sluice_core::flow::forges::{ForgeHosts, ForgeKind, InvalidHostPattern};
+
+use super::Forge;
+use super::local::LocalForge;
+
+/// The forges of a deployment.
+#[derive(Clone)]
+pub struct ForgeRegistry {
+    hosts: ForgeHosts,
+    native: Arc<LocalForge>,
+    hosted: BTreeMap<ForgeKind, Arc<dyn Forge>>,
+}
+
+impl ForgeRegistry {
+    /// Every repository served by the git-native forge.
+    pub fn new(native: Arc<LocalForge>) -> Self {
+        ForgeRegistry {
+            hosts: ForgeHosts::new(),
+            native,
+            hosted: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a hosted forge of `kind`, which claims the kind's well-known hosts and
+    /// `extra_hosts` (`host`, `host:port` or `*.domain`).
+    pub fn with(
+        mut self,
+        kind: ForgeKind,
+        forge: Arc<dyn Forge>,
+        extra_hosts: &[&str],
+    ) -> Result<Self, InvalidHostPattern> {
+        for host in extra_hosts {
+            self.hosts.claim(host, kind)?;
+        }
+        self.hosts.enable(kind);
+        self.hosted.insert(kind, forge);
+        Ok(self)
+    }
+
+    /// The kind of forge serving `repository`.
+    pub fn kind_of(&self, repository: &str) -> ForgeKind {
+        let kind = self.hosts.kind_of(repository);
+        if self.hosted.contains_key(&kind) {
+            kind
+        } else {
+            ForgeKind::Native
+        }
+    }
+
+    /// The forge serving `repository`.
+    pub fn forge_for(&self, repository: &str) -> Arc<dyn Forge> {
+        match self.hosted.get(&self.kind_of(repository)) {
+            Some(forge) => forge.clone(),
+            None => self.native.clone(),
+        }
+    }
+
+    /// The git-native forge (its pull requests are the ones people check, review, merge
+    /// and close through sluice).
+    pub fn native(&self) -> &Arc<LocalForge> {
+        &self.native
+    }
+}
+
+impl From<Arc<LocalForge>> for ForgeRegistry {
+    fn from(native: Arc<LocalForge>) -> Self {
+        ForgeRegistry::new(native)
+    }
+}
