@@ -6,6 +6,8 @@
 //! - [`demo`]: a self-contained multi-repository flow driven through the CLI.
 //! - [`fixture_repo`]: fixture repositories built by code with the `git` CLI.
 //! - [`http`]: raw HTTP requests with full control over headers and body.
+//! - [`scripted_forge`]: a forge injecting hosted forges' failures in front of a real one,
+//!   and an engine run in this process against it.
 //! - [`wait`]: polling for a condition with a deadline.
 
 pub mod binary;
@@ -13,4 +15,5 @@ pub mod demo;
 pub mod fixture_repo;
 pub mod git_server;
 pub mod http;
+pub mod scripted_forge;
 pub mod wait;
