@@ -6,8 +6,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use sluice_core::flow::repository_identity;
 use sluice_core::flow::{Check, Review};
-use sluice_core::model::{PullRequestState, RepositoryUrl};
+use sluice_core::model::PullRequestState;
 
 use super::{Forge, ForgeError, ForgePullRequest, NewPullRequest};
 use crate::git::{Author, CommitError, Expected, Git, GitError, ObjectId, PushError, RemoteRepo};
@@ -72,7 +73,9 @@ impl LocalForge {
             .local_pull_request(number)
             .map_err(|e| store_error(repository, e))?;
         match pr {
-            Some(pr) if same_repo(&pr.repository, repository) => Ok(pr),
+            Some(pr) if repository_identity(&pr.repository) == repository_identity(repository) => {
+                Ok(pr)
+            }
             _ => Err(not_found()),
         }
     }
@@ -126,13 +129,6 @@ impl LocalForge {
                 tracing::warn!(pull_request = pr.number, error = %err, "could not read head branch")
             }
         }
-    }
-}
-
-fn same_repo(a: &str, b: &str) -> bool {
-    match (RepositoryUrl::parse(a), RepositoryUrl::parse(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
     }
 }
 
