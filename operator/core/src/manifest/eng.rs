@@ -10,7 +10,7 @@ use super::global_json::{bump_sdk, set_named_versions, set_tool_version};
 use super::guard::{Place, Write};
 use super::json::Json;
 use super::nuget_config;
-use super::pos::{Pos, Splices, line_ending};
+use super::pos::{Pos, Splices, line_ending, trailing_whitespace};
 #[cfg(test)]
 use super::verify;
 use super::version_details::VersionDetails;
@@ -24,8 +24,19 @@ use guards::{guard_details, guard_details_props};
 enum Kind<'a> {
     /// XML, with its parse (before the splices).
     Xml(&'a XmlDoc),
-    /// JSON.
-    Json,
+    /// JSON, ending as [`Ending`] says.
+    Json(Ending),
+}
+
+/// How a JSON file that [`commit`] rewrites ends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// As it did: what followed the document (a line break in the file's style, or
+    /// nothing) stays. global.json: the tooling wrote it without a final line break in
+    /// its early years and with one later, so keeping the file's own reproduces both.
+    Own,
+    /// With a line break, added when missing: the tooling restores it in tool manifests.
+    Restore,
 }
 
 /// Reads the dependencies of Version.Details.xml.
@@ -70,8 +81,8 @@ pub(super) fn parse_json(files: &ManifestFiles, path: &str) -> Result<Option<Jso
 
 /// Applies `splices` to file `path`, recording the result when it differs. A JSON
 /// file that changes is laid out as the established tooling serialises it when
-/// that only moves whitespace (see [`super::layout::json`]), and ends with a
-/// line break; a changed XML file already laid out the tooling's way gets the
+/// that only moves whitespace (see [`super::layout::json`]), and ends as its
+/// [`Ending`] says; a changed XML file already laid out the tooling's way gets the
 /// tooling's whitespace (see [`super::layout::xml`]).
 fn commit(
     files: &ManifestFiles,
@@ -80,7 +91,6 @@ fn commit(
     kind: Kind<'_>,
     changes: &mut Changes,
 ) -> Result<(), ManifestError> {
-    let json = matches!(kind, Kind::Json);
     let Some(old) = files.get(path) else {
         return Ok(());
     };
@@ -90,12 +100,18 @@ fn commit(
     let mut new = splices
         .apply(old)
         .ok_or_else(|| ManifestError::Splice { file: path.into() })?;
-    if json && new != *old {
+    if let Kind::Json(ending) = kind
+        && new != *old
+    {
         let nl = line_ending(old);
-        if let Some(laid_out) = super::layout::json(&new, nl) {
+        if let Some(mut laid_out) = super::layout::json(&new, nl) {
+            // The layout is the document alone; what followed it is the file's own.
+            if ending == Ending::Own {
+                laid_out.extend_from_slice(trailing_whitespace(&new));
+            }
             new = laid_out;
         }
-        if !new.ends_with(b"\n") {
+        if ending == Ending::Restore && !new.ends_with(b"\n") {
             new.extend_from_slice(nl.as_bytes());
         }
     }
@@ -246,7 +262,13 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
                 write.check(Place::Text, sdk)?;
             }
         }
-        commit(files, paths::GLOBAL_JSON, &s, Kind::Json, &mut changes)?;
+        commit(
+            files,
+            paths::GLOBAL_JSON,
+            &s,
+            Kind::Json(Ending::Own),
+            &mut changes,
+        )?;
     }
 
     for path in [paths::TOOLS_CONFIG_JSON, paths::TOOLS_ROOT_JSON] {
@@ -262,7 +284,7 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
                     write.check(Place::Text, &up.to_version)?;
                 }
             }
-            commit(files, path, &s, Kind::Json, &mut changes)?;
+            commit(files, path, &s, Kind::Json(Ending::Restore), &mut changes)?;
         }
     }
 
@@ -375,3 +397,5 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
 mod guards;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_line_breaks;

@@ -25,9 +25,16 @@
 //!   casing;
 //! - Version.Details.props is regenerated, keeping the section style of the file
 //!   it replaces ([`details_props::detect`]) and its XML declaration, if any;
-//! - JSON files that change are laid out as the tooling serialises them and end
-//!   with a line break; XML files already in the tooling's layout get its
-//!   whitespace ([`mod@layout`]).
+//! - JSON files that change are laid out as the tooling serialises them; XML files
+//!   already in the tooling's layout get its whitespace ([`mod@layout`]);
+//! - a file's final line break is its own: global.json, a regenerated
+//!   Version.Details.props, XML laid out again and the native manifest end with a
+//!   line break only if they did, in their own style (CRLF or LF). The tooling wrote
+//!   global.json without one in its early years and with one later, and every later
+//!   input already has one, so keeping the file's own reproduces both periods. The
+//!   exception is the tool manifests (`.config/dotnet-tools.json`,
+//!   `dotnet-tools.json`), where the current tooling restores a missing final line
+//!   break; sluice does the same.
 //!
 //! Seven corpus cases cannot be matched by any implementation, because their
 //! expected output does not follow from their inputs; they are listed in the

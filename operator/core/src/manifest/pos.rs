@@ -124,6 +124,11 @@ pub fn line_ending(text: &[u8]) -> &'static str {
     }
 }
 
+/// The ASCII whitespace that ends `text` (its final line break, if it has one).
+pub fn trailing_whitespace(text: &[u8]) -> &[u8] {
+    &text[text.trim_ascii_end().len()..]
+}
+
 /// The whitespace that starts the line containing byte `offset`.
 pub fn indentation_at(text: &[u8], offset: usize) -> String {
     let offset = offset.min(text.len());
@@ -188,5 +193,7 @@ mod tests {
         assert_eq!(line_ending(b"a\r\nb"), "\r\n");
         assert_eq!(line_ending(b"a\nb"), "\n");
         assert_eq!(indentation_at(b"x\n    <a/>", 7), "    ");
+        assert_eq!(trailing_whitespace(b"}\r\n"), b"\r\n");
+        assert_eq!(trailing_whitespace(b"}"), b"");
     }
 }
