@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use super::dependency::Dependency;
 use super::pos::line_ending;
 use super::versions_props::{alternate_version_property, package_version_property};
-use super::xml::escape;
+use super::xml::{XmlDoc, escape};
 
 const HEADER: [&str; 5] = [
     "<!--",
@@ -16,6 +16,21 @@ const HEADER: [&str; 5] = [
     "This file should be imported by eng/Versions.props",
     "-->",
 ];
+
+/// Whether MSBuild file `doc` (eng/Versions.props) imports Version.Details.props: an
+/// `<Import>` whose `Project` names a file called `Version.Details.props` (the last
+/// segment of the path, after `/`, `\` or a property such as
+/// `$(MSBuildThisFileDirectory)`, compared ASCII case-insensitively). Its `Condition`,
+/// if any, is not evaluated; an import in a comment is no import.
+pub fn imported_by(doc: &XmlDoc) -> bool {
+    doc.elements.iter().any(|e| {
+        e.local_name() == "Import"
+            && e.attr("Project").is_some_and(|p| {
+                let file = p.value.trim().rsplit(['/', '\\', ')']).next();
+                file.is_some_and(|f| f.eq_ignore_ascii_case("Version.Details.props"))
+            })
+    })
+}
 
 /// The section label of a repository URI: its last two path segments.
 pub fn repo_label(uri: &str) -> String {
@@ -223,6 +238,36 @@ pub fn culture_compare(a: &str, b: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn imports() {
+        let cases = [
+            ("<Import Project=\"Version.Details.props\" />", true),
+            (
+                "<Import Project=\" $(RepositoryEngineeringDir)version.details.PROPS \"/>",
+                true,
+            ),
+            (
+                "<ImportGroup><Import Project=\"..\\eng\\Version.Details.props\"/></ImportGroup>",
+                true,
+            ),
+            (
+                "<!-- <Import Project=\"Version.Details.props\" /> -->",
+                false,
+            ),
+            ("<Import Project=\"Version.Details.props.bak\" />", false),
+            ("<Import Project=\"MyVersion.Details.props\" />", false),
+            (
+                "<PropertyGroup><X>Version.Details.props</X></PropertyGroup>",
+                false,
+            ),
+        ];
+        for (body, want) in cases {
+            let text = format!("<Project>{body}</Project>");
+            let doc = XmlDoc::parse(text.as_bytes()).expect("parses");
+            assert_eq!(imported_by(&doc), want, "{body}");
+        }
+    }
 
     #[test]
     fn labels() {

@@ -68,6 +68,15 @@ pub(super) fn parse_xml(
         })
 }
 
+/// Whether the repository keeps its version properties in eng/Version.Details.props:
+/// the file exists and eng/Versions.props (`versions_props`, parsed) imports it, or
+/// there is no Versions.props to keep them in. Otherwise the file, if any, is a
+/// placeholder: left alone, and the properties are Versions.props'.
+pub(super) fn uses_details_props(files: &ManifestFiles, versions_props: Option<&XmlDoc>) -> bool {
+    files.contains_key(paths::VERSION_DETAILS_PROPS)
+        && versions_props.is_none_or(details_props::imported_by)
+}
+
 pub(super) fn parse_json(files: &ManifestFiles, path: &str) -> Result<Option<Json>, ManifestError> {
     files
         .get(path)
@@ -163,7 +172,10 @@ fn regenerate_details_props(
     Ok(())
 }
 
-/// Applies `build` to the darc layout.
+/// Applies `build` to the darc layout: Version.Details.xml, then the version properties
+/// (a regenerated Version.Details.props where the repository uses it, see
+/// [`uses_details_props`], else Versions.props), global.json, the tool manifests and
+/// NuGet.config.
 pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, ManifestError> {
     let details = parse_details(files)?;
     let plan = plan_updates(&details.dependencies, build);
@@ -199,7 +211,8 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
         &mut changes,
     )?;
 
-    if files.contains_key(paths::VERSION_DETAILS_PROPS) {
+    let versions_props = parse_xml(files, paths::VERSIONS_PROPS)?;
+    if uses_details_props(files, versions_props.as_ref()) {
         // Dependencies with SkipProperty get no property, so only the others are checked.
         let moved: Vec<_> = plan
             .iter()
@@ -213,7 +226,7 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
             })
             .collect();
         regenerate_details_props(files, vdx_text, &moved, &mut changes)?;
-    } else if let Some(doc) = parse_xml(files, paths::VERSIONS_PROPS)? {
+    } else if let Some(doc) = versions_props {
         let text = &files[paths::VERSIONS_PROPS];
         let mut s = Splices::new();
         for up in &updates {
@@ -323,7 +336,8 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
 }
 
 /// Adds a dependency to Version.Details.xml and its version property to
-/// Version.Details.props (regenerated) or Versions.props.
+/// Version.Details.props (regenerated, where the repository uses it, see
+/// [`uses_details_props`]) or Versions.props.
 pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestError> {
     let details = parse_details(files)?;
     if let Some(existing) = details
@@ -357,14 +371,15 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
         Kind::Xml(&details.doc),
         &mut changes,
     )?;
-    if files.contains_key(paths::VERSION_DETAILS_PROPS) {
+    let versions_props = parse_xml(files, paths::VERSIONS_PROPS)?;
+    if uses_details_props(files, versions_props.as_ref()) {
         let moved = [(
             dep.name.as_str(),
             dep.version.as_str(),
             dep.repository.as_str(),
         )];
         regenerate_details_props(files, text, &moved, &mut changes)?;
-    } else if let Some(doc) = parse_xml(files, paths::VERSIONS_PROPS)? {
+    } else if let Some(doc) = versions_props {
         let props = &files[paths::VERSIONS_PROPS];
         if versions_props::find_dependency_property(&doc, &dep.name).is_none() {
             let write = |field| Write {
@@ -399,3 +414,5 @@ mod guards;
 mod tests;
 #[cfg(test)]
 mod tests_line_breaks;
+#[cfg(test)]
+mod tests_props_mode;

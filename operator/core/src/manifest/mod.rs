@@ -23,8 +23,13 @@
 //!   asset's casing, `Version`, `<Uri>` and `<Sha>` take the build's values, and a
 //!   Versions.props property found case-insensitively is renamed to its canonical
 //!   casing;
-//! - Version.Details.props is regenerated, keeping the section style of the file
-//!   it replaces ([`details_props::detect`]) and its XML declaration, if any;
+//! - Version.Details.props is used only where the repository uses it: when
+//!   Versions.props imports it ([`details_props::imported_by`]), or when there is no
+//!   Versions.props. Then it is regenerated, keeping the section style of the file it
+//!   replaces ([`details_props::detect`]) and its XML declaration, if any, and
+//!   Versions.props is left alone. Otherwise the file (a placeholder, say) is left
+//!   byte for byte alone, and the properties in Versions.props are updated, as for a
+//!   repository without it; `deps add` and `deps verify` follow the same rule;
 //! - JSON files that change are laid out as the tooling serialises them; XML files
 //!   already in the tooling's layout get its whitespace ([`mod@layout`]);
 //! - a file's final line break is its own: global.json, a regenerated
