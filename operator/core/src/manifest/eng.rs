@@ -10,34 +10,15 @@ use super::global_json::{bump_sdk, set_named_versions, set_tool_version};
 use super::guard::{Place, Write};
 use super::json::Json;
 use super::nuget_config;
-use super::pos::{Pos, Splices, line_ending, trailing_whitespace};
+use super::pos::{Pos, Splices};
 #[cfg(test)]
 use super::verify;
 use super::version_details::VersionDetails;
 use super::versions_props;
 use super::xml::XmlDoc;
 use super::{Changes, ManifestError, ManifestFiles, paths};
+use commit::{Ending, Kind, commit};
 use guards::{guard_details, guard_details_props};
-
-/// What kind of file [`commit`] writes.
-#[derive(Clone, Copy)]
-enum Kind<'a> {
-    /// XML, with its parse (before the splices).
-    Xml(&'a XmlDoc),
-    /// JSON, ending as [`Ending`] says.
-    Json(Ending),
-}
-
-/// How a JSON file that [`commit`] rewrites ends.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Ending {
-    /// As it did: what followed the document (a line break in the file's style, or
-    /// nothing) stays. global.json: the tooling wrote it without a final line break in
-    /// its early years and with one later, so keeping the file's own reproduces both.
-    Own,
-    /// With a line break, added when missing: the tooling restores it in tool manifests.
-    Restore,
-}
 
 /// Reads the dependencies of Version.Details.xml.
 pub fn list(files: &ManifestFiles) -> Result<Vec<Dependency>, ManifestError> {
@@ -86,55 +67,6 @@ pub(super) fn parse_json(files: &ManifestFiles, path: &str) -> Result<Option<Jso
             file: path.into(),
             detail,
         })
-}
-
-/// Applies `splices` to file `path`, recording the result when it differs. A JSON
-/// file that changes is laid out as the established tooling serialises it when
-/// that only moves whitespace (see [`super::layout::json`]), and ends as its
-/// [`Ending`] says; a changed XML file already laid out the tooling's way gets the
-/// tooling's whitespace (see [`super::layout::xml`]).
-fn commit(
-    files: &ManifestFiles,
-    path: &str,
-    splices: &Splices,
-    kind: Kind<'_>,
-    changes: &mut Changes,
-) -> Result<(), ManifestError> {
-    let Some(old) = files.get(path) else {
-        return Ok(());
-    };
-    if splices.is_empty() {
-        return Ok(());
-    }
-    let mut new = splices
-        .apply(old)
-        .ok_or_else(|| ManifestError::Splice { file: path.into() })?;
-    if let Kind::Json(ending) = kind
-        && new != *old
-    {
-        let nl = line_ending(old);
-        if let Some(mut laid_out) = super::layout::json(&new, nl) {
-            // The layout is the document alone; what followed it is the file's own.
-            if ending == Ending::Own {
-                laid_out.extend_from_slice(trailing_whitespace(&new));
-            }
-            new = laid_out;
-        }
-        if ending == Ending::Restore && !new.ends_with(b"\n") {
-            new.extend_from_slice(nl.as_bytes());
-        }
-    }
-    if let Kind::Xml(doc) = kind
-        && new != *old
-        && super::layout::xml_deviates(doc, old)
-        && let Some(laid_out) = super::layout::xml(&new)
-    {
-        new = laid_out;
-    }
-    if new != *old {
-        changes.files.insert(path.to_string(), new);
-    }
-    Ok(())
 }
 
 /// Regenerates eng/Version.Details.props from Version.Details.xml as `changes` leaves it
@@ -409,6 +341,7 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
     Ok(changes)
 }
 
+mod commit;
 mod guards;
 #[cfg(test)]
 mod tests;
