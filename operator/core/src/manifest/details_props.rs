@@ -23,9 +23,9 @@ const HEADER: [&str; 5] = [
 /// `$(MSBuildThisFileDirectory)`, compared ASCII case-insensitively). Its `Condition`,
 /// if any, is not evaluated; an import in a comment is no import.
 pub fn imported_by(doc: &XmlDoc) -> bool {
-    doc.elements.iter().any(|e| {
+    doc.elements.iter().enumerate().any(|(i, e)| {
         e.local_name() == "Import"
-            && e.attr("Project").is_some_and(|p| {
+            && doc.attr(i, "Project").is_some_and(|p| {
                 let file = p.value.trim().rsplit(['/', '\\', ')']).next();
                 file.is_some_and(|f| f.eq_ignore_ascii_case("Version.Details.props"))
             })

@@ -22,10 +22,10 @@ use guards::{guard_details, guard_details_props};
 
 /// Reads the dependencies of Version.Details.xml.
 pub fn list(files: &ManifestFiles) -> Result<Vec<Dependency>, ManifestError> {
-    Ok(parse_details(files)?.dependencies)
+    Ok(parse_details(files)?.dependencies())
 }
 
-pub(super) fn parse_details(files: &ManifestFiles) -> Result<VersionDetails, ManifestError> {
+pub(super) fn parse_details(files: &ManifestFiles) -> Result<VersionDetails<'_>, ManifestError> {
     let text = files
         .get(paths::VERSION_DETAILS_XML)
         .ok_or(ManifestError::NoManifest)?;
@@ -35,10 +35,10 @@ pub(super) fn parse_details(files: &ManifestFiles) -> Result<VersionDetails, Man
     })
 }
 
-pub(super) fn parse_xml(
-    files: &ManifestFiles,
+pub(super) fn parse_xml<'a>(
+    files: &'a ManifestFiles,
     path: &str,
-) -> Result<Option<XmlDoc>, ManifestError> {
+) -> Result<Option<XmlDoc<'a>>, ManifestError> {
     files
         .get(path)
         .map(|t| XmlDoc::parse(t))
@@ -95,7 +95,7 @@ fn regenerate_details_props(
     for m in moved {
         guard_details_props(&layout, *m)?;
     }
-    let generated = details_props::generate(&reparsed.dependencies, &layout);
+    let generated = details_props::generate(&reparsed.dependencies(), &layout);
     if existing != generated.as_slice() {
         changes
             .files
@@ -110,18 +110,19 @@ fn regenerate_details_props(
 /// NuGet.config.
 pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, ManifestError> {
     let details = parse_details(files)?;
-    let plan = plan_updates(&details.dependencies, build);
+    let deps = details.dependencies();
+    let plan = plan_updates(&deps, build);
     let mut changes = Changes::default();
     if plan.is_empty() {
         return Ok(changes);
     }
     let vdx_text = &files[paths::VERSION_DETAILS_XML];
-    let names = name_index(&details.dependencies);
+    let names = name_index(&deps);
     for (_, up) in &plan {
         if let Some(&second) = names.get(&up.name.to_lowercase()).and_then(|v| v.get(1)) {
             return Err(ManifestError::Invalid {
                 file: paths::VERSION_DETAILS_XML.into(),
-                pos: details.dependencies[second].pos,
+                pos: deps[second].pos,
                 message: format!("found multiple dependencies named '{}'", up.name),
             });
         }
@@ -148,7 +149,7 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
         // Dependencies with SkipProperty get no property, so only the others are checked.
         let moved: Vec<_> = plan
             .iter()
-            .filter(|(index, _)| !details.dependencies[*index].skip_property)
+            .filter(|(index, _)| !details.entries[*index].skip_property)
             .map(|(_, u)| {
                 (
                     u.name.as_str(),
@@ -273,14 +274,17 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
 pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestError> {
     let details = parse_details(files)?;
     if let Some(existing) = details
-        .dependencies
+        .entries
         .iter()
-        .find(|d| same_name(&d.name, &dep.name))
+        .position(|d| same_name(&d.name, &dep.name))
     {
         return Err(ManifestError::Invalid {
             file: paths::VERSION_DETAILS_XML.into(),
-            pos: existing.pos,
-            message: format!("dependency '{}' already exists", existing.name),
+            pos: details.pos(existing),
+            message: format!(
+                "dependency '{}' already exists",
+                details.entries[existing].name
+            ),
         });
     }
     guard_details(&dep.name, &dep.version, &dep.repository, &dep.commit)?;

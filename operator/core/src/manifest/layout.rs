@@ -147,14 +147,15 @@ fn xml_gaps(doc: &XmlDoc, text: &[u8]) -> Vec<(usize, usize, usize)> {
         let (Some(inner), Some(_)) = (&el.inner, &el.end_tag) else {
             continue;
         };
-        if el.children.is_empty() {
+        let children = doc.children(index);
+        if children.is_empty() {
             continue;
         }
         let depth = depth(doc, index);
         let mut cursor = inner.start;
         let mut mixed = false;
         let mut spans = Vec::new();
-        for node in &el.children {
+        for node in children {
             let (start, end) = match *node {
                 Node::Element(i) => {
                     let c = &doc.elements[i];

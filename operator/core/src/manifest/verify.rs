@@ -40,7 +40,7 @@ fn finding(file: &str, text: &[u8], offset: usize, message: String) -> Finding {
 /// in use has no property without a dependency.
 pub fn eng(files: &ManifestFiles) -> Result<Vec<Finding>, ManifestError> {
     let details = eng::parse_details(files)?;
-    let deps = &details.dependencies;
+    let deps = &details.dependencies();
     let mut out = Vec::new();
     for (i, d) in deps.iter().enumerate() {
         if let Some(first) = deps[..i].iter().find(|o| same_name(&o.name, &d.name)) {
@@ -69,7 +69,7 @@ pub fn eng(files: &ManifestFiles) -> Result<Vec<Finding>, ManifestError> {
                 continue;
             };
             covered[i] = true;
-            let value = doc.text(text, index);
+            let value = doc.text(index);
             let value = value.trim();
             if !value.starts_with("$(") && value != d.version {
                 out.push(finding(

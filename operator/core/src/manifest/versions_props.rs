@@ -52,7 +52,7 @@ pub fn set_version(
     };
     let el = &doc.elements[index];
     let renamed = el.local_name() != exact;
-    let new_name = if renamed { exact } else { el.name.clone() };
+    let new_name = if renamed { exact } else { el.name.to_string() };
     match (&el.inner, &el.end_tag) {
         (Some(inner), Some(end)) => {
             if renamed {

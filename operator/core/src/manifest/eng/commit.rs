@@ -10,7 +10,7 @@ use crate::manifest::{Changes, ManifestError, ManifestFiles};
 #[derive(Clone, Copy)]
 pub(super) enum Kind<'a> {
     /// XML, with its parse (before the splices).
-    Xml(&'a XmlDoc),
+    Xml(&'a XmlDoc<'a>),
     /// JSON, ending as [`Ending`] says.
     Json(Ending),
 }
