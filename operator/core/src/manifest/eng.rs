@@ -3,7 +3,8 @@
 //! NuGet.config).
 
 use super::dependency::{
-    BuildUpdate, Dependency, DependencyUpdate, name_index, plan_updates, same_name,
+    BuildUpdate, Dependency, DependencyRef, DependencyUpdate, NameIndex, plan_updates_indexed,
+    same_name,
 };
 use super::details_props;
 use super::global_json::{bump_sdk, set_named_versions, set_tool_version};
@@ -110,19 +111,19 @@ fn regenerate_details_props(
 /// NuGet.config.
 pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, ManifestError> {
     let details = parse_details(files)?;
-    let deps = details.dependencies();
-    let plan = plan_updates(&deps, build);
+    let views: Vec<DependencyRef<'_>> = details.entries.iter().map(|e| e.view()).collect();
+    let names = NameIndex::new(&views);
+    let plan = plan_updates_indexed(&names, build);
     let mut changes = Changes::default();
     if plan.is_empty() {
         return Ok(changes);
     }
     let vdx_text = &files[paths::VERSION_DETAILS_XML];
-    let names = name_index(&deps);
     for (_, up) in &plan {
-        if let Some(&second) = names.get(&up.name.to_lowercase()).and_then(|v| v.get(1)) {
+        if let Some(second) = names.find(&up.name).nth(1) {
             return Err(ManifestError::Invalid {
                 file: paths::VERSION_DETAILS_XML.into(),
-                pos: deps[second].pos,
+                pos: details.pos(second),
                 message: format!("found multiple dependencies named '{}'", up.name),
             });
         }
@@ -161,9 +162,10 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
         regenerate_details_props(files, vdx_text, &moved, &mut changes)?;
     } else if let Some(doc) = versions_props {
         let text = &files[paths::VERSIONS_PROPS];
+        let props = versions_props::Properties::new(&doc);
         let mut s = Splices::new();
         for up in &updates {
-            if versions_props::set_version(text, &doc, &up.name, &up.to_version, &mut s) {
+            if versions_props::set_version(text, &props, &up.name, &up.to_version, &mut s) {
                 let write = Write {
                     file: paths::VERSIONS_PROPS,
                     dependency: &up.name,

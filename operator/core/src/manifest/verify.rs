@@ -64,8 +64,9 @@ pub fn eng(files: &ManifestFiles) -> Result<Vec<Finding>, ManifestError> {
     };
     if let Some(doc) = props {
         let text = &files[props_path];
+        let properties = versions_props::Properties::new(&doc);
         for (i, d) in deps.iter().enumerate() {
-            let Some((index, _)) = versions_props::find_dependency_property(&doc, &d.name) else {
+            let Some((index, _)) = properties.find_dependency(&d.name) else {
                 continue;
             };
             covered[i] = true;

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::dependency::{Dependency, DependencyKind, DependencyUpdate, SourceBuild};
+use super::dependency::{Dependency, DependencyKind, DependencyRef, DependencyUpdate, SourceBuild};
 use super::pos::{LineCursor, Pos, Splices, indentation_at, line_ending};
 use super::xml::{Element, XmlDoc, XmlError, escape};
 
@@ -48,6 +48,18 @@ pub struct Entry<'a> {
 }
 
 impl Entry<'_> {
+    /// The fields planning reads.
+    pub fn view(&self) -> DependencyRef<'_> {
+        DependencyRef {
+            name: &self.name,
+            version: &self.version,
+            repository: &self.repository,
+            commit: &self.commit,
+            coherent_parent: self.coherent_parent.as_deref(),
+            pinned: self.pinned,
+        }
+    }
+
     /// The entry as an owned [`Dependency`] declared at `pos`.
     pub fn to_dependency(&self, pos: Pos) -> Dependency {
         Dependency {
