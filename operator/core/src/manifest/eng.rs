@@ -106,9 +106,9 @@ fn regenerate_details_props(
 }
 
 /// Applies `build` to the darc layout: Version.Details.xml, then the version properties
-/// (a regenerated Version.Details.props where the repository uses it, see
-/// [`uses_details_props`], else Versions.props), global.json, the tool manifests and
-/// NuGet.config.
+/// (a regenerated Version.Details.props where the repository uses it: Versions.props
+/// imports it, see [`details_props::imported_by`], or there is no Versions.props; else
+/// Versions.props), global.json, the tool manifests and NuGet.config.
 pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, ManifestError> {
     let details = parse_details(files)?;
     let views: Vec<DependencyRef<'_>> = details.entries.iter().map(|e| e.view()).collect();
@@ -271,8 +271,8 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
 }
 
 /// Adds a dependency to Version.Details.xml and its version property to
-/// Version.Details.props (regenerated, where the repository uses it, see
-/// [`uses_details_props`]) or Versions.props.
+/// Version.Details.props (regenerated, where the repository uses it, as in [`update`])
+/// or Versions.props.
 pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestError> {
     let details = parse_details(files)?;
     if let Some(existing) = details
