@@ -45,7 +45,7 @@ lint: ## Formatting and clippy, warnings are errors
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-bench-manifest: ## Benchmark updating 20 of 500 dependencies (xml + props + global.json)
+bench-manifest: ## Time updating 20 of 500 dependencies (xml + props + global.json) against a plain parse of the same files
 	$(CARGO) bench -p sluice-core --bench manifest_update
 
 # Corpus cases whose expected output does not follow from the case's inputs, so no

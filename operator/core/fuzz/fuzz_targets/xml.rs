@@ -6,9 +6,9 @@ use sluice_core::manifest::xml::XmlDoc;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(doc) = XmlDoc::parse(data) {
-        for el in &doc.elements {
+        for (index, el) in doc.elements.iter().enumerate() {
             assert!(el.tag.end <= data.len());
-            for a in &el.attrs {
+            for a in doc.attrs(index) {
                 assert!(a.value_span.end <= data.len());
             }
             if let Some(inner) = &el.inner {

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::pos::Pos;
 
+mod plan;
+
+pub use plan::{NameIndex, Unmoved, plan_updates, plan_updates_indexed, unmoved_assets};
+
 /// Whether a dependency ships in the product or is only used to build it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -87,6 +91,38 @@ impl Dependency {
     }
 }
 
+/// What planning reads of a dependency, borrowed: from a [`Dependency`]
+/// ([`Dependency::view`]) or straight from the file that declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DependencyRef<'a> {
+    /// Asset name.
+    pub name: &'a str,
+    /// The version the repository currently uses.
+    pub version: &'a str,
+    /// URI of the repository that produces it.
+    pub repository: &'a str,
+    /// Commit of that repository the version was built from.
+    pub commit: &'a str,
+    /// Name of the dependency this one must stay coherent with.
+    pub coherent_parent: Option<&'a str>,
+    /// Pinned dependencies are never updated by a build.
+    pub pinned: bool,
+}
+
+impl Dependency {
+    /// The fields planning reads, borrowed.
+    pub fn view(&self) -> DependencyRef<'_> {
+        DependencyRef {
+            name: &self.name,
+            version: &self.version,
+            repository: &self.repository,
+            commit: &self.commit,
+            coherent_parent: self.coherent_parent.as_deref(),
+            pinned: self.pinned,
+        }
+    }
+}
+
 /// One asset of a build: a name, a version and where it was published.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Asset {
@@ -138,240 +174,65 @@ pub fn same_name(a: &str, b: &str) -> bool {
     !(a.is_ascii() && b.is_ascii()) && a.to_lowercase() == b.to_lowercase()
 }
 
-/// Dependencies by lowercased name: the indices of every dependency of that name.
-pub fn name_index(deps: &[Dependency]) -> std::collections::HashMap<String, Vec<usize>> {
-    let mut map: std::collections::HashMap<String, Vec<usize>> =
-        std::collections::HashMap::with_capacity(deps.len());
-    for (i, d) in deps.iter().enumerate() {
-        map.entry(d.name.to_lowercase()).or_default().push(i);
-    }
-    map
+/// Positions of names by [`name_hash`]: the candidates for a name without a scan of
+/// them all (the caller compares each candidate).
+#[derive(Debug, Clone, Default)]
+pub struct NameHashes {
+    /// The high half of each name's hash above its position, sorted.
+    keys: Vec<u64>,
 }
 
-/// Why an asset of a build moves no dependency.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unmoved {
-    /// No dependency has the asset's name.
-    NoDependency,
-    /// The dependency is pinned.
-    Pinned {
-        /// Its version.
-        version: String,
-    },
-    /// The dependency follows a coherent parent the build does not carry.
-    ParentNotInBuild {
-        /// The parent.
-        parent: String,
-    },
-    /// The dependency follows a coherent parent that is pinned.
-    ParentPinned {
-        /// The parent.
-        parent: String,
-    },
-    /// The dependency is at the build's version, commit and repository already.
-    Current,
-}
+impl NameHashes {
+    const HIGH: u64 = 0xffff_ffff_0000_0000;
 
-impl Unmoved {
-    /// One sentence about `asset` for a person.
-    pub fn describe(&self, asset: &Asset) -> String {
-        let name = &asset.name;
-        match self {
-            Unmoved::NoDependency => format!("{name}: no dependency matches"),
-            Unmoved::Pinned { version } => {
-                format!("{name}: pinned at {version}; not updated")
-            }
-            Unmoved::ParentNotInBuild { parent } => format!(
-                "{name}: follows coherent parent {parent}, which the build does not carry; not updated"
-            ),
-            Unmoved::ParentPinned { parent } => {
-                format!("{name}: follows coherent parent {parent}, which is pinned; not updated")
-            }
-            Unmoved::Current => format!("{name}: already at {}", asset.version),
-        }
-    }
-}
-
-/// Why `asset` moves the first dependency of its name, or `None` when it does.
-fn unmoved(
-    deps: &[Dependency],
-    names: &std::collections::HashMap<String, Vec<usize>>,
-    build: &BuildUpdate,
-    asset: &Asset,
-) -> Result<usize, Unmoved> {
-    let Some(&index) = names
-        .get(&asset.name.to_lowercase())
-        .and_then(|v| v.first())
-    else {
-        return Err(Unmoved::NoDependency);
-    };
-    let dep = &deps[index];
-    if let Some(parent) = dep.coherent_parent.as_deref().filter(|p| !p.is_empty()) {
-        if !build.assets.iter().any(|a| a.name == parent) {
-            return Err(Unmoved::ParentNotInBuild {
-                parent: parent.to_string(),
-            });
-        }
-        if deps.iter().any(|d| d.name == parent && d.pinned) {
-            return Err(Unmoved::ParentPinned {
-                parent: parent.to_string(),
-            });
-        }
-    }
-    if dep.pinned {
-        return Err(Unmoved::Pinned {
-            version: dep.version.clone(),
-        });
-    }
-    if dep.name == asset.name
-        && dep.version == asset.version
-        && dep.commit == build.commit
-        && dep.repository == build.source_repo
-    {
-        return Err(Unmoved::Current);
-    }
-    Ok(index)
-}
-
-/// Every asset of `build` that moves no dependency, with the reason; the complement of
-/// [`plan_updates`] (an asset named twice moves its dependency once and is not listed).
-pub fn unmoved_assets<'a>(
-    deps: &[Dependency],
-    build: &'a BuildUpdate,
-) -> Vec<(&'a Asset, Unmoved)> {
-    let names = name_index(deps);
-    build
-        .assets
-        .iter()
-        .filter_map(|asset| {
-            unmoved(deps, &names, build, asset)
-                .err()
-                .map(|why| (asset, why))
-        })
-        .collect()
-}
-
-/// The updates a build causes to `deps`: for each asset the first dependency of that
-/// name, unless pinned, coherent with a parent the build does not carry, or already
-/// at the build's version, commit and repository. Returns `(index, update)` pairs.
-pub fn plan_updates(deps: &[Dependency], build: &BuildUpdate) -> Vec<(usize, DependencyUpdate)> {
-    let mut out: Vec<(usize, DependencyUpdate)> = Vec::new();
-    let names = name_index(deps);
-    for asset in &build.assets {
-        let Ok(index) = unmoved(deps, &names, build, asset) else {
-            continue;
-        };
-        if out.iter().any(|(i, _)| *i == index) {
-            continue;
-        }
-        let dep = &deps[index];
-        out.push((
-            index,
-            DependencyUpdate {
-                name: asset.name.clone(),
-                from_version: dep.version.clone(),
-                to_version: asset.version.clone(),
-                from_commit: dep.commit.clone(),
-                to_commit: build.commit.clone(),
-                repository: build.source_repo.clone(),
-            },
-        ));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
-
-    fn build(assets: &[(&str, &str)]) -> BuildUpdate {
-        BuildUpdate {
-            source_repo: "https://example.com/a".into(),
-            commit: "c2".into(),
-            assets: assets
-                .iter()
-                .map(|(n, v)| Asset {
-                    name: (*n).into(),
-                    version: (*v).into(),
-                    locations: vec![],
-                })
-                .collect(),
-            source_global_json: None,
-        }
-    }
-
-    #[test]
-    fn plans_follow_the_matching_rules() {
-        let mut pinned = Dependency::new("P", "1", "https://example.com/a", "c1");
-        pinned.pinned = true;
-        let mut child = Dependency::new("Child", "1", "https://example.com/a", "c1");
-        child.coherent_parent = Some("Parent".into());
-        let deps = vec![
-            Dependency::new("Foo.Bar", "1", "https://example.com/a", "c1"),
-            pinned,
-            child,
-            Dependency::new("Same", "2", "https://example.com/a", "c2"),
-        ];
-        let cases: [Case; 5] = [
-            (&[("foo.bar", "2")], &["foo.bar"]),
-            (&[("P", "2")], &[]),
-            (&[("Child", "2")], &[]),
-            (&[("Child", "2"), ("Parent", "2")], &["Child"]),
-            (&[("Same", "2"), ("Other", "1")], &[]),
-        ];
-        for (assets, want) in cases {
-            let got: Vec<String> = plan_updates(&deps, &build(assets))
-                .into_iter()
-                .map(|(_, u)| u.name)
-                .collect();
-            assert_eq!(got, want, "{assets:?}");
-        }
-    }
-
-    #[test]
-    fn every_unmoved_asset_says_why() {
-        let mut pinned = Dependency::new("P", "1", "https://example.com/a", "c1");
-        pinned.pinned = true;
-        let mut child = Dependency::new("Child", "1", "https://example.com/a", "c1");
-        child.coherent_parent = Some("Parent".into());
-        let mut pinned_parent = Dependency::new("PP", "1", "https://example.com/a", "c1");
-        pinned_parent.pinned = true;
-        let mut child_of_pinned = Dependency::new("Kid", "1", "https://example.com/a", "c1");
-        child_of_pinned.coherent_parent = Some("PP".into());
-        let deps = vec![
-            Dependency::new("Foo", "1", "https://example.com/a", "c1"),
-            pinned,
-            child,
-            Dependency::new("Same", "2", "https://example.com/a", "c2"),
-            pinned_parent,
-            child_of_pinned,
-        ];
-        let b = build(&[
-            ("Foo", "2"),
-            ("p", "2"),
-            ("Child", "2"),
-            ("Same", "2"),
-            ("Kid", "2"),
-            ("PP", "2"),
-            ("Nobody", "1"),
-        ]);
-        let got: Vec<String> = unmoved_assets(&deps, &b)
-            .iter()
-            .map(|(a, why)| why.describe(a))
+    /// Indexes `names` by position.
+    pub fn new<'n>(names: impl Iterator<Item = &'n str>) -> Self {
+        let mut keys: Vec<u64> = names
+            .enumerate()
+            .map(|(i, name)| (name_hash(name) & Self::HIGH) | (i as u64 & !Self::HIGH))
             .collect();
-        assert_eq!(
-            got,
-            [
-                "p: pinned at 1; not updated",
-                "Child: follows coherent parent Parent, which the build does not carry; not updated",
-                "Same: already at 2",
-                "Kid: follows coherent parent PP, which is pinned; not updated",
-                "PP: pinned at 1; not updated",
-                "Nobody: no dependency matches",
-            ]
-        );
-        assert_eq!(plan_updates(&deps, &b).len(), 1, "only Foo moves");
+        keys.sort_unstable();
+        NameHashes { keys }
+    }
+
+    /// The positions whose name may be `name`, in increasing order.
+    pub fn candidates(&self, name: &str) -> impl Iterator<Item = usize> + '_ {
+        let high = name_hash(name) & Self::HIGH;
+        let from = self.keys.partition_point(|k| k & Self::HIGH < high);
+        self.keys[from..]
+            .iter()
+            .take_while(move |k| *k & Self::HIGH == high)
+            .map(|k| (k & !Self::HIGH) as usize)
+    }
+}
+
+/// A hash that names equal under [`same_name`] (and so under ASCII case-insensitive
+/// comparison) share, for indexes that then compare the candidates: the lowercased
+/// bytes with bit `0x20` set (which folds case, and sometimes more), eight at a time.
+pub fn name_hash(name: &str) -> u64 {
+    fn mix(bytes: &[u8]) -> u64 {
+        const FOLD: u64 = 0x2020_2020_2020_2020;
+        let step =
+            |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+        let mut h = bytes.len() as u64;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            h = step(h, u64::from_le_bytes(word) | FOLD);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            h = step(h, u64::from_le_bytes(word) | FOLD);
+        }
+        h
+    }
+    if name.is_ascii() {
+        mix(name.as_bytes())
+    } else {
+        // The whole string, as `same_name` lowercases it (a final sigma differs).
+        mix(name.to_lowercase().as_bytes())
     }
 }

@@ -3,37 +3,30 @@
 //! NuGet.config).
 
 use super::dependency::{
-    BuildUpdate, Dependency, DependencyUpdate, name_index, plan_updates, same_name,
+    BuildUpdate, Dependency, DependencyRef, DependencyUpdate, NameIndex, plan_updates_indexed,
+    same_name,
 };
 use super::details_props;
 use super::global_json::{bump_sdk, set_named_versions, set_tool_version};
 use super::guard::{Place, Write};
 use super::json::Json;
 use super::nuget_config;
-use super::pos::{Pos, Splices, line_ending};
+use super::pos::{Pos, Splices};
 #[cfg(test)]
 use super::verify;
 use super::version_details::VersionDetails;
 use super::versions_props;
 use super::xml::XmlDoc;
 use super::{Changes, ManifestError, ManifestFiles, paths};
+use commit::{Ending, Kind, commit};
 use guards::{guard_details, guard_details_props};
-
-/// What kind of file [`commit`] writes.
-#[derive(Clone, Copy)]
-enum Kind<'a> {
-    /// XML, with its parse (before the splices).
-    Xml(&'a XmlDoc),
-    /// JSON.
-    Json,
-}
 
 /// Reads the dependencies of Version.Details.xml.
 pub fn list(files: &ManifestFiles) -> Result<Vec<Dependency>, ManifestError> {
-    Ok(parse_details(files)?.dependencies)
+    Ok(parse_details(files)?.dependencies())
 }
 
-pub(super) fn parse_details(files: &ManifestFiles) -> Result<VersionDetails, ManifestError> {
+pub(super) fn parse_details(files: &ManifestFiles) -> Result<VersionDetails<'_>, ManifestError> {
     let text = files
         .get(paths::VERSION_DETAILS_XML)
         .ok_or(ManifestError::NoManifest)?;
@@ -43,10 +36,10 @@ pub(super) fn parse_details(files: &ManifestFiles) -> Result<VersionDetails, Man
     })
 }
 
-pub(super) fn parse_xml(
-    files: &ManifestFiles,
+pub(super) fn parse_xml<'a>(
+    files: &'a ManifestFiles,
     path: &str,
-) -> Result<Option<XmlDoc>, ManifestError> {
+) -> Result<Option<XmlDoc<'a>>, ManifestError> {
     files
         .get(path)
         .map(|t| XmlDoc::parse(t))
@@ -55,6 +48,15 @@ pub(super) fn parse_xml(
             file: path.into(),
             detail,
         })
+}
+
+/// Whether the repository keeps its version properties in eng/Version.Details.props:
+/// the file exists and eng/Versions.props (`versions_props`, parsed) imports it, or
+/// there is no Versions.props to keep them in. Otherwise the file, if any, is a
+/// placeholder: left alone, and the properties are Versions.props'.
+pub(super) fn uses_details_props(files: &ManifestFiles, versions_props: Option<&XmlDoc>) -> bool {
+    files.contains_key(paths::VERSION_DETAILS_PROPS)
+        && versions_props.is_none_or(details_props::imported_by)
 }
 
 pub(super) fn parse_json(files: &ManifestFiles, path: &str) -> Result<Option<Json>, ManifestError> {
@@ -66,50 +68,6 @@ pub(super) fn parse_json(files: &ManifestFiles, path: &str) -> Result<Option<Jso
             file: path.into(),
             detail,
         })
-}
-
-/// Applies `splices` to file `path`, recording the result when it differs. A JSON
-/// file that changes is laid out as the established tooling serialises it when
-/// that only moves whitespace (see [`super::layout::json`]), and ends with a
-/// line break; a changed XML file already laid out the tooling's way gets the
-/// tooling's whitespace (see [`super::layout::xml`]).
-fn commit(
-    files: &ManifestFiles,
-    path: &str,
-    splices: &Splices,
-    kind: Kind<'_>,
-    changes: &mut Changes,
-) -> Result<(), ManifestError> {
-    let json = matches!(kind, Kind::Json);
-    let Some(old) = files.get(path) else {
-        return Ok(());
-    };
-    if splices.is_empty() {
-        return Ok(());
-    }
-    let mut new = splices
-        .apply(old)
-        .ok_or_else(|| ManifestError::Splice { file: path.into() })?;
-    if json && new != *old {
-        let nl = line_ending(old);
-        if let Some(laid_out) = super::layout::json(&new, nl) {
-            new = laid_out;
-        }
-        if !new.ends_with(b"\n") {
-            new.extend_from_slice(nl.as_bytes());
-        }
-    }
-    if let Kind::Xml(doc) = kind
-        && new != *old
-        && super::layout::xml_deviates(doc, old)
-        && let Some(laid_out) = super::layout::xml(&new)
-    {
-        new = laid_out;
-    }
-    if new != *old {
-        changes.files.insert(path.to_string(), new);
-    }
-    Ok(())
 }
 
 /// Regenerates eng/Version.Details.props from Version.Details.xml as `changes` leaves it
@@ -138,7 +96,7 @@ fn regenerate_details_props(
     for m in moved {
         guard_details_props(&layout, *m)?;
     }
-    let generated = details_props::generate(&reparsed.dependencies, &layout);
+    let generated = details_props::generate(&reparsed.dependencies(), &layout);
     if existing != generated.as_slice() {
         changes
             .files
@@ -147,21 +105,25 @@ fn regenerate_details_props(
     Ok(())
 }
 
-/// Applies `build` to the darc layout.
+/// Applies `build` to the darc layout: Version.Details.xml, then the version properties
+/// (a regenerated Version.Details.props where the repository uses it: Versions.props
+/// imports it, see [`details_props::imported_by`], or there is no Versions.props; else
+/// Versions.props), global.json, the tool manifests and NuGet.config.
 pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, ManifestError> {
     let details = parse_details(files)?;
-    let plan = plan_updates(&details.dependencies, build);
+    let views: Vec<DependencyRef<'_>> = details.entries.iter().map(|e| e.view()).collect();
+    let names = NameIndex::new(&views);
+    let plan = plan_updates_indexed(&names, build);
     let mut changes = Changes::default();
     if plan.is_empty() {
         return Ok(changes);
     }
     let vdx_text = &files[paths::VERSION_DETAILS_XML];
-    let names = name_index(&details.dependencies);
     for (_, up) in &plan {
-        if let Some(&second) = names.get(&up.name.to_lowercase()).and_then(|v| v.get(1)) {
+        if let Some(second) = names.find(&up.name).nth(1) {
             return Err(ManifestError::Invalid {
                 file: paths::VERSION_DETAILS_XML.into(),
-                pos: details.dependencies[second].pos,
+                pos: details.pos(second),
                 message: format!("found multiple dependencies named '{}'", up.name),
             });
         }
@@ -183,11 +145,12 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
         &mut changes,
     )?;
 
-    if files.contains_key(paths::VERSION_DETAILS_PROPS) {
+    let versions_props = parse_xml(files, paths::VERSIONS_PROPS)?;
+    if uses_details_props(files, versions_props.as_ref()) {
         // Dependencies with SkipProperty get no property, so only the others are checked.
         let moved: Vec<_> = plan
             .iter()
-            .filter(|(index, _)| !details.dependencies[*index].skip_property)
+            .filter(|(index, _)| !details.entries[*index].skip_property)
             .map(|(_, u)| {
                 (
                     u.name.as_str(),
@@ -197,11 +160,12 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
             })
             .collect();
         regenerate_details_props(files, vdx_text, &moved, &mut changes)?;
-    } else if let Some(doc) = parse_xml(files, paths::VERSIONS_PROPS)? {
+    } else if let Some(doc) = versions_props {
         let text = &files[paths::VERSIONS_PROPS];
+        let props = versions_props::Properties::new(&doc);
         let mut s = Splices::new();
         for up in &updates {
-            if versions_props::set_version(text, &doc, &up.name, &up.to_version, &mut s) {
+            if versions_props::set_version(text, &props, &up.name, &up.to_version, &mut s) {
                 let write = Write {
                     file: paths::VERSIONS_PROPS,
                     dependency: &up.name,
@@ -246,7 +210,13 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
                 write.check(Place::Text, sdk)?;
             }
         }
-        commit(files, paths::GLOBAL_JSON, &s, Kind::Json, &mut changes)?;
+        commit(
+            files,
+            paths::GLOBAL_JSON,
+            &s,
+            Kind::Json(Ending::Own),
+            &mut changes,
+        )?;
     }
 
     for path in [paths::TOOLS_CONFIG_JSON, paths::TOOLS_ROOT_JSON] {
@@ -262,7 +232,7 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
                     write.check(Place::Text, &up.to_version)?;
                 }
             }
-            commit(files, path, &s, Kind::Json, &mut changes)?;
+            commit(files, path, &s, Kind::Json(Ending::Restore), &mut changes)?;
         }
     }
 
@@ -301,18 +271,22 @@ pub fn update(files: &ManifestFiles, build: &BuildUpdate) -> Result<Changes, Man
 }
 
 /// Adds a dependency to Version.Details.xml and its version property to
-/// Version.Details.props (regenerated) or Versions.props.
+/// Version.Details.props (regenerated, where the repository uses it, as in [`update`])
+/// or Versions.props.
 pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestError> {
     let details = parse_details(files)?;
     if let Some(existing) = details
-        .dependencies
+        .entries
         .iter()
-        .find(|d| same_name(&d.name, &dep.name))
+        .position(|d| same_name(&d.name, &dep.name))
     {
         return Err(ManifestError::Invalid {
             file: paths::VERSION_DETAILS_XML.into(),
-            pos: existing.pos,
-            message: format!("dependency '{}' already exists", existing.name),
+            pos: details.pos(existing),
+            message: format!(
+                "dependency '{}' already exists",
+                details.entries[existing].name
+            ),
         });
     }
     guard_details(&dep.name, &dep.version, &dep.repository, &dep.commit)?;
@@ -335,14 +309,15 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
         Kind::Xml(&details.doc),
         &mut changes,
     )?;
-    if files.contains_key(paths::VERSION_DETAILS_PROPS) {
+    let versions_props = parse_xml(files, paths::VERSIONS_PROPS)?;
+    if uses_details_props(files, versions_props.as_ref()) {
         let moved = [(
             dep.name.as_str(),
             dep.version.as_str(),
             dep.repository.as_str(),
         )];
         regenerate_details_props(files, text, &moved, &mut changes)?;
-    } else if let Some(doc) = parse_xml(files, paths::VERSIONS_PROPS)? {
+    } else if let Some(doc) = versions_props {
         let props = &files[paths::VERSIONS_PROPS];
         if versions_props::find_dependency_property(&doc, &dep.name).is_none() {
             let write = |field| Write {
@@ -372,6 +347,11 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
     Ok(changes)
 }
 
+mod commit;
 mod guards;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_line_breaks;
+#[cfg(test)]
+mod tests_props_mode;

@@ -105,10 +105,14 @@ fn significant(text: &[u8]) -> Vec<u8> {
 /// never rewritten.
 pub fn xml(text: &[u8]) -> Option<Vec<u8>> {
     let doc = XmlDoc::parse(text).ok()?;
-    let gaps = xml_gaps(&doc, text);
-    if !within_tolerance(&gaps, text) {
+    if !xml_deviates(&doc, text) {
         return None;
     }
+    let mut gaps: Vec<(usize, usize, usize)> = Vec::new();
+    xml_gaps(&doc, text, |start, end, level, _| {
+        gaps.push((start, end, level))
+    });
+    gaps.sort_by_key(|g| g.0);
     let mut out = Vec::with_capacity(text.len());
     let mut cursor = 0;
     for (start, end, level) in gaps {
@@ -121,70 +125,74 @@ pub fn xml(text: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Whether [`xml`] would change the document `doc` parsed from `text`: cheap, as
-/// it reuses the parse.
+/// Whether [`xml`] would change the document `doc` parsed from `text`: some gap is
+/// not laid out the tooling's way, and at most one in twenty. Cheap, as it reuses
+/// the parse.
 pub fn xml_deviates(doc: &XmlDoc, text: &[u8]) -> bool {
-    within_tolerance(&xml_gaps(doc, text), text)
+    let (mut gaps, mut differing) = (0usize, 0usize);
+    xml_gaps(doc, text, |_, _, _, laid_out| {
+        gaps += 1;
+        differing += usize::from(!laid_out);
+    });
+    differing > 0 && differing * 20 <= gaps
 }
 
-fn within_tolerance(gaps: &[(usize, usize, usize)], text: &[u8]) -> bool {
-    let laid_out = |s: usize, e: usize, level: usize| {
-        let gap = &text[s..e];
-        gap.len() == 1 + level * 2 && gap[0] == b'\n' && gap[1..].iter().all(|b| *b == b' ')
+/// Calls `gap(start, end, level, laid_out)` for every whitespace gap of element-only
+/// content, with the indentation level the tooling writes there and whether the gap
+/// is written that way already; elements in document order, each one's gaps in order.
+fn xml_gaps(doc: &XmlDoc, text: &[u8], mut gap: impl FnMut(usize, usize, usize, bool)) {
+    // Parents come before their children, so one pass finds every depth.
+    let mut depths: Vec<usize> = Vec::with_capacity(doc.elements.len());
+    for el in &doc.elements {
+        depths.push(el.parent.map_or(0, |p| depths[p] + 1));
+    }
+    let span = |node: &Node| match *node {
+        Node::Element(i) => {
+            let c = &doc.elements[i];
+            (c.tag.start, c.end_tag.as_ref().map_or(c.tag.end, |t| t.end))
+        }
+        Node::Comment(i) => (doc.comments[i].span.start, doc.comments[i].span.end),
     };
-    let differing = gaps
-        .iter()
-        .filter(|(s, e, l)| !laid_out(*s, *e, *l))
-        .count();
-    differing > 0 && differing * 20 <= gaps.len()
-}
-
-/// The whitespace gaps of element-only content with the indentation level the
-/// tooling writes there, in document order.
-fn xml_gaps(doc: &XmlDoc, text: &[u8]) -> Vec<(usize, usize, usize)> {
-    let mut gaps: Vec<(usize, usize, usize)> = Vec::new();
+    let mut found: Vec<(usize, usize, usize, bool)> = Vec::new();
     for (index, el) in doc.elements.iter().enumerate() {
         let (Some(inner), Some(_)) = (&el.inner, &el.end_tag) else {
             continue;
         };
-        if el.children.is_empty() {
+        let children = doc.children(index);
+        if children.is_empty() {
             continue;
         }
-        let depth = depth(doc, index);
+        // Element-only content: every gap, the one before the end tag too, is whitespace.
+        let level = depths[index] + 1;
+        found.clear();
         let mut cursor = inner.start;
-        let mut mixed = false;
-        let mut spans = Vec::new();
-        for node in &el.children {
-            let (start, end) = match *node {
-                Node::Element(i) => {
-                    let c = &doc.elements[i];
-                    (c.tag.start, c.end_tag.as_ref().map_or(c.tag.end, |t| t.end))
-                }
-                Node::Comment(i) => (doc.comments[i].span.start, doc.comments[i].span.end),
-            };
-            if !is_blank(&text[cursor..start]) {
-                mixed = true;
+        let mut element_only = true;
+        for node in children {
+            let (start, end) = span(node);
+            match classify(&text[cursor..start], level) {
+                Some(laid_out) => found.push((cursor, start, level, laid_out)),
+                None => element_only = false,
             }
-            spans.push((cursor, start, depth + 1));
             cursor = end;
         }
-        if mixed || !is_blank(&text[cursor..inner.end]) {
-            continue;
+        match classify(&text[cursor..inner.end], level - 1) {
+            Some(laid_out) => found.push((cursor, inner.end, level - 1, laid_out)),
+            None => element_only = false,
         }
-        spans.push((cursor, inner.end, depth));
-        gaps.extend(spans);
+        if element_only {
+            for &(start, end, level, laid_out) in &found {
+                gap(start, end, level, laid_out);
+            }
+        }
     }
-    gaps.sort_by_key(|g| g.0);
-    gaps
 }
 
-fn depth(doc: &XmlDoc, mut index: usize) -> usize {
-    let mut d = 0;
-    while let Some(p) = doc.elements[index].parent {
-        d += 1;
-        index = p;
-    }
-    d
+/// `Some(laid_out)` for whitespace (laid out: a line break and `level` two-space
+/// indents), `None` for anything else.
+fn classify(gap: &[u8], level: usize) -> Option<bool> {
+    let laid_out =
+        gap.len() == 1 + level * 2 && gap[0] == b'\n' && gap[1..].iter().all(|b| *b == b' ');
+    (laid_out || is_blank(gap)).then_some(laid_out)
 }
 
 fn is_blank(bytes: &[u8]) -> bool {

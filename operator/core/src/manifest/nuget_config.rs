@@ -11,7 +11,7 @@ use regex::Regex;
 
 use super::dependency::BuildUpdate;
 use super::pos::{Splices, indentation_at, line_ending};
-use super::xml::{Element, Node, XmlDoc, XmlError, escape};
+use super::xml::{Node, XmlDoc, XmlError, escape};
 
 /// Opens the managed block.
 pub const BEGIN: &str =
@@ -82,17 +82,15 @@ pub fn update(text: &[u8], build: &BuildUpdate) -> Result<Vec<u8>, XmlError> {
     let mut groups: Groups = BTreeMap::new();
     let block = managed_region(&doc, sources);
     if let Some((first, last)) = block {
-        for node in &doc.elements[sources].children[first..=last] {
-            if let Node::Element(i) = node {
-                let el = &doc.elements[*i];
-                if let (Some(k), Some(v)) = (el.attr("key"), el.attr("value"))
-                    && let Some((_, repo)) = feed_key(&v.value)
-                {
-                    groups
-                        .entry(repo)
-                        .or_default()
-                        .push((k.value.clone(), v.value.clone()));
-                }
+        for node in &doc.children(sources)[first..=last] {
+            if let Node::Element(i) = *node
+                && let (Some(k), Some(v)) = (doc.attr(i, "key"), doc.attr(i, "value"))
+                && let Some((_, repo)) = feed_key(&v.value)
+            {
+                groups
+                    .entry(repo)
+                    .or_default()
+                    .push((k.value.to_string(), v.value.to_string()));
             }
         }
     }
@@ -113,7 +111,7 @@ pub fn update(text: &[u8], build: &BuildUpdate) -> Result<Vec<u8>, XmlError> {
     let nl = line_ending(text);
     let mut splices = Splices::new();
     let src_el = &doc.elements[sources];
-    let indent = child_indent(text, &doc, src_el);
+    let indent = child_indent(text, &doc, sources);
     let entries = render(&groups, &indent, nl, |key, url| {
         format!("<add key=\"{}\" value=\"{}\" />", escape(key), escape(url))
     });
@@ -126,8 +124,7 @@ pub fn update(text: &[u8], build: &BuildUpdate) -> Result<Vec<u8>, XmlError> {
     {
         // `<clear/>` must come first: take it out here and put it back first.
         let inside_block = block.is_some_and(|(first, last)| {
-            let children = &src_el.children[first..=last];
-            children.contains(&Node::Element(ci))
+            doc.children(sources)[first..=last].contains(&Node::Element(ci))
         });
         if !inside_block {
             let end = c.end_tag.as_ref().map_or(c.tag.end, |e| e.end);
@@ -153,8 +150,8 @@ pub fn update(text: &[u8], build: &BuildUpdate) -> Result<Vec<u8>, XmlError> {
     };
     match block {
         Some((first, last)) => {
-            let start = node_span(&doc, src_el.children[first]).0;
-            let end = node_span(&doc, src_el.children[last]).1;
+            let start = node_span(&doc, doc.children(sources)[first]).0;
+            let end = node_span(&doc, doc.children(sources)[last]).1;
             if clear.is_none() && start > src_el.tag.end {
                 splices.insert(src_el.tag.end, format!("{nl}{indent}<clear />"));
                 splices.replace(start..end, entries.trim_start().to_string());
@@ -193,17 +190,17 @@ fn node_span(doc: &XmlDoc, node: Node) -> (usize, usize) {
 
 /// Child indices (first, last) of the BEGIN and END comments inside `parent`.
 fn managed_region(doc: &XmlDoc, parent: usize) -> Option<(usize, usize)> {
-    let children = &doc.elements[parent].children;
+    let children = doc.children(parent);
     let is = |n: &Node, text: &str| matches!(n, Node::Comment(c) if doc.comments[*c].text.trim().eq_ignore_ascii_case(text));
     let first = children.iter().position(|n| is(n, BEGIN))?;
     let last = children.iter().skip(first).position(|n| is(n, END))? + first;
     Some((first, last))
 }
 
-fn child_indent(text: &[u8], doc: &XmlDoc, el: &Element) -> String {
-    match el.children.first() {
+fn child_indent(text: &[u8], doc: &XmlDoc, index: usize) -> String {
+    match doc.children(index).first() {
         Some(n) => indentation_at(text, node_span(doc, *n).0),
-        None => format!("{}  ", indentation_at(text, el.tag.start)),
+        None => format!("{}  ", indentation_at(text, doc.elements[index].tag.start)),
     }
 }
 
@@ -260,11 +257,11 @@ fn disabled_sources(text: &[u8], doc: &XmlDoc, groups: &Groups, nl: &str, splice
     match find(doc, 0, "disabledPackageSources") {
         Some(d) => {
             let el = &doc.elements[d];
-            let indent = child_indent(text, doc, el);
+            let indent = child_indent(text, doc, d);
             match managed_region(doc, d) {
                 Some((first, last)) => {
-                    let start = node_span(doc, el.children[first]).0;
-                    let end = node_span(doc, el.children[last]).1;
+                    let start = node_span(doc, doc.children(d)[first]).0;
+                    let end = node_span(doc, doc.children(d)[last]).1;
                     if internal.is_empty() {
                         let mut s = start;
                         while s > 0 && matches!(text[s - 1], b' ' | b'\t') {

@@ -36,35 +36,49 @@ impl fmt::Display for Pos {
     }
 }
 
-/// Line starts of a text, for turning many byte offsets into positions cheaply.
+/// Positions of byte offsets in one text, for many offsets in increasing order: each
+/// call reads only the bytes since the previous one.
 #[derive(Debug, Clone)]
-pub struct LineIndex {
-    starts: Vec<usize>,
+pub struct LineCursor<'t> {
+    text: &'t [u8],
+    /// The offset of the previous call.
+    offset: usize,
+    /// The line (1-based) that `offset` is on, and where that line starts.
+    line: usize,
+    line_start: usize,
 }
 
-impl LineIndex {
-    /// Indexes `text`.
-    pub fn new(text: &[u8]) -> Self {
-        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
-        starts.push(0);
-        let mut offset = 0;
-        for line in text.split(|b| *b == b'\n') {
-            offset += line.len() + 1;
-            if offset <= text.len() {
-                starts.push(offset);
-            }
+impl<'t> LineCursor<'t> {
+    /// A cursor at the start of `text`.
+    pub fn new(text: &'t [u8]) -> Self {
+        LineCursor {
+            text,
+            offset: 0,
+            line: 1,
+            line_start: 0,
         }
-        LineIndex { starts }
     }
 
-    /// The position of byte `offset` in `text` (the text this index was built from).
-    pub fn pos(&self, text: &[u8], offset: usize) -> Pos {
-        let offset = offset.min(text.len());
-        let line = self.starts.partition_point(|s| *s <= offset).max(1);
-        let start = self.starts[line - 1];
-        let bytes = &text[start..offset];
-        let col = 1 + bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count();
-        Pos { line, col }
+    /// The position of byte `offset` (clamped to the end of the text). An offset before
+    /// the previous one is found by reading again from the start.
+    pub fn pos(&mut self, offset: usize) -> Pos {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            *self = LineCursor::new(self.text);
+        }
+        let read = &self.text[self.offset..offset];
+        let breaks = read.iter().filter(|b| **b == b'\n').count();
+        if breaks > 0 {
+            self.line += breaks;
+            self.line_start = self.offset + read.iter().rposition(|b| *b == b'\n').unwrap_or(0) + 1;
+        }
+        self.offset = offset;
+        let line = &self.text[self.line_start..offset];
+        let col = 1 + line.iter().filter(|b| (**b & 0xC0) != 0x80).count();
+        Pos {
+            line: self.line,
+            col,
+        }
     }
 }
 
@@ -124,6 +138,11 @@ pub fn line_ending(text: &[u8]) -> &'static str {
     }
 }
 
+/// The ASCII whitespace that ends `text` (its final line break, if it has one).
+pub fn trailing_whitespace(text: &[u8]) -> &[u8] {
+    &text[text.trim_ascii_end().len()..]
+}
+
 /// The whitespace that starts the line containing byte `offset`.
 pub fn indentation_at(text: &[u8], offset: usize) -> String {
     let offset = offset.min(text.len());
@@ -152,17 +171,17 @@ mod tests {
     }
 
     #[test]
-    fn line_index_agrees_with_pos_at() {
-        let text = "ab\ncd\n\u{e9}x\n".as_bytes();
-        let index = LineIndex::new(text);
-        for offset in 0..=text.len() {
-            if std::str::from_utf8(&text[..offset]).is_ok() {
-                assert_eq!(
-                    index.pos(text, offset),
-                    Pos::at(text, offset),
-                    "offset {offset}"
-                );
-            }
+    fn line_cursor_agrees_with_pos_at() {
+        let text = "ab\ncd\n\u{e9}x\n\n".as_bytes();
+        let offsets: Vec<usize> = (0..=text.len() + 1)
+            .filter(|o| {
+                text.get(..*o)
+                    .is_none_or(|t| std::str::from_utf8(t).is_ok())
+            })
+            .collect();
+        let mut cursor = LineCursor::new(text);
+        for &offset in offsets.iter().chain(offsets.iter().rev().step_by(2)) {
+            assert_eq!(cursor.pos(offset), Pos::at(text, offset), "offset {offset}");
         }
     }
 
@@ -188,5 +207,7 @@ mod tests {
         assert_eq!(line_ending(b"a\r\nb"), "\r\n");
         assert_eq!(line_ending(b"a\nb"), "\n");
         assert_eq!(indentation_at(b"x\n    <a/>", 7), "    ");
+        assert_eq!(trailing_whitespace(b"}\r\n"), b"\r\n");
+        assert_eq!(trailing_whitespace(b"}"), b"");
     }
 }

@@ -33,13 +33,14 @@ fn finding(file: &str, text: &[u8], offset: usize, message: String) -> Finding {
 }
 
 /// Checks the darc layout: no dependency declared twice; each dependency's version
-/// agrees with its Versions.props / Version.Details.props property, global.json
-/// entry and tool manifest entry; when a props file exists, every dependency (unless
-/// `SkipProperty`) has at least one of them; Version.Details.props has no property
-/// without a dependency.
+/// agrees with its property in the props file the repository uses (Version.Details.props
+/// where Versions.props imports it or there is no Versions.props, else Versions.props),
+/// its global.json entry and tool manifest entry; when that props file exists, every
+/// dependency (unless `SkipProperty`) has at least one of them; a Version.Details.props
+/// in use has no property without a dependency.
 pub fn eng(files: &ManifestFiles) -> Result<Vec<Finding>, ManifestError> {
     let details = eng::parse_details(files)?;
-    let deps = &details.dependencies;
+    let deps = &details.dependencies();
     let mut out = Vec::new();
     for (i, d) in deps.iter().enumerate() {
         if let Some(first) = deps[..i].iter().find(|o| same_name(&o.name, &d.name)) {
@@ -54,19 +55,22 @@ pub fn eng(files: &ManifestFiles) -> Result<Vec<Finding>, ManifestError> {
         }
     }
     let mut covered = vec![false; deps.len()];
-    let props_path = if files.contains_key(paths::VERSION_DETAILS_PROPS) {
-        paths::VERSION_DETAILS_PROPS
+    let versions_props = eng::parse_xml(files, paths::VERSIONS_PROPS)?;
+    let (props_path, props) = if eng::uses_details_props(files, versions_props.as_ref()) {
+        let path = paths::VERSION_DETAILS_PROPS;
+        (path, eng::parse_xml(files, path)?)
     } else {
-        paths::VERSIONS_PROPS
+        (paths::VERSIONS_PROPS, versions_props)
     };
-    if let Some(doc) = eng::parse_xml(files, props_path)? {
+    if let Some(doc) = props {
         let text = &files[props_path];
+        let properties = versions_props::Properties::new(&doc);
         for (i, d) in deps.iter().enumerate() {
-            let Some((index, _)) = versions_props::find_dependency_property(&doc, &d.name) else {
+            let Some((index, _)) = properties.find_dependency(&d.name) else {
                 continue;
             };
             covered[i] = true;
-            let value = doc.text(text, index);
+            let value = doc.text(index);
             let value = value.trim();
             if !value.starts_with("$(") && value != d.version {
                 out.push(finding(

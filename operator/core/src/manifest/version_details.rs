@@ -1,7 +1,9 @@
 //! `eng/Version.Details.xml`: the dependency list of the darc layout.
 
-use super::dependency::{Dependency, DependencyKind, DependencyUpdate, SourceBuild};
-use super::pos::{LineIndex, Pos, Splices, indentation_at, line_ending};
+use std::borrow::Cow;
+
+use super::dependency::{Dependency, DependencyKind, DependencyRef, DependencyUpdate, SourceBuild};
+use super::pos::{LineCursor, Pos, Splices, indentation_at, line_ending};
 use super::xml::{Element, XmlDoc, XmlError, escape};
 
 /// Problems reading Version.Details.xml.
@@ -20,30 +22,82 @@ pub enum VersionDetailsError {
     },
 }
 
-/// A parsed Version.Details.xml.
+/// One `<Dependency>` as the file declares it, borrowing from the file.
 #[derive(Debug, Clone)]
-pub struct VersionDetails {
-    /// The span tree.
-    pub doc: XmlDoc,
-    /// The dependencies in document order.
-    pub dependencies: Vec<Dependency>,
-    /// For each dependency, its element index in `doc`.
-    pub elements: Vec<usize>,
+pub struct Entry<'a> {
+    /// Its element in [`VersionDetails::doc`].
+    pub element: usize,
+    /// Asset name (trimmed).
+    pub name: Cow<'a, str>,
+    /// Version (trimmed).
+    pub version: Cow<'a, str>,
+    /// `<Uri>` (trimmed).
+    pub repository: Cow<'a, str>,
+    /// `<Sha>` (trimmed).
+    pub commit: Cow<'a, str>,
+    /// Product or toolset, from the group it is in.
+    pub kind: DependencyKind,
+    /// `CoherentParentDependency`, when not blank.
+    pub coherent_parent: Option<Cow<'a, str>>,
+    /// `Pinned`.
+    pub pinned: bool,
+    /// `SkipProperty`.
+    pub skip_property: bool,
+    /// `<SourceBuild>` or `<SourceBuildTarball>`.
+    pub source_build: Option<SourceBuild>,
 }
 
-impl VersionDetails {
+impl Entry<'_> {
+    /// The fields planning reads.
+    pub fn view(&self) -> DependencyRef<'_> {
+        DependencyRef {
+            name: &self.name,
+            version: &self.version,
+            repository: &self.repository,
+            commit: &self.commit,
+            coherent_parent: self.coherent_parent.as_deref(),
+            pinned: self.pinned,
+        }
+    }
+
+    /// The entry as an owned [`Dependency`] declared at `pos`.
+    pub fn to_dependency(&self, pos: Pos) -> Dependency {
+        Dependency {
+            name: self.name.to_string(),
+            version: self.version.to_string(),
+            repository: self.repository.to_string(),
+            commit: self.commit.to_string(),
+            kind: self.kind,
+            coherent_parent: self.coherent_parent.as_deref().map(str::to_string),
+            pinned: self.pinned,
+            skip_property: self.skip_property,
+            source_build: self.source_build.clone(),
+            pos,
+        }
+    }
+}
+
+/// A parsed Version.Details.xml, borrowing from its text.
+#[derive(Debug, Clone)]
+pub struct VersionDetails<'a> {
+    /// The span tree.
+    pub doc: XmlDoc<'a>,
+    /// The dependencies in document order.
+    pub entries: Vec<Entry<'a>>,
+}
+
+impl<'a> VersionDetails<'a> {
     /// Parses the file.
-    pub fn parse(text: &[u8]) -> Result<VersionDetails, VersionDetailsError> {
+    pub fn parse(text: &'a [u8]) -> Result<VersionDetails<'a>, VersionDetailsError> {
         let doc = XmlDoc::parse(text)?;
-        let mut dependencies = Vec::new();
-        let mut elements = Vec::new();
-        let lines = LineIndex::new(text);
+        let is_dependency = |e: &&Element| e.local_name() == "Dependency";
+        let mut entries = Vec::with_capacity(doc.elements.iter().filter(is_dependency).count());
         let invalid = |offset: usize, message: String| VersionDetailsError::Invalid {
             pos: Pos::at(text, offset),
             message,
         };
         for (index, el) in doc.elements.iter().enumerate() {
-            if el.local_name() != "Dependency" {
+            if !is_dependency(&el) {
                 continue;
             }
             let parent = el.parent.map(|p| doc.elements[p].local_name());
@@ -60,60 +114,76 @@ impl VersionDetails {
                     ));
                 }
             };
-            let Some(name) = el.attr("Name").map(|a| trimmed(a.value.clone())) else {
+            let attr = |name| doc.attr(index, name).map(|a| trimmed(a.value.clone()));
+            let Some(name) = attr("Name") else {
                 return Err(invalid(
                     el.tag.start,
                     "expected a Name attribute on <Dependency>".into(),
                 ));
             };
-            let child_text = |n: &str| {
-                doc.child(index, n)
-                    .map(|(i, _)| trimmed(doc.text(text, i)))
-                    .unwrap_or_default()
-            };
-            let source_build = doc
-                .child(index, "SourceBuild")
-                .or_else(|| doc.child(index, "SourceBuildTarball"))
-                .map(|(_, sb)| -> Result<SourceBuild, VersionDetailsError> {
+            // The first child of each name, in one pass.
+            let (mut uri, mut sha, mut sb, mut tarball) = (None, None, None, None);
+            for (i, child) in doc.child_elements(index) {
+                let slot = match child.local_name() {
+                    "Uri" => &mut uri,
+                    "Sha" => &mut sha,
+                    "SourceBuild" => &mut sb,
+                    "SourceBuildTarball" => &mut tarball,
+                    _ => continue,
+                };
+                slot.get_or_insert(i);
+            }
+            let child_text =
+                |child: Option<usize>| child.map_or(Cow::Borrowed(""), |i| trimmed(doc.text(i)));
+            let source_build = sb
+                .or(tarball)
+                .map(|sb| -> Result<SourceBuild, VersionDetailsError> {
+                    let el = &doc.elements[sb];
+                    let repo_name = doc.attr(sb, "RepoName").ok_or_else(|| {
+                        invalid(
+                            el.tag.start,
+                            "expected a RepoName attribute on <SourceBuild>".into(),
+                        )
+                    })?;
                     Ok(SourceBuild {
-                        repo_name: sb.attr("RepoName").map(|a| a.value.clone()).ok_or_else(
-                            || {
-                                invalid(
-                                    sb.tag.start,
-                                    "expected a RepoName attribute on <SourceBuild>".into(),
-                                )
-                            },
-                        )?,
-                        managed_only: flag(text, sb, "ManagedOnly")?,
-                        tarball_only: flag(text, sb, "TarballOnly")?,
+                        repo_name: repo_name.value.to_string(),
+                        managed_only: flag(text, &doc, sb, "ManagedOnly")?,
+                        tarball_only: flag(text, &doc, sb, "TarballOnly")?,
                     })
                 })
                 .transpose()?;
-            dependencies.push(Dependency {
+            entries.push(Entry {
+                element: index,
                 name,
-                version: el
-                    .attr("Version")
-                    .map(|a| trimmed(a.value.clone()))
-                    .unwrap_or_default(),
-                repository: child_text("Uri"),
-                commit: child_text("Sha"),
+                version: attr("Version").unwrap_or_default(),
+                repository: child_text(uri),
+                commit: child_text(sha),
                 kind,
-                coherent_parent: el
-                    .attr("CoherentParentDependency")
-                    .map(|a| a.value.trim().to_string())
-                    .filter(|s| !s.is_empty()),
-                pinned: flag(text, el, "Pinned")?,
-                skip_property: flag(text, el, "SkipProperty")?,
+                coherent_parent: attr("CoherentParentDependency").filter(|s| !s.is_empty()),
+                pinned: flag(text, &doc, index, "Pinned")?,
+                skip_property: flag(text, &doc, index, "SkipProperty")?,
                 source_build,
-                pos: lines.pos(text, el.tag.start),
             });
-            elements.push(index);
         }
-        Ok(VersionDetails {
-            doc,
-            dependencies,
-            elements,
-        })
+        Ok(VersionDetails { doc, entries })
+    }
+
+    /// Where dependency number `dep` is declared.
+    pub fn pos(&self, dep: usize) -> Pos {
+        let offset = self
+            .entries
+            .get(dep)
+            .map_or(0, |e| self.doc.elements[e.element].tag.start);
+        Pos::at(self.doc.source().as_bytes(), offset)
+    }
+
+    /// The dependencies, owned, with their positions.
+    pub fn dependencies(&self) -> Vec<Dependency> {
+        let mut lines = LineCursor::new(self.doc.source().as_bytes());
+        self.entries
+            .iter()
+            .map(|e| e.to_dependency(lines.pos(self.doc.elements[e.element].tag.start)))
+            .collect()
     }
 
     /// Records the splices that apply `update` to dependency number `dep`.
@@ -124,17 +194,23 @@ impl VersionDetails {
         update: &DependencyUpdate,
         splices: &mut Splices,
     ) {
-        let Some(&index) = self.elements.get(dep) else {
+        let Some(index) = self.entries.get(dep).map(|e| e.element) else {
             return;
         };
-        let el = &self.doc.elements[index];
-        set_attr(text, el, "Name", &update.name, splices);
-        set_attr(text, el, "Version", &update.to_version, splices);
+        set_attr(text, &self.doc, index, "Name", &update.name, splices);
+        set_attr(
+            text,
+            &self.doc,
+            index,
+            "Version",
+            &update.to_version,
+            splices,
+        );
         let mut missing = Vec::new();
         for (child, value) in [("Uri", &update.repository), ("Sha", &update.to_commit)] {
             match self.doc.child(index, child) {
                 Some((i, _)) => {
-                    if self.doc.text(text, i) != *value && !value.trim().is_empty() {
+                    if self.doc.text(i) != *value && !value.trim().is_empty() {
                         if let Some(inner) = self.doc.elements[i].inner.clone() {
                             splices.replace(inner, escape(value));
                         } else {
@@ -150,7 +226,7 @@ impl VersionDetails {
             }
         }
         if !missing.is_empty() {
-            insert_children(text, el, &missing, splices);
+            insert_children(text, &self.doc.elements[index], &missing, splices);
         }
     }
 
@@ -213,16 +289,21 @@ impl VersionDetails {
     }
 }
 
-fn trimmed(s: String) -> String {
-    if s.trim().len() == s.len() {
-        s
-    } else {
-        s.trim().to_string()
+/// `s` without surrounding whitespace, still borrowed when it was.
+fn trimmed(s: Cow<'_, str>) -> Cow<'_, str> {
+    let edge = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_whitespace() || !b.is_ascii());
+    if !edge(s.as_bytes().first()) && !edge(s.as_bytes().last()) {
+        return s;
+    }
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+        Cow::Owned(o) if o.trim().len() == o.len() => Cow::Owned(o),
+        Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
     }
 }
 
-fn flag(text: &[u8], el: &Element, name: &str) -> Result<bool, VersionDetailsError> {
-    match el.attr(name) {
+fn flag(text: &[u8], doc: &XmlDoc, index: usize, name: &str) -> Result<bool, VersionDetailsError> {
+    match doc.attr(index, name) {
         None => Ok(false),
         Some(a) => match a.value.trim().to_ascii_lowercase().as_str() {
             "true" => Ok(true),
@@ -235,8 +316,16 @@ fn flag(text: &[u8], el: &Element, name: &str) -> Result<bool, VersionDetailsErr
     }
 }
 
-fn set_attr(text: &[u8], el: &Element, name: &str, value: &str, splices: &mut Splices) {
-    match el.attr(name) {
+fn set_attr(
+    text: &[u8],
+    doc: &XmlDoc,
+    index: usize,
+    name: &str,
+    value: &str,
+    splices: &mut Splices,
+) {
+    let el = &doc.elements[index];
+    match doc.attr(index, name) {
         Some(a) if a.value == value => {}
         Some(a) => splices.replace(a.value_span.clone(), escape(value)),
         None => {
@@ -285,110 +374,4 @@ fn insert_children(text: &[u8], el: &Element, children: &[(&str, &str)], splices
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SAMPLE: &str = r#"<?xml version="1.0" encoding="utf-8"?>
-<Dependencies>
-  <!-- product -->
-  <ProductDependencies>
-    <Dependency Name="Foo.Core" Version="1.0.0" Pinned="true">
-      <Uri>https://example.com/foo</Uri>
-      <Sha>aaa</Sha>
-      <SourceBuild RepoName="foo" ManagedOnly="true" />
-    </Dependency>
-  </ProductDependencies>
-  <ToolsetDependencies>
-    <Dependency Name="Bar.Sdk" Version="2.0.0" CoherentParentDependency="Foo.Core">
-      <Uri>https://example.com/bar</Uri>
-      <Sha>bbb</Sha>
-    </Dependency>
-  </ToolsetDependencies>
-</Dependencies>
-"#;
-
-    #[test]
-    fn reads_every_field() {
-        let vd = VersionDetails::parse(SAMPLE.as_bytes()).expect("parses");
-        let [foo, bar] = &vd.dependencies[..] else {
-            panic!("two dependencies")
-        };
-        assert_eq!(
-            (foo.name.as_str(), foo.version.as_str(), foo.pinned),
-            ("Foo.Core", "1.0.0", true)
-        );
-        assert_eq!(
-            foo.source_build.as_ref().map(|s| s.managed_only),
-            Some(true)
-        );
-        assert_eq!(bar.kind, DependencyKind::Toolset);
-        assert_eq!(bar.coherent_parent.as_deref(), Some("Foo.Core"));
-        assert_eq!(bar.pos.line, 12);
-    }
-
-    #[test]
-    fn update_splices_only_changed_values() {
-        let vd = VersionDetails::parse(SAMPLE.as_bytes()).expect("parses");
-        let up = DependencyUpdate {
-            name: "bar.sdk".into(),
-            from_version: "2.0.0".into(),
-            to_version: "2.1.0".into(),
-            from_commit: "bbb".into(),
-            to_commit: "ccc".into(),
-            repository: "https://example.com/bar".into(),
-        };
-        let mut s = Splices::new();
-        vd.update(SAMPLE.as_bytes(), 1, &up, &mut s);
-        let out = String::from_utf8(s.apply(SAMPLE.as_bytes()).expect("applies")).expect("utf8");
-        let want = SAMPLE
-            .replace(
-                "\"Bar.Sdk\" Version=\"2.0.0\"",
-                "\"bar.sdk\" Version=\"2.1.0\"",
-            )
-            .replace("<Sha>bbb</Sha>", "<Sha>ccc</Sha>");
-        assert_eq!(out, want);
-    }
-
-    #[test]
-    fn add_inserts_into_the_group() {
-        let vd = VersionDetails::parse(SAMPLE.as_bytes()).expect("parses");
-        let mut s = Splices::new();
-        let dep = Dependency::new("New.Pkg", "3.0.0", "https://example.com/new", "ddd");
-        vd.add(SAMPLE.as_bytes(), &dep, &mut s);
-        let out = s.apply(SAMPLE.as_bytes()).expect("applies");
-        let again = VersionDetails::parse(&out).expect("reparses");
-        assert_eq!(again.dependencies.len(), 3);
-        assert_eq!(again.dependencies[1].name, "New.Pkg");
-        assert!(String::from_utf8_lossy(&out).contains(
-            "    </Dependency>\n    <Dependency Name=\"New.Pkg\" Version=\"3.0.0\">\n      <Uri>https://example.com/new</Uri>\n"
-        ));
-    }
-
-    #[test]
-    fn missing_children_are_added() {
-        let src = "<Dependencies>\n  <ProductDependencies>\n    <Dependency Name=\"A\" Version=\"1\" />\n  </ProductDependencies>\n</Dependencies>\n";
-        let vd = VersionDetails::parse(src.as_bytes()).expect("parses");
-        let up = DependencyUpdate {
-            name: "A".into(),
-            from_version: "1".into(),
-            to_version: "2".into(),
-            from_commit: String::new(),
-            to_commit: "c".into(),
-            repository: "https://example.com/a".into(),
-        };
-        let mut s = Splices::new();
-        vd.update(src.as_bytes(), 0, &up, &mut s);
-        let out = String::from_utf8(s.apply(src.as_bytes()).expect("applies")).expect("utf8");
-        assert_eq!(
-            out,
-            "<Dependencies>\n  <ProductDependencies>\n    <Dependency Name=\"A\" Version=\"2\">\n      <Uri>https://example.com/a</Uri>\n      <Sha>c</Sha>\n    </Dependency>\n  </ProductDependencies>\n</Dependencies>\n"
-        );
-    }
-
-    #[test]
-    fn misplaced_dependency_is_an_error() {
-        let e = VersionDetails::parse(b"<Dependencies>\n<Dependency Name=\"x\"/></Dependencies>")
-            .expect_err("invalid");
-        assert!(e.to_string().starts_with("2:1:"), "{e}");
-    }
-}
+mod tests;

@@ -1,5 +1,6 @@
 //! `eng/Versions.props`: MSBuild properties carrying dependency versions.
 
+use super::dependency::NameHashes;
 use super::pos::{Splices, indentation_at, line_ending};
 use super::xml::{XmlDoc, escape};
 
@@ -29,12 +30,55 @@ pub fn find_property(doc: &XmlDoc, name: &str) -> Option<usize> {
 /// The property of dependency `name`: the primary name first, then the alternate.
 /// Returns the element index and the exact property name it should carry.
 pub fn find_dependency_property(doc: &XmlDoc, name: &str) -> Option<(usize, String)> {
+    dependency_property(name, |p| find_property(doc, p))
+}
+
+/// The property of dependency `name`, looked up with `find`.
+fn dependency_property(
+    name: &str,
+    find: impl Fn(&str) -> Option<usize>,
+) -> Option<(usize, String)> {
     let primary = package_version_property(name);
-    if let Some(i) = find_property(doc, &primary) {
+    if let Some(i) = find(&primary) {
         return Some((i, primary));
     }
     let alternate = alternate_version_property(name);
-    find_property(doc, &alternate).map(|i| (i, alternate))
+    find(&alternate).map(|i| (i, alternate))
+}
+
+/// The elements of a props file by local name, for many lookups: what
+/// [`find_property`] and [`find_dependency_property`] find, without a scan each.
+#[derive(Debug, Clone)]
+pub struct Properties<'d, 'a> {
+    doc: &'d XmlDoc<'a>,
+    hashes: NameHashes,
+}
+
+impl<'d, 'a> Properties<'d, 'a> {
+    /// Indexes the elements of `doc`.
+    pub fn new(doc: &'d XmlDoc<'a>) -> Self {
+        let hashes = NameHashes::new(doc.elements.iter().map(|e| e.local_name()));
+        Properties { doc, hashes }
+    }
+
+    /// The document.
+    pub fn doc(&self) -> &'d XmlDoc<'a> {
+        self.doc
+    }
+
+    /// As [`find_property`].
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.hashes.candidates(name).find(|i| {
+            self.doc.elements[*i]
+                .local_name()
+                .eq_ignore_ascii_case(name)
+        })
+    }
+
+    /// As [`find_dependency_property`].
+    pub fn find_dependency(&self, name: &str) -> Option<(usize, String)> {
+        dependency_property(name, |p| self.find(p))
+    }
 }
 
 /// Records the splices that set dependency `name`'s property to `version`, renaming
@@ -42,17 +86,17 @@ pub fn find_dependency_property(doc: &XmlDoc, name: &str) -> Option<(usize, Stri
 /// the file has no such property.
 pub fn set_version(
     text: &[u8],
-    doc: &XmlDoc,
+    props: &Properties<'_, '_>,
     name: &str,
     version: &str,
     splices: &mut Splices,
 ) -> bool {
-    let Some((index, exact)) = find_dependency_property(doc, name) else {
+    let Some((index, exact)) = props.find_dependency(name) else {
         return false;
     };
-    let el = &doc.elements[index];
+    let el = &props.doc().elements[index];
     let renamed = el.local_name() != exact;
-    let new_name = if renamed { exact } else { el.name.clone() };
+    let new_name = if renamed { exact } else { el.name.to_string() };
     match (&el.inner, &el.end_tag) {
         (Some(inner), Some(end)) => {
             if renamed {
@@ -158,9 +202,11 @@ mod tests {
         let src = b"<Project>\n  <PropertyGroup>\n    <fooPackageVersion>1</fooPackageVersion>\n    <BarVersion>2</BarVersion>\n  </PropertyGroup>\n</Project>\n";
         let doc = XmlDoc::parse(src).expect("parses");
         let mut s = Splices::new();
-        assert!(set_version(src, &doc, "Foo", "1.1", &mut s));
-        assert!(set_version(src, &doc, "Bar", "2.1", &mut s));
-        assert!(!set_version(src, &doc, "Baz", "3", &mut s));
+        let props = Properties::new(&doc);
+        assert!(set_version(src, &props, "Foo", "1.1", &mut s));
+        assert!(set_version(src, &props, "Bar", "2.1", &mut s));
+        assert!(!set_version(src, &props, "Baz", "3", &mut s));
+        assert_eq!(props.find("BARVERSION"), find_property(&doc, "barVersion"));
         let out = String::from_utf8(s.apply(src).expect("applies")).expect("utf8");
         assert!(
             out.contains("<FooPackageVersion>1.1</FooPackageVersion>"),

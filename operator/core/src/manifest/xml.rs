@@ -2,14 +2,18 @@
 //! comment with its byte range, so edits can splice exactly the bytes that change.
 //!
 //! Events come from quick-xml (which checks well-formedness); attribute spans are
-//! read from the raw start tag.
+//! read from the raw start tag. Names, comments and attribute values without
+//! entities borrow from the document, so a parse allocates little beyond its tree.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use super::pos::Pos;
+
+mod tag;
 
 /// A malformed XML document.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,11 +27,11 @@ pub struct XmlError {
 
 /// One attribute of a start tag.
 #[derive(Debug, Clone)]
-pub struct Attr {
+pub struct Attr<'a> {
     /// The attribute name as written.
-    pub name: String,
+    pub name: &'a str,
     /// The unescaped value.
-    pub value: String,
+    pub value: Cow<'a, str>,
     /// Byte range of the value between its quotes.
     pub value_span: Range<usize>,
 }
@@ -43,60 +47,61 @@ pub enum Node {
 
 /// One element with its spans.
 #[derive(Debug, Clone)]
-pub struct Element {
+pub struct Element<'a> {
     /// The (possibly prefixed) name as written.
-    pub name: String,
+    pub name: &'a str,
     /// Byte offset of the local name within `name`.
     local: usize,
     /// Byte range of the start tag (the whole tag for `<x/>`).
     pub tag: Range<usize>,
-    /// The attributes, in source order.
-    pub attrs: Vec<Attr>,
+    /// Its attributes: a range of [`XmlDoc::attrs`].
+    attrs: Range<usize>,
     /// Byte range between the start and end tags; `None` for `<x/>`.
     pub inner: Option<Range<usize>>,
     /// Byte range of the end tag; `None` for `<x/>`.
     pub end_tag: Option<Range<usize>>,
     /// Index of the parent element.
     pub parent: Option<usize>,
-    /// Child elements and comments in document order.
-    pub children: Vec<Node>,
+    /// Its children: a range of [`XmlDoc::children`].
+    children: Range<usize>,
 }
 
-impl Element {
+impl<'a> Element<'a> {
     /// The name without a namespace prefix.
-    pub fn local_name(&self) -> &str {
-        self.name.get(self.local..).unwrap_or(&self.name)
-    }
-
-    /// The attribute called `name` (exact match).
-    pub fn attr(&self, name: &str) -> Option<&Attr> {
-        self.attrs.iter().find(|a| a.name == name)
+    pub fn local_name(&self) -> &'a str {
+        self.name.get(self.local..).unwrap_or(self.name)
     }
 }
 
 /// A comment with its span.
 #[derive(Debug, Clone)]
-pub struct Comment {
+pub struct Comment<'a> {
     /// Byte range of `<!-- ... -->`.
     pub span: Range<usize>,
     /// The text between `<!--` and `-->`.
-    pub text: String,
+    pub text: &'a str,
     /// The enclosing element.
     pub parent: Option<usize>,
 }
 
-/// A parsed document.
+/// A parsed document, borrowing from its text.
 #[derive(Debug, Clone, Default)]
-pub struct XmlDoc {
+pub struct XmlDoc<'a> {
     /// All elements in document order; the root is element 0.
-    pub elements: Vec<Element>,
+    pub elements: Vec<Element<'a>>,
     /// All comments in document order.
-    pub comments: Vec<Comment>,
+    pub comments: Vec<Comment<'a>>,
+    /// Every element's attributes, element after element (see [`XmlDoc::attrs`]).
+    attrs: Vec<Attr<'a>>,
+    /// Every element's children, element after element (see [`XmlDoc::children`]).
+    children: Vec<Node>,
+    /// The parsed text.
+    source: &'a str,
 }
 
-impl XmlDoc {
+impl<'a> XmlDoc<'a> {
     /// Parses `text`.
-    pub fn parse(text: &[u8]) -> Result<XmlDoc, XmlError> {
+    pub fn parse(text: &'a [u8]) -> Result<XmlDoc<'a>, XmlError> {
         let base = if text.starts_with(b"\xef\xbb\xbf") {
             3
         } else {
@@ -107,12 +112,23 @@ impl XmlDoc {
             message: "expected UTF-8 text".into(),
         })?;
         let mut reader = Reader::from_reader(&text[base..]);
-        reader.config_mut().check_end_names = true;
+        let config = reader.config_mut();
+        config.check_end_names = true;
+        // Whitespace between markup is not an event: spans come from positions, and
+        // only text outside the root element matters, which is never whitespace.
+        config.trim_text_start = true;
         let mut doc = XmlDoc {
             elements: Vec::with_capacity(text.len() / 48 + 1),
             comments: Vec::new(),
+            attrs: Vec::with_capacity(text.len() / 96 + 1),
+            children: Vec::with_capacity(text.len() / 48 + 1),
+            source: utf8,
         };
-        let mut stack: Vec<usize> = Vec::with_capacity(16);
+        // The open elements, each with where its children start in `pending`, which
+        // holds the children seen so far of every open element; an element's children
+        // move to `doc.children` when it closes.
+        let mut stack: Vec<(usize, usize)> = Vec::with_capacity(16);
+        let mut pending: Vec<Node> = Vec::with_capacity(64);
         let err = |offset: usize, message: String| XmlError {
             pos: Pos::at(text, offset),
             message,
@@ -128,56 +144,69 @@ impl XmlDoc {
             let end = usize::try_from(reader.buffer_position())
                 .map_or(usize::MAX, |p| p.saturating_add(base))
                 .min(text.len());
-            let start = text
-                .get(start..end)
-                .and_then(|r| r.iter().position(|b| *b == b'<'))
-                .map_or(start.min(end), |i| start + i);
+            // The markup starts after the whitespace quick-xml skipped: found from the
+            // length of the tag for the common events, else by looking for its `<`.
+            let length = match &event {
+                Event::Start(e) => Some(e.len() + 2),
+                Event::Empty(e) => Some(e.len() + 3),
+                Event::End(e) => Some(e.len() + 3),
+                _ => None,
+            };
+            let start = match length.and_then(|n| end.checked_sub(n)) {
+                Some(at) if at >= start && text.get(at) == Some(&b'<') => at,
+                _ => text
+                    .get(start..end)
+                    .and_then(|r| r.iter().position(|b| *b == b'<'))
+                    .map_or(start.min(end), |i| start + i),
+            };
             match event {
                 Event::Start(_) | Event::Empty(_) => {
                     let empty = matches!(event, Event::Empty(_));
                     if stack.is_empty() && !doc.elements.is_empty() {
                         return Err(err(start, "expected a single root element".into()));
                     }
-                    let (name, attrs) = parse_tag(text, utf8, start..end)?;
+                    let first_attr = doc.attrs.len();
+                    let name = tag::parse(text, utf8, start..end, &mut doc.attrs)?;
                     let index = doc.elements.len();
-                    let parent = stack.last().copied();
-                    if let Some(p) = parent {
-                        doc.elements[p].children.push(Node::Element(index));
+                    let parent = stack.last().map(|(p, _)| *p);
+                    if parent.is_some() {
+                        pending.push(Node::Element(index));
                     }
-                    let local = name.rfind(':').map_or(0, |i| i + 1);
+                    let local = name.bytes().rposition(|b| b == b':').map_or(0, |i| i + 1);
                     doc.elements.push(Element {
                         local,
                         name,
                         tag: start..end,
-                        attrs,
+                        attrs: first_attr..doc.attrs.len(),
                         inner: (!empty).then_some(end..end),
                         end_tag: None,
                         parent,
-                        children: Vec::new(),
+                        children: 0..0,
                     });
                     if !empty {
-                        stack.push(index);
+                        stack.push((index, pending.len()));
                     }
                 }
                 Event::End(_) => {
-                    let Some(index) = stack.pop() else {
+                    let Some((index, mark)) = stack.pop() else {
                         return Err(err(start, "unexpected end tag".into()));
                     };
+                    let first_child = doc.children.len();
+                    doc.children.extend(pending.drain(mark..));
                     let el = &mut doc.elements[index];
-                    let inner_start = el.tag.end;
-                    el.inner = Some(inner_start..start);
+                    el.inner = Some(el.tag.end..start);
                     el.end_tag = Some(start..end);
+                    el.children = first_child..doc.children.len();
                 }
                 Event::Comment(_) => {
-                    let body = text.get(start + 4..end.saturating_sub(3)).unwrap_or(b"");
-                    let parent = stack.last().copied();
-                    let index = doc.comments.len();
-                    if let Some(p) = parent {
-                        doc.elements[p].children.push(Node::Comment(index));
+                    let body = utf8.get(start + 4..end.saturating_sub(3)).unwrap_or("");
+                    let parent = stack.last().map(|(p, _)| *p);
+                    if parent.is_some() {
+                        pending.push(Node::Comment(doc.comments.len()));
                     }
                     doc.comments.push(Comment {
                         span: start..end,
-                        text: String::from_utf8_lossy(body).into_owned(),
+                        text: body,
                         parent,
                     });
                 }
@@ -194,8 +223,8 @@ impl XmlDoc {
                 _ => {}
             }
         }
-        if let Some(open) = stack.last() {
-            let name = doc.elements[*open].name.clone();
+        if let Some((open, _)) = stack.last() {
+            let name = doc.elements[*open].name;
             return Err(err(
                 text.len(),
                 format!("expected </{name}> before the end of the file"),
@@ -207,34 +236,58 @@ impl XmlDoc {
         Ok(doc)
     }
 
+    /// The text the document was parsed from.
+    pub fn source(&self) -> &'a str {
+        self.source
+    }
+
     /// The root element.
-    pub fn root(&self) -> &Element {
+    pub fn root(&self) -> &Element<'a> {
         &self.elements[0]
     }
 
+    /// The attributes of element `index`, in source order.
+    pub fn attrs(&self, index: usize) -> &[Attr<'a>] {
+        &self.attrs[self.elements[index].attrs.clone()]
+    }
+
+    /// The attribute of element `index` called `name` (exact match).
+    pub fn attr(&self, index: usize, name: &str) -> Option<&Attr<'a>> {
+        self.attrs(index).iter().find(|a| a.name == name)
+    }
+
+    /// The child elements and comments of element `index`, in document order.
+    pub fn children(&self, index: usize) -> &[Node] {
+        &self.children[self.elements[index].children.clone()]
+    }
+
     /// Child elements of element `index`.
-    pub fn child_elements(&self, index: usize) -> impl Iterator<Item = (usize, &Element)> {
-        self.elements[index]
-            .children
-            .iter()
-            .filter_map(|n| match n {
-                Node::Element(i) => Some((*i, &self.elements[*i])),
-                Node::Comment(_) => None,
-            })
+    pub fn child_elements(&self, index: usize) -> impl Iterator<Item = (usize, &Element<'a>)> {
+        self.children(index).iter().filter_map(|n| match n {
+            Node::Element(i) => Some((*i, &self.elements[*i])),
+            Node::Comment(_) => None,
+        })
     }
 
     /// The first child element of `index` whose local name is `name`.
-    pub fn child(&self, index: usize, name: &str) -> Option<(usize, &Element)> {
+    pub fn child(&self, index: usize, name: &str) -> Option<(usize, &Element<'a>)> {
         self.child_elements(index)
             .find(|(_, e)| e.local_name() == name)
     }
 
-    /// The unescaped text content of element `index` (markup inside is skipped).
-    pub fn text(&self, source: &[u8], index: usize) -> String {
-        let Some(inner) = self.elements[index].inner.clone() else {
-            return String::new();
+    /// The unescaped text content of element `index` (markup inside is skipped), borrowed
+    /// from the document when it has neither markup nor entities.
+    pub fn text(&self, index: usize) -> Cow<'a, str> {
+        let Some(raw) = self.elements[index]
+            .inner
+            .clone()
+            .and_then(|inner| self.source.get(inner))
+        else {
+            return Cow::Borrowed("");
         };
-        let raw = lossy(&source[inner]);
+        if memchr::memchr2(b'<', b'&', raw.as_bytes()).is_none() {
+            return Cow::Borrowed(raw);
+        }
         if raw.contains('<') {
             let mut out = String::new();
             let mut in_tag = false;
@@ -246,9 +299,18 @@ impl XmlDoc {
                     _ => {}
                 }
             }
-            return unescape(&out);
+            return Cow::Owned(unescape(&out));
         }
-        unescape(&raw)
+        unescaped(raw)
+    }
+}
+
+/// `raw` unescaped, borrowed when it has no entity.
+pub(crate) fn unescaped(raw: &str) -> Cow<'_, str> {
+    if raw.bytes().any(|b| b == b'&') {
+        Cow::Owned(unescape(raw))
+    } else {
+        Cow::Borrowed(raw)
     }
 }
 
@@ -260,104 +322,9 @@ pub fn unescape(raw: &str) -> String {
     quick_xml::escape::unescape(raw).map_or_else(|_| raw.to_string(), |c| c.into_owned())
 }
 
-fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(bytes),
-    }
-}
-
 /// Escapes text for element content or a double-quoted attribute value.
 pub fn escape(text: &str) -> String {
     quick_xml::escape::escape(text).into_owned()
-}
-
-fn parse_tag(text: &[u8], utf8: &str, span: Range<usize>) -> Result<(String, Vec<Attr>), XmlError> {
-    let slice = |r: Range<usize>| {
-        utf8.get(r.clone())
-            .map_or_else(|| lossy(&text[r]), std::borrow::Cow::Borrowed)
-    };
-    let bad = |offset: usize, what: &str| XmlError {
-        pos: Pos::at(text, offset),
-        message: format!("malformed start tag: expected {what}"),
-    };
-    let is_name_end = |b: u8| b.is_ascii_whitespace() || b == b'/' || b == b'>' || b == b'=';
-    let end = span.end;
-    let mut i = span.start + 1;
-    let name_start = i;
-    while i < end && !is_name_end(text[i]) {
-        i += 1;
-    }
-    if !is_name(&text[name_start..i]) {
-        return Err(bad(name_start, "an element name"));
-    }
-    let name = slice(name_start..i).into_owned();
-    let mut attrs = Vec::new();
-    loop {
-        while i < end && text[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= end || text[i] == b'/' || text[i] == b'>' {
-            break;
-        }
-        let attr_start = i;
-        while i < end && !is_name_end(text[i]) {
-            i += 1;
-        }
-        if !is_name(&text[attr_start..i]) {
-            return Err(bad(attr_start, "an attribute name"));
-        }
-        let attr_name = slice(attr_start..i).into_owned();
-        while i < end && text[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= end || text[i] != b'=' {
-            return Err(bad(i, "'=' after an attribute name"));
-        }
-        i += 1;
-        while i < end && text[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let quote = match text.get(i) {
-            Some(q @ (b'"' | b'\'')) if i < end => *q,
-            _ => return Err(bad(i, "a quoted attribute value")),
-        };
-        i += 1;
-        let value_start = i;
-        while i < end && text[i] != quote {
-            i += 1;
-        }
-        if i >= end {
-            return Err(bad(value_start, "a closing quote"));
-        }
-        attrs.push(Attr {
-            name: attr_name,
-            value: unescape(&slice(value_start..i)),
-            value_span: value_start..i,
-        });
-        i += 1;
-    }
-    // The tag ends here, as quick-xml saw it; anything else means the two readings of
-    // the tag disagree and no span of it can be trusted.
-    let closed = match text.get(i) {
-        Some(b'>') => i + 1 == end,
-        Some(b'/') => i + 2 == end && text.get(i + 1) == Some(&b'>'),
-        _ => false,
-    };
-    if !closed {
-        return Err(bad(i, "'>' or '/>' closing the tag"));
-    }
-    Ok((name, attrs))
-}
-
-/// Whether `name` can be an element or attribute name: not empty, and of ASCII only
-/// letters, digits and `_ : - .` (XML allows more beyond ASCII, and so does this). Quotes,
-/// `&`, `<` and the like are refused, so a tag reads the same here as in quick-xml.
-fn is_name(name: &[u8]) -> bool {
-    !name.is_empty()
-        && name.iter().all(|b| {
-            !b.is_ascii() || b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.')
-        })
 }
 
 #[cfg(test)]
@@ -370,10 +337,11 @@ mod tests {
         let doc = XmlDoc::parse(src).expect("parses");
         let a = doc.root();
         assert_eq!(a.name, "A");
-        assert_eq!(&src[a.attrs[0].value_span.clone()], b"1");
-        assert_eq!(a.attrs[1].value, "a&b");
+        assert_eq!(&src[doc.attrs(0)[0].value_span.clone()], b"1");
+        assert_eq!(doc.attr(0, "y").map(|a| &a.value[..]), Some("a&b"));
+        assert_eq!(doc.children(0).len(), 3, "the comment, B and C");
         let (b, _) = doc.child(0, "B").expect("B");
-        assert_eq!(doc.text(src, b), "t<");
+        assert_eq!(doc.text(b), "t<");
         assert_eq!(doc.comments[0].text, " c ");
         let (_, c) = doc.child(0, "C").expect("C");
         assert!(c.inner.is_none());

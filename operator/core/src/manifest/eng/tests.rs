@@ -175,7 +175,7 @@ proptest! {
             prop_assert_eq!(Some(&d.version), wanted.get(&d.name));
             let doc = XmlDoc::parse(&after[paths::VERSIONS_PROPS]).expect("props parse");
             let (i, _) = versions_props::find_dependency_property(&doc, &d.name).expect("property");
-            prop_assert_eq!(doc.text(&after[paths::VERSIONS_PROPS], i), d.version.clone());
+            prop_assert_eq!(doc.text(i), d.version.clone());
             let json = Json::parse(&after[paths::GLOBAL_JSON]).expect("json parse");
             let sdks = json.get("msbuild-sdks").expect("msbuild-sdks");
             prop_assert_eq!(sdks.get(&d.name).and_then(Json::as_str), Some(d.version.as_str()));

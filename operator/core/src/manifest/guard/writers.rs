@@ -91,10 +91,10 @@ fn xml_markup_in_values_is_escaped_and_reads_back_exactly() {
         "1.1\" Pinned=\"True\"></Dependency><Dependency Name=\"Evil\" Version=\"6.6.6\">&x";
     let changes = update(&eng(), &build(RT, &[("Contoso.Runtime", hostile)])).expect("escapes");
     let vdx = VersionDetails::parse(text(&changes, paths::VERSION_DETAILS_XML)).expect("parses");
-    let names: Vec<&str> = vdx.dependencies.iter().map(|d| d.name.as_str()).collect();
+    let names: Vec<&str> = vdx.entries.iter().map(|d| &*d.name).collect();
     assert_eq!(names, ["Contoso.Runtime", "Contoso.Sdk"]);
-    assert_eq!(vdx.dependencies[0].version, hostile);
-    assert!(!vdx.dependencies[0].pinned);
+    assert_eq!(vdx.entries[0].version, hostile);
+    assert!(!vdx.entries[0].pinned);
     let props_text = text(&changes, paths::VERSIONS_PROPS);
     let props = XmlDoc::parse(props_text).expect("parses");
     assert_eq!(
@@ -102,7 +102,7 @@ fn xml_markup_in_values_is_escaped_and_reads_back_exactly() {
         3,
         "Project, PropertyGroup, one property"
     );
-    assert_eq!(props.text(props_text, 2), hostile);
+    assert_eq!(props.text(2), hostile);
 }
 
 #[test]

@@ -8,7 +8,8 @@ use crate::manifest::json::quote;
 use crate::manifest::pos::line_ending;
 use crate::manifest::{Changes, Dependency, ManifestError, ManifestFiles, paths};
 
-/// Appends a dependency (without references) to the manifest.
+/// Appends a dependency (without references) to the manifest, which keeps its line
+/// break style and ends with a line break only if it did.
 pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestError> {
     let (text, entries) = parse(files)?;
     let coherent_parent = dep.coherent_parent.as_deref().unwrap_or("");
@@ -72,16 +73,31 @@ pub fn add(files: &ManifestFiles, dep: &Dependency) -> Result<Changes, ManifestE
         if !new.ends_with(b"\n") {
             new.extend_from_slice(nl.as_bytes());
         }
-        let at = end_of_list(text);
+        let at = end_of_list(&new);
         new.splice(at..at, item.bytes());
+    }
+    // The entry ends with a line break; the file ends as it did.
+    if !text.is_empty() && !text.ends_with(b"\n") {
+        let kept = new.len() - trailing_line_break(&new);
+        new.truncate(kept);
     }
     let mut changes = Changes::default();
     changes.files.insert(paths::NATIVE.to_string(), new);
     Ok(changes)
 }
 
+/// The length of the line break that ends `text`: 2 for `\r\n`, 1 for `\n`, else 0.
+fn trailing_line_break(text: &[u8]) -> usize {
+    if text.ends_with(b"\r\n") {
+        2
+    } else {
+        usize::from(text.ends_with(b"\n"))
+    }
+}
+
 /// Byte offset just after the `dependencies:` list: the start of the next line
-/// indented at column 0 that is not a comment, or the end of the text.
+/// indented at column 0 that is not a comment, or the end of the text (which ends
+/// with a line break).
 fn end_of_list(text: &[u8]) -> usize {
     let mut offset = 0;
     let mut inside = false;
@@ -97,5 +113,5 @@ fn end_of_list(text: &[u8]) -> usize {
         }
         offset += line.len();
     }
-    text.len() + usize::from(!text.ends_with(b"\n"))
+    text.len()
 }

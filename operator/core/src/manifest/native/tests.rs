@@ -136,6 +136,39 @@ fn add_appends_an_entry() {
 }
 
 #[test]
+fn add_keeps_the_manifests_final_line_break() {
+    let dep = Dependency::new("New.Pkg", "0.1.0", "https://github.com/contoso/new", "c");
+    let entry = "  - name: New.Pkg\n    version: 0.1.0\n    repository: https://github.com/contoso/new\n    commit: c\n    kind: product";
+    let cases = [
+        (MANIFEST.to_string(), format!("{MANIFEST}{entry}\n")),
+        (
+            MANIFEST.trim_end().to_string(),
+            format!("{MANIFEST}{entry}"),
+        ),
+        (
+            "# flows\ndependencies: []\n".to_string(),
+            format!("# flows\ndependencies:\n{entry}\n"),
+        ),
+        (
+            "# flows\ndependencies: []".to_string(),
+            format!("# flows\ndependencies:\n{entry}"),
+        ),
+    ];
+    for (before, want) in cases {
+        for nl in ["\n", "\r\n"] {
+            let mut f = ManifestFiles::new();
+            f.insert(paths::NATIVE.into(), before.replace('\n', nl).into_bytes());
+            let changes = add(&f, &dep).expect("adds");
+            assert_eq!(
+                text(&changes, paths::NATIVE),
+                want.replace('\n', nl),
+                "{before:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn malformed_input_names_the_position() {
     let cases: [(&str, &str, &str); 3] = [
         (
