@@ -27,7 +27,7 @@ struct State {
     queued: HashSet<String>,
     running: HashSet<String>,
     /// Keys queued while running, and whether a reason among them wakes from backoff.
-    again: HashMap<String, bool>,
+    again: HashMap<String, Again>,
     /// Keys in backoff, by when it ends.
     delayed: BTreeSet<(Instant, String)>,
     backing_off: HashMap<String, Instant>,
@@ -40,6 +40,15 @@ struct State {
     hosts: HashMap<String, String>,
     /// Running keys per host.
     busy_hosts: HashMap<String, usize>,
+}
+
+/// What the triggers that came while a key ran may do once its cycle ends.
+#[derive(Default, Clone, Copy)]
+struct Again {
+    /// One of them cuts a backoff short.
+    wakes_backoff: bool,
+    /// One of them wakes a key parked after a permanent failure.
+    wakes_parked: bool,
 }
 
 impl State {
@@ -123,7 +132,9 @@ impl Queue {
         let Ok(mut s) = self.state.lock() else { return };
         s.hosts.insert(key.to_string(), host.to_string());
         if s.running.contains(key) {
-            *s.again.entry(key.to_string()).or_default() |= pacing::wakes_from_backoff(trigger);
+            let again = s.again.entry(key.to_string()).or_default();
+            again.wakes_backoff |= pacing::wakes_from_backoff(trigger);
+            again.wakes_parked |= failure::wakes_parked(trigger);
             return;
         }
         if s.parked.contains(key) {
@@ -218,7 +229,7 @@ impl Queue {
         });
         match plan {
             Some(RetryPlan::After { delay, binding }) => {
-                if again == Some(true) && !binding {
+                if again.is_some_and(|a| a.wakes_backoff) && !binding {
                     s.enqueue(key);
                 } else {
                     s.delay(key, Instant::now() + delay);
@@ -231,7 +242,7 @@ impl Queue {
             // runs the key again; otherwise it is parked until one comes.
             Some(RetryPlan::Never) => {
                 s.failures.remove(key);
-                if again == Some(true) {
+                if again.is_some_and(|a| a.wakes_parked) {
                     s.enqueue(key);
                 } else {
                     s.parked.insert(key.to_string());

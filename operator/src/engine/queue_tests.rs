@@ -205,4 +205,10 @@ fn a_permanent_failure_waits_for_a_changed_input() {
     q.push("k", A, Trigger::Revisit);
     q.finish_with_jitter("k", Some(permanent), 0.0);
     assert!(ready(&q).is_empty());
+    // The target moving while it ran may have mended what failed: run again.
+    q.push("k", A, Trigger::Manual);
+    assert_eq!(ready(&q), vec!["k"]);
+    q.push("k", A, Trigger::TargetMoved);
+    q.finish_with_jitter("k", Some(permanent), 0.0);
+    assert_eq!(ready(&q), vec!["k"]);
 }
