@@ -44,14 +44,9 @@ impl ForgeRegistry {
         Ok(self)
     }
 
-    /// The kind of forge serving `repository`.
+    /// The kind of forge serving `repository` (only added forges claim hosts).
     pub fn kind_of(&self, repository: &str) -> ForgeKind {
-        let kind = self.hosts.kind_of(repository);
-        if self.hosted.contains_key(&kind) {
-            kind
-        } else {
-            ForgeKind::Native
-        }
+        self.hosts.kind_of(repository)
     }
 
     /// The forge serving `repository`.

@@ -120,19 +120,6 @@ pub fn wakes_parked(trigger: Trigger) -> bool {
     trigger == Trigger::TargetMoved || pacing::wakes_from_backoff(trigger)
 }
 
-/// Parses an HTTP `Retry-After` value: delay seconds, or an HTTP date (IMF-fixdate,
-/// e.g. `Wed, 21 Oct 2015 07:28:00 GMT`) measured from `now`. A date in the past means
-/// no wait; anything else unreadable is `None` (the caller backs off instead).
-pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
-    let ahead = at.duration_since(now);
-    Some(Duration::try_from(ahead).unwrap_or(Duration::ZERO))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,24 +196,6 @@ mod tests {
             (Trigger::Schedule, false),
         ] {
             assert_eq!(wakes_parked(trigger), wakes, "{trigger:?}");
-        }
-    }
-
-    #[test]
-    fn retry_after_values() {
-        let now: jiff::Timestamp = "2026-11-30T12:00:00Z".parse().unwrap();
-        let s = Duration::from_secs;
-        for (value, want) in [
-            ("2", Some(s(2))),
-            (" 120 ", Some(s(120))),
-            ("0", Some(s(0))),
-            ("Mon, 30 Nov 2026 12:00:30 GMT", Some(s(30))),
-            ("Mon, 30 Nov 2026 11:00:00 GMT", Some(s(0))),
-            ("-5", None),
-            ("soon", None),
-            ("", None),
-        ] {
-            assert_eq!(parse_retry_after(value, now), want, "{value:?}");
         }
     }
 
