@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use sluice_core::flow::{
-    self, KeyInput, Outcome, PullRequestObservation, SubscriptionView, TargetObservation,
+    self, KeyInput, Outcome, PullRequestObservation, Reason, SubscriptionView, TargetObservation,
 };
 use sluice_core::model::PullRequestState;
 
@@ -63,19 +63,14 @@ impl Engine {
             self.observer.forget(&config.target_repository);
             // Say so in status: a failure that repeats (an expired token) must not hide
             // behind the last good condition.
-            let outcome = Outcome::Reconciling {
-                reason: "Retrying".into(),
-                message: format!(
+            let outcome = Outcome::new(
+                Reason::Retrying,
+                format!(
                     "{}: {reason}; retrying with backoff",
                     config.target_repository
                 ),
-            };
-            let outcomes = config
-                .subscriptions
-                .iter()
-                .map(|s| (s.clone(), outcome.clone()))
-                .collect();
-            self.record_outcomes(&config, &outcomes);
+            );
+            self.record_outcomes(&config, &outcome.for_each(&config.subscriptions));
         }
         result
     }
@@ -86,18 +81,8 @@ impl Engine {
                 Ok(input) => input,
                 Err(ObserveError::Retryable(m)) => return CycleResult::Retry(m),
                 Err(ObserveError::Invalid(m)) => {
-                    let outcome = Outcome::Stalled {
-                        reason: "TargetUnreachable".into(),
-                        message: m,
-                    };
-                    self.record_outcomes(
-                        config,
-                        &config
-                            .subscriptions
-                            .iter()
-                            .map(|s| (s.clone(), outcome.clone()))
-                            .collect(),
-                    );
+                    let outcome = Outcome::new(Reason::TargetUnreachable, m);
+                    self.record_outcomes(config, &outcome.for_each(&config.subscriptions));
                     return CycleResult::Settled;
                 }
             };
@@ -152,18 +137,8 @@ impl Engine {
                             let _ = self.event(EventKind::Failed, Some(sub), None, None, &m);
                         }
                         self.metrics.failure("permanent");
-                        let outcome = Outcome::Stalled {
-                            reason: "ActionFailed".into(),
-                            message: m,
-                        };
-                        self.record_outcomes(
-                            config,
-                            &config
-                                .subscriptions
-                                .iter()
-                                .map(|s| (s.clone(), outcome.clone()))
-                                .collect(),
-                        );
+                        let outcome = Outcome::new(Reason::ActionFailed, m);
+                        self.record_outcomes(config, &outcome.for_each(&config.subscriptions));
                         return CycleResult::Settled;
                     }
                 }

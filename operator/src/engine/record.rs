@@ -32,24 +32,21 @@ impl Engine {
     /// comes back from a stall.
     pub(super) fn record_outcomes(&self, config: &KeyConfig, outcomes: &BTreeMap<String, Outcome>) {
         for (name, outcome) in outcomes {
-            let (condition, reason, message) = match outcome {
-                Outcome::Ready { reason, message } => ("Ready", reason, message),
-                Outcome::Reconciling { reason, message } => ("Reconciling", reason, message),
-                Outcome::Stalled { reason, message } => ("Stalled", reason, message),
-            };
+            let condition = format!("{:?}", outcome.condition());
+            let (reason, message) = (outcome.reason.as_str(), &outcome.message);
             // Status is rewritten only when it changed, so a pass with nothing to do
             // writes nothing.
             let previous = self.store.subscription(name).ok();
             let same = previous.as_ref().is_some_and(|r| {
-                r.condition == condition && r.reason == *reason && r.message == *message
+                r.condition == condition && r.reason == reason && r.message == *message
             });
             if same {
                 continue;
             }
             let was_stalled = previous.is_some_and(|r| r.condition == "Stalled");
             let result = self.store.update_subscription(name, &mut |record| {
-                record.condition = condition.to_string();
-                record.reason = reason.clone();
+                record.condition = condition.clone();
+                record.reason = reason.to_string();
                 record.message = message.clone();
             });
             let key = config.key.id();
