@@ -21,6 +21,7 @@ mod review;
 pub mod revisit;
 pub mod schedule;
 mod state;
+pub mod status;
 pub mod trigger;
 pub mod types;
 pub mod version;
