@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use sluice_core::flow::{BuildId, BuildInfo};
-use sluice_core::model::{PolicyEvaluation, PullRequestState, RepositoryUrl};
+use sluice_core::model::{PolicyEvaluation, PullRequestState};
 
 use super::Engine;
 use crate::store::{StoreError, TrackedPullRequest};
@@ -179,14 +179,11 @@ impl Engine {
                 what: format!("build {id}"),
             });
         };
-        let source = RepositoryUrl::parse(&build.repository).ok();
         let snapshot = self.snapshot();
         let records = self.store.subscriptions()?;
         let mut out = Vec::new();
         for (name, spec) in &snapshot.subscriptions {
-            if RepositoryUrl::parse(&spec.source.repository).ok() != source
-                || !build.channels.contains(&spec.source.channel)
-            {
+            if !sluice_core::flow::trigger::reads(spec, &build) {
                 continue;
             }
             let state = records
