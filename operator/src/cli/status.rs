@@ -72,17 +72,12 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
             let table: Vec<Vec<String>> = rows
                 .iter()
                 .map(|s| {
-                    let condition = if s.condition == "Stalled" {
-                        format!("{} ({})", s.condition, s.reason)
-                    } else {
-                        s.condition.clone()
-                    };
                     vec![
                         s.name.clone(),
                         format!("{}@{}", short_repository_name(&s.target), s.branch),
                         builds(s),
                         pull_request(s),
-                        condition,
+                        s.summary.label(),
                     ]
                 })
                 .collect();
@@ -121,12 +116,8 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
                         s.next_update.clone().unwrap_or_default(),
                         pr,
                         policies.join(" "),
-                        s.condition.clone(),
-                        if s.message.is_empty() {
-                            s.reason.clone()
-                        } else {
-                            format!("{}: {}", s.reason, s.message)
-                        },
+                        s.summary.condition.to_string(),
+                        s.summary.detail(),
                     ]
                 })
                 .collect();
