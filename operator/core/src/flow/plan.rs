@@ -99,7 +99,8 @@ pub fn plan(input: &KeyInput) -> Plan {
             Wanted::Rejected(id) => {
                 plan.outcomes.insert(
                     name.to_string(),
-                    Outcome::new(Reason::UpdateRejected,
+                    Outcome::new(
+                        Reason::UpdateRejected,
                         format!("the pull request for build {id} was closed unmerged; waiting for a newer build"),
                     ),
                 );
