@@ -86,3 +86,23 @@ fn printed_crds_are_the_files_joined() {
     }
     assert_eq!(printed.matches("\n---\n").count(), 4, "five documents");
 }
+
+/// The README's status table lists every reason under the condition it makes true, as
+/// `sluice status --help` does (from the same source).
+#[test]
+fn the_readme_lists_every_status_reason_under_its_condition() {
+    use sluice_core::flow::Reason;
+
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for reason in Reason::ALL {
+        let row_start = format!("| `{:?}` |", reason.condition());
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&row_start))
+            .unwrap_or_else(|| panic!("README has no status table row {row_start}"));
+        assert!(
+            row.contains(&format!("`{reason}`")),
+            "README's {row_start} row lacks {reason}"
+        );
+    }
+}

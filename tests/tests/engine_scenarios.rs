@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use sluice::engine::CycleResult;
+use sluice_core::flow::status::Standing;
+use sluice_core::model::{ConditionStatus, ConditionType};
 use sluice_tests::scripted_forge::harness::{InProcess, KEY};
 use sluice_tests::scripted_forge::{Fault, Op};
 
@@ -37,7 +39,7 @@ async fn a_rate_limited_forge_is_not_called_again_before_its_retry_after() {
     .await;
     until("status saying it waits as asked", || {
         let row = world.status();
-        row.reason == "Retrying" && row.message.contains("retrying in 2 s")
+        row.summary.reason == "Retrying" && row.summary.message.contains("retrying in 2 s")
     })
     .await;
     // A changed input arrives while the forge asked to wait.
@@ -64,25 +66,48 @@ async fn a_permanent_refusal_stalls_with_its_reason_until_an_input_changes() {
         .forge
         .fail_always(Op::Create, Fault::Rejected(refusal.into()));
     let _workers = world.engine.spawn();
+    // The first pass (from loading the config) ends before the build arrives: a build
+    // published while a cycle runs wakes the key once more, even one about to stall.
+    until("the first pass", || {
+        world.status().summary.condition == Standing::Ready
+    })
+    .await;
     world.publish("1", "2.0.0");
     until("the subscription stalled", || {
-        world.status().condition == "Stalled"
+        world.status().summary.condition == Standing::Stalled
     })
     .await;
     let row = world.status();
-    assert_eq!(row.reason, "ActionFailed");
-    assert!(row.message.contains(refusal), "{}", row.message);
+    assert_eq!(row.summary.reason, "ActionFailed");
+    assert!(
+        row.summary.message.contains(refusal),
+        "{}",
+        row.summary.message
+    );
+    // The kstatus conditions say the same: Stalled with the reason, Ready false.
+    let stalled = row
+        .conditions
+        .iter()
+        .find(|c| c.type_ == ConditionType::Stalled)
+        .expect("a Stalled condition");
+    assert_eq!(
+        (stalled.status, stalled.reason.as_str()),
+        (ConditionStatus::True, "ActionFailed")
+    );
     // Backoff would have tried again within 1.5 s (0.5-1 s, then 1-2 s).
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(world.forge.calls(Op::Create).len(), 1, "retried a refusal");
-    assert_eq!(world.status().condition, "Stalled");
+    assert_eq!(world.status().summary.condition, Standing::Stalled);
 
     // The operator grants the permission; a new build is a changed input.
     world.forge.heal(Op::Create);
     world.publish("2", "2.0.1");
     until("the update merged", || world.target_version() == "2.0.1").await;
     assert_eq!(world.forge.calls(Op::Create).len(), 2);
-    until("the stall cleared", || world.status().condition == "Ready").await;
+    until("the stall cleared", || {
+        world.status().summary.condition == Standing::Ready
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -102,5 +127,5 @@ async fn a_conflict_replans_at_once_in_the_same_cycle() {
         merges[1] - merges[0]
     );
     assert_eq!(world.target_version(), "2.0.0");
-    assert_eq!(world.status().condition, "Ready");
+    assert_eq!(world.status().summary.condition, Standing::Ready);
 }

@@ -74,5 +74,28 @@ fn a_malformed_manifest_stalls_only_its_subscriptions() {
         sdk["pullRequest"].is_null(),
         "no pull request for a stalled target: {sdk:#}"
     );
+    // The kstatus conditions behind the summary: Ready False and Stalled True, both with
+    // the reason and message, and no Reconciling.
+    let conditions: Vec<(&str, &str, &str)> = sdk["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            assert_eq!(c["message"], message, "{c:#}");
+            assert!(c["lastTransitionTime"].is_string(), "{c:#}");
+            (
+                c["type"].as_str().unwrap(),
+                c["status"].as_str().unwrap(),
+                c["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        conditions,
+        [
+            ("Ready", "False", "ManifestInvalid"),
+            ("Stalled", "True", "ManifestInvalid")
+        ]
+    );
     server.stop();
 }

@@ -9,9 +9,9 @@ mod scenario;
 mod world;
 
 use proptest::prelude::*;
-use sluice_core::flow::{Outcome, Plan, SubscriptionState, plan, render};
+use sluice_core::flow::{Plan, Reason, SubscriptionState, plan, render};
 use sluice_core::manifest;
-use sluice_core::model::PullRequestState;
+use sluice_core::model::{ConditionType, PullRequestState};
 
 use scenario::{Scenario, SubGen, UNKNOWN_BUILD};
 use world::World;
@@ -102,15 +102,15 @@ proptest! {
             World::new(&sc).subscriptions.into_iter().map(|s| s.state).collect();
         let (world, last) = converge(&sc)?;
         // A stalled subscription waits for its input to change, its pull request with it.
-        let stalled = last.outcomes.values().any(|o| matches!(o, Outcome::Stalled { .. }));
+        let stalled = last.outcomes.values().any(|o| o.condition() == ConditionType::Stalled);
         // A pull request a person took over, which cannot merge as it is, waits for them.
         if world.taken_over() {
             prop_assert!(!world.notices.is_empty(), "taken over without a notice");
             let paused = last.outcomes.values().any(|o| {
-                matches!(o, Outcome::Reconciling { reason, .. } if reason == "UpdatesPausedForManualCommits")
+                o.reason == Reason::UpdatesPausedForManualCommits
             });
             // Unless it has nothing left to propose, status says why it waits.
-            let current = last.outcomes.values().all(|o| matches!(o, Outcome::Ready { .. }));
+            let current = last.outcomes.values().all(|o| o.condition() == ConditionType::Ready);
             prop_assert!(paused || stalled || current, "status does not say why: {:?}", last.outcomes);
             return Ok(());
         }

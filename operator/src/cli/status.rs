@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use sluice_core::flow::describe::short_repository_name;
+use sluice_core::flow::status;
 
 use super::client::{Client, ServerArgs, print_table};
 use crate::cli::stdout::outln;
@@ -11,16 +12,7 @@ use crate::engine::{BuildRef, SubscriptionStatusView};
 
 /// Arguments of `sluice status`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "\
-CONDITION is Ready (converged), Reconciling (a pull request is open or being made) or
-Stalled (the input is wrong, e.g. a malformed manifest; MESSAGE names file and line);
-the default table adds the reason of a stall, -o wide the whole message.
-BUILD is the build applied last, then `-> NUMBER` for the one being applied.
-POLICIES lists each merge policy of the open pull request as name=Passed|Pending|Failed.
-NEXT UPDATE is when a scheduled subscription (TwiceDaily, EveryDay, ...) fires next.
-
-A warning on stderr says when the last configuration load was invalid (the previous one
-stays in force); with no valid configuration in force at all the exit status is 1.")]
+#[command(after_help = after_help())]
 pub struct StatusArgs {
     #[command(flatten)]
     server: ServerArgs,
@@ -38,6 +30,30 @@ enum Output {
     Wide,
     /// JSON, for scripts.
     Json,
+}
+
+/// What `sluice status --help` says below the options, the reasons taken from the core.
+fn after_help() -> String {
+    format!(
+        "\
+CONDITION sums up the subscription's kstatus conditions: Ready (converged), Reconciling
+(a pull request is open or being made, or a failure is being retried), Stalled (the input
+is wrong, e.g. a malformed manifest; MESSAGE names file and line) or Unknown (not
+reconciled yet); the default table adds the reason of a stall, -o wide the whole message.
+-o json adds each subscription's full kstatus `conditions`: Ready always, Reconciling and
+Stalled only while True, each with reason, message and lastTransitionTime (which moves
+only when the status changes).
+
+{}
+
+BUILD is the build applied last, then `-> NUMBER` for the one being applied.
+POLICIES lists each merge policy of the open pull request as name=Passed|Pending|Failed.
+NEXT UPDATE is when a scheduled subscription (TwiceDaily, EveryDay, ...) fires next.
+
+A warning on stderr says when the last configuration load was invalid (the previous one
+stays in force); with no valid configuration in force at all the exit status is 1.",
+        status::reasons_help()
+    )
 }
 
 /// Runs `sluice status`.
@@ -72,17 +88,12 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
             let table: Vec<Vec<String>> = rows
                 .iter()
                 .map(|s| {
-                    let condition = if s.condition == "Stalled" {
-                        format!("{} ({})", s.condition, s.reason)
-                    } else {
-                        s.condition.clone()
-                    };
                     vec![
                         s.name.clone(),
                         format!("{}@{}", short_repository_name(&s.target), s.branch),
                         builds(s),
                         pull_request(s),
-                        condition,
+                        s.summary.label(),
                     ]
                 })
                 .collect();
@@ -121,12 +132,8 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
                         s.next_update.clone().unwrap_or_default(),
                         pr,
                         policies.join(" "),
-                        s.condition.clone(),
-                        if s.message.is_empty() {
-                            s.reason.clone()
-                        } else {
-                            format!("{}: {}", s.reason, s.message)
-                        },
+                        s.summary.condition.to_string(),
+                        s.summary.detail(),
                     ]
                 })
                 .collect();

@@ -6,8 +6,8 @@
 
 use std::time::Instant;
 
-use sluice_core::flow::failure::FailureClass;
-use sluice_core::flow::{self, Outcome};
+use sluice_core::flow::failure::{self, FailureClass};
+use sluice_core::flow::{self, Reason};
 use sluice_core::model::PullRequestState;
 
 use super::Engine;
@@ -120,7 +120,7 @@ impl Engine {
             class: FailureClass::Retryable,
             retry_after: None,
             message: "the plan did not settle; trying again later".into(),
-            stalled_reason: "ActionFailed",
+            stalled_reason: Reason::ActionFailed,
         }))
     }
 
@@ -141,44 +141,30 @@ impl Engine {
             // Conflicts were counted as they happened.
             self.metrics.failure(failure.class);
         }
-        let outcome = match failure.class {
-            FailureClass::Permanent => {
-                tracing::warn!(%key, reason = %failure.message, "reconcile failed; stalled until an input changes");
-                for sub in &config.subscriptions {
-                    let _ = self.event(
-                        crate::store::EventKind::Failed,
-                        Some(sub),
-                        None,
-                        None,
-                        &failure.message,
-                    );
-                }
-                Outcome::Stalled {
-                    reason: failure.stalled_reason.into(),
-                    message: format!("{}: {}", config.target_repository, failure.message),
-                }
+        if failure.class == FailureClass::Permanent {
+            tracing::warn!(%key, reason = %failure.message, "reconcile failed; stalled until an input changes");
+            for sub in &config.subscriptions {
+                let _ = self.event(
+                    crate::store::EventKind::Failed,
+                    Some(sub),
+                    None,
+                    None,
+                    &failure.message,
+                );
             }
-            _ => {
-                let when = match failure.retry_after {
-                    Some(wait) => format!("retrying in {} s, as the remote asked", wait.as_secs()),
-                    None => "retrying with backoff".to_string(),
-                };
-                tracing::warn!(%key, reason = %failure.message, retry_after = ?failure.retry_after, "reconcile will be retried");
-                // What the last observation cached may be what failed (a git cache
-                // rebuilt under it, say): observe afresh next time.
-                self.observer.forget(&config.target_repository);
-                Outcome::Reconciling {
-                    reason: "Retrying".into(),
-                    message: format!("{}: {}; {when}", config.target_repository, failure.message),
-                }
-            }
-        };
-        let outcomes = config
-            .subscriptions
-            .iter()
-            .map(|s| (s.clone(), outcome.clone()))
-            .collect();
-        self.record_outcomes(config, &outcomes);
+        } else {
+            tracing::warn!(%key, reason = %failure.message, retry_after = ?failure.retry_after, "reconcile will be retried");
+            // What the last observation cached may be what failed (a git cache
+            // rebuilt under it, say): observe afresh next time.
+            self.observer.forget(&config.target_repository);
+        }
+        let outcome = failure::failure_outcome(
+            &failure.failure(),
+            failure.stalled_reason,
+            &config.target_repository,
+            &failure.message,
+        );
+        self.record_outcomes(config, &outcome.for_each(&config.subscriptions));
     }
 
     /// A key no longer in the config that still has an open pull request: planned with no

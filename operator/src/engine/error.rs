@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use sluice_core::flow::Reason;
 use sluice_core::flow::failure::{Failure, FailureClass};
 
 use crate::forge::ForgeError;
@@ -165,7 +166,7 @@ pub struct CycleFailure {
     pub message: String,
     /// The reason a permanent failure stalls with: `TargetUnreachable` when observing
     /// failed, `ActionFailed` when executing did.
-    pub stalled_reason: &'static str,
+    pub stalled_reason: Reason,
 }
 
 impl CycleFailure {
@@ -184,7 +185,7 @@ impl From<&ObserveError> for CycleFailure {
             class: err.class(),
             retry_after: err.retry_after(),
             message: err.to_string(),
-            stalled_reason: "TargetUnreachable",
+            stalled_reason: Reason::TargetUnreachable,
         }
     }
 }
@@ -195,7 +196,7 @@ impl From<&ExecuteError> for CycleFailure {
             class: err.class(),
             retry_after: err.retry_after(),
             message: err.to_string(),
-            stalled_reason: "ActionFailed",
+            stalled_reason: Reason::ActionFailed,
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use sluice_core::flow::Outcome;
+use sluice_core::flow::{Outcome, status};
 use sluice_core::model::{PolicyEvaluation, PullRequestState};
 
 use super::Engine;
@@ -32,39 +32,38 @@ impl Engine {
         }
     }
 
-    /// Writes each subscription's condition when it changed; says so when one stalls or
-    /// comes back from a stall.
+    /// Writes each subscription's conditions (made by
+    /// [`sluice_core::flow::status::conditions`]) when they changed; says so when one
+    /// stalls or comes back from a stall.
     pub(super) fn record_outcomes(&self, config: &KeyConfig, outcomes: &BTreeMap<String, Outcome>) {
+        let now = super::now_rfc3339();
+        let key = config.key.id();
         for (name, outcome) in outcomes {
-            let (condition, reason, message) = match outcome {
-                Outcome::Ready { reason, message } => ("Ready", reason, message),
-                Outcome::Reconciling { reason, message } => ("Reconciling", reason, message),
-                Outcome::Stalled { reason, message } => ("Stalled", reason, message),
-            };
-            // Status is rewritten only when it changed, so a pass with nothing to do
-            // writes nothing.
-            let previous = self.store.subscription(name).ok();
-            let same = previous.as_ref().is_some_and(|r| {
-                r.condition == condition && r.reason == *reason && r.message == *message
-            });
-            if same {
+            // Conditions keep their transition times while their status holds, so a pass
+            // with nothing new writes nothing.
+            let previous = self
+                .store
+                .subscription(name)
+                .map(|r| r.conditions)
+                .unwrap_or_default();
+            let next = status::conditions(&previous, outcome, None, &now);
+            if next == previous {
                 continue;
             }
-            let was_stalled = previous.is_some_and(|r| r.condition == "Stalled");
             let result = self.store.update_subscription(name, &mut |record| {
-                record.condition = condition.to_string();
-                record.reason = reason.clone();
-                record.message = message.clone();
+                record.conditions = status::conditions(&record.conditions, outcome, None, &now);
             });
-            let key = config.key.id();
+            let (reason, message) = (outcome.reason, &outcome.message);
+            let (was, is) = (status::is_stalled(&previous), status::is_stalled(&next));
             match result {
                 Err(err) => {
                     tracing::warn!(%key, subscription = %name, error = %err, "could not record status")
                 }
-                Ok(_) if !was_stalled && condition == "Stalled" => {
+                Ok(_) if !was && is => {
                     tracing::warn!(%key, subscription = %name, %reason, %message, "stalled")
                 }
-                Ok(_) if was_stalled && condition != "Stalled" => {
+                Ok(_) if was && !is => {
+                    let condition = status::summary(&next).condition;
                     tracing::info!(%key, subscription = %name, %condition, %reason, "recovered from a stall")
                 }
                 Ok(_) => {}

@@ -2,8 +2,9 @@
 //! objects; formatting is the reader's business.
 
 use serde::{Deserialize, Serialize};
+use sluice_core::flow::status::{self, Summary};
 use sluice_core::flow::{BuildId, BuildInfo};
-use sluice_core::model::{PolicyEvaluation, PullRequestState, RepositoryUrl};
+use sluice_core::model::{Condition, PolicyEvaluation, PullRequestState};
 
 use super::Engine;
 use crate::store::{StoreError, TrackedPullRequest};
@@ -78,12 +79,13 @@ pub struct SubscriptionStatusView {
     pub pull_request: Option<PullRequestRef>,
     /// Its merge policies' latest evaluation.
     pub policies: Vec<PolicyEvaluation>,
-    /// `Ready`, `Reconciling` or `Stalled`.
-    pub condition: String,
-    /// CamelCase reason.
-    pub reason: String,
-    /// A sentence.
-    pub message: String,
+    /// kstatus conditions (`Ready`, and `Reconciling` or `Stalled` while true), as the
+    /// controller writes them to the status subresource.
+    pub conditions: Vec<Condition>,
+    /// What a table row shows of them: `condition` (`Ready`, `Reconciling`, `Stalled`,
+    /// `Unknown`), `reason` and `message`.
+    #[serde(flatten)]
+    pub summary: Summary,
 }
 
 /// Where a build went in one dependent subscription.
@@ -136,6 +138,8 @@ impl Engine {
             } else {
                 None
             };
+            let conditions =
+                status::shown(spec.enabled, &record.conditions, None, &super::rfc3339(now));
             rows.push(SubscriptionStatusView {
                 name: name.clone(),
                 source: spec.source.repository.clone(),
@@ -149,23 +153,8 @@ impl Engine {
                 next_update,
                 pull_request: tracked.as_ref().map(PullRequestRef::from),
                 policies: tracked.map(|t| t.policies).unwrap_or_default(),
-                condition: if !spec.enabled {
-                    "Ready".into()
-                } else if record.condition.is_empty() {
-                    "Unknown".into()
-                } else {
-                    record.condition
-                },
-                reason: if spec.enabled {
-                    record.reason
-                } else {
-                    "Disabled".into()
-                },
-                message: if spec.enabled {
-                    record.message
-                } else {
-                    "the subscription is disabled".into()
-                },
+                summary: status::summary(&conditions),
+                conditions,
             });
         }
         Ok(rows)
@@ -179,14 +168,11 @@ impl Engine {
                 what: format!("build {id}"),
             });
         };
-        let source = RepositoryUrl::parse(&build.repository).ok();
         let snapshot = self.snapshot();
         let records = self.store.subscriptions()?;
         let mut out = Vec::new();
         for (name, spec) in &snapshot.subscriptions {
-            if RepositoryUrl::parse(&spec.source.repository).ok() != source
-                || !build.channels.contains(&spec.source.channel)
-            {
+            if !sluice_core::flow::trigger::reads(spec, &build) {
                 continue;
             }
             let state = records

@@ -15,7 +15,7 @@ pub use local_forge::{LocalForgeStore, LocalPullRequest};
 
 use serde::{Deserialize, Serialize};
 use sluice_core::flow::{BuildId, BuildInfo, SubscriptionState, UpdateKey};
-use sluice_core::model::{Asset, PolicyEvaluation, PullRequestState};
+use sluice_core::model::{Asset, Condition, PolicyEvaluation, PullRequestState};
 
 /// A failure of the store.
 #[derive(Debug, thiserror::Error)]
@@ -178,12 +178,9 @@ pub struct FlowEvent {
 pub struct SubscriptionRecord {
     /// Progress.
     pub state: SubscriptionState,
-    /// kstatus condition type: `Ready`, `Reconciling` or `Stalled` (empty before the first cycle).
-    pub condition: String,
-    /// CamelCase reason.
-    pub reason: String,
-    /// A sentence.
-    pub message: String,
+    /// kstatus conditions as [`sluice_core::flow::status::conditions`] made them (empty
+    /// before the first cycle).
+    pub conditions: Vec<Condition>,
     /// When a scheduled trigger last fired (Unix seconds).
     pub last_fired: Option<i64>,
     /// When sluice first saw the subscription (Unix seconds).

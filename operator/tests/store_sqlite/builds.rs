@@ -1,4 +1,5 @@
 use sluice::store::{BuildQuery, EventKind, Store, StoreError};
+use sluice_core::flow::Reason;
 
 use super::{RUNTIME, memory, new_build};
 
@@ -269,7 +270,7 @@ fn a_trigger_keeps_the_rest_of_the_record() {
     store
         .update_subscription("sdk-main", &mut |r| {
             r.state.last_applied_build = Some(7);
-            r.condition = "Ready".to_string();
+            r.conditions = super::conditions(Reason::UpToDate);
             r.first_seen = Some(1_700_000_000);
         })
         .unwrap();
@@ -283,6 +284,6 @@ fn a_trigger_keeps_the_rest_of_the_record() {
     let record = store.subscription("sdk-main").unwrap();
     assert_eq!(record.state.requested_build, Some(build.id));
     assert_eq!(record.state.last_applied_build, Some(7));
-    assert_eq!(record.condition, "Ready");
+    assert_eq!(record.conditions, super::conditions(Reason::UpToDate));
     assert_eq!(record.first_seen, Some(1_700_000_000));
 }

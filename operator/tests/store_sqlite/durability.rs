@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use sluice::store::sqlite::{SCHEMA_VERSION, SqliteStore};
 use sluice::store::{BuildQuery, LocalForgeStore, Store, StoreError};
-use sluice_core::flow::{Check, CheckState};
+use sluice_core::flow::{Check, CheckState, Reason};
 
 use super::{RUNTIME, new_build};
 
@@ -282,20 +282,30 @@ fn a_failed_publish_leaves_nothing_behind() {
 fn a_panicking_update_changes_nothing_and_the_store_stays_usable() {
     let store = super::memory();
     store
-        .update_subscription("sdk-main", &mut |r| r.reason = "Before".to_string())
+        .update_subscription("sdk-main", &mut |r| {
+            r.conditions = super::conditions(Reason::UpToDate)
+        })
         .unwrap();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let _ = store.update_subscription("sdk-main", &mut |r| {
-            r.reason = "During".to_string();
+            r.conditions = super::conditions(Reason::Merging);
             panic!("closure failed");
         });
     }));
     assert!(outcome.is_err());
-    assert_eq!(store.subscription("sdk-main").unwrap().reason, "Before");
+    assert_eq!(
+        store.subscription("sdk-main").unwrap().conditions,
+        super::conditions(Reason::UpToDate)
+    );
     store
-        .update_subscription("sdk-main", &mut |r| r.reason = "After".to_string())
+        .update_subscription("sdk-main", &mut |r| {
+            r.conditions = super::conditions(Reason::ManifestInvalid)
+        })
         .unwrap();
-    assert_eq!(store.subscription("sdk-main").unwrap().reason, "After");
+    assert_eq!(
+        store.subscription("sdk-main").unwrap().conditions,
+        super::conditions(Reason::ManifestInvalid)
+    );
 }
 
 #[test]
@@ -306,7 +316,11 @@ fn a_version_1_database_gains_the_manual_commits_notice() {
     // Take the file back to version 1, with a pull request recorded then.
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
-        "ALTER TABLE tracked_pull_requests DROP COLUMN manual_commits_noticed;
+        "ALTER TABLE subscriptions DROP COLUMN conditions;
+         ALTER TABLE subscriptions ADD COLUMN condition TEXT NOT NULL DEFAULT '';
+         ALTER TABLE subscriptions ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+         ALTER TABLE subscriptions ADD COLUMN message TEXT NOT NULL DEFAULT '';
+         ALTER TABLE tracked_pull_requests DROP COLUMN manual_commits_noticed;
          DROP INDEX builds_once;
          ALTER TABLE builds DROP COLUMN duplicate_of;
          DELETE FROM schema_version WHERE version > 1;

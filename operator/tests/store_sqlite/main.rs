@@ -8,11 +8,18 @@ mod records;
 
 use sluice::store::NewBuild;
 use sluice::store::sqlite::SqliteStore;
-use sluice_core::model::{Asset, AssetLocation, LocationType};
+use sluice_core::flow::{Outcome, Reason, status};
+use sluice_core::model::{Asset, AssetLocation, Condition, LocationType};
 
 /// A fresh in-memory store.
 fn memory() -> SqliteStore {
     SqliteStore::open_in_memory().expect("in-memory store opens")
+}
+
+/// The conditions the core makes of an outcome for `reason`.
+fn conditions(reason: Reason) -> Vec<Condition> {
+    let outcome = Outcome::new(reason, format!("{reason} happened"));
+    status::conditions(&[], &outcome, None, "2026-03-01T10:00:00Z")
 }
 
 /// A build of `repository` with two assets, explicitly on `channels`.

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use sluice::store::{EventKind, FlowEvent, Store, SubscriptionRecord, TrackedPullRequest};
-use sluice_core::flow::UpdateKey;
+use sluice_core::flow::{Reason, UpdateKey};
 use sluice_core::model::{PolicyEvaluation, PolicyResult, PullRequestState};
 
 use super::memory;
@@ -21,9 +21,7 @@ fn subscriptions_default_then_read_modify_write() {
             r.state.requested_build = Some(4);
             r.state.force = true;
             r.state.rejected_build = Some(2);
-            r.condition = "Reconciling".to_string();
-            r.reason = "PullRequestOpen".to_string();
-            r.message = "waiting for checks".to_string();
+            r.conditions = super::conditions(Reason::PoliciesPending);
             r.last_fired = Some(1_772_000_000);
             r.first_seen = Some(1_771_000_000);
         })
@@ -36,10 +34,15 @@ fn subscriptions_default_then_read_modify_write() {
         })
         .unwrap();
     assert_eq!(bumped.state.last_applied_build, Some(4));
-    assert_eq!(bumped.reason, "PullRequestOpen");
+    assert_eq!(
+        bumped.conditions,
+        super::conditions(Reason::PoliciesPending)
+    );
 
     store
-        .update_subscription("aaa", &mut |r| r.condition = "Ready".to_string())
+        .update_subscription("aaa", &mut |r| {
+            r.conditions = super::conditions(Reason::UpToDate)
+        })
         .unwrap();
     let all = store.subscriptions().unwrap();
     assert_eq!(all.keys().collect::<Vec<_>>(), ["aaa", "sdk-main"]);

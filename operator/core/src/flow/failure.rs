@@ -16,6 +16,7 @@
 
 use std::time::Duration;
 
+use super::outcome::{Outcome, Reason};
 use super::pacing::{self, Trigger};
 
 /// The one classification of a failure.
@@ -120,6 +121,39 @@ pub fn wakes_parked(trigger: Trigger) -> bool {
     trigger == Trigger::TargetMoved || pacing::wakes_from_backoff(trigger)
 }
 
+/// What status says about a cycle that failed on `subject` (the target repository)
+/// with `message`: a permanent failure stalls with `stalled` (or `ActionFailed` when
+/// `stalled` is not a stalling reason); any other failure is being retried, and the
+/// message says when: as the remote asked, or with backoff. A failure that repeats (an
+/// expired token, say) thus never hides behind the last good condition.
+pub fn failure_outcome(
+    failure: &Failure,
+    stalled: Reason,
+    subject: &str,
+    message: &str,
+) -> Outcome {
+    match failure.class {
+        FailureClass::Permanent => {
+            let reason = if stalled.condition() == crate::model::ConditionType::Stalled {
+                stalled
+            } else {
+                Reason::ActionFailed
+            };
+            Outcome::new(reason, format!("{subject}: {message}"))
+        }
+        FailureClass::Conflict | FailureClass::Retryable => {
+            let when = match failure.retry_after {
+                Some(wait) => format!(
+                    "retrying in {} s, as the remote asked",
+                    wait.min(RETRY_AFTER_CAP).as_secs()
+                ),
+                None => "retrying with backoff".to_string(),
+            };
+            Outcome::new(Reason::Retrying, format!("{subject}: {message}; {when}"))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +237,71 @@ mod tests {
     fn classes_have_stable_names() {
         let names: Vec<_> = FailureClass::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(names, ["conflict", "retryable", "permanent"]);
+    }
+
+    #[test]
+    fn a_failure_becomes_a_stalled_or_retrying_outcome() {
+        let secs = |s| Some(Duration::from_secs(s));
+        let table = [
+            (
+                FailureClass::Permanent,
+                None,
+                Reason::TargetUnreachable,
+                Reason::TargetUnreachable,
+                "r: m",
+            ),
+            (
+                FailureClass::Permanent,
+                secs(5),
+                Reason::ActionFailed,
+                Reason::ActionFailed,
+                "r: m",
+            ),
+            // A reason that does not stall is not used to stall.
+            (
+                FailureClass::Permanent,
+                None,
+                Reason::UpToDate,
+                Reason::ActionFailed,
+                "r: m",
+            ),
+            (
+                FailureClass::Retryable,
+                None,
+                Reason::ActionFailed,
+                Reason::Retrying,
+                "r: m; retrying with backoff",
+            ),
+            (
+                FailureClass::Retryable,
+                secs(2),
+                Reason::ActionFailed,
+                Reason::Retrying,
+                "r: m; retrying in 2 s, as the remote asked",
+            ),
+            (
+                FailureClass::Retryable,
+                secs(86_400),
+                Reason::ActionFailed,
+                Reason::Retrying,
+                "r: m; retrying in 3600 s, as the remote asked",
+            ),
+            (
+                FailureClass::Conflict,
+                None,
+                Reason::TargetUnreachable,
+                Reason::Retrying,
+                "r: m; retrying with backoff",
+            ),
+        ];
+        for (class, retry_after, stalled, reason, message) in table {
+            let failure = Failure { class, retry_after };
+            let got = failure_outcome(&failure, stalled, "r", "m");
+            assert_eq!(
+                got,
+                Outcome::new(reason, message),
+                "{class} {retry_after:?} {stalled}"
+            );
+        }
     }
 }

@@ -26,33 +26,13 @@ use crate::model::PullRequestState;
 
 use super::describe::{self, UpdateSection};
 use super::head_branch::{self, HeadBranch};
+use super::outcome::{Outcome, Reason};
 use super::render;
 use super::review;
 use super::types::{
-    Action, BuildId, BuildInfo, KeyInput, Outcome, Plan, PullRequestObservation, SubscriptionView,
+    Action, BuildId, BuildInfo, KeyInput, Plan, PullRequestObservation, SubscriptionView,
 };
 pub use super::wanted::{Wanted, needs_target, wanted_build};
-
-fn ready(reason: &str, message: String) -> Outcome {
-    Outcome::Ready {
-        reason: reason.to_string(),
-        message,
-    }
-}
-
-pub(super) fn reconciling(reason: &str, message: String) -> Outcome {
-    Outcome::Reconciling {
-        reason: reason.to_string(),
-        message,
-    }
-}
-
-fn stalled(reason: &str, message: String) -> Outcome {
-    Outcome::Stalled {
-        reason: reason.to_string(),
-        message,
-    }
-}
 
 /// One subscription's rendered update.
 struct Carried<'a> {
@@ -83,8 +63,8 @@ pub fn plan(input: &KeyInput) -> Plan {
             for sub in &input.subscriptions {
                 plan.outcomes.insert(
                     sub.name.clone(),
-                    stalled(
-                        "TargetBranchMissing",
+                    Outcome::new(
+                        Reason::TargetBranchMissing,
                         format!("the target branch {where_} does not exist"),
                     ),
                 );
@@ -102,10 +82,7 @@ pub fn plan(input: &KeyInput) -> Plan {
     for sub in subs {
         let name = sub.name.as_str();
         if !sub.spec.enabled {
-            plan.outcomes.insert(
-                name.to_string(),
-                ready("Disabled", "the subscription is disabled".into()),
-            );
+            plan.outcomes.insert(name.to_string(), Outcome::disabled());
             continue;
         }
         let pr_build = open.and_then(|p| p.carried.get(name).copied());
@@ -117,14 +94,14 @@ pub fn plan(input: &KeyInput) -> Plan {
                     None => "no build requested yet".to_string(),
                 };
                 plan.outcomes
-                    .insert(name.to_string(), ready("UpToDate", message));
+                    .insert(name.to_string(), Outcome::new(Reason::UpToDate, message));
                 continue;
             }
             Wanted::Rejected(id) => {
                 plan.outcomes.insert(
                     name.to_string(),
-                    ready(
-                        "UpdateRejected",
+                    Outcome::new(
+                        Reason::UpdateRejected,
                         format!("the pull request for build {id} was closed unmerged; waiting for a newer build"),
                     ),
                 );
@@ -135,7 +112,7 @@ pub fn plan(input: &KeyInput) -> Plan {
             stalled_names.push(name);
             plan.outcomes.insert(
                 name.to_string(),
-                stalled("UnknownBuild", format!("build {id} is not known")),
+                Outcome::new(Reason::UnknownBuild, format!("build {id} is not known")),
             );
             continue;
         };
@@ -152,8 +129,10 @@ pub fn plan(input: &KeyInput) -> Plan {
             Err(e) => {
                 stalled_names.push(name);
                 let reason = e.reason();
-                plan.outcomes
-                    .insert(name.to_string(), stalled(reason, format!("{where_}: {e}")));
+                plan.outcomes.insert(
+                    name.to_string(),
+                    Outcome::new(reason, format!("{where_}: {e}")),
+                );
             }
         }
     }
@@ -178,8 +157,8 @@ pub fn plan(input: &KeyInput) -> Plan {
         }
         plan.outcomes.insert(
             (*name).to_string(),
-            ready(
-                "NothingToUpdate",
+            Outcome::new(
+                Reason::NothingToUpdate,
                 format!("build {id} changes nothing on {where_}"),
             ),
         );
@@ -251,8 +230,8 @@ pub fn plan(input: &KeyInput) -> Plan {
         });
         set_all(
             &mut plan,
-            reconciling(
-                "PullRequestOpening",
+            Outcome::new(
+                Reason::PullRequestOpening,
                 format!("opening a pull request into {where_}"),
             ),
         );
@@ -298,8 +277,8 @@ pub fn plan(input: &KeyInput) -> Plan {
         });
         set_all(
             &mut plan,
-            reconciling(
-                "PullRequestUpdating",
+            Outcome::new(
+                Reason::PullRequestUpdating,
                 format!("updating pull request {} onto {head}", pr.url),
             ),
         );
@@ -343,14 +322,14 @@ fn settle(input: &KeyInput, pr: &PullRequestObservation, plan: &mut Plan) {
     }
     plan.actions.push(Action::Settle { id: pr.id.clone() });
     let (reason, verb) = if merged {
-        ("PullRequestMerged", "merged")
+        (Reason::PullRequestMerged, "merged")
     } else {
-        ("PullRequestClosed", "closed unmerged")
+        (Reason::PullRequestClosed, "closed unmerged")
     };
     for sub in &input.subscriptions {
         plan.outcomes.insert(
             sub.name.clone(),
-            reconciling(
+            Outcome::new(
                 reason,
                 format!("pull request {} was {verb}; recording it", pr.url),
             ),

@@ -4,6 +4,7 @@
 use crate::manifest::{self, BuildUpdate, DependencyUpdate, ManifestError, ManifestFiles};
 use crate::model::SubscriptionSpec;
 
+use super::outcome::Reason;
 use super::types::BuildInfo;
 
 /// What applying one build to the target's files changed.
@@ -38,14 +39,14 @@ impl RenderError {
     /// The reason a subscription stalls on this error: `NoManifest`, `ManifestRefused`
     /// (a build's value the manifest writers refuse, see [`manifest::guard`]) or
     /// `ManifestInvalid`. All three wait for the input to change; none is retried.
-    pub fn reason(&self) -> &'static str {
+    pub fn reason(&self) -> Reason {
         match self {
-            RenderError::NoManifest { .. } => "NoManifest",
+            RenderError::NoManifest { .. } => Reason::NoManifest,
             RenderError::Manifest {
                 error: ManifestError::Refused(_),
                 ..
-            } => "ManifestRefused",
-            RenderError::Manifest { .. } => "ManifestInvalid",
+            } => Reason::ManifestRefused,
+            RenderError::Manifest { .. } => Reason::ManifestInvalid,
         }
     }
 }

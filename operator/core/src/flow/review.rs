@@ -5,9 +5,9 @@ use crate::manifest::DependencyUpdate;
 use crate::model::{PolicyEvaluation, PolicyResult};
 
 use super::head_branch;
-use super::plan::reconciling;
+use super::outcome::{Outcome, Reason};
 use super::policy;
-use super::types::{Action, KeyInput, Outcome, Plan, PullRequestObservation};
+use super::types::{Action, KeyInput, Plan, PullRequestObservation};
 
 /// Evaluates the merge policies on `head` (the commit the observed checks ran on) and
 /// merges exactly that head when they all pass; comments once when they fail.
@@ -20,8 +20,8 @@ pub(super) fn review(
 ) -> Outcome {
     plan.policies = policy::evaluate(&input.merge_policies, &pr.checks, &pr.reviews, updates);
     if plan.policies.is_empty() {
-        reconciling(
-            "AwaitingMerge",
+        Outcome::new(
+            Reason::AwaitingMerge,
             format!("no merge policies: a person merges {}", pr.url),
         )
     } else if policy::all_passed(&plan.policies) {
@@ -29,8 +29,8 @@ pub(super) fn review(
             id: pr.id.clone(),
             head_commit: head.to_string(),
         });
-        reconciling(
-            "Merging",
+        Outcome::new(
+            Reason::Merging,
             format!("merge policies passed: merging {}", pr.url),
         )
     } else if plan
@@ -47,8 +47,8 @@ pub(super) fn review(
                 body,
             });
         }
-        reconciling(
-            "PoliciesFailed",
+        Outcome::new(
+            Reason::PoliciesFailed,
             format!(
                 "merge policies failed on {}: {}",
                 pr.url,
@@ -56,8 +56,8 @@ pub(super) fn review(
             ),
         )
     } else {
-        reconciling(
-            "PoliciesPending",
+        Outcome::new(
+            Reason::PoliciesPending,
             format!(
                 "waiting for merge policies on {}: {}",
                 pr.url,
@@ -100,22 +100,21 @@ pub(super) fn persons_commits(
     {
         return reviewed;
     }
-    let detail = match &reviewed {
-        _ if !paused.contains_target => format!(
+    let detail = if paused.contains_target {
+        reviewed.message
+    } else {
+        format!(
             "{tip} does not contain the head of {}, so it cannot merge as it is",
             input.target_branch
-        ),
-        Outcome::Ready { message, .. }
-        | Outcome::Reconciling { message, .. }
-        | Outcome::Stalled { message, .. } => message.clone(),
+        )
     };
     let waiting = if paused.waiting {
         "; a newer build waits until it is merged or closed"
     } else {
         ""
     };
-    reconciling(
-        "UpdatesPausedForManualCommits",
+    Outcome::new(
+        Reason::UpdatesPausedForManualCommits,
         format!(
             "sluice stopped updating {}: its head branch {} is at {tip}, with commits sluice \
              did not write{waiting}; close it or reset the branch to {} to hand it back ({detail})",

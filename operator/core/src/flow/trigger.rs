@@ -5,28 +5,48 @@ use crate::model::{RepositoryUrl, SubscriptionSpec, UpdateFrequency};
 
 use super::types::{BuildId, BuildInfo};
 
-/// Names of the subscriptions that apply `build` at once: enabled, `EveryBuild`, reading
-/// the build's repository (by identity) on one of the build's channels. Scheduled
-/// subscriptions pick the build up at their next due time instead.
-pub fn fired_by<'a>(
+/// Whether `a` and `b` name the same repository (by identity). A URL that does not parse
+/// names no repository, so it matches nothing, not even itself.
+fn same_repository(a: &str, b: &str) -> bool {
+    matches!((RepositoryUrl::parse(a), RepositoryUrl::parse(b)), (Ok(a), Ok(b)) if a == b)
+}
+
+/// Whether `spec` reads `build`: the build is of the subscription's source repository (by
+/// identity) and on its source channel, whatever the subscription's frequency and whether
+/// it is enabled.
+pub fn reads(spec: &SubscriptionSpec, build: &BuildInfo) -> bool {
+    build.channels.contains(&spec.source.channel)
+        && same_repository(&build.repository, &spec.source.repository)
+}
+
+/// Names of the subscriptions a build concerns (see [`reads`]), sorted: where it can
+/// flow.
+pub fn concerned_by<'a>(
     build: &BuildInfo,
     subscriptions: impl IntoIterator<Item = (&'a str, &'a SubscriptionSpec)>,
 ) -> Vec<String> {
-    let Ok(source) = RepositoryUrl::parse(&build.repository) else {
-        return Vec::new();
-    };
     let mut names: Vec<String> = subscriptions
         .into_iter()
-        .filter(|(_, spec)| {
-            spec.enabled
-                && spec.update_frequency == UpdateFrequency::EveryBuild
-                && build.channels.contains(&spec.source.channel)
-                && RepositoryUrl::parse(&spec.source.repository).is_ok_and(|r| r == source)
-        })
+        .filter(|(_, spec)| reads(spec, build))
         .map(|(name, _)| name.to_string())
         .collect();
     names.sort();
     names
+}
+
+/// Names of the subscriptions that apply `build` at once: enabled, `EveryBuild`, and
+/// reading it (see [`reads`]). Scheduled subscriptions pick the build up at their next due
+/// time instead.
+pub fn fired_by<'a>(
+    build: &BuildInfo,
+    subscriptions: impl IntoIterator<Item = (&'a str, &'a SubscriptionSpec)>,
+) -> Vec<String> {
+    concerned_by(
+        build,
+        subscriptions.into_iter().filter(|(_, spec)| {
+            spec.enabled && spec.update_frequency == UpdateFrequency::EveryBuild
+        }),
+    )
 }
 
 /// Why a subscription cannot be triggered by hand with a build.
@@ -82,8 +102,7 @@ pub fn check_by_hand(
             subscription: name.to_string(),
         });
     }
-    let same = |a: &str, b: &str| matches!((RepositoryUrl::parse(a), RepositoryUrl::parse(b)), (Ok(a), Ok(b)) if a == b);
-    if !same(&build.repository, &spec.source.repository) {
+    if !same_repository(&build.repository, &spec.source.repository) {
         return Err(TriggerRefusal::OtherRepository {
             subscription: name.to_string(),
             build: build.id,
@@ -166,6 +185,41 @@ mod tests {
         ];
         let fired = fired_by(&build, subs.iter().map(|(n, s)| (*n, s)));
         assert_eq!(fired, ["a", "f"]);
+        let concerned = concerned_by(&build, subs.iter().map(|(n, s)| (*n, s)));
+        assert_eq!(concerned, ["a", "b", "c", "f"]);
+    }
+
+    #[test]
+    fn urls_that_do_not_parse_match_nothing() {
+        let build = |repo: &str| BuildInfo {
+            id: 1,
+            repository: repo.into(),
+            branch: "main".into(),
+            commit: "a".repeat(40),
+            build_number: "1".into(),
+            produced_at: "2026-01-01T00:00:00Z".into(),
+            assets: vec![],
+            channels: vec!["dev".into()],
+        };
+        let every = UpdateFrequency::EveryBuild;
+        let rt = "https://github.com/contoso/runtime";
+        // (build repository, subscription source, reads)
+        let table = [
+            (rt, rt, true),
+            ("not a url", "also not a url", false),
+            ("not a url", "not a url", false),
+            ("", "", false),
+            ("not a url", rt, false),
+            (rt, "not a url", false),
+        ];
+        for (from, source, want) in table {
+            let spec = spec(source, "dev", every, true);
+            let b = build(from);
+            assert_eq!(reads(&spec, &b), want, "{from:?} vs {source:?}");
+            let subs = [("s", &spec)];
+            assert_eq!(concerned_by(&b, subs).len(), usize::from(want));
+            assert_eq!(fired_by(&b, subs).len(), usize::from(want));
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::head_branch::TipAncestry;
+use super::outcome::Outcome;
 use crate::model::{Asset, MergePolicy, PolicyEvaluation, PullRequestState, SubscriptionSpec};
 
 /// Store-assigned identity of a build (increasing in publication order).
@@ -257,32 +258,6 @@ pub enum Action {
     Settle {
         /// Forge identity.
         id: String,
-    },
-}
-
-/// A subscription's condition after planning (kstatus).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Converged: nothing to do until an input changes.
-    Ready {
-        /// Why, e.g. `UpToDate`, `NothingToUpdate`.
-        reason: String,
-        /// A sentence.
-        message: String,
-    },
-    /// Work in progress (pull request open, policies pending).
-    Reconciling {
-        /// Why, e.g. `PullRequestOpen`, `PoliciesPending`.
-        reason: String,
-        /// A sentence.
-        message: String,
-    },
-    /// Cannot progress until the input changes (malformed manifest: message names file:line).
-    Stalled {
-        /// Why, e.g. `ManifestInvalid`, `UnknownBuild`.
-        reason: String,
-        /// A sentence naming repository, branch, file and line.
-        message: String,
     },
 }
 

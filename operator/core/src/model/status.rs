@@ -37,12 +37,13 @@ pub struct Condition {
     pub type_: ConditionType,
     /// Whether it holds.
     pub status: ConditionStatus,
-    /// A CamelCase machine-readable reason, e.g. `PullRequestOpen` or `ManifestInvalid`.
+    /// A CamelCase machine-readable reason such as `PullRequestOpening` or `ManifestInvalid`
+    /// (`sluice status --help` lists them), or `NotReconciled` before the first cycle.
     pub reason: String,
     /// A human-readable explanation; names repository, branch, file and line where relevant.
     #[serde(default)]
     pub message: String,
-    /// When the status last changed (RFC 3339).
+    /// When `status` last changed (RFC 3339); a new reason or message does not move it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_transition_time: Option<String>,
     /// The `metadata.generation` this condition was computed for.
@@ -57,7 +58,9 @@ pub struct CommonStatus {
     /// The `metadata.generation` last acted upon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    /// Ready / Reconciling / Stalled.
+    /// kstatus conditions, one per type: `Ready` always, `Reconciling` and `Stalled` only
+    /// while `True`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
     pub conditions: Vec<Condition>,
 }

@@ -221,8 +221,10 @@ pub struct SubscriptionStatus {
     /// The `metadata.generation` last acted upon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    /// Ready / Reconciling / Stalled.
+    /// kstatus conditions, one per type: `Ready` always, `Reconciling` and `Stalled` only
+    /// while `True`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
     pub conditions: Vec<Condition>,
     /// The build applied last.
     #[serde(default, skip_serializing_if = "Option::is_none")]

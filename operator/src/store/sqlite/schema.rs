@@ -8,7 +8,7 @@ use super::{Fault, Result, codec};
 
 /// Migrations in order; entry `i` brings the schema to version `i + 1`. Append only:
 /// never edit a migration that has shipped.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this code writes.
 pub(super) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -156,6 +156,33 @@ CREATE UNIQUE INDEX builds_once ON builds (repository_identity, commit_sha, buil
     WHERE duplicate_of IS NULL;
 "#;
 
+/// Version 4: a subscription's status as the list of kstatus conditions the core makes
+/// (`sluice_core::flow::status::conditions`), replacing the `condition`, `reason` and
+/// `message` columns. A recorded row becomes the conditions of the same outcome: `Ready`
+/// (`True` for a ready row, else `False`) and, for a reconciling or stalled row,
+/// `Reconciling` or `Stalled` `True`, each with the row's reason and message and the time
+/// of the migration as its transition time. A row never reconciled gets none.
+const V4: &str = r#"
+ALTER TABLE subscriptions ADD COLUMN conditions TEXT NOT NULL DEFAULT '[]';
+UPDATE subscriptions SET conditions = (
+    WITH t (now) AS (SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    SELECT CASE
+        WHEN condition = 'Ready' THEN json_array(
+            json_object('type', 'Ready', 'status', 'True', 'reason', reason,
+                        'message', message, 'lastTransitionTime', now))
+        WHEN condition IN ('Reconciling', 'Stalled') THEN json_array(
+            json_object('type', 'Ready', 'status', 'False', 'reason', reason,
+                        'message', message, 'lastTransitionTime', now),
+            json_object('type', condition, 'status', 'True', 'reason', reason,
+                        'message', message, 'lastTransitionTime', now))
+        ELSE '[]'
+    END FROM t
+);
+ALTER TABLE subscriptions DROP COLUMN condition;
+ALTER TABLE subscriptions DROP COLUMN reason;
+ALTER TABLE subscriptions DROP COLUMN message;
+"#;
+
 /// Brings the database to [`CURRENT_VERSION`], or refuses one written by newer code.
 pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -238,5 +265,81 @@ mod tests {
         assert_eq!(marks, [(1, None), (2, Some(1)), (3, None), (4, Some(1))]);
         assert!(insert(&connection, "1").is_err(), "no new duplicate");
         insert(&connection, "3").unwrap();
+    }
+
+    #[test]
+    fn a_version_3_database_keeps_each_subscription_condition_as_kstatus_conditions() {
+        use sluice_core::flow::{Outcome, Reason, status};
+
+        let mut connection = Connection::open_in_memory().unwrap();
+        connection
+            .execute_batch(&format!(
+                "{V1}\n{V2}\n{V3}\nCREATE TABLE schema_version (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL);\nINSERT INTO schema_version VALUES (3, 't');"
+            ))
+            .unwrap();
+        // (name, condition, reason, message) as version 3 stored them.
+        let rows = [
+            ("ready", "Ready", "UpToDate", "build 4 is applied"),
+            (
+                "reconciling",
+                "Reconciling",
+                "PoliciesPending",
+                "waiting for checks",
+            ),
+            (
+                "stalled",
+                "Stalled",
+                "ManifestInvalid",
+                "eng/Version.Details.xml:3:7: \"quoted\"",
+            ),
+            ("fresh", "", "", ""),
+        ];
+        for (name, condition, reason, message) in rows {
+            connection
+                .execute(
+                    "INSERT INTO subscriptions (name, last_applied_build, force, condition, reason, message, first_seen)
+                     VALUES (?1, 4, 1, ?2, ?3, ?4, 1771000000)",
+                    (name, condition, reason, message),
+                )
+                .unwrap();
+        }
+        migrate(&mut connection).unwrap();
+        assert_eq!(version(&connection).unwrap(), CURRENT_VERSION);
+
+        let tx = connection.transaction().unwrap();
+        let records = super::super::subscriptions::list(&tx).unwrap();
+        assert_eq!(records.len(), 4);
+        for (name, _, reason, message) in rows {
+            let record = &records[name];
+            assert_eq!(record.state.last_applied_build, Some(4), "{name}");
+            assert!(record.state.force, "{name}");
+            assert_eq!(record.first_seen, Some(1_771_000_000), "{name}");
+            if name == "fresh" {
+                assert!(record.conditions.is_empty());
+                continue;
+            }
+            // What the core makes of the same outcome, at the migration's time.
+            let at = record.conditions[0].last_transition_time.clone().unwrap();
+            assert!(sluice_core::time::parse_rfc3339(&at).is_some(), "{at}");
+            let reason = Reason::ALL
+                .into_iter()
+                .find(|r| r.as_str() == reason)
+                .unwrap();
+            let want = status::conditions(&[], &Outcome::new(reason, message), None, &at);
+            assert_eq!(record.conditions, want, "{name}");
+        }
+        let columns: Vec<String> = tx
+            .prepare("SELECT name FROM pragma_table_info('subscriptions')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            !columns
+                .iter()
+                .any(|c| ["condition", "reason", "message"].contains(&c.as_str())),
+            "{columns:?}"
+        );
     }
 }

@@ -1,68 +1,85 @@
-//! Subscription records: progress (requested, applied, rejected builds) and condition.
+//! Subscription records: progress (requested, applied, rejected builds) and conditions.
 
 use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use sluice_core::flow::{BuildId, SubscriptionState};
+use sluice_core::model::Condition;
 
-use super::Result;
+use super::{Result, codec};
 use crate::store::SubscriptionRecord;
 
-const COLUMNS: &str = "name, last_applied_build, requested_build, force, rejected_build, condition, reason, message, last_fired, first_seen";
+const COLUMNS: &str = "name, last_applied_build, requested_build, force, rejected_build, conditions, last_fired, first_seen";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<(String, SubscriptionRecord)> {
-    Ok((
-        row.get(0)?,
-        SubscriptionRecord {
+/// A row as stored, before its JSON column is decoded.
+struct Raw {
+    name: String,
+    record: SubscriptionRecord,
+    conditions: String,
+}
+
+fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
+    Ok(Raw {
+        name: row.get(0)?,
+        record: SubscriptionRecord {
             state: SubscriptionState {
                 last_applied_build: row.get(1)?,
                 requested_build: row.get(2)?,
                 force: row.get(3)?,
                 rejected_build: row.get(4)?,
             },
-            condition: row.get(5)?,
-            reason: row.get(6)?,
-            message: row.get(7)?,
-            last_fired: row.get(8)?,
-            first_seen: row.get(9)?,
+            conditions: Vec::new(),
+            last_fired: row.get(6)?,
+            first_seen: row.get(7)?,
         },
-    ))
+        conditions: row.get(5)?,
+    })
+}
+
+fn decode(raw: Raw) -> Result<(String, SubscriptionRecord)> {
+    let Raw {
+        name,
+        mut record,
+        conditions,
+    } = raw;
+    record.conditions = codec::from_json::<Vec<Condition>>(&conditions, &|| {
+        format!("table subscriptions, row `{name}`, column conditions")
+    })?;
+    Ok((name, record))
 }
 
 /// The stored record of `name`, if any.
 pub(super) fn load(tx: &Transaction<'_>, name: &str) -> Result<Option<SubscriptionRecord>> {
-    Ok(tx
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM subscriptions WHERE name = ?1"
-        ))?
-        .query_row([name], from_row)
-        .optional()?
-        .map(|(_, record)| record))
+    tx.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE name = ?1"
+    ))?
+    .query_row([name], raw)
+    .optional()?
+    .map(|raw| decode(raw).map(|(_, record)| record))
+    .transpose()
 }
 
 /// Every stored record by name.
 pub(super) fn list(tx: &Transaction<'_>) -> Result<BTreeMap<String, SubscriptionRecord>> {
-    Ok(tx
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM subscriptions ORDER BY name"
-        ))?
-        .query_map([], from_row)?
-        .collect::<rusqlite::Result<_>>()?)
+    tx.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM subscriptions ORDER BY name"
+    ))?
+    .query_map([], raw)?
+    .map(|raw| decode(raw?))
+    .collect()
 }
 
 /// Inserts or replaces the record of `name`.
 pub(super) fn save(tx: &Transaction<'_>, name: &str, record: &SubscriptionRecord) -> Result<()> {
     let state = &record.state;
     tx.prepare_cached(&format!(
-        "INSERT INTO subscriptions ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        "INSERT INTO subscriptions ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (name) DO UPDATE SET
             last_applied_build = excluded.last_applied_build,
             requested_build = excluded.requested_build,
             force = excluded.force,
             rejected_build = excluded.rejected_build,
-            condition = excluded.condition,
-            reason = excluded.reason,
-            message = excluded.message,
+            conditions = excluded.conditions,
             last_fired = excluded.last_fired,
             first_seen = excluded.first_seen"
     ))?
@@ -72,9 +89,7 @@ pub(super) fn save(tx: &Transaction<'_>, name: &str, record: &SubscriptionRecord
         state.requested_build,
         state.force,
         state.rejected_build,
-        record.condition,
-        record.reason,
-        record.message,
+        codec::to_json(&record.conditions)?,
         record.last_fired,
         record.first_seen,
     ])?;

@@ -168,19 +168,12 @@ fn policies(names: &[MergePolicyName]) -> Vec<MergePolicy> {
 }
 
 fn reason(plan: &Plan, name: &str) -> String {
-    match &plan.outcomes[name] {
-        Outcome::Ready { reason, .. } => format!("Ready/{reason}"),
-        Outcome::Reconciling { reason, .. } => format!("Reconciling/{reason}"),
-        Outcome::Stalled { reason, .. } => format!("Stalled/{reason}"),
-    }
+    let outcome = &plan.outcomes[name];
+    format!("{:?}/{}", outcome.condition(), outcome.reason)
 }
 
 fn message(plan: &Plan, name: &str) -> String {
-    match &plan.outcomes[name] {
-        Outcome::Ready { message, .. }
-        | Outcome::Reconciling { message, .. }
-        | Outcome::Stalled { message, .. } => message.clone(),
-    }
+    plan.outcomes[name].message.clone()
 }
 
 /// `(kind, detail)` of each action, for compact assertions.
