@@ -19,6 +19,7 @@ pub mod render;
 mod review;
 pub mod revisit;
 pub mod schedule;
+pub mod scheduled;
 mod state;
 pub mod trigger;
 pub mod types;
