@@ -33,7 +33,7 @@ pub use assign::default_channels_for;
 pub use head_branch::{HeadBranch, TipAncestry};
 pub use keys::{repository_identity, update_key};
 pub use merge_policies::effective_merge_policies;
-pub use plan::{needs_target, plan};
+pub use plan::{builds_to_read, needs_target, plan};
 pub use policy::{all_passed, evaluate, failure_comment};
 pub use schedule::{ScheduleConfig, Weekday, is_due, next_due, next_firing};
 pub use state::{FlowState, HandTrigger};

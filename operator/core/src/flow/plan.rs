@@ -30,7 +30,7 @@ use super::review;
 use super::types::{
     Action, BuildId, BuildInfo, KeyInput, Outcome, Plan, PullRequestObservation, SubscriptionView,
 };
-pub use super::wanted::{Wanted, needs_target, wanted_build};
+pub use super::wanted::{Wanted, builds_to_read, needs_target, wanted_build};
 
 fn ready(reason: &str, message: String) -> Outcome {
     Outcome::Ready {
