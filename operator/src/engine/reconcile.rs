@@ -110,7 +110,12 @@ impl Engine {
                 outcomes = ?plan.outcomes,
                 "planned"
             );
-            let mut tracked = self.store.tracked_pull_request(&config.key).ok().flatten();
+            // The record is needed only to save the policies or to execute.
+            let mut tracked = if plan.policies.is_empty() && plan.actions.is_empty() {
+                None
+            } else {
+                self.store.tracked_pull_request(&config.key).ok().flatten()
+            };
             if let Some(t) = tracked
                 .as_mut()
                 .filter(|t| !plan.policies.is_empty() && t.policies != plan.policies)
@@ -177,24 +182,12 @@ impl Engine {
         let snapshot = self.snapshot();
         let store_err = |e: crate::store::StoreError| ObserveError::Retryable(e.to_string());
         let mut subscriptions = Vec::new();
-        let mut builds = BTreeMap::new();
         let mut dirs: Vec<String> = Vec::new();
         for name in &config.subscriptions {
             let Some(spec) = snapshot.subscriptions.get(name) else {
                 continue;
             };
             let record = self.store.subscription(name).map_err(store_err)?;
-            for id in [
-                record.state.requested_build,
-                record.state.last_applied_build,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                if let Some(build) = self.store.build(id).map_err(store_err)? {
-                    builds.insert(id, build);
-                }
-            }
             for dir in &spec.target.directories {
                 if !dirs.contains(dir) {
                     dirs.push(dir.clone());
@@ -227,6 +220,13 @@ impl Engine {
         } else {
             TargetObservation::default()
         };
+        // Only the builds the plan reads: none for a settled key.
+        let mut builds = BTreeMap::new();
+        for id in flow::builds_to_read(&subscriptions, pull_request.as_ref()) {
+            if let Some(build) = self.store.build(id).map_err(store_err)? {
+                builds.insert(id, build);
+            }
+        }
         if let Some(pr) = pull_request.as_mut() {
             let head_branch = config.key.head_branch(&config.target_branch);
             let repository = &config.target_repository;
