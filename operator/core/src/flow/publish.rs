@@ -308,7 +308,12 @@ mod tests {
         let names = |list: &[&str]| list.iter().map(|c| c.to_string()).collect::<Vec<_>>();
         let declared = names(&["dev", "release", "tools"]);
         // (explicit, defaults, channels or the unknown ones)
-        let table: [(&[&str], &[&str], Result<&[&str], &[&str]>); 5] = [
+        type Row<'a> = (
+            &'a [&'a str],
+            &'a [&'a str],
+            Result<&'a [&'a str], &'a [&'a str]>,
+        );
+        let table: [Row<'_>; 5] = [
             (&[], &[], Ok(&[])),
             (&["dev"], &["tools"], Ok(&["dev", "tools"])),
             (
