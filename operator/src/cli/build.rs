@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde::Deserialize;
 use serde_json::json;
-use sluice_core::flow::BuildInfo;
+use sluice_core::flow::{BuildInfo, FlowState};
 use sluice_core::model::Asset;
 
 use super::client::{Client, Format, ServerArgs, print_table};
@@ -253,11 +253,6 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// States in which a build needs nothing more from a subscription.
-fn finished(state: &str) -> bool {
-    matches!(state, "applied" | "superseded" | "closed")
-}
-
 /// Prints each change of the build's flow on stderr until every dependent subscription
 /// is finished with it; exit 1 when `limit` passes first.
 fn follow(client: &Client, id: i64, limit: std::time::Duration) -> anyhow::Result<ExitCode> {
@@ -277,7 +272,7 @@ fn follow(client: &Client, id: i64, limit: std::time::Duration) -> anyhow::Resul
                 last.insert(f.subscription.clone(), line);
             }
         }
-        if details.flow.iter().all(|f| finished(&f.state)) {
+        if details.flow.iter().all(|f| FlowState::finished(&f.state)) {
             eprintln!(
                 "build {id} reached all {} dependent subscriptions",
                 details.flow.len()
@@ -288,7 +283,7 @@ fn follow(client: &Client, id: i64, limit: std::time::Duration) -> anyhow::Resul
             let waiting: Vec<&str> = details
                 .flow
                 .iter()
-                .filter(|f| !finished(&f.state))
+                .filter(|f| !FlowState::finished(&f.state))
                 .map(|f| f.subscription.as_str())
                 .collect();
             eprintln!(

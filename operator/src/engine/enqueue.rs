@@ -21,26 +21,31 @@ impl Engine {
         self.enqueue_for(key_id, Trigger::Manual);
     }
 
-    /// Queues a key for a cycle for `trigger`.
+    /// Queues a key for a cycle for `trigger`. Its target repository is demanded: the
+    /// cycle observes it through a listing read from now on.
     pub fn enqueue_for(&self, key_id: &str, trigger: Trigger) {
-        let host = self.host_of_key(key_id);
+        let host = match self.repository_of_key(key_id) {
+            Some(repository) => {
+                self.observer.demand(&repository);
+                pacing::host_of(&repository)
+            }
+            // A key of no known repository gets a host of its own.
+            None => format!("key:{key_id}"),
+        };
         self.queue.push(key_id, &host, trigger);
     }
 
-    /// The host of a key's target repository; a key of no known repository gets a host of
-    /// its own.
-    fn host_of_key(&self, key_id: &str) -> String {
+    /// The target repository of a key: from the configuration, or from its pull request
+    /// for a key the configuration dropped.
+    fn repository_of_key(&self, key_id: &str) -> Option<String> {
         if let Some(config) = self.snapshot().keys.get(key_id) {
-            return pacing::host_of(&config.target_repository);
+            return Some(config.target_repository.clone());
         }
         self.store
             .active_pull_requests()
             .ok()
             .and_then(|prs| prs.into_iter().find(|t| t.key == key_id))
-            .map_or_else(
-                || format!("key:{key_id}"),
-                |t| pacing::host_of(&t.repository),
-            )
+            .map(|t| t.repository)
     }
 
     /// Reads, in the background, the advertisement of each repository with an open pull
@@ -76,7 +81,7 @@ impl Engine {
             let engine = self.clone();
             tokio::spawn(async move {
                 let _guard = guard;
-                if let Err(err) = engine.observer.branch_head(&repository, &branch).await {
+                if let Err(err) = engine.observer.refresh_head(&repository, &branch).await {
                     tracing::debug!(repository = %repository, error = %err, "advertisement refresh failed");
                     for key in keys {
                         engine.enqueue_for(&key, Trigger::TargetMoved);

@@ -214,8 +214,10 @@ impl Engine {
                     .merge_pull_request(run.repository, id, head_commit)
                     .await
                     .map_err(forge_err)?;
-                // The target and the head branch moved: list the repository afresh.
-                self.observer.forget(run.repository);
+                // The target and the head branch moved: their readers list afresh.
+                let head_branch = run.key.head_branch(run.branch);
+                self.observer
+                    .note_moved(run.repository, &[run.branch, &head_branch]);
                 let mut tracked = self.tracked(run, name, id)?;
                 tracked.state = PullRequestState::Merged;
                 tracked.updated_at = now_rfc3339();
@@ -235,7 +237,9 @@ impl Engine {
                     .close_pull_request(run.repository, id)
                     .await
                     .map_err(forge_err)?;
-                self.observer.forget(run.repository);
+                // The forge may have deleted the head branch.
+                let head_branch = run.key.head_branch(run.branch);
+                self.observer.note_moved(run.repository, &[&head_branch]);
                 let mut tracked = self.tracked(run, name, id)?;
                 tracked.state = PullRequestState::Closed;
                 // Closed by sluice, not by a person: nothing to reject.

@@ -13,7 +13,7 @@ use sluice_core::manifest::{self, ManifestFiles};
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::advertisements::{Advertisements, Listing};
+use super::advertisements::{Advertisements, Listing, Reuse};
 use crate::git::{Git, ObjectId, RemoteRepo};
 use crate::remotes::Remotes;
 
@@ -91,14 +91,47 @@ impl Observer {
         self.adverts.note(repository, branch, commit);
     }
 
-    /// Where `branch` of `repository` is, from the shared advertisement.
+    /// Records that `branches` of `repository` moved to commits sluice does not know (a
+    /// merge or close on the forge): their next reader lists the repository again, while
+    /// keys of its other branches keep the listing and the files read at their heads.
+    pub fn note_moved(&self, repository: &str, branches: &[&str]) {
+        self.adverts.moved(repository, branches);
+    }
+
+    /// Records that a key of `repository` was queued: its cycle observes the repository
+    /// through a listing read from now on (shared with every key queued before it).
+    pub fn demand(&self, repository: &str) {
+        self.adverts.demand(repository);
+    }
+
+    /// Where `branch` of `repository` is, from the shared advertisement, for a key's
+    /// cycle: any listing read since a key of the repository was last queued.
     pub async fn branch_head(
         &self,
         repository: &str,
         branch: &str,
     ) -> Result<Option<ObjectId>, ObserveError> {
+        self.head_from(repository, branch, Reuse::SinceDemand).await
+    }
+
+    /// Where `branch` of `repository` is, for a background refresh: from a listing no
+    /// older than the advertisement TTL.
+    pub async fn refresh_head(
+        &self,
+        repository: &str,
+        branch: &str,
+    ) -> Result<Option<ObjectId>, ObserveError> {
+        self.head_from(repository, branch, Reuse::Recent).await
+    }
+
+    async fn head_from(
+        &self,
+        repository: &str,
+        branch: &str,
+        reuse: Reuse,
+    ) -> Result<Option<ObjectId>, ObserveError> {
         let repo = self.repo(repository)?;
-        let heads = self.adverts.heads(repository, &repo).await?;
+        let heads = self.adverts.heads(repository, &repo, branch, reuse).await?;
         Ok(heads.get(branch).copied())
     }
 

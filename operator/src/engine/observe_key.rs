@@ -47,24 +47,12 @@ impl Engine {
             source,
         };
         let mut subscriptions = Vec::new();
-        let mut builds = BTreeMap::new();
         let mut dirs: Vec<String> = Vec::new();
         for name in &config.subscriptions {
             let Some(spec) = snapshot.subscriptions.get(name) else {
                 continue;
             };
             let record = self.store.subscription(name).map_err(store_err)?;
-            for id in [
-                record.state.requested_build,
-                record.state.last_applied_build,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                if let Some(build) = self.store.build(id).map_err(store_err)? {
-                    builds.insert(id, build);
-                }
-            }
             for dir in &spec.target.directories {
                 if !dirs.contains(dir) {
                     dirs.push(dir.clone());
@@ -120,6 +108,13 @@ impl Engine {
         } else {
             TargetObservation::default()
         };
+        // Only the builds the plan reads: none for a settled key.
+        let mut builds = BTreeMap::new();
+        for id in flow::builds_to_read(&subscriptions, pull_request.as_ref()) {
+            if let Some(build) = self.store.build(id).map_err(store_err)? {
+                builds.insert(id, build);
+            }
+        }
         if let Some(pr) = pull_request.as_mut() {
             self.observe_tip_ancestry(pr, &head_branch, repository, &target)
                 .await?;

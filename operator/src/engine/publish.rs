@@ -42,30 +42,13 @@ impl Engine {
             return Err(TriggerError::NotReady);
         }
         let snapshot = self.snapshot();
-        let unknown: Vec<&str> = build
-            .channels
-            .iter()
-            .filter(|c| !snapshot.channels.contains(c))
-            .map(String::as_str)
-            .collect();
-        if !unknown.is_empty() {
-            return Err(TriggerError::Invalid(format!(
-                "unknown channel `{}` (declared channels: {})",
-                unknown.join("`, `"),
-                snapshot.channels.join(", ")
-            )));
-        }
         let defaults = flow::assign::default_channels_for(
             &build.repository,
             &build.branch,
             &snapshot.default_channels,
         );
-        let mut channels = build.channels.clone();
-        for c in &defaults {
-            if !channels.contains(c) {
-                channels.push(c.clone());
-            }
-        }
+        let channels = flow::publish::channels_for(&build.channels, &snapshot.channels, &defaults)
+            .map_err(|unknown| TriggerError::Invalid(unknown.to_string()))?;
         let probe = BuildInfo {
             id: 0,
             repository: build.repository.clone(),
@@ -137,11 +120,8 @@ impl Engine {
             return Err(TriggerError::NotReady);
         }
         let snapshot = self.snapshot();
-        if !snapshot.channels.iter().any(|c| c == channel) {
-            return Err(TriggerError::Invalid(format!(
-                "unknown channel `{channel}`"
-            )));
-        }
+        flow::publish::channels_for(&[channel.to_string()], &snapshot.channels, &[])
+            .map_err(|unknown| TriggerError::Invalid(unknown.to_string()))?;
         let Some(mut build) = self.store.build(id)? else {
             return Err(TriggerError::NotFound(format!("build {id} not found")));
         };

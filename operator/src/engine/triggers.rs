@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sluice_core::flow::pacing::Trigger;
 use sluice_core::flow::{self, BuildId, HandTrigger};
-use sluice_core::model::{PullRequestState, UpdateFrequency};
+use sluice_core::model::PullRequestState;
 
 use super::{Engine, parse_rfc3339, unix_now};
 use crate::store::{EventKind, StoreError};
@@ -151,33 +151,32 @@ impl Engine {
     }
 
     /// [`Engine::fire_due_schedules`] as of `now` (Unix seconds); returns the subscriptions
-    /// that fired.
+    /// that fired. Which are due and what firing requests are the core's
+    /// ([`flow::scheduled`]); the records are read in one go.
     pub fn fire_due_schedules_at(&self, now: i64) -> Vec<String> {
         let mut fired = Vec::new();
         let snapshot = self.snapshot();
-        for (name, spec) in &snapshot.subscriptions {
-            if !spec.enabled
-                || matches!(
-                    spec.update_frequency,
-                    UpdateFrequency::None | UpdateFrequency::EveryBuild
-                )
-            {
-                continue;
-            }
-            let Ok(record) = self.store.subscription(name) else {
+        let Ok(records) = self.store.subscriptions() else {
+            return fired;
+        };
+        let due = flow::scheduled::due_subscriptions(
+            snapshot.subscriptions.iter().map(|(name, spec)| {
+                let firings =
+                    records
+                        .get(name)
+                        .map_or_else(Default::default, |r| flow::scheduled::Firings {
+                            last_fired: r.last_fired,
+                            first_seen: r.first_seen,
+                        });
+                (name.as_str(), spec, firings)
+            }),
+            now,
+            &self.config.schedule,
+        );
+        for name in due {
+            let Some(spec) = snapshot.subscriptions.get(name) else {
                 continue;
             };
-            // Unseen (config loaded this instant): the first scheduled time counts from now.
-            let first_seen = record.first_seen.unwrap_or(now);
-            if !flow::schedule::is_due(
-                spec.update_frequency,
-                record.last_fired,
-                first_seen,
-                now,
-                &self.config.schedule,
-            ) {
-                continue;
-            }
             let latest = self
                 .store
                 .latest_build(&spec.source.repository, &spec.source.channel)
@@ -185,11 +184,7 @@ impl Engine {
                 .flatten();
             let result = self.store.update_subscription(name, &mut |r| {
                 r.last_fired = Some(now);
-                if let Some(build) = &latest
-                    && r.state.last_applied_build != Some(build.id)
-                {
-                    r.state.request(build.id);
-                }
+                r.state.request_scheduled(latest.as_ref().map(|b| b.id));
             });
             if result.is_ok()
                 && let Some(build) = latest
@@ -204,7 +199,7 @@ impl Engine {
                 if let Some(key) = snapshot.key_of.get(name) {
                     self.enqueue_for(key, Trigger::Schedule);
                 }
-                fired.push(name.clone());
+                fired.push(name.to_string());
             }
         }
         fired

@@ -32,7 +32,7 @@ use super::review;
 use super::types::{
     Action, BuildId, BuildInfo, KeyInput, Plan, PullRequestObservation, SubscriptionView,
 };
-pub use super::wanted::{Wanted, needs_target, wanted_build};
+pub use super::wanted::{Wanted, builds_to_read, needs_target, wanted_build};
 
 /// One subscription's rendered update.
 struct Carried<'a> {

@@ -123,6 +123,43 @@ pub fn publish_warnings(
     warnings
 }
 
+/// Channels a build names that the configuration does not declare.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown channel `{}` (declared channels: {})", unknown.join("`, `"), declared.join(", "))]
+pub struct UnknownChannels {
+    /// The undeclared channels, as named.
+    pub unknown: Vec<String>,
+    /// The declared channels.
+    pub declared: Vec<String>,
+}
+
+/// The channels a published build goes to: its explicit `channels`, every one of which must
+/// be `declared`, then the `defaults` of its branch that are not among them already.
+pub fn channels_for(
+    channels: &[String],
+    declared: &[String],
+    defaults: &[String],
+) -> Result<Vec<String>, UnknownChannels> {
+    let unknown: Vec<String> = channels
+        .iter()
+        .filter(|c| !declared.contains(c))
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        return Err(UnknownChannels {
+            unknown,
+            declared: declared.to_vec(),
+        });
+    }
+    let mut all = channels.to_vec();
+    for c in defaults {
+        if !all.contains(c) {
+            all.push(c.clone());
+        }
+    }
+    Ok(all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +301,40 @@ mod tests {
                 Some(text) => assert!(got.len() == 1 && got[0].contains(text), "{got:?}"),
             }
         }
+    }
+
+    #[test]
+    fn channels_are_the_declared_explicit_ones_then_the_defaults() {
+        let names = |list: &[&str]| list.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let declared = names(&["dev", "release", "tools"]);
+        // (explicit, defaults, channels or the unknown ones)
+        type Row<'a> = (
+            &'a [&'a str],
+            &'a [&'a str],
+            Result<&'a [&'a str], &'a [&'a str]>,
+        );
+        let table: [Row<'_>; 5] = [
+            (&[], &[], Ok(&[])),
+            (&["dev"], &["tools"], Ok(&["dev", "tools"])),
+            (
+                &["release", "dev"],
+                &["dev", "tools"],
+                Ok(&["release", "dev", "tools"]),
+            ),
+            (&[], &["tools"], Ok(&["tools"])),
+            (&["nightly", "dev", "x"], &["tools"], Err(&["nightly", "x"])),
+        ];
+        for (explicit, defaults, expected) in table {
+            let got = channels_for(&names(explicit), &declared, &names(defaults));
+            match expected {
+                Ok(channels) => assert_eq!(got, Ok(names(channels)), "{explicit:?}"),
+                Err(unknown) => assert_eq!(got.map_err(|e| e.unknown), Err(names(unknown))),
+            }
+        }
+        let refused = channels_for(&names(&["nightly"]), &declared, &[]).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "unknown channel `nightly` (declared channels: dev, release, tools)"
+        );
     }
 }

@@ -1,6 +1,10 @@
 //! Which build each subscription works towards, and whether a key needs its target
 //! observed at all.
 
+use std::collections::BTreeSet;
+
+use crate::model::PullRequestState;
+
 use super::types::{BuildId, PullRequestObservation, SubscriptionView};
 
 /// The build a subscription works towards, or why it wants none.
@@ -61,4 +65,25 @@ pub fn needs_target(
     subscriptions
         .iter()
         .any(|s| s.spec.enabled && matches!(wanted_build(s, None), Wanted::Build(_)))
+}
+
+/// The builds [`plan`](super::plan) reads: the one each enabled subscription wants, given
+/// the builds an open, unsettled pull request carries. A key whose subscriptions want
+/// nothing needs none, so the engine reads no build for a settled key.
+pub fn builds_to_read(
+    subscriptions: &[SubscriptionView],
+    pull_request: Option<&PullRequestObservation>,
+) -> BTreeSet<BuildId> {
+    let open = pull_request.filter(|p| !p.settled && p.state == PullRequestState::Open);
+    subscriptions
+        .iter()
+        .filter(|s| s.spec.enabled)
+        .filter_map(|s| {
+            let carried = open.and_then(|p| p.carried.get(&s.name).copied());
+            match wanted_build(s, carried) {
+                Wanted::Build(id) => Some(id),
+                Wanted::UpToDate | Wanted::Rejected(_) => None,
+            }
+        })
+        .collect()
 }

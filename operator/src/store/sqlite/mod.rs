@@ -1,8 +1,8 @@
 //! The embedded [`Store`]: one SQLite file in WAL mode.
 //!
 //! One connection behind a mutex serves the whole process; every trait method runs in one
-//! transaction (writes take the write lock up front with `BEGIN IMMEDIATE`), so a crash
-//! leaves all of a call's writes or none. Other processes sharing the file wait up to the
+//! transaction (writes take the write lock up front with `BEGIN IMMEDIATE`) or is a single
+//! statement, so a crash leaves all of a call's writes or none. Other processes sharing the file wait up to the
 //! busy timeout for the write lock.
 //!
 //! `synchronous=FULL`: in WAL mode that costs one fsync per committed transaction, and in
@@ -106,6 +106,17 @@ impl SqliteStore {
         self.transaction(TransactionBehavior::Deferred, step)
     }
 
+    /// Runs `step`, one statement, without an explicit transaction: a single statement
+    /// reads one consistent snapshot by itself, and the `BEGIN`/`COMMIT` pair would cost
+    /// more than the lookups the engine makes per key.
+    fn read_statement<T>(
+        &self,
+        step: impl FnOnce(&Connection) -> Result<T>,
+    ) -> std::result::Result<T, StoreError> {
+        let connection = self.lock();
+        step(&connection).map_err(|f| f.into_store_error(&self.path))
+    }
+
     /// Runs `step` in a write transaction, committing when it succeeds.
     fn write<T>(
         &self,
@@ -175,7 +186,7 @@ impl Store for SqliteStore {
     }
 
     fn subscription(&self, name: &str) -> std::result::Result<SubscriptionRecord, StoreError> {
-        self.read(|tx| Ok(subscriptions::load(tx, name)?.unwrap_or_default()))
+        self.read_statement(|c| Ok(subscriptions::load(c, name)?.unwrap_or_default()))
     }
 
     fn subscriptions(
@@ -201,7 +212,7 @@ impl Store for SqliteStore {
         &self,
         key: &UpdateKey,
     ) -> std::result::Result<Option<TrackedPullRequest>, StoreError> {
-        self.read(|tx| pull_requests::latest(tx, &pull_requests::key_id(key)))
+        self.read_statement(|c| pull_requests::latest(c, &pull_requests::key_id(key)))
     }
 
     fn active_pull_requests(&self) -> std::result::Result<Vec<TrackedPullRequest>, StoreError> {

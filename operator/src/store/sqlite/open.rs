@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use rusqlite::Connection;
+use rusqlite::config::DbConfig;
 
 use super::{BUSY_TIMEOUT, Fault, Result, SqliteStore, integrity, schema};
 use crate::store::StoreError;
@@ -100,9 +101,15 @@ impl SqliteStore {
     }
 }
 
-/// Connection settings: WAL, durable commits, foreign keys, busy timeout.
+/// Connection settings: WAL, durable commits, foreign keys, busy timeout, and plans that
+/// do not depend on bound values.
 fn configure(connection: &mut Connection, file: bool) -> Result<()> {
     connection.busy_timeout(BUSY_TIMEOUT)?;
+    // Without the query planner stability guarantee SQLite marks a statement whose plan
+    // might change with a bound value (`key = ?1` tested outside an index, a `LIMIT ?`)
+    // for re-preparing whenever its bindings are cleared, which the statement cache does
+    // after every use: every cached query was parsed and planned again on each call.
+    connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     if file {
         let mode: String =
             connection.pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))?;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use sluice_core::flow::{BuildId, UpdateKey};
 use sluice_core::model::{PolicyEvaluation, PullRequestState};
 
@@ -70,8 +70,9 @@ fn decode(raw: Raw) -> Result<TrackedPullRequest> {
     Ok(pr)
 }
 
-/// The most recently created pull request of the key with stored form `key`.
-pub(super) fn latest(tx: &Transaction<'_>, key: &str) -> Result<Option<TrackedPullRequest>> {
+/// The most recently created pull request of the key with stored form `key` (one
+/// statement).
+pub(super) fn latest(tx: &Connection, key: &str) -> Result<Option<TrackedPullRequest>> {
     tx.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM tracked_pull_requests WHERE key = ?1 ORDER BY seq DESC LIMIT 1"
     ))?

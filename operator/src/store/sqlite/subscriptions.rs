@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use sluice_core::flow::{BuildId, SubscriptionState};
 use sluice_core::model::Condition;
 
@@ -48,8 +48,8 @@ fn decode(raw: Raw) -> Result<(String, SubscriptionRecord)> {
     Ok((name, record))
 }
 
-/// The stored record of `name`, if any.
-pub(super) fn load(tx: &Transaction<'_>, name: &str) -> Result<Option<SubscriptionRecord>> {
+/// The stored record of `name`, if any (one statement).
+pub(super) fn load(tx: &Connection, name: &str) -> Result<Option<SubscriptionRecord>> {
     tx.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM subscriptions WHERE name = ?1"
     ))?

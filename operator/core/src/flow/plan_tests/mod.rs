@@ -209,3 +209,61 @@ fn new_foo() -> Vec<BuildInfo> {
         build(2, &[("Foo.Core", "1.2.0")]),
     ]
 }
+
+#[test]
+fn builds_to_read_are_the_wanted_ones() {
+    let mut disabled = sub("d", Some(9), None);
+    disabled.spec.enabled = false;
+    let mut rejected = sub("r", Some(5), Some(2));
+    rejected.state.rejected_build = Some(5);
+    let mut forced = sub("f", Some(2), Some(4));
+    forced.state.force = true;
+    let lost = sub("l", None, Some(1));
+    let mut merged = open_pr(&[("l", 3)], "h1");
+    merged.state = PullRequestState::Merged;
+    // (subscriptions, pull request, builds read)
+    let table: Vec<(
+        Vec<SubscriptionView>,
+        Option<PullRequestObservation>,
+        Vec<BuildId>,
+    )> = vec![
+        (vec![sub("a", Some(2), Some(2))], None, vec![]),
+        (vec![sub("a", None, None)], None, vec![]),
+        (vec![sub("a", Some(3), Some(2))], None, vec![3]),
+        (vec![disabled, rejected, forced], None, vec![2]),
+        (
+            vec![lost.clone()],
+            Some(open_pr(&[("l", 3)], "h1")),
+            vec![3],
+        ),
+        (vec![lost.clone()], Some(merged), vec![]),
+        (vec![lost], Some(open_pr(&[("l", 1)], "h1")), vec![]),
+    ];
+    for (subs, pr, expected) in table {
+        let read: Vec<BuildId> = builds_to_read(&subs, pr.as_ref()).into_iter().collect();
+        assert_eq!(
+            read,
+            expected,
+            "{:?}",
+            subs.iter().map(|s| &s.name).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn planning_reads_no_build_beyond_those_to_read() {
+    let cases = [
+        (sub("a", Some(2), Some(1)), None),
+        (sub("a", Some(1), Some(1)), None),
+        (sub("a", None, Some(1)), Some(open_pr(&[("a", 2)], "h1"))),
+        (sub("a", Some(2), Some(1)), Some(open_pr(&[("a", 2)], "h1"))),
+    ];
+    for (subscription, pr) in cases {
+        let mut full = input(vec![subscription], new_foo());
+        full.pull_request = pr;
+        let mut read = full.clone();
+        let wanted = builds_to_read(&read.subscriptions, read.pull_request.as_ref());
+        read.builds.retain(|id, _| wanted.contains(id));
+        assert_eq!(plan(&read), plan(&full));
+    }
+}
