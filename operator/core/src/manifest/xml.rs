@@ -11,6 +11,8 @@ use quick_xml::events::Event;
 
 use super::pos::Pos;
 
+mod tag;
+
 /// A malformed XML document.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{pos}: {message}")]
@@ -138,7 +140,7 @@ impl XmlDoc {
                     if stack.is_empty() && !doc.elements.is_empty() {
                         return Err(err(start, "expected a single root element".into()));
                     }
-                    let (name, attrs) = parse_tag(text, utf8, start..end)?;
+                    let (name, attrs) = tag::parse_tag(text, utf8, start..end)?;
                     let index = doc.elements.len();
                     let parent = stack.last().copied();
                     if let Some(p) = parent {
@@ -260,6 +262,7 @@ pub fn unescape(raw: &str) -> String {
     quick_xml::escape::unescape(raw).map_or_else(|_| raw.to_string(), |c| c.into_owned())
 }
 
+/// `bytes` as text, replacing what is not UTF-8.
 fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(s) => std::borrow::Cow::Borrowed(s),
@@ -270,94 +273,6 @@ fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 /// Escapes text for element content or a double-quoted attribute value.
 pub fn escape(text: &str) -> String {
     quick_xml::escape::escape(text).into_owned()
-}
-
-fn parse_tag(text: &[u8], utf8: &str, span: Range<usize>) -> Result<(String, Vec<Attr>), XmlError> {
-    let slice = |r: Range<usize>| {
-        utf8.get(r.clone())
-            .map_or_else(|| lossy(&text[r]), std::borrow::Cow::Borrowed)
-    };
-    let bad = |offset: usize, what: &str| XmlError {
-        pos: Pos::at(text, offset),
-        message: format!("malformed start tag: expected {what}"),
-    };
-    let is_name_end = |b: u8| b.is_ascii_whitespace() || b == b'/' || b == b'>' || b == b'=';
-    let end = span.end;
-    let mut i = span.start + 1;
-    let name_start = i;
-    while i < end && !is_name_end(text[i]) {
-        i += 1;
-    }
-    if !is_name(&text[name_start..i]) {
-        return Err(bad(name_start, "an element name"));
-    }
-    let name = slice(name_start..i).into_owned();
-    let mut attrs = Vec::new();
-    loop {
-        while i < end && text[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= end || text[i] == b'/' || text[i] == b'>' {
-            break;
-        }
-        let attr_start = i;
-        while i < end && !is_name_end(text[i]) {
-            i += 1;
-        }
-        if !is_name(&text[attr_start..i]) {
-            return Err(bad(attr_start, "an attribute name"));
-        }
-        let attr_name = slice(attr_start..i).into_owned();
-        while i < end && text[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= end || text[i] != b'=' {
-            return Err(bad(i, "'=' after an attribute name"));
-        }
-        i += 1;
-        while i < end && text[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let quote = match text.get(i) {
-            Some(q @ (b'"' | b'\'')) if i < end => *q,
-            _ => return Err(bad(i, "a quoted attribute value")),
-        };
-        i += 1;
-        let value_start = i;
-        while i < end && text[i] != quote {
-            i += 1;
-        }
-        if i >= end {
-            return Err(bad(value_start, "a closing quote"));
-        }
-        attrs.push(Attr {
-            name: attr_name,
-            value: unescape(&slice(value_start..i)),
-            value_span: value_start..i,
-        });
-        i += 1;
-    }
-    // The tag ends here, as quick-xml saw it; anything else means the two readings of
-    // the tag disagree and no span of it can be trusted.
-    let closed = match text.get(i) {
-        Some(b'>') => i + 1 == end,
-        Some(b'/') => i + 2 == end && text.get(i + 1) == Some(&b'>'),
-        _ => false,
-    };
-    if !closed {
-        return Err(bad(i, "'>' or '/>' closing the tag"));
-    }
-    Ok((name, attrs))
-}
-
-/// Whether `name` can be an element or attribute name: not empty, and of ASCII only
-/// letters, digits and `_ : - .` (XML allows more beyond ASCII, and so does this). Quotes,
-/// `&`, `<` and the like are refused, so a tag reads the same here as in quick-xml.
-fn is_name(name: &[u8]) -> bool {
-    !name.is_empty()
-        && name.iter().all(|b| {
-            !b.is_ascii() || b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.')
-        })
 }
 
 #[cfg(test)]
