@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::Context;
 use sluice_core::config::{self, Severity};
 
-use crate::engine::now_rfc3339;
+use crate::clock::now_rfc3339;
 use crate::engine::snapshot::Snapshot;
 use crate::server::{AppState, ConfigReport};
 

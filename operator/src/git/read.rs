@@ -14,20 +14,9 @@ pub(crate) fn read_files(
     commit: ObjectId,
     paths: &[String],
 ) -> Result<BTreeMap<String, Option<Vec<u8>>>, ReadError> {
-    let object_error = |message: String| ReadError::Object {
-        remote: remote.clone(),
-        commit: commit.to_string(),
-        message,
-    };
-    if !repo.has_object(commit) {
-        return Err(ReadError::MissingCommit {
-            remote: remote.clone(),
-            commit: commit.to_string(),
-        });
-    }
-    let tree = repo
-        .find_commit(commit)
-        .and_then(|c| c.tree())
+    let object_error = |message: String| object_error(remote, commit, message);
+    let tree = find_commit(repo, remote, commit)?
+        .tree()
         .map_err(|e| object_error(e.to_string()))?;
     let mut files = BTreeMap::new();
     for path in paths {
@@ -61,4 +50,30 @@ pub(crate) fn read_files(
         files.insert(path.clone(), content);
     }
     Ok(files)
+}
+
+/// `commit` from the cache's object database; [`ReadError::MissingCommit`] when the cache
+/// does not hold it (not fetched, or beyond a shallow fetch).
+pub(crate) fn find_commit<'repo>(
+    repo: &'repo gix::Repository,
+    remote: &RemoteUrl,
+    commit: ObjectId,
+) -> Result<gix::Commit<'repo>, ReadError> {
+    if !repo.has_object(commit) {
+        return Err(ReadError::MissingCommit {
+            remote: remote.clone(),
+            commit: commit.to_string(),
+        });
+    }
+    repo.find_commit(commit)
+        .map_err(|e| object_error(remote, commit, e.to_string()))
+}
+
+/// A failure reading the objects of `commit`.
+pub(crate) fn object_error(remote: &RemoteUrl, commit: ObjectId, message: String) -> ReadError {
+    ReadError::Object {
+        remote: remote.clone(),
+        commit: commit.to_string(),
+        message,
+    }
 }
