@@ -7,7 +7,8 @@
 //! - [`RemoteRepo::head`] reads the branch from the ref advertisement alone; nothing is
 //!   fetched when nothing moved.
 //! - [`RemoteRepo::fetch`] fetches depth 1 the first time, incrementally afterwards.
-//! - [`RemoteRepo::read`] reads files at a commit from the object database.
+//! - [`RemoteRepo::read`] reads files at a commit from the object database, and
+//!   [`RemoteRepo::read_tree`] a whole tree.
 //! - [`RemoteRepo::commit`] writes blobs, edited trees and a commit object, with no
 //!   working tree, index or reference involved.
 //! - [`RemoteRepo::push`] and [`RemoteRepo::delete_branch`] update the remote with a
@@ -52,6 +53,7 @@ pub use credentials::{Credentials, CredentialsError};
 pub use error::{CacheError, CommitError, FetchError, HeadError, PushError, ReadError};
 pub use gix::ObjectId;
 pub use push::Expected;
+pub use read::TreeFilter;
 pub use remote::{InvalidRemoteUrl, Remote, RemoteUrl, Scheme};
 pub use secret::{REDACTED, Secret};
 
@@ -161,20 +163,6 @@ impl RemoteRepo {
     /// The remote.
     pub fn remote(&self) -> &Remote {
         &self.remote
-    }
-
-    /// A `git` CLI command set up for this remote, for work the layer does not offer (the
-    /// config repository's checkout): no prompts, stall limits, and the remote's
-    /// credentials in the child's environment only, never in argv or a URL.
-    pub fn git_command(&self) -> tokio::process::Command {
-        let mut command = tokio::process::Command::new(&self.git.config.git_program);
-        push::configure_environment(&mut command, &self.remote, self.git.config.stall_timeout);
-        command
-    }
-
-    /// `text` with this remote's secret removed, for output of [`RemoteRepo::git_command`].
-    pub fn scrub(&self, text: &str) -> String {
-        self.remote.credentials.scrub(text)
     }
 
     /// The directory of this remote's bare cache.

@@ -122,3 +122,34 @@ async fn git_lists_every_branch_in_one_advertisement_over_http() {
 async fn git_lists_every_branch_in_one_advertisement_over_file_remote() {
     all_branches_from_one_advertisement(false).await;
 }
+
+#[tokio::test]
+async fn git_reads_a_whole_tree_through_a_filter() {
+    let s = setup(true);
+    s.repo.commit(
+        &[
+            ("config/a.yaml", "a\n"),
+            ("config/deep/b.yml", "b\n"),
+            (".github/ci.yaml", "hidden\n"),
+        ],
+        "config files",
+    );
+    let head = s.remote.fetch("main").await.expect("fetch");
+    let yaml_outside_hidden = |name: &str, is_dir: bool| {
+        !name.starts_with('.') && (is_dir || name.ends_with(".yaml") || name.ends_with(".yml"))
+    };
+    let files = s
+        .remote
+        .read_tree(head, yaml_outside_hidden)
+        .await
+        .expect("read tree");
+    let paths: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(paths, ["config/a.yaml", "config/deep/b.yml"]);
+    assert_eq!(files["config/deep/b.yml"], b"b\n");
+    let everything = s
+        .remote
+        .read_tree(head, |_, _| true)
+        .await
+        .expect("read tree");
+    assert_eq!(everything.len(), 6, "{:?}", everything.keys());
+}
