@@ -206,7 +206,7 @@ const ENDPOINTS: &[(&str, &str, &str, &str)] = &[
         "/api/events",
     ),
     (
-        "`GET /api/pull-requests`",
+        "`GET /api/pull-requests?limit=&before=`",
         "GET /api/pull-requests[/N]",
         "GET",
         "/api/pull-requests",

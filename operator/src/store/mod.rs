@@ -72,6 +72,17 @@ pub struct BuildQuery {
     pub before: Option<BuildId>,
 }
 
+/// A page of the git-native forge's pull requests, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullRequestQuery {
+    /// At most this many (default 100).
+    pub limit: Option<u32>,
+    /// Only pull requests numbered below this one: the next page after a page whose last
+    /// pull request it is.
+    pub before: Option<i64>,
+}
+
 /// sluice's own record of the pull request of an update key, for every forge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -284,6 +295,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<LocalPullRequest>, StoreError>;
     /// Every local pull request, newest first.
     fn local_pull_requests(&self) -> Result<Vec<LocalPullRequest>, StoreError>;
+    /// One page of local pull requests, newest first.
+    fn local_pull_request_page(
+        &self,
+        query: &PullRequestQuery,
+    ) -> Result<Vec<LocalPullRequest>, StoreError>;
     /// Replaces a local pull request's mutable fields (title, description, state, merge commit).
     fn save_local_pull_request(&self, pr: &LocalPullRequest) -> Result<(), StoreError>;
     /// Like [`Store::save_local_pull_request`], only while the stored state is still

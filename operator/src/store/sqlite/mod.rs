@@ -16,6 +16,7 @@ mod events;
 mod integrity;
 mod local_forge;
 mod open;
+mod pull_request_pages;
 mod pull_requests;
 mod schema;
 mod subscriptions;
@@ -29,8 +30,8 @@ use sluice_core::flow::{BuildId, BuildInfo, Check, Review, UpdateKey};
 use sluice_core::model::PullRequestState;
 
 use super::{
-    BuildQuery, FlowEvent, LocalPullRequest, NewBuild, Store, StoreError, SubscriptionRecord,
-    TrackedPullRequest,
+    BuildQuery, FlowEvent, LocalPullRequest, NewBuild, PullRequestQuery, Store, StoreError,
+    SubscriptionRecord, TrackedPullRequest,
 };
 
 /// The schema version this code writes; [`SqliteStore::open`] refuses newer databases.
@@ -254,6 +255,13 @@ impl Store for SqliteStore {
 
     fn local_pull_requests(&self) -> std::result::Result<Vec<LocalPullRequest>, StoreError> {
         self.read(local_forge::list)
+    }
+
+    fn local_pull_request_page(
+        &self,
+        query: &PullRequestQuery,
+    ) -> std::result::Result<Vec<LocalPullRequest>, StoreError> {
+        self.read(|tx| pull_request_pages::page(tx, query))
     }
 
     fn save_local_pull_request(
