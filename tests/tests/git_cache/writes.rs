@@ -157,6 +157,9 @@ async fn git_rejects_invalid_branch_names_and_paths() {
     let s = setup(false);
     assert!(s.remote.head("--upload-pack=x").await.is_err());
     assert!(s.remote.fetch("a..b").await.is_err());
+    // Right-to-left override: refused before it reaches a ref or the network.
+    assert!(s.remote.head("ma\u{202e}in").await.is_err());
+    assert!(s.remote.fetch("ma\u{200b}in").await.is_err());
     let head = s.remote.fetch("main").await.expect("fetch");
     let err = s
         .remote
