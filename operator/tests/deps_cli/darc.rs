@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use super::{GLOBAL, PROPS, VDX, read, repo, sluice, update};
+use super::{GLOBAL, PROPS, VDX, read, repo, sluice, update, update_with};
 
 #[test]
 fn update_moves_dependencies_and_every_file_that_follows() {
@@ -283,23 +283,17 @@ fn sdk_bump_and_managed_feeds_follow_the_build() {
     let source = dir.path().join("source-global.json");
     fs::write(&source, "{ \"tools\": { \"dotnet\": \"9.0.200\" } }").expect("write");
     let feed = "https://pkgs.dev.azure.com/dnceng/_packaging/darc-int-contoso-runtime-bbbbbbbb/nuget/v3/index.json";
-    let d = dir.path().to_string_lossy().into_owned();
-    let out = sluice(&[
-        "deps",
-        "update",
-        "--dir",
-        &d,
-        "--source-repo",
-        "https://github.com/contoso/runtime",
-        "--commit",
-        "bbbbbbbb",
-        "--asset",
-        "Contoso.Sdk=2.1.0",
-        "--asset-location",
-        &format!("Contoso.Sdk={feed}"),
-        "--source-global-json",
-        &source.to_string_lossy(),
-    ]);
+    let out = update_with(
+        dir.path(),
+        &[
+            "--asset",
+            "Contoso.Sdk=2.1.0",
+            "--asset-location",
+            &format!("Contoso.Sdk={feed}"),
+            "--source-global-json",
+            &source.to_string_lossy(),
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",

@@ -31,9 +31,18 @@ fn read(dir: &Path, path: &str) -> String {
     fs::read_to_string(dir.join(path)).expect("read")
 }
 
+/// `sluice deps update` of `dir` with a build of contoso/runtime at `bbbbbbbb` carrying
+/// `assets` (`Name=version`).
 fn update(dir: &Path, assets: &[&str]) -> Output {
+    let args: Vec<&str> = assets.iter().flat_map(|a| ["--asset", a]).collect();
+    update_with(dir, &args)
+}
+
+/// `sluice deps update` of `dir` with a build of contoso/runtime at `bbbbbbbb` and the
+/// further arguments `args`.
+fn update_with(dir: &Path, args: &[&str]) -> Output {
     let d = dir.to_string_lossy().into_owned();
-    let mut args = vec![
+    let mut all = vec![
         "deps",
         "update",
         "--dir",
@@ -43,9 +52,6 @@ fn update(dir: &Path, assets: &[&str]) -> Output {
         "--commit",
         "bbbbbbbb",
     ];
-    for a in assets {
-        args.push("--asset");
-        args.push(a);
-    }
-    sluice(&args)
+    all.extend_from_slice(args);
+    sluice(&all)
 }
