@@ -60,24 +60,33 @@ pub fn read_tree(root: &Path) -> anyhow::Result<Tree> {
     Ok(tree)
 }
 
+/// Whether a directory entry called `name` belongs to the configuration: a directory
+/// to look into, or a `*.yaml`/`*.yml` file; hidden ones (`.git`, `.github`) never.
+pub fn is_config_entry(name: &str, is_dir: bool) -> bool {
+    if name.starts_with('.') {
+        return false;
+    }
+    is_dir
+        || matches!(
+            Path::new(name).extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        )
+}
+
 fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> anyhow::Result<()> {
     let entries = std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))?;
     for entry in entries {
         let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
         let path = entry.path();
         let kind = entry
             .file_type()
             .with_context(|| format!("reading {}", path.display()))?;
+        if !is_config_entry(&entry.file_name().to_string_lossy(), kind.is_dir()) {
+            continue;
+        }
         if kind.is_dir() {
             collect(&path, out)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        ) {
+        } else {
             out.push(path);
         }
     }

@@ -4,6 +4,7 @@
 //! pure decisions of [`sluice_core`], and the entry points (CLI, server, controller).
 
 pub mod cli;
+pub mod clock;
 pub mod config_dir;
 pub mod config_source;
 pub mod data_dir;

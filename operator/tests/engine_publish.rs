@@ -2,16 +2,13 @@
 //! `add-to-channel` refuses them, a CI retry is the same build, a repeat with other fields
 //! is a conflict naming the field, and a build that lands nowhere comes with a warning.
 
+mod in_memory_engine;
+
 use std::sync::Arc;
 
-use sluice::engine::snapshot::Snapshot;
-use sluice::engine::{Engine, EngineConfig, TriggerError};
-use sluice::forge::local::LocalForge;
-use sluice::git::{Author, Git, GitConfig};
-use sluice::remotes::Remotes;
+use sluice::engine::{Engine, TriggerError};
 use sluice::store::sqlite::SqliteStore;
 use sluice::store::{BuildQuery, NewBuild, Store};
-use sluice_core::config::{self, SourceFile};
 use sluice_core::model::Asset;
 
 const SOURCE: &str = "https://github.com/contoso/runtime";
@@ -19,36 +16,7 @@ const SOURCE: &str = "https://github.com/contoso/runtime";
 const CONFIG: &str = "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {name: dev}\nspec: {}\n---\napiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {name: runtime-to-sdk}\nspec:\n  source: {repository: \"https://github.com/contoso/runtime\", channel: dev}\n  target: {repository: \"https://github.com/contoso/sdk\", branch: main}\n";
 
 fn engine(dir: &std::path::Path) -> (Arc<Engine>, Arc<SqliteStore>) {
-    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
-    let git = Arc::new(Git::new(GitConfig::new(dir.join("git"))));
-    let author = Author {
-        name: "sluice".into(),
-        email: "sluice@localhost".into(),
-    };
-    let forge = Arc::new(LocalForge::new(
-        store.clone(),
-        git.clone(),
-        Remotes::anonymous(),
-        "http://127.0.0.1:0",
-        author.clone(),
-    ));
-    let engine = Engine::new(
-        store.clone(),
-        forge,
-        git,
-        Remotes::anonymous(),
-        author,
-        EngineConfig::default(),
-    );
-    let loaded = config::load(&[SourceFile {
-        path: "c.yaml".into(),
-        text: CONFIG.into(),
-    }]);
-    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    engine
-        .set_config(Snapshot::new(&loaded.config))
-        .expect("the config is accepted");
-    (engine, store)
+    in_memory_engine::start(dir, CONFIG)
 }
 
 fn build(repository: &str, version: &str, channels: &[&str]) -> NewBuild {

@@ -1,16 +1,10 @@
 //! Scheduled subscriptions fire at their due times with the newest build on their channel,
 //! once per due time; EveryBuild ones fire on publication and `None` never fires.
 
-use std::sync::Arc;
+mod in_memory_engine;
 
-use sluice::engine::snapshot::Snapshot;
-use sluice::engine::{Engine, EngineConfig, parse_rfc3339};
-use sluice::forge::local::LocalForge;
-use sluice::git::{Author, Git, GitConfig};
-use sluice::remotes::Remotes;
-use sluice::store::sqlite::SqliteStore;
+use sluice::engine::{Engine, parse_rfc3339};
 use sluice::store::{NewBuild, Store};
-use sluice_core::config::{self, SourceFile};
 
 const SOURCE: &str = "https://github.com/contoso/runtime";
 
@@ -52,35 +46,7 @@ fn at(text: &str) -> i64 {
 #[test]
 fn scheduled_subscriptions_fire_once_per_due_time_with_the_newest_build() {
     let tmp = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
-    let git = Arc::new(Git::new(GitConfig::new(tmp.path().join("git"))));
-    let author = Author {
-        name: "sluice".into(),
-        email: "sluice@localhost".into(),
-    };
-    let forge = Arc::new(LocalForge::new(
-        store.clone(),
-        git.clone(),
-        Remotes::anonymous(),
-        "http://127.0.0.1:0",
-        author.clone(),
-    ));
-    let engine = Engine::new(
-        store.clone(),
-        forge,
-        git,
-        Remotes::anonymous(),
-        author,
-        EngineConfig::default(),
-    );
-    let loaded = config::load(&[SourceFile {
-        path: "c.yaml".into(),
-        text: config(),
-    }]);
-    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    engine
-        .set_config(Snapshot::new(&loaded.config))
-        .expect("the config is accepted");
+    let (engine, store) = in_memory_engine::start(tmp.path(), &config());
     for name in ["daily", "weekly", "never", "every"] {
         store
             .update_subscription(name, &mut |r| {

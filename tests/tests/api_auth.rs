@@ -3,11 +3,12 @@
 //! loopback.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sluice_tests::binary::sluice_path;
 use sluice_tests::demo::Server;
 use sluice_tests::demo::repos;
+use sluice_tests::wait;
 
 const PUBLISH: &str = "pub-secret-0123456789";
 const REPORT: &str = "rep-secret-0123456789";
@@ -178,17 +179,8 @@ fn without_tokens_the_api_listens_on_loopback_only_unless_told_otherwise() {
         .stderr(std::fs::File::create(root.join("stderr")).unwrap())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("sluice serve listened on all interfaces without tokens");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = wait::exit(&mut child, Duration::from_secs(20))
+        .expect("sluice serve listened on all interfaces without tokens");
     assert!(!status.success());
     let stderr = std::fs::read_to_string(root.join("stderr")).unwrap();
     assert!(stderr.contains("--insecure-no-auth"), "{stderr}");

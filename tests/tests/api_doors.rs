@@ -109,6 +109,61 @@ fn build_listings_are_bounded_pages() {
     server.stop();
 }
 
+fn pull_requests(server: &Server, query: &str) -> Vec<i64> {
+    let listed: Vec<Value> =
+        serde_json::from_str(&server.get(&format!("/api/pull-requests{query}")).unwrap()).unwrap();
+    listed
+        .iter()
+        .map(|pr| pr["number"].as_i64().unwrap())
+        .collect()
+}
+
+#[test]
+fn pull_request_listings_are_bounded_pages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    repos::create_repositories(root);
+    let server = Server::start(root, &repos::write_config(root)).unwrap();
+    // One runtime build opens a pull request on each of runtime's three consumers.
+    server.publish(root, "runtime", "1", "2.0.0").unwrap();
+    sluice_tests::wait::until_true(
+        "three pull requests",
+        std::time::Duration::from_secs(60),
+        || pull_requests(&server, "").len() == 3,
+    );
+    let all = pull_requests(&server, "");
+    assert!(all.windows(2).all(|w| w[0] > w[1]), "newest first: {all:?}");
+    assert_eq!(pull_requests(&server, "?limit=2"), all[..2]);
+    assert_eq!(
+        pull_requests(&server, &format!("?limit=2&before={}", all[1])),
+        all[2..]
+    );
+    assert_eq!(
+        pull_requests(&server, "?limit=4000000000"),
+        all,
+        "a huge limit is capped, not refused"
+    );
+    let answer = server
+        .request("GET", "/api/pull-requests?before=x", None, "")
+        .unwrap();
+    assert_eq!(answer.status, 400, "{}", answer.body);
+
+    // The CLI pages the same way.
+    let page = |args: &[&str]| -> Vec<i64> {
+        let mut command = vec!["pr", "list", "--format", "json"];
+        command.extend_from_slice(args);
+        let listed: Vec<Value> = serde_json::from_str(&server.sluice(&command).unwrap()).unwrap();
+        listed
+            .iter()
+            .map(|pr| pr["number"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(page(&["--limit", "1"]), all[..1]);
+    let before = all[0].to_string();
+    assert_eq!(page(&["--limit", "1", "--before", &before]), all[1..2]);
+    server.stop();
+}
+
 #[test]
 fn check_names_and_reviewers_are_one_bounded_line() {
     let tmp = tempfile::tempdir().unwrap();

@@ -1,10 +1,11 @@
 //! The status codes the README documents are the ones a running server answers, and every
 //! error, the HTTP layer's own included, is `{"error": "..."}`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sluice_tests::demo::repos;
 use sluice_tests::demo::{Answer, Server};
+use sluice_tests::wait;
 
 fn call(server: &Server, method: &str, path: &str, body: Option<&str>) -> Answer {
     let content_type = body.map(|_| "application/json");
@@ -30,8 +31,8 @@ fn assert_error(answer: &Answer, status: u16, what: &str) {
 }
 
 fn open_pull_request(server: &Server, repository: &str) -> i64 {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
+    let what = format!("a pull request on {repository}");
+    wait::until_ok(&what, Duration::from_secs(60), || {
         let prs: Vec<serde_json::Value> =
             serde_json::from_str(&server.get("/api/pull-requests").unwrap_or_default())
                 .unwrap_or_default();
@@ -41,14 +42,10 @@ fn open_pull_request(server: &Server, repository: &str) -> i64 {
                     .as_str()
                     .is_some_and(|r| r.ends_with(&format!("/{repository}.git")))
         }) {
-            return pr["number"].as_i64().unwrap();
+            return Ok(pr["number"].as_i64().unwrap());
         }
-        assert!(
-            Instant::now() < deadline,
-            "no pull request on {repository}: {prs:#?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        Err(format!("{prs:#?}"))
+    })
 }
 
 #[test]
@@ -209,7 +206,7 @@ const ENDPOINTS: &[(&str, &str, &str, &str)] = &[
         "/api/events",
     ),
     (
-        "`GET /api/pull-requests`",
+        "`GET /api/pull-requests?limit=&before=`",
         "GET /api/pull-requests[/N]",
         "GET",
         "/api/pull-requests",

@@ -1,7 +1,7 @@
 //! `sluice serve` keeps its configuration current: a watched directory and a polled git
 //! repository; an invalid config is reported and the last good one stays in force.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sluice_tests::demo::Server;
@@ -74,21 +74,17 @@ fn commit_all(work: &Path, message: &str) {
     git(work, &["push", "--quiet", "origin", "main"]);
 }
 
-#[test]
-fn a_git_config_repository_is_polled() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    repos::create_repositories(root);
-    let config = repos::write_config(root);
-    let remote = root.join("config.git");
-    std::fs::create_dir_all(&remote).unwrap();
+/// A bare repository at `remote` whose main branch holds the demo's `product.yaml` from
+/// `config`, and a clone of it to change it from (beside `remote`, `config-work`).
+fn config_repository(remote: &Path, config: &Path) -> PathBuf {
+    std::fs::create_dir_all(remote).unwrap();
     git(
-        &remote,
+        remote,
         &["init", "--quiet", "--bare", "--initial-branch=main"],
     );
-    let work = root.join("config-work");
+    let work = remote.with_file_name("config-work");
     git(
-        root,
+        remote.parent().unwrap(),
         &[
             "clone",
             "--quiet",
@@ -98,6 +94,17 @@ fn a_git_config_repository_is_polled() {
     );
     std::fs::copy(config.join("product.yaml"), work.join("product.yaml")).unwrap();
     commit_all(&work, "Initial config");
+    work
+}
+
+#[test]
+fn a_git_config_repository_is_polled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    repos::create_repositories(root);
+    let config = repos::write_config(root);
+    let remote = root.join("config.git");
+    let work = config_repository(&remote, &config);
 
     let url = format!("file://{}", remote.display());
     let server = Server::start_with(root, &url, &["--config-poll", "1"]).unwrap();
@@ -114,6 +121,18 @@ fn a_git_config_repository_is_polled() {
     wait_for("the new commit to be picked up", || {
         subscriptions(&server) == 7
     });
+
+    // A file deleted upstream is gone from the configuration with its commit.
+    std::fs::remove_file(work.join("extra.yaml")).unwrap();
+    commit_all(&work, "Drop the extra subscription");
+    wait_for("the deletion to be picked up", || {
+        subscriptions(&server) == 6
+    });
+    let checkout = root.join("data/config-checkout");
+    assert!(checkout.join("product.yaml").is_file());
+    assert!(!checkout.join("extra.yaml").exists());
+    // The files come from the bare cache's object database: no working tree, no clone.
+    assert!(!checkout.join(".git").exists(), "the checkout is no clone");
     server.stop();
 }
 
@@ -126,24 +145,7 @@ fn a_private_config_repository_is_read_with_the_token_which_never_shows() {
     repos::create_repositories(root);
     let config = repos::write_config(root);
     let served = root.join("served");
-    let remote = served.join("config.git");
-    std::fs::create_dir_all(&remote).unwrap();
-    git(
-        &remote,
-        &["init", "--quiet", "--bare", "--initial-branch=main"],
-    );
-    let work = root.join("config-work");
-    git(
-        root,
-        &[
-            "clone",
-            "--quiet",
-            remote.to_str().unwrap(),
-            work.to_str().unwrap(),
-        ],
-    );
-    std::fs::copy(config.join("product.yaml"), work.join("product.yaml")).unwrap();
-    commit_all(&work, "Initial config");
+    config_repository(&served.join("config.git"), &config);
     let auth = BasicAuth {
         username: "x-access-token".into(),
         password: TOKEN.into(),

@@ -1,10 +1,11 @@
 //! A subscription whose target directories name a subdirectory (written `./src/tool/`)
 //! updates the manifests there and nowhere else.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sluice_tests::demo::Server;
 use sluice_tests::demo::repos::{self, git, remote_url};
+use sluice_tests::wait;
 
 #[test]
 fn manifests_in_a_subdirectory_are_updated() {
@@ -48,17 +49,13 @@ fn manifests_in_a_subdirectory_are_updated() {
     server.publish(root, "runtime", "1", "2.0.0").unwrap();
     let remote = root.join("remotes/sdk.git");
     let branch = "sluice/main/runtime-to-sdk";
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::process::Command::new("git")
-        .args(["rev-parse", "--verify", "--quiet", branch])
-        .current_dir(&remote)
-        .status()
-        .map(|s| !s.success())
-        .unwrap_or(true)
-    {
-        assert!(Instant::now() < deadline, "no update branch within 60 s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait::until_true("the update branch", Duration::from_secs(60), || {
+        std::process::Command::new("git")
+            .args(["rev-parse", "--verify", "--quiet", branch])
+            .current_dir(&remote)
+            .status()
+            .is_ok_and(|s| s.success())
+    });
     let xml = git(
         &remote,
         &[

@@ -2,11 +2,12 @@
 //! printing progress, and fails with the names of the stragglers when time runs out.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sluice_tests::binary::sluice_path;
 use sluice_tests::demo::Server;
 use sluice_tests::demo::repos::{self, git, remote_url};
+use sluice_tests::wait;
 
 fn publish(
     server: &Server,
@@ -66,13 +67,11 @@ fn publish_waits_until_every_dependent_has_the_build() {
 
     // A newer build, with checks reported as a CI would: the wait succeeds.
     let child = publish(&server, root, "2", "2.0.1", "60");
-    let deadline = Instant::now() + Duration::from_secs(60);
     let mut child = child;
-    let status = loop {
+    let status = wait::until("publish --wait to finish", Duration::from_secs(60), || {
         if let Some(status) = child.try_wait().unwrap() {
-            break status;
+            return Some(status);
         }
-        assert!(Instant::now() < deadline, "publish --wait did not finish");
         let prs: Vec<serde_json::Value> =
             serde_json::from_str(&server.sluice(&["pr", "list", "--format", "json"]).unwrap())
                 .unwrap();
@@ -87,8 +86,8 @@ fn publish_waits_until_every_dependent_has_the_build() {
                 "success",
             ]);
         }
-        std::thread::sleep(Duration::from_millis(200));
-    };
+        None
+    });
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(status.success(), "{stderr}");

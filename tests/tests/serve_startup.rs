@@ -4,15 +4,16 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use sluice_tests::binary::sluice_path;
 use sluice_tests::demo::Server;
 use sluice_tests::demo::repos;
+use sluice_tests::wait;
 
 fn wait_for(what: &str, check: impl FnMut() -> bool) {
-    sluice_tests::wait::until_true(what, Duration::from_secs(60), check)
+    wait::until_true(what, Duration::from_secs(60), check)
 }
 
 fn config_report(server: &Server) -> Value {
@@ -41,21 +42,12 @@ fn serve_refused(config: &str, data: &Path) -> String {
         .stderr(std::fs::File::create(&stderr).unwrap())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "sluice serve kept running: {}",
-                std::fs::read_to_string(&stderr).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = wait::exit(&mut child, Duration::from_secs(20)).unwrap_or_else(|| {
+        panic!(
+            "sluice serve kept running: {}",
+            std::fs::read_to_string(&stderr).unwrap_or_default()
+        )
+    });
     assert!(!status.success(), "refused with a failing exit status");
     std::fs::read_to_string(&stderr).unwrap()
 }

@@ -2,10 +2,11 @@
 //! repository, says "nothing to do" for a build that is applied, and a forced build the
 //! target already has is recorded once, never merged a second time.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sluice_tests::demo::Server;
 use sluice_tests::demo::repos;
+use sluice_tests::wait;
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
@@ -13,9 +14,10 @@ fn json(text: &str) -> serde_json::Value {
 
 /// Reports a successful check on every open pull request until `done` holds.
 fn until(server: &Server, what: &str, done: impl Fn(&Server) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done(server) {
-        assert!(Instant::now() < deadline, "not within 60 s: {what}");
+    wait::until_true(what, Duration::from_secs(60), || {
+        if done(server) {
+            return true;
+        }
         let prs = json(&server.sluice(&["pr", "list", "--format", "json"]).unwrap());
         for pr in prs
             .as_array()
@@ -26,8 +28,8 @@ fn until(server: &Server, what: &str, done: impl Fn(&Server) -> bool) {
             let number = pr["number"].to_string();
             let _ = server.sluice(&["pr", "check", &number, "--name", "ci", "--state", "success"]);
         }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        false
+    });
 }
 
 fn events(server: &Server, subscription: &str, build: i64, kind: &str) -> usize {

@@ -22,8 +22,14 @@ pub struct PrArgs {
 
 #[derive(Debug, clap::Subcommand)]
 enum PrCommand {
-    /// List pull requests of the git-native forge, newest first.
+    /// List pull requests of the git-native forge, newest first, a page at a time.
     List {
+        /// At most this many (the server answers at most 200).
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// Only pull requests numbered below this one: the page after the one it ends.
+        #[arg(long, value_name = "NUMBER")]
+        before: Option<i64>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -100,8 +106,16 @@ enum ReviewArg {
 pub fn run(args: PrArgs) -> anyhow::Result<ExitCode> {
     let client = Client::new(&args.server)?;
     match args.command {
-        PrCommand::List { format } => {
-            let prs: Vec<LocalPullRequest> = client.get("/api/pull-requests")?;
+        PrCommand::List {
+            limit,
+            before,
+            format,
+        } => {
+            let mut query = format!("/api/pull-requests?limit={limit}");
+            if let Some(before) = before {
+                query.push_str(&format!("&before={before}"));
+            }
+            let prs: Vec<LocalPullRequest> = client.get(&query)?;
             match format {
                 Format::Json => outln!("{}", serde_json::to_string_pretty(&prs)?),
                 Format::Table => {

@@ -8,6 +8,7 @@ use gix::ObjectId;
 
 use super::commit::Author;
 use super::error::ReadError;
+use super::read::{find_commit, object_error};
 use super::remote::RemoteUrl;
 
 /// Commits walked at most when looking for an ancestor.
@@ -36,11 +37,9 @@ pub(crate) fn is_ancestor(
         if seen.len() > WALK_LIMIT || !repo.has_object(id) {
             continue;
         }
-        let commit = repo.find_commit(id).map_err(|e| ReadError::Object {
-            remote: remote.clone(),
-            commit: id.to_string(),
-            message: e.to_string(),
-        })?;
+        let commit = repo
+            .find_commit(id)
+            .map_err(|e| object_error(remote, id, e.to_string()))?;
         for parent in commit.parent_ids() {
             let parent = parent.detach();
             if seen.insert(parent) {
@@ -57,21 +56,10 @@ pub(crate) fn committer(
     remote: &RemoteUrl,
     commit: ObjectId,
 ) -> Result<Author, ReadError> {
-    let object_error = |message: String| ReadError::Object {
-        remote: remote.clone(),
-        commit: commit.to_string(),
-        message,
-    };
-    if !repo.has_object(commit) {
-        return Err(ReadError::MissingCommit {
-            remote: remote.clone(),
-            commit: commit.to_string(),
-        });
-    }
-    let found = repo
-        .find_commit(commit)
-        .map_err(|e| object_error(e.to_string()))?;
-    let signature = found.committer().map_err(|e| object_error(e.to_string()))?;
+    let found = find_commit(repo, remote, commit)?;
+    let signature = found
+        .committer()
+        .map_err(|e| object_error(remote, commit, e.to_string()))?;
     Ok(Author {
         name: signature.name.to_string(),
         email: signature.email.to_string(),

@@ -7,7 +7,8 @@
 //! - [`RemoteRepo::head`] reads the branch from the ref advertisement alone; nothing is
 //!   fetched when nothing moved.
 //! - [`RemoteRepo::fetch`] fetches depth 1 the first time, incrementally afterwards.
-//! - [`RemoteRepo::read`] reads files at a commit from the object database.
+//! - [`RemoteRepo::read`] reads files at a commit from the object database, and
+//!   [`RemoteRepo::read_tree`] a whole tree.
 //! - [`RemoteRepo::commit`] writes blobs, edited trees and a commit object, with no
 //!   working tree, index or reference involved.
 //! - [`RemoteRepo::push`] and [`RemoteRepo::delete_branch`] update the remote with a
@@ -38,8 +39,8 @@ mod push;
 mod read;
 mod remote;
 mod secret;
+mod transfer;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,11 +55,11 @@ pub use credentials::{Credentials, CredentialsError};
 pub use error::{CacheError, CommitError, FetchError, HeadError, PushError, ReadError};
 pub use gix::ObjectId;
 pub use push::Expected;
+pub use read::TreeFilter;
 pub use remote::{InvalidRemoteUrl, Remote, RemoteUrl, Scheme};
 pub use secret::{REDACTED, Secret};
 
 use cache::CacheLock;
-use network::{Fetched, NetworkFailure, Stage};
 
 /// Settings of the git layer.
 #[derive(Clone, Debug)]
@@ -166,20 +167,6 @@ impl RemoteRepo {
         &self.remote
     }
 
-    /// A `git` CLI command set up for this remote, for work the layer does not offer (the
-    /// config repository's checkout): no prompts, stall limits, and the remote's
-    /// credentials in the child's environment only, never in argv or a URL.
-    pub fn git_command(&self) -> tokio::process::Command {
-        let mut command = tokio::process::Command::new(&self.git.config.git_program);
-        push::configure_environment(&mut command, &self.remote, self.git.config.stall_timeout);
-        command
-    }
-
-    /// `text` with this remote's secret removed, for output of [`RemoteRepo::git_command`].
-    pub fn scrub(&self, text: &str) -> String {
-        self.remote.credentials.scrub(text)
-    }
-
     /// The directory of this remote's bare cache.
     pub fn cache_dir(&self) -> PathBuf {
         self.git.cache.dir_for(&self.remote.url)
@@ -217,210 +204,11 @@ impl RemoteRepo {
         }
     }
 
-    /// The commit `branch` points to on the remote, or `None` if it does not exist. Uses
-    /// the ref advertisement only; no objects are transferred.
-    pub async fn head(&self, branch: &str) -> Result<Option<ObjectId>, HeadError> {
-        self.git.calls.heads.fetch_add(1, Ordering::Relaxed);
-        let url = self.remote.url.clone();
-        if !network::valid_branch(branch) {
-            return Err(HeadError::InvalidBranch {
-                remote: url,
-                branch: branch.to_owned(),
-            });
-        }
-        let stall = self.git.config.stall_timeout;
-        let owned = branch.to_owned();
-        let result = self
-            .blocking(self.git.config.operation_timeout, move |lock, remote, _| {
-                let mut open = lock.open().map_err(HeadError::Cache)?;
-                network::head(&mut open.repo, remote, &owned, stall)
-                    .map_err(|f| advertisement_error(remote, &owned, "head of", f))
-            })
-            .await;
-        match result {
-            Ok(result) => {
-                tracing::debug!(remote = %url, branch, ok = result.is_ok(), "git head");
-                result
-            }
-            Err(Some(err)) => Err(err.into()),
-            Err(None) => Err(HeadError::Timeout {
-                remote: url,
-                branch: branch.to_owned(),
-                after: self.git.config.operation_timeout,
-            }),
-        }
-    }
-
-    /// Every branch of the remote and its commit, from one ref advertisement (no objects
-    /// transferred): what a caller needs for many branches of one repository.
-    pub async fn heads(&self) -> Result<BTreeMap<String, ObjectId>, HeadError> {
-        self.git.calls.heads.fetch_add(1, Ordering::Relaxed);
-        let url = self.remote.url.clone();
-        let stall = self.git.config.stall_timeout;
-        let result = self
-            .blocking(self.git.config.operation_timeout, move |lock, remote, _| {
-                let mut open = lock.open().map_err(HeadError::Cache)?;
-                network::heads(&mut open.repo, remote, stall)
-                    .map_err(|f| advertisement_error(remote, "*", "branches of", f))
-            })
-            .await;
-        match result {
-            Ok(result) => result,
-            Err(Some(err)) => Err(err.into()),
-            Err(None) => Err(HeadError::Timeout {
-                remote: url,
-                branch: "*".to_owned(),
-                after: self.git.config.operation_timeout,
-            }),
-        }
-    }
-
-    /// Bring `branch` into the cache and return the commit it points to. The first fetch
-    /// is shallow (depth 1); later ones transfer only what is new. A fetch that fails
-    /// while storing objects rebuilds the cache and tries once more.
-    pub async fn fetch(&self, branch: &str) -> Result<ObjectId, FetchError> {
-        self.git.calls.fetches.fetch_add(1, Ordering::Relaxed);
-        let url = self.remote.url.clone();
-        if !network::valid_branch(branch) {
-            return Err(FetchError::InvalidBranch {
-                remote: url,
-                branch: branch.to_owned(),
-            });
-        }
-        let stall = self.git.config.stall_timeout;
-        let owned = branch.to_owned();
-        let result = self
-            .blocking(self.git.config.fetch_timeout, move |lock, remote, interrupt| {
-                let mut open = lock.open().map_err(FetchError::Cache)?;
-                let mut outcome = network::fetch(&mut open.repo, remote, &owned, stall, interrupt);
-                if let Err(NetworkFailure {
-                    stage: Stage::Receive,
-                    message,
-                }) = &outcome
-                    && !interrupt.load(Ordering::Relaxed)
-                {
-                    tracing::warn!(remote = %remote.url, branch = %owned, error = %message, "fetch failed while storing objects, rebuilding the cache");
-                    drop(open);
-                    let mut fresh = lock.open_fresh().map_err(FetchError::Cache)?;
-                    outcome = network::fetch(&mut fresh.repo, remote, &owned, stall, interrupt);
-                }
-                match outcome {
-                    Ok(Fetched::At(id)) => Ok(id),
-                    Ok(Fetched::Missing) => Err(FetchError::MissingBranch {
-                        remote: remote.url.clone(),
-                        branch: owned.clone(),
-                    }),
-                    Err(f) if error::is_authentication_failure(&f.message) => Err(FetchError::Authentication {
-                        remote: remote.url.clone(),
-                        branch: owned.clone(),
-                        op: "fetch from",
-                    }),
-                    Err(f) => Err(FetchError::Remote {
-                        remote: remote.url.clone(),
-                        branch: owned.clone(),
-                        message: f.message,
-                    }),
-                }
-            })
-            .await;
-        match result {
-            Ok(result) => {
-                tracing::debug!(remote = %url, branch, ok = result.is_ok(), "git fetch");
-                result
-            }
-            Err(Some(err)) => Err(err.into()),
-            Err(None) => Err(FetchError::Timeout {
-                remote: url,
-                branch: branch.to_owned(),
-                after: self.git.config.fetch_timeout,
-            }),
-        }
-    }
-
+    /// The error of local object work that outlived the fetch deadline.
     pub(crate) fn deadline_error(&self) -> CacheError {
         CacheError::Worker {
             remote: self.remote.url.clone(),
             message: format!("timed out after {:?}", self.git.config.fetch_timeout),
-        }
-    }
-
-    /// Point `branch` on the remote at `commit` if it is still as `expected`;
-    /// otherwise fail with [`PushError::Conflict`] and change nothing.
-    pub async fn push(
-        &self,
-        commit: ObjectId,
-        branch: &str,
-        expected: Expected,
-    ) -> Result<(), PushError> {
-        self.push_inner(Some(commit), branch, expected).await
-    }
-
-    /// Delete `branch` on the remote if it still points at `expected`; otherwise fail
-    /// with [`PushError::Conflict`] and change nothing.
-    pub async fn delete_branch(&self, branch: &str, expected: ObjectId) -> Result<(), PushError> {
-        self.push_inner(None, branch, Expected::At(expected)).await
-    }
-
-    async fn push_inner(
-        &self,
-        source: Option<ObjectId>,
-        branch: &str,
-        expected: Expected,
-    ) -> Result<(), PushError> {
-        self.git.calls.pushes.fetch_add(1, Ordering::Relaxed);
-        if !network::valid_branch(branch) {
-            return Err(PushError::InvalidBranch {
-                remote: self.remote.url.clone(),
-                branch: branch.to_owned(),
-            });
-        }
-        let deadline = self.git.config.operation_timeout;
-        let Ok(lock) = tokio::time::timeout(deadline, self.git.cache.lock(&self.remote.url)).await
-        else {
-            return Err(PushError::Timeout {
-                remote: self.remote.url.clone(),
-                branch: branch.to_owned(),
-                after: deadline,
-            });
-        };
-        let dir = lock.dir().to_owned();
-        let (lock, open) = tokio::task::spawn_blocking(move || {
-            let open = lock.open();
-            (lock, open)
-        })
-        .await
-        .map_err(|e| PushError::Cache(self.worker_error(e)))?;
-        let open = open?;
-        let settings = push::PushSettings {
-            git: &self.git.config.git_program,
-            stall_timeout: self.git.config.stall_timeout,
-            operation_timeout: self.git.config.operation_timeout,
-        };
-        let result = push::push(&settings, &dir, &self.remote, source, branch, expected).await;
-        drop(open);
-        drop(lock);
-        result
-    }
-}
-
-/// A failed ref advertisement as a [`HeadError`]: authentication or anything else.
-fn advertisement_error(
-    remote: &Remote,
-    branch: &str,
-    op: &'static str,
-    failure: NetworkFailure,
-) -> HeadError {
-    if error::is_authentication_failure(&failure.message) {
-        HeadError::Authentication {
-            remote: remote.url.clone(),
-            branch: branch.to_owned(),
-            op,
-        }
-    } else {
-        HeadError::Remote {
-            remote: remote.url.clone(),
-            branch: branch.to_owned(),
-            message: failure.message,
         }
     }
 }

@@ -18,12 +18,11 @@ pub(crate) fn tracking_ref(branch: &str) -> String {
     format!("refs/remotes/origin/{branch}")
 }
 
-/// Whether a branch name is acceptable: a valid ref name below `refs/heads/`, not an
-/// option, no pattern characters.
+/// Whether a branch name is acceptable: what the core's validator accepts (git's ref
+/// rules, not an option, no pattern or invisible format characters) and gix takes as a
+/// ref name below `refs/heads/`.
 pub(crate) fn valid_branch(branch: &str) -> bool {
-    !branch.is_empty()
-        && !branch.starts_with('-')
-        && !branch.contains(['*', ':', ' '])
+    sluice_core::validate::branch(branch).is_ok()
         && gix::refs::FullName::try_from(format!("refs/heads/{branch}")).is_ok()
 }
 

@@ -1,10 +1,11 @@
-//! Object work on a remote's cache, with no network: reading files at a commit, how
-//! commits relate, writing commits, squashing an update branch.
+//! Object work on a remote's cache, with no network: reading files and trees at a
+//! commit, how commits relate, writing commits, squashing an update branch.
 
 use std::collections::BTreeMap;
 
 use super::cache::CacheLock;
 use super::error::{CacheError, CommitError, ReadError};
+use super::read::TreeFilter;
 use super::{Author, FileEdit, ObjectId, Remote, RemoteRepo, ancestry, commit, read};
 
 impl RemoteRepo {
@@ -19,6 +20,20 @@ impl RemoteRepo {
         self.object_work(move |lock, remote| {
             let open = lock.open().map_err(ReadError::Cache)?;
             read::read_files(&open.repo, &remote.url, commit, &paths)
+        })
+        .await
+    }
+
+    /// Every file of the tree at `commit` (which must have been fetched) that `keep` takes,
+    /// by path: a snapshot of a repository without a working tree.
+    pub async fn read_tree(
+        &self,
+        commit: ObjectId,
+        keep: TreeFilter,
+    ) -> Result<BTreeMap<String, Vec<u8>>, ReadError> {
+        self.object_work(move |lock, remote| {
+            let open = lock.open().map_err(ReadError::Cache)?;
+            read::read_tree(&open.repo, &remote.url, commit, keep)
         })
         .await
     }

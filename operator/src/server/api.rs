@@ -10,7 +10,7 @@ use sluice_core::flow::{BuildId, Check, Review};
 
 use super::AppState;
 use crate::engine::TriggerError;
-use crate::store::{BuildQuery, NewBuild, StoreError};
+use crate::store::{BuildQuery, NewBuild, PullRequestQuery, StoreError};
 
 /// An API error: status and message.
 pub(super) struct ApiError(StatusCode, String);
@@ -218,14 +218,16 @@ pub(super) async fn events(
 
 pub(super) async fn list_pull_requests(
     State(state): State<AppState>,
+    Query(mut query): Query<PullRequestQuery>,
 ) -> ApiResult<Vec<crate::store::LocalPullRequest>> {
+    query.limit = Some(query.limit.unwrap_or(100).min(MAX_LIMIT));
     Ok(Json(
         state
             .engine
             .forges()
             .native()
             .store()
-            .local_pull_requests()?,
+            .local_pull_request_page(&query)?,
     ))
 }
 

@@ -36,6 +36,17 @@ pub struct LocalPullRequest {
     pub updated_at: String,
 }
 
+/// A page of the git-native forge's pull requests, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullRequestQuery {
+    /// At most this many (default 100).
+    pub limit: Option<u32>,
+    /// Only pull requests numbered below this one: the next page after a page whose last
+    /// pull request it is.
+    pub before: Option<i64>,
+}
+
 /// Storage of the git-native forge. Implementations are internally synchronized; every
 /// method is atomic.
 pub trait LocalForgeStore: Send + Sync + 'static {
@@ -57,8 +68,11 @@ pub trait LocalForgeStore: Send + Sync + 'static {
         repository: &str,
         head_branch: &str,
     ) -> Result<Option<LocalPullRequest>, StoreError>;
-    /// Every local pull request, newest first.
-    fn local_pull_requests(&self) -> Result<Vec<LocalPullRequest>, StoreError>;
+    /// One page of local pull requests, newest first.
+    fn local_pull_request_page(
+        &self,
+        query: &PullRequestQuery,
+    ) -> Result<Vec<LocalPullRequest>, StoreError>;
     /// Replaces a local pull request's mutable fields (title, description, state, merge commit).
     fn save_local_pull_request(&self, pr: &LocalPullRequest) -> Result<(), StoreError>;
     /// Like [`LocalForgeStore::save_local_pull_request`], only while the stored state is still

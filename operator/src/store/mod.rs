@@ -11,7 +11,7 @@
 mod local_forge;
 pub mod sqlite;
 
-pub use local_forge::{LocalForgeStore, LocalPullRequest};
+pub use local_forge::{LocalForgeStore, LocalPullRequest, PullRequestQuery};
 
 use serde::{Deserialize, Serialize};
 use sluice_core::flow::{BuildId, BuildInfo, SubscriptionState, UpdateKey};

@@ -42,7 +42,13 @@ fn create_round_trips_and_never_duplicates_an_open_pull_request() {
         )
         .unwrap();
     assert_eq!(again, pr);
-    assert_eq!(store.local_pull_requests().unwrap().len(), 1);
+    assert_eq!(
+        store
+            .local_pull_request_page(&Default::default())
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(
         store
             .find_local_pull_request("https://github.com/contoso/sdk/", "sluice/main/sdk-main")
@@ -71,7 +77,7 @@ fn create_round_trips_and_never_duplicates_an_open_pull_request() {
         .unwrap();
     assert!(fresh.number > other.number);
     let numbers: Vec<i64> = store
-        .local_pull_requests()
+        .local_pull_request_page(&Default::default())
         .unwrap()
         .iter()
         .map(|p| p.number)

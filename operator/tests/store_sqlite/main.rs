@@ -4,6 +4,7 @@ mod builds;
 mod durability;
 mod integrity;
 mod local_forge;
+mod pull_request_pages;
 mod records;
 
 use sluice::store::NewBuild;

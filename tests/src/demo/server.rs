@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::binary::sluice_path;
 
@@ -91,22 +91,25 @@ impl Server {
             port,
             token: None,
         };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
+        let ready = crate::wait::poll(Duration::from_secs(30), || {
             if get(port, "/readyz", None).is_some_and(|a| a.status == 200) {
-                return Ok(server);
+                return Some(Ok(()));
             }
-            if let Ok(Some(status)) = server.child.try_wait() {
-                return Err(format!(
+            match server.child.try_wait() {
+                Ok(Some(status)) => Some(Err(format!(
                     "sluice serve exited with {status}; see {}",
                     root.join("serve.log").display()
-                ));
+                ))),
+                _ => None,
             }
-            if Instant::now() > deadline {
+        });
+        match ready {
+            Some(Ok(())) => Ok(server),
+            Some(Err(exited)) => Err(exited),
+            None => {
                 server.kill();
-                return Err("sluice serve did not become ready within 30 s".into());
+                Err("sluice serve did not become ready within 30 s".into())
             }
-            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
@@ -197,14 +200,8 @@ impl Server {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        self.kill();
+        // Killed and reaped when it has not ended by then.
+        let _ = crate::wait::exit(&mut self.child, Duration::from_secs(10));
     }
 
     /// Stops the server.

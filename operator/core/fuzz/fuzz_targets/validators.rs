@@ -1,5 +1,5 @@
 //! Every validator in `sluice_core::validate` never panics; a value it accepts has no
-//! whitespace or control character and stays within its bound; a refusal quotes at most
+//! whitespace, control or invisible format character and stays within its bound; a refusal quotes at most
 //! a short, escaped prefix of the value, so its message is bounded whatever the input.
 #![no_main]
 
@@ -59,13 +59,16 @@ fuzz_target!(|data: &[u8]| {
     assert!(!shown.chars().any(char::is_control), "{shown}");
 });
 
-/// An accepted value is non-empty, within `max` bytes and free of whitespace and
-/// control characters, so it cannot change the structure of what it is written into.
+/// An accepted value is non-empty, within `max` bytes and free of whitespace, control
+/// and invisible format characters, so it cannot change the structure of what it is
+/// written into, nor pass for another value.
 fn accepted(what: &str, value: &str, max: usize) {
     assert!(!value.is_empty(), "{what} accepted an empty value");
     assert!(value.len() <= max, "{what} accepted {} bytes", value.len());
     assert!(
-        !value.chars().any(|c| c.is_whitespace() || c.is_control()),
+        !value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || validate::is_format_character(c)),
         "{what} accepted {value:?}"
     );
 }

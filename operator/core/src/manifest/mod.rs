@@ -69,6 +69,8 @@
 pub mod dependency;
 pub mod details_props;
 pub mod eng;
+#[cfg(test)]
+mod fixture;
 pub mod global_json;
 pub mod guard;
 pub mod json;

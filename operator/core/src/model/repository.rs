@@ -24,7 +24,7 @@ pub enum RepositoryUrlError {
     /// No repository path after the host.
     #[error("the URL names no repository (expected a path such as /owner/name)")]
     NoPath,
-    /// Whitespace, control characters or a query/fragment.
+    /// Whitespace, control or invisible format characters, or a query/fragment.
     #[error("the URL contains {0:?}, which cannot appear in a repository URL")]
     BadCharacter(char),
 }
@@ -81,10 +81,13 @@ impl RepositoryUrl {
         if url.is_empty() {
             return Err(RepositoryUrlError::Empty);
         }
-        if let Some(c) = url
-            .chars()
-            .find(|c| c.is_whitespace() || c.is_control() || *c == '?' || *c == '#')
-        {
+        if let Some(c) = url.chars().find(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || crate::validate::is_format_character(*c)
+                || *c == '?'
+                || *c == '#'
+        }) {
             return Err(RepositoryUrlError::BadCharacter(c));
         }
         let (scheme, rest) = match url.split_once("://") {

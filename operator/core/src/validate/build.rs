@@ -66,7 +66,8 @@ pub fn build(fields: &BuildFields<'_>) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// An asset location: a feed or registry address, no whitespace or control characters.
+/// An asset location: a feed or registry address, no whitespace, control or invisible
+/// format characters.
 pub fn location(value: &str) -> Result<(), Invalid> {
     if value.is_empty() || value.len() > MAX_LOCATION {
         return Err(Invalid::new(
@@ -75,7 +76,10 @@ pub fn location(value: &str) -> Result<(), Invalid> {
             format!("must be 1 to {MAX_LOCATION} bytes long"),
         ));
     }
-    if let Some(c) = value.chars().find(|c| c.is_whitespace() || c.is_control()) {
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || super::is_format_character(*c))
+    {
         return Err(Invalid::new(
             "location",
             value,

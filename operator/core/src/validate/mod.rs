@@ -4,12 +4,16 @@
 //!
 //! Each validator accepts a value only when it cannot change the structure of anything it
 //! is written into (a manifest, a commit message, a ref, a pull request description):
-//! no whitespace or control characters, a strict character set, a bounded length. A refusal
-//! names the field and quotes at most a short, escaped prefix of the value, so a hostile
-//! value never reaches a log or a response whole.
+//! no whitespace, control or invisible format characters, a strict character set, a
+//! bounded length. A refusal names the field and quotes at most a short, escaped prefix
+//! of the value, so a hostile value never reaches a log or a response whole.
 
 mod build;
 mod refname;
+
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::model::RepositoryUrl;
 pub use build::{
@@ -60,6 +64,26 @@ impl Invalid {
         self.field = field.into();
         self
     }
+}
+
+/// Unicode's format characters (general category Cf).
+static FORMAT: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\p{Cf}").ok());
+
+/// Whether `c` is a Unicode format character (general category Cf): invisible characters
+/// that change how the text around them is shown, such as the zero-width space U+200B,
+/// the zero-width joiners, the byte-order mark U+FEFF, the soft hyphen U+00AD and the
+/// bidirectional controls (U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), with
+/// which two different names can look the same, or a name can show reversed.
+pub fn is_format_character(c: char) -> bool {
+    if c.is_ascii() {
+        return false;
+    }
+    let mut utf8 = [0; 4];
+    // The pattern is fixed and compiles; were it not to, no character could be told
+    // apart, and every one beyond ASCII is refused.
+    FORMAT
+        .as_ref()
+        .is_none_or(|format| format.is_match(c.encode_utf8(&mut utf8)))
 }
 
 /// `value` escaped and cut to a short prefix, for messages.
@@ -186,7 +210,7 @@ pub fn name(field: &str, value: &str) -> Result<(), Invalid> {
 pub const MAX_LABEL: usize = 256;
 
 /// A label people read, such as a check name or a reviewer: printable text on one line,
-/// not empty, at most [`MAX_LABEL`] bytes.
+/// without invisible format characters, not empty, at most [`MAX_LABEL`] bytes.
 pub fn label(field: &str, value: &str) -> Result<(), Invalid> {
     if value.trim().is_empty() {
         return Err(Invalid::new(field, value, "is empty"));
@@ -206,6 +230,13 @@ pub fn label(field: &str, value: &str) -> Result<(), Invalid> {
             field,
             value,
             format!("contains the control character {c:?}"),
+        ));
+    }
+    if let Some(c) = value.chars().find(|c| is_format_character(*c)) {
+        return Err(Invalid::new(
+            field,
+            value,
+            format!("contains the invisible format character {c:?}"),
         ));
     }
     Ok(())

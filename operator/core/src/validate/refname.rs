@@ -1,7 +1,9 @@
 //! Branch names, by the rules of `git check-ref-format --branch`, plus what sluice passes
-//! to git on a command line (never an option) and a bounded length.
+//! to git on a command line (never an option), no invisible format characters (a
+//! zero-width space or a right-to-left override would make two branches look alike or
+//! one look like another) and a bounded length.
 
-use super::{Invalid, MAX_BRANCH};
+use super::{Invalid, MAX_BRANCH, is_format_character};
 
 /// A branch name: a valid ref below `refs/heads/`, not starting with `-`, at most
 /// [`MAX_BRANCH`] bytes.
@@ -28,6 +30,7 @@ pub fn ref_name(value: &str) -> Result<(), Invalid> {
     if let Some(c) = value.chars().find(|c| {
         c.is_control()
             || c.is_whitespace()
+            || is_format_character(*c)
             || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\' | '\u{7f}')
     }) {
         return Err(Invalid::new(

@@ -263,3 +263,73 @@ fn repositories() {
         assert!(!e.to_string().contains("user:token"), "{e}");
     }
 }
+
+/// Invisible characters that make one name look like another, or show it reversed.
+const FORMAT_CHARACTERS: [char; 12] = [
+    '\u{ad}',   // soft hyphen
+    '\u{200b}', // zero-width space
+    '\u{200c}', // zero-width non-joiner
+    '\u{200d}', // zero-width joiner
+    '\u{200e}', // left-to-right mark
+    '\u{200f}', // right-to-left mark
+    '\u{202a}', // left-to-right embedding
+    '\u{202e}', // right-to-left override
+    '\u{2060}', // word joiner
+    '\u{2066}', // left-to-right isolate
+    '\u{2069}', // pop directional isolate
+    '\u{feff}', // zero-width no-break space (byte-order mark)
+];
+
+#[test]
+fn format_characters_are_told_apart_from_text() {
+    for c in FORMAT_CHARACTERS
+        .into_iter()
+        .chain(['\u{061c}', '\u{e0041}'])
+    {
+        assert!(is_format_character(c), "{c:?}");
+    }
+    for c in ['a', '-', ' ', '\n', 'é', '日', '\u{300}', '\u{a0}'] {
+        assert!(!is_format_character(c), "{c:?}");
+    }
+}
+
+#[test]
+fn branches_with_invisible_format_characters_are_refused() {
+    // Text beyond ASCII is a valid branch name for git, and stays one.
+    for ok in ["release/café", "feature/日本語"] {
+        assert!(branch(ok).is_ok(), "{ok}");
+    }
+    for c in FORMAT_CHARACTERS {
+        for bad in [
+            format!("ma{c}in"),
+            format!("{c}main"),
+            format!("main{c}"),
+            format!("release/{c}9.0"),
+        ] {
+            let e = branch(&bad).expect_err(&bad);
+            assert_eq!(e.field, "branch");
+            assert!(e.reason.contains("must not contain"), "{e}");
+            assert!(ref_name(&bad).is_err(), "{bad:?}");
+            assert!(
+                !e.to_string().contains(c),
+                "the refusal shows it escaped: {e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn labels_locations_and_repositories_with_invisible_format_characters_are_refused() {
+    for c in FORMAT_CHARACTERS {
+        let check = format!("build{c} (linux)");
+        assert!(label("check name", &check).is_err(), "{check:?}");
+        let reviewer = format!("ali{c}ce");
+        assert!(label("reviewer", &reviewer).is_err(), "{reviewer:?}");
+        let feed = format!("https://pkgs.example.com/{c}feed/index.json");
+        assert!(location(&feed).is_err(), "{feed:?}");
+        let url = format!("https://github.com/contoso/{c}emitnur");
+        assert!(repository(&url).is_err(), "{url:?}");
+        assert!(RepositoryUrl::parse(&url).is_err(), "{url:?}");
+    }
+    assert!(label("reviewer", "José").is_ok());
+}

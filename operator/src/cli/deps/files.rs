@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
 use anyhow::{Context, bail};
 use sluice_core::manifest::{self, ManifestFiles};
+
+use crate::files;
 
 /// Reads every manifest file present under `dir`, including the files the native
 /// manifest references.
@@ -56,49 +57,14 @@ fn read_into(dir: &Path, path: &str, files: &mut ManifestFiles) -> anyhow::Resul
 /// its target, then all renames, so a failure before the renames leaves every file
 /// as it was.
 pub fn write_all(dir: &Path, changed: &BTreeMap<String, Vec<u8>>) -> anyhow::Result<()> {
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup = |staged: &[(PathBuf, PathBuf)]| {
-        for (tmp, _) in staged {
-            let _ = fs::remove_file(tmp);
-        }
-    };
-    for (path, bytes) in changed {
-        let target = dir.join(path);
-        match stage(&target, bytes) {
-            Ok(tmp) => staged.push((tmp, target)),
-            Err(e) => {
-                cleanup(&staged);
-                return Err(e);
-            }
-        }
-    }
-    for (i, (tmp, target)) in staged.iter().enumerate() {
-        if let Err(e) = fs::rename(tmp, target) {
-            cleanup(&staged[i..]);
-            return Err(e).with_context(|| format!("replacing {}", target.display()));
-        }
+    let staged = changed
+        .iter()
+        .map(|(path, bytes)| files::stage(&dir.join(path), bytes))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for file in staged {
+        file.replace()?;
     }
     Ok(())
-}
-
-fn stage(target: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
-    let parent = target.parent().unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = parent.join(format!(".{name}.sluice-{}.tmp", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        if let Ok(meta) = fs::metadata(target) {
-            fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        Ok(())
-    };
-    write().with_context(|| format!("writing {}", tmp.display()))?;
-    Ok(tmp)
 }
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
-//! How values become columns: RFC 3339 timestamps, enums as their serde names, JSON
-//! columns that fail with the table, row and column they came from, and repository
-//! identities.
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//! How values become columns: RFC 3339 timestamps from the process clock, enums as
+//! their serde names, JSON columns that fail with the table, row and column they came
+//! from, and repository identities.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -10,16 +8,7 @@ use serde::de::DeserializeOwned;
 use super::{Fault, Result};
 
 /// The current time as RFC 3339 UTC with second precision, e.g. `2026-03-01T12:00:00Z`.
-pub(super) fn now() -> String {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    rfc3339(seconds)
-}
-
-/// Unix seconds as RFC 3339 UTC.
-pub(super) use sluice_core::time::rfc3339;
+pub(super) use crate::clock::now_rfc3339 as now;
 
 /// The comparison key of a repository URL; a string that does not parse compares by its
 /// trimmed lowercase text.

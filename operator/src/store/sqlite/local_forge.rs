@@ -5,7 +5,7 @@ use sluice_core::flow::{Check, Review};
 use sluice_core::model::PullRequestState;
 
 use super::{Fault, Result, SqliteStore, codec};
-use crate::store::{LocalForgeStore, LocalPullRequest, StoreError};
+use crate::store::{LocalForgeStore, LocalPullRequest, PullRequestQuery, StoreError};
 
 /// What creating a pull request needs.
 pub(super) struct NewPullRequest<'a> {
@@ -119,13 +119,24 @@ pub(super) fn find_open(
     row.map(|row| complete(tx, row)).transpose()
 }
 
-/// Every pull request, newest first.
-pub(super) fn list(tx: &Transaction<'_>) -> Result<Vec<LocalPullRequest>> {
+/// How many pull requests a page without a limit holds.
+const DEFAULT_LIMIT: u32 = 100;
+
+/// The pull requests `query` asks for, newest (highest number) first.
+pub(super) fn page(
+    tx: &Transaction<'_>,
+    query: &PullRequestQuery,
+) -> Result<Vec<LocalPullRequest>> {
     let rows: Vec<(LocalPullRequest, String)> = tx
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM local_pull_requests ORDER BY number DESC"
+            "SELECT {COLUMNS} FROM local_pull_requests
+             WHERE (?2 IS NULL OR number < ?2)
+             ORDER BY number DESC LIMIT ?1"
         ))?
-        .query_map([], raw)?
+        .query_map(
+            params![query.limit.unwrap_or(DEFAULT_LIMIT), query.before],
+            raw,
+        )?
         .collect::<rusqlite::Result<_>>()?;
     rows.into_iter().map(|row| complete(tx, row)).collect()
 }
@@ -317,8 +328,11 @@ impl LocalForgeStore for SqliteStore {
         self.read(|tx| find_open(tx, repository, head_branch))
     }
 
-    fn local_pull_requests(&self) -> std::result::Result<Vec<LocalPullRequest>, StoreError> {
-        self.read(list)
+    fn local_pull_request_page(
+        &self,
+        query: &PullRequestQuery,
+    ) -> std::result::Result<Vec<LocalPullRequest>, StoreError> {
+        self.read(|tx| page(tx, query))
     }
 
     fn save_local_pull_request(

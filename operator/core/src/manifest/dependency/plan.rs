@@ -174,19 +174,7 @@ mod tests {
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
 
     fn build(assets: &[(&str, &str)]) -> BuildUpdate {
-        BuildUpdate {
-            source_repo: "https://example.com/a".into(),
-            commit: "c2".into(),
-            assets: assets
-                .iter()
-                .map(|(n, v)| Asset {
-                    name: (*n).into(),
-                    version: (*v).into(),
-                    locations: vec![],
-                })
-                .collect(),
-            source_global_json: None,
-        }
+        crate::manifest::fixture::build("https://example.com/a", "c2", assets)
     }
 
     #[test]

@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::manifest::{Asset, update as update_files};
+use crate::manifest::update as update_files;
 
 fn vdx(deps: &[(String, String)]) -> String {
     let mut s = String::from(
@@ -46,19 +46,7 @@ fn files(deps: &[(String, String)]) -> ManifestFiles {
 }
 
 fn build(assets: &[(&str, &str)]) -> BuildUpdate {
-    BuildUpdate {
-        source_repo: "https://github.com/o/src".into(),
-        commit: "bbbb".into(),
-        assets: assets
-            .iter()
-            .map(|(n, v)| Asset {
-                name: (*n).into(),
-                version: (*v).into(),
-                locations: vec![],
-            })
-            .collect(),
-        source_global_json: None,
-    }
+    crate::manifest::fixture::build("https://github.com/o/src", "bbbb", assets)
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -3,24 +3,16 @@
 //! missing final line break, as the tooling's later versions write them.
 
 use super::*;
-use crate::manifest::{Asset, update as update_files};
+use crate::manifest::update as update_files;
 
 const VDX: &str = "<Dependencies>\n  <ProductDependencies>\n    <Dependency Name=\"Contoso.Runtime\" Version=\"1.0.0\">\n      <Uri>https://github.com/contoso/runtime</Uri>\n      <Sha>aaaa</Sha>\n    </Dependency>\n  </ProductDependencies>\n  <ToolsetDependencies>\n    <Dependency Name=\"Contoso.Sdk\" Version=\"1.0.0\">\n      <Uri>https://github.com/contoso/runtime</Uri>\n      <Sha>aaaa</Sha>\n    </Dependency>\n  </ToolsetDependencies>\n</Dependencies>\n";
 
 fn build() -> BuildUpdate {
-    BuildUpdate {
-        source_repo: "https://github.com/contoso/runtime".into(),
-        commit: "bbbb".into(),
-        assets: ["Contoso.Runtime", "Contoso.Sdk"]
-            .iter()
-            .map(|n| Asset {
-                name: (*n).into(),
-                version: "2.0.0".into(),
-                locations: vec![],
-            })
-            .collect(),
-        source_global_json: None,
-    }
+    crate::manifest::fixture::build(
+        "https://github.com/contoso/runtime",
+        "bbbb",
+        &[("Contoso.Runtime", "2.0.0"), ("Contoso.Sdk", "2.0.0")],
+    )
 }
 
 /// The file at `path` after updating a repository of Version.Details.xml plus `extra`.

@@ -4,7 +4,7 @@
 //! Versions.props are updated as for a repository without it.
 
 use super::*;
-use crate::manifest::{Asset, add as add_files, update as update_files};
+use crate::manifest::{add as add_files, update as update_files};
 
 const VDX: &str = "<Dependencies>\n  <ProductDependencies>\n    <Dependency Name=\"Contoso.Runtime\" Version=\"1.0.0\">\n      <Uri>https://github.com/contoso/runtime</Uri>\n      <Sha>aaaa</Sha>\n    </Dependency>\n  </ProductDependencies>\n</Dependencies>\n";
 
@@ -32,16 +32,11 @@ fn files(versions: Option<&str>) -> ManifestFiles {
 }
 
 fn build() -> BuildUpdate {
-    BuildUpdate {
-        source_repo: "https://github.com/contoso/runtime".into(),
-        commit: "bbbb".into(),
-        assets: vec![Asset {
-            name: "Contoso.Runtime".into(),
-            version: "2.0.0".into(),
-            locations: vec![],
-        }],
-        source_global_json: None,
-    }
+    crate::manifest::fixture::build(
+        "https://github.com/contoso/runtime",
+        "bbbb",
+        &[("Contoso.Runtime", "2.0.0")],
+    )
 }
 
 /// The changed files of an update, by path.

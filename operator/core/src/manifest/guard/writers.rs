@@ -8,7 +8,7 @@ use crate::manifest::native::yaml_tree::YamlNode;
 use crate::manifest::version_details::VersionDetails;
 use crate::manifest::xml::XmlDoc;
 use crate::manifest::{
-    Asset, BuildUpdate, Changes, Dependency, ManifestError, ManifestFiles, add, list, paths, update,
+    BuildUpdate, Changes, Dependency, ManifestError, ManifestFiles, add, list, paths, update,
 };
 
 const VDX: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Dependencies>\n  <ProductDependencies>\n    <Dependency Name=\"Contoso.Runtime\" Version=\"1.0.0\">\n      <Uri>https://github.com/contoso/runtime</Uri>\n      <Sha>aaaaaaa</Sha>\n    </Dependency>\n  </ProductDependencies>\n  <ToolsetDependencies>\n    <Dependency Name=\"Contoso.Sdk\" Version=\"2.0.0\">\n      <Uri>https://github.com/contoso/runtime</Uri>\n      <Sha>aaaaaaa</Sha>\n    </Dependency>\n  </ToolsetDependencies>\n</Dependencies>\n";
@@ -30,19 +30,7 @@ fn eng() -> ManifestFiles {
 }
 
 fn build(repo: &str, assets: &[(&str, &str)]) -> BuildUpdate {
-    BuildUpdate {
-        source_repo: repo.into(),
-        commit: "bbbbbbb".into(),
-        assets: assets
-            .iter()
-            .map(|(n, v)| Asset {
-                name: (*n).into(),
-                version: (*v).into(),
-                locations: vec![],
-            })
-            .collect(),
-        source_global_json: None,
-    }
+    crate::manifest::fixture::build(repo, "bbbbbbb", assets)
 }
 
 const RT: &str = "https://github.com/contoso/runtime";

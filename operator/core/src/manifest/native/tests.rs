@@ -1,5 +1,5 @@
 use super::*;
-use crate::manifest::{Asset, paths};
+use crate::manifest::paths;
 
 const MANIFEST: &str = "# flows\ndependencies:\n  - name: Contoso.Runtime\n    version: 1.0.0   # current\n    repository: https://github.com/contoso/runtime\n    commit: aaaaaaa\n    references:\n      - file: Cargo.toml\n        toml: workspace.dependencies.contoso-runtime.version\n      - file: deploy/values.yaml\n        yaml: image.tag\n      - file: package.json\n        json: dependencies.contoso-runtime\n      - file: Dockerfile\n        regex: 'FROM contoso/runtime:(?P<version>\\S+)'\n  - name: Contoso.Pinned\n    version: \"2.0.0\"\n    repository: https://github.com/contoso/runtime\n    commit: aaaaaaa\n    pinned: true\n";
 
@@ -26,19 +26,7 @@ fn files() -> ManifestFiles {
 }
 
 fn build(assets: &[(&str, &str)]) -> BuildUpdate {
-    BuildUpdate {
-        source_repo: "https://github.com/contoso/runtime".into(),
-        commit: "bbbbbbb".into(),
-        assets: assets
-            .iter()
-            .map(|(n, v)| Asset {
-                name: (*n).into(),
-                version: (*v).into(),
-                locations: vec![],
-            })
-            .collect(),
-        source_global_json: None,
-    }
+    crate::manifest::fixture::build("https://github.com/contoso/runtime", "bbbbbbb", assets)
 }
 
 fn text(changes: &Changes, path: &str) -> String {
