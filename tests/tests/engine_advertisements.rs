@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use sluice::engine::snapshot::Snapshot;
 use sluice::engine::{CycleResult, Engine, EngineConfig};
-use sluice::forge::local::LocalForge;
 use sluice::git::{Author, Git, GitConfig};
 use sluice::remotes::Remotes;
 use sluice::store::NewBuild;
@@ -87,28 +86,17 @@ async fn every_key_of_a_repository_shares_one_listing_per_pass() {
     let url = target(root);
     let store = Arc::new(SqliteStore::open(&root.join("sluice.db")).unwrap());
     let git_layer = Arc::new(Git::new(GitConfig::new(root.join("git"))));
-    let author = Author {
-        name: "sluice".into(),
-        email: "sluice@localhost".into(),
-    };
-    let forge = Arc::new(LocalForge::new(
-        store.clone(),
-        git_layer.clone(),
-        Remotes::anonymous(),
-        "http://127.0.0.1:0",
-        author.clone(),
-    ));
     // No time-based reuse at all: only the pass shares the listing.
     let settings = EngineConfig {
         advertisement_ttl: Duration::ZERO,
         ..EngineConfig::default()
     };
-    let engine = Engine::new(
+    let engine = Engine::embedded(
         store,
-        forge,
         git_layer.clone(),
         Remotes::anonymous(),
-        author,
+        "http://127.0.0.1:0",
+        Author::default(),
         settings,
     );
     let files = [SourceFile {

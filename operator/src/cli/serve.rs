@@ -12,7 +12,6 @@ use anyhow::Context;
 use crate::config_source::{self, ConfigSource};
 use crate::data_dir::DataDirLock;
 use crate::engine::{Engine, EngineConfig};
-use crate::forge::local::LocalForge;
 use crate::git::{Author, Credentials, Git, GitConfig};
 use crate::remotes::Remotes;
 use crate::server::auth::Access;
@@ -186,13 +185,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             format!("http://{}", args.listen)
         }
     });
-    let forge = Arc::new(LocalForge::new(
-        store.clone(),
-        git.clone(),
-        remotes.clone(),
-        &public_url,
-        author.clone(),
-    ));
     let config = EngineConfig {
         workers: args.workers,
         pull_request_interval: Duration::from_secs(args.pull_request_interval.max(1)),
@@ -207,7 +199,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         ..EngineConfig::default()
     };
-    let engine = Engine::new(store, forge, git.clone(), remotes.clone(), author, config);
+    let engine = Engine::embedded(
+        store,
+        git.clone(),
+        remotes.clone(),
+        &public_url,
+        author,
+        config,
+    );
     let state = AppState {
         engine: engine.clone(),
         ready: Arc::new(AtomicBool::new(false)),

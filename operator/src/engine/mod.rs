@@ -43,10 +43,11 @@ use sluice_core::flow::failure::{Failure, FailureClass};
 use sluice_core::flow::{self, reload::ReloadRefusal};
 
 use crate::forge::ForgeRegistry;
+use crate::forge::local::LocalForge;
 use crate::git::{Author, Git};
 use crate::metrics::Metrics;
 use crate::remotes::Remotes;
-use crate::store::{self, Store};
+use crate::store::{self, LocalForgeStore, Store};
 use observe::Observer;
 use queue::Queue;
 use snapshot::Snapshot;
@@ -120,6 +121,27 @@ impl Engine {
             config,
             metrics: Metrics::new(),
         })
+    }
+
+    /// The embedded deployment's engine: `store` keeps both the engine's state and the
+    /// git-native forge's pull requests (whose URLs start with `public_url`), and every
+    /// repository not on a host of another forge uses that forge.
+    pub fn embedded<S: Store + LocalForgeStore>(
+        store: Arc<S>,
+        git: Arc<Git>,
+        remotes: Remotes,
+        public_url: &str,
+        author: Author,
+        config: EngineConfig,
+    ) -> Arc<Engine> {
+        let forge = Arc::new(LocalForge::new(
+            store.clone(),
+            git.clone(),
+            remotes.clone(),
+            public_url,
+            author.clone(),
+        ));
+        Engine::new(store, forge, git, remotes, author, config)
     }
 
     /// The configuration in force.

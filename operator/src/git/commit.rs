@@ -44,6 +44,16 @@ pub struct Author {
     pub email: String,
 }
 
+impl Default for Author {
+    /// `sluice <sluice@localhost>`, what `sluice serve` signs with unless told otherwise.
+    fn default() -> Self {
+        Author {
+            name: "sluice".into(),
+            email: "sluice@localhost".into(),
+        }
+    }
+}
+
 fn check_path(path: &str) -> Result<(), &'static str> {
     if path.is_empty() {
         return Err("empty");

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use sluice::engine::snapshot::Snapshot;
 use sluice::engine::{Engine, EngineConfig};
-use sluice::forge::local::LocalForge;
 use sluice::git::{Author, Git, GitConfig};
 use sluice::remotes::Remotes;
 use sluice::store::sqlite::SqliteStore;
@@ -17,23 +16,12 @@ use sluice_core::config::{self, SourceFile};
 pub fn start(dir: &Path, config: &str) -> (Arc<Engine>, Arc<SqliteStore>) {
     let store = Arc::new(SqliteStore::open_in_memory().unwrap());
     let git = Arc::new(Git::new(GitConfig::new(dir.join("git"))));
-    let author = Author {
-        name: "sluice".into(),
-        email: "sluice@localhost".into(),
-    };
-    let forge = Arc::new(LocalForge::new(
+    let engine = Engine::embedded(
         store.clone(),
-        git.clone(),
-        Remotes::anonymous(),
-        "http://127.0.0.1:0",
-        author.clone(),
-    ));
-    let engine = Engine::new(
-        store.clone(),
-        forge,
         git,
         Remotes::anonymous(),
-        author,
+        "http://127.0.0.1:0",
+        Author::default(),
         EngineConfig::default(),
     );
     let loaded = config::load(&[SourceFile {

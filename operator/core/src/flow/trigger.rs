@@ -131,6 +131,20 @@ mod tests {
     use super::*;
     use crate::model::{SubscriptionSource, SubscriptionTarget};
 
+    /// Build `id` of `repo` on `channels`.
+    fn build_on(id: BuildId, repo: &str, channels: &[&str]) -> BuildInfo {
+        BuildInfo {
+            id,
+            repository: repo.into(),
+            branch: "main".into(),
+            commit: "a".repeat(40),
+            build_number: "1".into(),
+            produced_at: "2026-01-01T00:00:00Z".into(),
+            assets: vec![],
+            channels: channels.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
     fn spec(repo: &str, channel: &str, freq: UpdateFrequency, enabled: bool) -> SubscriptionSpec {
         SubscriptionSpec {
             source: SubscriptionSource {
@@ -156,16 +170,7 @@ mod tests {
 
     #[test]
     fn fires_every_build_subscriptions_of_the_repo_and_channel() {
-        let build = BuildInfo {
-            id: 1,
-            repository: "https://github.com/Contoso/Runtime.git".into(),
-            branch: "main".into(),
-            commit: "a".repeat(40),
-            build_number: "1".into(),
-            produced_at: "2026-01-01T00:00:00Z".into(),
-            assets: vec![],
-            channels: vec!["dev".into()],
-        };
+        let build = build_on(1, "https://github.com/Contoso/Runtime.git", &["dev"]);
         let rt = "https://github.com/contoso/runtime";
         let subs = [
             ("a", spec(rt, "dev", UpdateFrequency::EveryBuild, true)),
@@ -191,16 +196,7 @@ mod tests {
 
     #[test]
     fn urls_that_do_not_parse_match_nothing() {
-        let build = |repo: &str| BuildInfo {
-            id: 1,
-            repository: repo.into(),
-            branch: "main".into(),
-            commit: "a".repeat(40),
-            build_number: "1".into(),
-            produced_at: "2026-01-01T00:00:00Z".into(),
-            assets: vec![],
-            channels: vec!["dev".into()],
-        };
+        let build = |repo: &str| build_on(1, repo, &["dev"]);
         let every = UpdateFrequency::EveryBuild;
         let rt = "https://github.com/contoso/runtime";
         // (build repository, subscription source, reads)
@@ -225,16 +221,7 @@ mod tests {
     #[test]
     fn by_hand_takes_only_enabled_subscriptions_and_their_own_builds() {
         let rt = "https://github.com/contoso/runtime";
-        let build = |repo: &str, channels: &[&str]| BuildInfo {
-            id: 7,
-            repository: repo.into(),
-            branch: "main".into(),
-            commit: "a".repeat(40),
-            build_number: "1".into(),
-            produced_at: "2026-01-01T00:00:00Z".into(),
-            assets: vec![],
-            channels: channels.iter().map(|c| c.to_string()).collect(),
-        };
+        let build = |repo: &str, channels: &[&str]| build_on(7, repo, channels);
         let on = spec(rt, "dev", UpdateFrequency::EveryBuild, true);
         let off = spec(rt, "dev", UpdateFrequency::EveryBuild, false);
         let table: [(&SubscriptionSpec, BuildInfo, Option<&str>); 6] = [

@@ -25,7 +25,6 @@ use std::time::Instant;
 
 use sluice::engine::snapshot::Snapshot;
 use sluice::engine::{Engine, EngineConfig};
-use sluice::forge::local::LocalForge;
 use sluice::git::{Author, Git, GitConfig};
 use sluice::remotes::Remotes;
 use sluice::store::sqlite::SqliteStore;
@@ -59,23 +58,12 @@ fn main() {
     let text = config_text(root, repos, branches, subscriptions, sources);
     let store = Arc::new(SqliteStore::open(&root.join("sluice.db")).expect("store"));
     let git_layer = Arc::new(Git::new(GitConfig::new(root.join("git"))));
-    let author = Author {
-        name: "sluice".into(),
-        email: "sluice@localhost".into(),
-    };
-    let forge = Arc::new(LocalForge::new(
+    let engine = Engine::embedded(
         store.clone(),
         git_layer.clone(),
         Remotes::anonymous(),
         "http://127.0.0.1:0",
-        author.clone(),
-    ));
-    let engine = Engine::new(
-        store.clone(),
-        forge,
-        git_layer.clone(),
-        Remotes::anonymous(),
-        author,
+        Author::default(),
         EngineConfig::default(),
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -110,20 +98,12 @@ fn main() {
     let state = Instant::now();
     let mut newest = std::collections::BTreeMap::new();
     for s in 0..sources {
-        let build = NewBuild {
-            repository: source_url(s),
-            branch: "main".into(),
-            commit: format!("{s:02}").repeat(20),
-            build_number: format!("2026.{s}"),
-            produced_at: "2026-11-01T00:00:00Z".into(),
-            assets: vec![Asset {
-                name: format!("Contoso.Source{s:02}"),
-                version: "1.0.0".into(),
-                non_shipping: false,
-                locations: vec![],
-            }],
-            channels: vec!["product-dev".into()],
-        };
+        let build = source_build(
+            s,
+            format!("{s:02}").repeat(20),
+            format!("2026.{s}"),
+            "2026-11-01T00:00:00Z",
+        );
         let stored = engine.publish_build(&build).expect("publish");
         newest.insert(source_url(s), stored.build.id);
     }
@@ -236,12 +216,22 @@ fn main() {
 
 /// A build of source `s` that changes nothing: the versions and commit the manifests hold.
 fn no_op_build(s: usize, round: usize) -> NewBuild {
+    source_build(
+        s,
+        "a".repeat(40),
+        format!("2026.{s}.same{round}"),
+        "2026-11-02T00:00:00Z",
+    )
+}
+
+/// A build of source `s` carrying its one asset at 1.0.0 on the product channel.
+fn source_build(s: usize, commit: String, build_number: String, produced_at: &str) -> NewBuild {
     NewBuild {
         repository: source_url(s),
         branch: "main".into(),
-        commit: "a".repeat(40),
-        build_number: format!("2026.{s}.same{round}"),
-        produced_at: "2026-11-02T00:00:00Z".into(),
+        commit,
+        build_number,
+        produced_at: produced_at.into(),
         assets: vec![Asset {
             name: format!("Contoso.Source{s:02}"),
             version: "1.0.0".into(),
