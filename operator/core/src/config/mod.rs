@@ -7,6 +7,7 @@
 
 mod diagnostic;
 mod document;
+mod each;
 mod rules;
 mod schema_check;
 mod suggest;
@@ -16,6 +17,7 @@ use std::collections::BTreeMap;
 
 pub use diagnostic::{Diagnostic, Rule, Severity};
 pub use document::Origin;
+pub use each::{EachLoaded, load_each};
 pub use suggest::{closest, did_you_mean};
 
 use crate::model::{Build, Channel, DefaultChannel, RepositoryPolicy, ResourceKind, Subscription};

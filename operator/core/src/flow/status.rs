@@ -28,7 +28,55 @@ pub fn conditions(
     observed_generation: Option<i64>,
     now: &str,
 ) -> Vec<Condition> {
-    let statuses = match outcome.condition() {
+    transition(
+        previous,
+        outcome.condition(),
+        outcome.reason.as_str(),
+        &outcome.message,
+        observed_generation,
+        now,
+    )
+}
+
+/// The conditions of a resource refused by the configuration's validation `rule`
+/// (kebab-case, as `sluice validate` names it): `Ready` `False` and `Stalled` `True`,
+/// with the rule in CamelCase as the reason (`unknown-channel` is `UnknownChannel`) and
+/// `message`; transition times as in [`conditions`].
+pub fn refused(
+    previous: &[Condition],
+    rule: &str,
+    message: &str,
+    observed_generation: Option<i64>,
+    now: &str,
+) -> Vec<Condition> {
+    let reason: String = rule
+        .split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        })
+        .collect();
+    transition(
+        previous,
+        ConditionType::Stalled,
+        &reason,
+        message,
+        observed_generation,
+        now,
+    )
+}
+
+fn transition(
+    previous: &[Condition],
+    condition: ConditionType,
+    reason: &str,
+    message: &str,
+    observed_generation: Option<i64>,
+    now: &str,
+) -> Vec<Condition> {
+    let statuses = match condition {
         ConditionType::Ready => vec![(ConditionType::Ready, ConditionStatus::True)],
         abnormal => vec![
             (ConditionType::Ready, ConditionStatus::False),
@@ -44,8 +92,8 @@ pub fn conditions(
             Condition {
                 type_,
                 status,
-                reason: outcome.reason.as_str().to_string(),
-                message: outcome.message.clone(),
+                reason: reason.to_string(),
+                message: message.to_string(),
                 last_transition_time: Some(
                     before
                         .and_then(|c| c.last_transition_time.clone())

@@ -352,3 +352,42 @@ fn help_names_every_reason_once_under_its_condition() {
         );
     }
 }
+
+#[test]
+fn a_refused_resource_stalls_with_its_rule_as_reason() {
+    let table = [
+        // (rule, previous, reason, times)
+        ("unknown-channel", vec![], "UnknownChannel", [T1, T1]),
+        ("yaml-syntax", vec![], "YamlSyntax", [T1, T1]),
+        (
+            "invalid-branch",
+            vec![
+                c(Ready, False, "UnknownChannel", Some(T0)),
+                c(Stalled, True, "UnknownChannel", Some(T0)),
+            ],
+            "InvalidBranch",
+            [T0, T0],
+        ),
+        (
+            "unknown-channel",
+            vec![c(Ready, True, "UpToDate", Some(T0))],
+            "UnknownChannel",
+            [T1, T1],
+        ),
+    ];
+    for (rule, previous, reason, [ready_at, stalled_at]) in table {
+        let got = refused(&previous, rule, "why", Some(3), T1);
+        assert_eq!(
+            compact(&got),
+            [
+                format!("Ready=False/{reason}@{ready_at}"),
+                format!("Stalled=True/{reason}@{stalled_at}")
+            ],
+            "{rule}"
+        );
+        assert!(
+            got.iter()
+                .all(|c| c.message == "why" && c.observed_generation == Some(3))
+        );
+    }
+}
