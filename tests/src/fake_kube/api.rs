@@ -210,9 +210,10 @@ pub(super) async fn handle(State(server): State<Arc<Server>>, request: Request) 
                 .and_then(|v| v.to_str().ok())
                 .and_then(PatchType::from_content_type);
             match kind {
-                Some(kind) => {
-                    parse(&body).and_then(|p| patch_object(&server, &target, name, kind, p))
-                }
+                Some(kind) => parse(&body).and_then(|p| {
+                    let manager = param("fieldManager").unwrap_or("");
+                    patch_object(&server, &target, name, (kind, manager), p)
+                }),
                 None => Err(Refusal::new(
                     415,
                     "UnsupportedMediaType",
@@ -336,7 +337,13 @@ fn create(server: &Server, target: &Target, object: Value) -> Answer {
         .map(|o| (StatusCode::CREATED, o))
 }
 
-fn patch_object(server: &Server, target: &Target, name: &str, kind: PatchType, p: Value) -> Answer {
+fn patch_object(
+    server: &Server,
+    target: &Target,
+    name: &str,
+    (kind, manager): (PatchType, &str),
+    p: Value,
+) -> Answer {
     let current = server.objects.get(&target.t, ns(target), name);
     let Some(mut object) = current else {
         // Server-side apply creates what does not exist yet.
@@ -347,7 +354,24 @@ fn patch_object(server: &Server, target: &Target, name: &str, kind: PatchType, p
     };
     match kind {
         PatchType::Merge => patch::merge(&mut object, &p),
-        PatchType::Apply => patch::apply(&mut object, &p),
+        PatchType::Apply => {
+            patch::apply(&mut object, &p);
+            let key = (
+                format!(
+                    "{}/{}/{}/{name}",
+                    target.t.group,
+                    target.t.plural,
+                    ns(target)
+                ),
+                manager.to_string(),
+                target.status,
+            );
+            let mut applied = server.applied.lock().unwrap();
+            if let Some(before) = applied.get(&key) {
+                patch::prune(&mut object, before, &p);
+            }
+            applied.insert(key, p.clone());
+        }
         PatchType::Json => patch::json_patch(&mut object, &p)?,
     }
     server

@@ -14,8 +14,9 @@
 //! - discovery documents and the `Table` format from the definitions' printer columns, so
 //!   the real `kubectl` works against it ([`FakeKube::kubeconfig`]).
 //!
-//! Not kept: authentication and authorization, admission and schema validation, field
-//! ownership of server-side apply, namespace lifecycle (any namespace exists), pagination
+//! Server-side apply removes what a field manager applied before and no longer applies
+//! (members, and list items keyed by `type`); conflicts between managers are not kept.
+//! Not kept either: authentication and authorization, admission and schema validation, namespace lifecycle (any namespace exists), pagination
 //! (`limit` returns everything).
 
 mod api;
@@ -42,6 +43,8 @@ pub(crate) struct Server {
     drops: tokio::sync::watch::Sender<u64>,
     bookmark_every: Duration,
     requests: Mutex<BTreeMap<String, u64>>,
+    /// What each field manager last applied to an object (or its status).
+    applied: Mutex<BTreeMap<(String, String, bool), serde_json::Value>>,
 }
 
 impl Server {
@@ -72,6 +75,7 @@ impl FakeKube {
             drops: tokio::sync::watch::Sender::new(0),
             bookmark_every: Duration::from_secs(1),
             requests: Mutex::new(BTreeMap::new()),
+            applied: Mutex::new(BTreeMap::new()),
         });
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
         let state = server.clone();

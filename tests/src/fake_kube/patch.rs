@@ -1,8 +1,8 @@
 //! Patches as the API server takes them: JSON merge patch (RFC 7386), JSON patch
 //! (RFC 6902: add, remove, replace, test) and server-side apply. Apply is served as a
 //! merge of the applied configuration into the object, with lists of conditions merged by
-//! `type` as their list-map declaration says; field ownership is not tracked (one field
-//! manager writes sluice's status, so nothing it stops applying needs removing).
+//! `type` as their list-map declaration says, and [`prune`] removes what the same field
+//! manager applied before and applies no longer.
 
 use serde_json::Value;
 
@@ -79,6 +79,42 @@ pub fn apply(target: &mut Value, applied: &Value) {
             }
         }
         (target, applied) => *target = applied.clone(),
+    }
+}
+
+/// Removes from `target` what the field manager applied `before` and no longer applies
+/// `now`: members of objects, and items of lists keyed by `type`. With [`apply`], this is
+/// what server-side apply does for a manager that owns what it applied.
+pub fn prune(target: &mut Value, before: &Value, now: &Value) {
+    match (target, before, now) {
+        (Value::Object(map), Value::Object(old), Value::Object(new)) => {
+            for (key, old_value) in old {
+                match (new.get(key), map.get_mut(key)) {
+                    (None, _) => {
+                        map.remove(key);
+                    }
+                    (Some(new_value), Some(current)) => prune(current, old_value, new_value),
+                    (Some(_), None) => {}
+                }
+            }
+        }
+        (Value::Array(items), Value::Array(old), Value::Array(new))
+            if keyed_by_type(old) && keyed_by_type(new) =>
+        {
+            for old_item in old {
+                match new.iter().find(|n| n["type"] == old_item["type"]) {
+                    None => items.retain(|i| i["type"] != old_item["type"]),
+                    Some(new_item) => {
+                        if let Some(current) =
+                            items.iter_mut().find(|i| i["type"] == old_item["type"])
+                        {
+                            prune(current, old_item, new_item);
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -178,6 +214,22 @@ mod tests {
         assert_eq!(
             doc["status"]["conditions"],
             json!([{"type": "Ready", "status": "True"}, {"type": "Stalled", "status": "True"}])
+        );
+    }
+
+    #[test]
+    fn what_a_manager_stops_applying_goes() {
+        let before = json!({"status": {"conditions": [{"type": "Ready", "status": "False"},
+            {"type": "Stalled", "status": "True"}], "pullRequest": {"url": "u"}}});
+        let now = json!({"status": {"conditions": [{"type": "Ready", "status": "True"}]}});
+        let mut doc = before.clone();
+        doc["status"]["other"] = json!("kept: never applied by this manager");
+        apply(&mut doc, &now);
+        prune(&mut doc, &before, &now);
+        assert_eq!(
+            doc,
+            json!({"status": {"conditions": [{"type": "Ready", "status": "True"}],
+                "other": "kept: never applied by this manager"}})
         );
     }
 
