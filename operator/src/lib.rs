@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod cluster;
 pub mod config_dir;
 pub mod config_source;
 pub mod data_dir;

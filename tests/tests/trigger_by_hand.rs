@@ -2,34 +2,11 @@
 //! repository, says "nothing to do" for a build that is applied, and a forced build the
 //! target already has is recorded once, never merged a second time.
 
-use std::time::Duration;
-
 use sluice_tests::demo::Server;
 use sluice_tests::demo::repos;
-use sluice_tests::wait;
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
-
-/// Reports a successful check on every open pull request until `done` holds.
-fn until(server: &Server, what: &str, done: impl Fn(&Server) -> bool) {
-    wait::until_true(what, Duration::from_secs(60), || {
-        if done(server) {
-            return true;
-        }
-        let prs = json(&server.sluice(&["pr", "list", "--format", "json"]).unwrap());
-        for pr in prs
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| p["state"] == "Open")
-        {
-            let number = pr["number"].to_string();
-            let _ = server.sluice(&["pr", "check", &number, "--name", "ci", "--state", "success"]);
-        }
-        false
-    });
 }
 
 fn events(server: &Server, subscription: &str, build: i64, kind: &str) -> usize {
@@ -53,7 +30,7 @@ fn trigger_refuses_foreign_builds_and_says_what_happened() {
     let sdk = json(&server.publish(root, "sdk", "1", "5.0.0").unwrap())["id"]
         .as_i64()
         .unwrap();
-    until(&server, "runtime build merged into sdk", |s| {
+    server.pass_checks_until("runtime build merged into sdk", |s| {
         events(s, "runtime-to-sdk", runtime, "pull-request-merged") == 1
     });
 
@@ -109,7 +86,7 @@ fn trigger_refuses_foreign_builds_and_says_what_happened() {
         ])
         .unwrap();
     assert!(out.contains(&format!("forced build {runtime}")), "{out}");
-    until(&server, "the forced build recorded", |s| {
+    server.pass_checks_until("the forced build recorded", |s| {
         events(s, "runtime-to-sdk", runtime, "nothing-to-do") == 1
             || events(s, "runtime-to-sdk", runtime, "pull-request-merged") > 1
     });

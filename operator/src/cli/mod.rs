@@ -2,9 +2,11 @@
 
 pub mod build;
 pub mod client;
+pub mod controller;
 pub mod crds;
 pub mod deps;
 pub mod pr;
+pub mod run_args;
 pub mod schema;
 pub mod serve;
 pub mod status;
@@ -72,6 +74,8 @@ pub enum Command {
     Deps(deps::DepsArgs),
     /// Run the reconciler: embedded store, git-native forge, HTTP API.
     Serve(serve::ServeArgs),
+    /// Run the reconciler in a Kubernetes cluster: the sluice resources are its configuration.
+    Controller(controller::ControllerArgs),
     /// Publish builds, assign them to channels, and see where they flowed.
     Build(build::BuildArgs),
     /// Trigger a subscription by hand.
@@ -87,7 +91,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // The server reports what it does; one-shot commands speak only of trouble.
     let default_level = match cli.command {
-        Command::Serve(_) => "warn,sluice=info",
+        Command::Serve(_) | Command::Controller(_) => "warn,sluice=info",
         _ => "warn",
     };
     logging::init(cli.log_format, default_level);
@@ -97,6 +101,7 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Deps(args) => deps::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Controller(args) => controller::run(args),
         Command::Build(args) => build::run(args),
         Command::Subscription(args) => pr::run_subscription(args),
         Command::Pr(args) => pr::run(args),

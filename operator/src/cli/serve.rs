@@ -1,7 +1,5 @@
 //! `sluice serve`: run the reconciler with the embedded store and the git-native forge.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -9,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use super::run_args::RunArgs;
 use crate::config_source::{self, ConfigSource};
 use crate::data_dir::DataDirLock;
 use crate::engine::{Engine, EngineConfig};
@@ -60,70 +59,9 @@ pub struct ServeArgs {
     /// How often a git config repository is polled, in seconds.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub config_poll: u64,
-    /// Directory for the database and the git caches (created if missing).
-    #[arg(long, value_name = "DIR")]
-    pub data: PathBuf,
-    /// Address the HTTP API listens on.
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
-    pub listen: SocketAddr,
-    /// Base URL of pull request links (default: http://LISTEN, or http://localhost:PORT when
-    /// listening on all interfaces).
-    #[arg(long, value_name = "URL")]
-    pub public_url: Option<String>,
-    /// Concurrent reconcile cycles.
-    #[arg(long, default_value_t = 4)]
-    pub workers: usize,
-    /// Seconds between looks at an open pull request (doubling with its age in hours).
-    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
-    pub pull_request_interval: u64,
-    /// Seconds between checks of scheduled subscriptions.
-    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
-    pub schedule_tick: u64,
-    /// UTC hour at which EveryDay, EveryWeek (Mondays), EveryTwoWeeks (1st and 14th) and
-    /// EveryMonth (1st) subscriptions fire.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..24), value_name = "HOUR")]
-    pub schedule_hour: u32,
-    /// UTC hours at which TwiceDaily subscriptions fire.
-    #[arg(long, default_value = "5,19", value_delimiter = ',', value_parser = clap::value_parser!(u32).range(0..24), value_name = "HOUR,HOUR")]
-    pub twice_daily_hours: Vec<u32>,
-    /// Seconds a git ref listing or push may take; a remote that takes longer fails the
-    /// cycle, which is retried with backoff.
-    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
-    pub git_timeout: u64,
-    /// Seconds a git fetch may take (the first, shallow fetch of a large repository is the
-    /// slow one).
-    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
-    pub git_fetch_timeout: u64,
-    /// Seconds a git operation may receive nothing before it fails.
-    #[arg(long, default_value_t = 20, value_name = "SECONDS")]
-    pub git_stall_timeout: u64,
-    /// Environment variable holding an HTTPS token for git remotes.
-    #[arg(long, value_name = "VAR", conflicts_with = "git_token_file")]
-    pub git_token_env: Option<String>,
-    /// File holding an HTTPS token for git remotes.
-    #[arg(long, value_name = "FILE")]
-    pub git_token_file: Option<PathBuf>,
-    /// File of API tokens, one `NAME SCOPES SECRET` per line (scopes: read, publish, report,
-    /// admin); repeatable. A Kubernetes Secret mounted as a file works as is.
-    #[arg(long, value_name = "FILE")]
-    pub api_tokens: Vec<PathBuf>,
-    /// Environment variable holding API tokens in the same format (entries separated by
-    /// newlines or `;`); repeatable.
-    #[arg(long, value_name = "VAR")]
-    pub api_tokens_env: Vec<String>,
-    /// Let reads (GET) through without a token.
-    #[arg(long)]
-    pub open_reads: bool,
-    /// Serve the API without tokens on a non-loopback address (anyone who reaches it can
-    /// publish builds and merge pull requests).
-    #[arg(long)]
-    pub insecure_no_auth: bool,
-    /// Author and committer name of update commits.
-    #[arg(long, default_value = "sluice")]
-    pub author_name: String,
-    /// Author and committer e-mail of update commits.
-    #[arg(long, default_value = "sluice@localhost")]
-    pub author_email: String,
+    /// Everything `sluice serve` and `sluice controller` share.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// Runs `sluice serve` until interrupted.
@@ -136,7 +74,32 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What the configuration is read from.
+pub(super) enum Source {
+    /// A directory or git URL (`--config`).
+    Files {
+        /// The `--config` text.
+        text: String,
+        /// Branch of a git config repository.
+        branch: String,
+        /// How often it is polled.
+        poll: Duration,
+    },
+    /// The cluster the controller runs against.
+    Cluster(crate::cluster::Cluster, Duration),
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let source = Source::Files {
+        text: args.config,
+        branch: args.config_branch,
+        poll: Duration::from_secs(args.config_poll.max(1)),
+    };
+    run_engine(args.run, source).await
+}
+
+/// Runs the engine, its HTTP API and the configuration `source` until interrupted.
+pub(super) async fn run_engine(args: RunArgs, source: Source) -> anyhow::Result<()> {
     crate::git::install_crypto_provider();
     let access = Access::load(&args.api_tokens, &args.api_tokens_env, args.open_reads)?;
     sluice_core::access::check_listener(
@@ -214,14 +177,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         access: Arc::new(access),
     };
 
-    let source = ConfigSource::parse(
-        &args.config,
-        &args.config_branch,
-        &args.data,
-        &git,
-        &remotes,
-    )?;
-    let poll = Duration::from_secs(args.config_poll.max(1));
+    let (source, poll) = match source {
+        Source::Files { text, branch, poll } => (
+            ConfigSource::parse(&text, &branch, &args.data, &git, &remotes)?,
+            poll,
+        ),
+        Source::Cluster(cluster, interval) => (ConfigSource::Cluster(cluster), interval),
+    };
     let config_state = state.clone();
     tokio::spawn(async move {
         if let Err(err) = config_source::run(source, config_state, poll).await {

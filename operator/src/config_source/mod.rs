@@ -36,6 +36,8 @@ pub enum ConfigSource {
         /// new head).
         checkout: PathBuf,
     },
+    /// The sluice resources of a Kubernetes cluster, each validated on its own.
+    Cluster(crate::cluster::Cluster),
 }
 
 impl ConfigSource {
@@ -88,6 +90,7 @@ impl ConfigSource {
         match self {
             ConfigSource::Directory(p) => p.display().to_string(),
             ConfigSource::Git { url, branch, .. } => format!("{url} ({branch})"),
+            ConfigSource::Cluster(cluster) => cluster.describe(),
         }
     }
 }
@@ -200,6 +203,10 @@ pub async fn run(source: ConfigSource, state: AppState, poll: Duration) -> anyho
             ..
         } => {
             git::poll_repository(&source, repo, branch, checkout, &state, poll).await;
+            Ok(())
+        }
+        ConfigSource::Cluster(cluster) => {
+            crate::cluster::run(cluster.clone(), state, poll).await;
             Ok(())
         }
     }

@@ -54,6 +54,27 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Result<Server, String> {
+        Server::spawn(root, &["serve", "--config", config], extra, env)
+    }
+
+    /// `sluice controller` against the API server of `kubeconfig`, with data under
+    /// `root/data` and extra arguments, once its configuration is loaded.
+    pub fn start_controller(
+        root: &Path,
+        kubeconfig: &Path,
+        extra: &[&str],
+    ) -> Result<Server, String> {
+        let kubeconfig = kubeconfig.display().to_string();
+        Server::spawn(root, &["controller"], extra, &[("KUBECONFIG", &kubeconfig)])
+    }
+
+    fn spawn(
+        root: &Path,
+        command: &[&str],
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Server, String> {
+        let name = command.join(" ");
         let port = free_port()?;
         let data: PathBuf = root.join("data");
         let log = std::fs::OpenOptions::new()
@@ -72,7 +93,7 @@ impl Server {
         .flatten()
         .collect();
         let child = Command::new(sluice_path())
-            .args(["serve", "--config", config])
+            .args(command)
             .args(extra)
             .arg("--data")
             .arg(&data)
@@ -84,7 +105,7 @@ impl Server {
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
-            .map_err(|e| format!("starting sluice serve: {e}"))?;
+            .map_err(|e| format!("starting sluice {name}: {e}"))?;
         let mut server = Server {
             child,
             url: format!("http://127.0.0.1:{port}"),
@@ -97,7 +118,7 @@ impl Server {
             }
             match server.child.try_wait() {
                 Ok(Some(status)) => Some(Err(format!(
-                    "sluice serve exited with {status}; see {}",
+                    "sluice {name} exited with {status}; see {}",
                     root.join("serve.log").display()
                 ))),
                 _ => None,
@@ -108,7 +129,7 @@ impl Server {
             Some(Err(exited)) => Err(exited),
             None => {
                 server.kill();
-                Err("sluice serve did not become ready within 30 s".into())
+                Err(format!("sluice {name} did not become ready within 30 s"))
             }
         }
     }
@@ -186,6 +207,31 @@ impl Server {
             "build", "publish", "--repo", &url, "--branch", "main", "--commit", &head, "--number",
             number, "--asset", &asset, "--format", "json",
         ])
+    }
+
+    /// Reports a successful `ci` check on every open pull request, as a CI would, until
+    /// `done` holds (within a minute).
+    pub fn pass_checks_until(&self, what: &str, done: impl Fn(&Server) -> bool) {
+        crate::wait::until_true(what, Duration::from_secs(60), || {
+            if done(self) {
+                return true;
+            }
+            let Ok(list) = self.sluice(&["pr", "list", "--format", "json"]) else {
+                return false;
+            };
+            let prs: serde_json::Value = serde_json::from_str(&list).unwrap_or_default();
+            for pr in prs
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["state"] == "Open")
+            {
+                let number = pr["number"].to_string();
+                let _ =
+                    self.sluice(&["pr", "check", &number, "--name", "ci", "--state", "success"]);
+            }
+            false
+        });
     }
 
     /// SIGKILL, as a crash would.

@@ -68,6 +68,23 @@ pub fn refused(
     )
 }
 
+/// The conditions of a configuration resource that passed validation and is in force:
+/// `Ready` `True` with reason `Accepted`; transition times as in [`conditions`].
+pub fn accepted(
+    previous: &[Condition],
+    observed_generation: Option<i64>,
+    now: &str,
+) -> Vec<Condition> {
+    transition(
+        previous,
+        ConditionType::Ready,
+        "Accepted",
+        "valid and in force",
+        observed_generation,
+        now,
+    )
+}
+
 fn transition(
     previous: &[Condition],
     condition: ConditionType,

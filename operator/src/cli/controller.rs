@@ -1,0 +1,62 @@
+//! `sluice controller`: the engine of `sluice serve`, configured by the sluice resources
+//! of a Kubernetes cluster instead of a directory or config repository.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::run_args::RunArgs;
+use super::serve::{Source, run_engine};
+use crate::cluster::Cluster;
+
+/// Arguments of `sluice controller`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+sluice controller watches Channels, DefaultChannels, Subscriptions and RepositoryPolicies
+in the cluster (KUBECONFIG, or the in-cluster service account), validates each resource on
+its own with the rules of `sluice validate`, and runs the same engine, store, HTTP API and
+metrics as `sluice serve` with the resources that pass. A resource that fails validation
+is refused alone: its status says `Stalled` with the rule as reason, and everything else
+keeps flowing; fixing it clears the condition.
+
+Status is written to each resource's status subresource with server-side apply (field
+manager `sluice`), only when it changes: a Subscription shows its conditions, last applied
+build and pull request (`kubectl get sub`, `kubectl wait --for=condition=Ready sub/NAME`);
+the other kinds show `Ready` once accepted.
+
+Examples:
+  sluice controller --data /var/lib/sluice
+  sluice controller --namespace flow --data ./data --git-token-env GIT_TOKEN")]
+pub struct ControllerArgs {
+    /// Watch one namespace only (default: all namespaces).
+    #[arg(long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Seconds between status passes (status is also written after every change).
+    #[arg(long, default_value_t = 2, value_name = "SECONDS")]
+    pub status_interval: u64,
+    /// Everything `sluice serve` takes besides the configuration source.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Runs `sluice controller` until interrupted.
+pub fn run(args: ControllerArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        crate::git::install_crypto_provider();
+        let client = kube::Client::try_default()
+            .await
+            .context("connecting to the Kubernetes API server (KUBECONFIG or in-cluster)")?;
+        let cluster = Cluster {
+            client,
+            namespace: args.namespace,
+        };
+        let interval = Duration::from_secs(args.status_interval.max(1));
+        run_engine(args.run, Source::Cluster(cluster, interval)).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

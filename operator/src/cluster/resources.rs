@@ -1,0 +1,169 @@
+//! The configuration resources as the watches last reported them, per kind, and which of
+//! them validation refused. Each resource becomes one configuration file named
+//! `NAMESPACE/PLURAL/NAME`, so a finding points at exactly one resource.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
+use kube::runtime::watcher::Event;
+use serde_json::{Value, json};
+use sluice_core::config::{Diagnostic, SourceFile};
+
+/// A configuration kind watched in the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigKind {
+    /// Kind, e.g. `Subscription`.
+    pub kind: &'static str,
+    /// Plural, e.g. `subscriptions`.
+    pub plural: &'static str,
+}
+
+impl ConfigKind {
+    /// Its API resource in `sluice.dev/v1alpha1`.
+    pub fn api_resource(&self) -> ApiResource {
+        ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("sluice.dev", "v1alpha1", self.kind),
+            self.plural,
+        )
+    }
+}
+
+/// The kinds that make up the configuration.
+pub const CONFIG_KINDS: [ConfigKind; 4] = [
+    ConfigKind {
+        kind: "Channel",
+        plural: "channels",
+    },
+    ConfigKind {
+        kind: "DefaultChannel",
+        plural: "defaultchannels",
+    },
+    ConfigKind {
+        kind: "Subscription",
+        plural: "subscriptions",
+    },
+    ConfigKind {
+        kind: "RepositoryPolicy",
+        plural: "repositorypolicies",
+    },
+];
+
+#[derive(Default)]
+struct Kind {
+    objects: BTreeMap<(String, String), DynamicObject>,
+    /// Objects of a relist in progress.
+    pending: Option<BTreeMap<(String, String), DynamicObject>>,
+    ready: bool,
+}
+
+/// Every watched resource and what validation said of it.
+pub struct Resources {
+    kinds: Mutex<[Kind; 4]>,
+    refused: Mutex<BTreeMap<String, Vec<Diagnostic>>>,
+    changes: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Resources {
+    fn default() -> Self {
+        Resources {
+            kinds: Mutex::new(Default::default()),
+            refused: Mutex::new(BTreeMap::new()),
+            changes: tokio::sync::watch::Sender::new(0),
+        }
+    }
+}
+
+fn key(object: &DynamicObject) -> (String, String) {
+    (
+        object.metadata.namespace.clone().unwrap_or_default(),
+        object.metadata.name.clone().unwrap_or_default(),
+    )
+}
+
+/// The file path of a resource.
+pub fn path(kind: &ConfigKind, namespace: &str, name: &str) -> String {
+    format!("{namespace}/{}/{name}", kind.plural)
+}
+
+impl Resources {
+    /// Applies one watch event of kind `index`.
+    pub fn observe(&self, index: usize, event: Event<DynamicObject>) {
+        let Ok(mut kinds) = self.kinds.lock() else {
+            return;
+        };
+        let kind = &mut kinds[index];
+        match event {
+            Event::Init => kind.pending = Some(BTreeMap::new()),
+            Event::InitApply(object) => {
+                kind.pending
+                    .get_or_insert_with(BTreeMap::new)
+                    .insert(key(&object), object);
+            }
+            Event::InitDone => {
+                kind.objects = kind.pending.take().unwrap_or_default();
+                kind.ready = true;
+            }
+            Event::Apply(object) => {
+                kind.objects.insert(key(&object), object);
+            }
+            Event::Delete(object) => {
+                kind.objects.remove(&key(&object));
+            }
+        }
+        drop(kinds);
+        self.changes.send_modify(|n| *n += 1);
+    }
+
+    /// A receiver told of every change.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// Whether every kind has been listed once.
+    pub fn ready(&self) -> bool {
+        self.kinds
+            .lock()
+            .map(|k| k.iter().all(|k| k.ready))
+            .unwrap_or(false)
+    }
+
+    /// Every resource of kind `index`.
+    pub fn objects(&self, index: usize) -> Vec<DynamicObject> {
+        self.kinds
+            .lock()
+            .map(|k| k[index].objects.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Each resource as a configuration file: its kind, name and spec (what the
+    /// validation rules read), nothing the server added.
+    pub fn files(&self) -> Vec<SourceFile> {
+        let mut files = Vec::new();
+        for (index, kind) in CONFIG_KINDS.iter().enumerate() {
+            for object in self.objects(index) {
+                let (namespace, name) = key(&object);
+                let spec = object.data.get("spec").cloned().unwrap_or(Value::Null);
+                let text = json!({"apiVersion": "sluice.dev/v1alpha1", "kind": kind.kind,
+                    "metadata": {"name": name}, "spec": spec});
+                files.push(SourceFile {
+                    path: path(kind, &namespace, &name),
+                    text: text.to_string(),
+                });
+            }
+        }
+        files
+    }
+
+    /// Records which resources validation refused, with its findings.
+    pub fn set_refused(&self, refused: BTreeMap<String, Vec<Diagnostic>>) {
+        if let Ok(mut r) = self.refused.lock() {
+            *r = refused;
+        }
+    }
+
+    /// The findings that refused the resource at `path`, if it was refused.
+    pub fn refusal(&self, path: &str) -> Option<Vec<Diagnostic>> {
+        self.refused.lock().ok()?.get(path).cloned()
+    }
+}

@@ -1,0 +1,154 @@
+//! `sluice controller` against the fake API server, driven with the real `kubectl`:
+//! `kubectl apply` of the configuration drives the flow, `kubectl get` and `kubectl wait`
+//! show it; a resource that fails validation stalls alone with its rule as reason while
+//! the rest merges, and fixing it clears the condition; a steady state writes no status.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use sluice_tests::demo::{Server, repos};
+use sluice_tests::fake_kube::FakeKube;
+use sluice_tests::wait;
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+}
+
+fn kubectl(config: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("kubectl")
+        .env("KUBECONFIG", config)
+        .arg("--cache-dir")
+        .arg(config.with_file_name("kube-cache"))
+        .args(args)
+        .current_dir(repo_root())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+fn subscription(root: &Path, name: &str, channel: &str) -> std::path::PathBuf {
+    let path = root.join(format!("{name}.yaml"));
+    let text = format!(
+        "apiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: {name}}}\nspec:\n  source: {{repository: \"{}\", channel: {channel}}}\n  target: {{repository: \"{}\", branch: main}}\n",
+        repos::remote_url(root, "runtime"),
+        repos::remote_url(root, "extensions"),
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn kubectl_apply_drives_the_flow_and_status_shows_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    repos::create_repositories(root);
+    let config_dir = repos::write_config(root);
+    let kube = FakeKube::start().unwrap();
+    let kc = kube.kubeconfig(root).unwrap();
+    kubectl(&kc, &["apply", "-f", "crds/"]).unwrap();
+    kubectl(&kc, &["apply", "-f", &config_dir.display().to_string()]).unwrap();
+    let broken = subscription(root, "broken", "no-such-channel");
+    kubectl(&kc, &["apply", "-f", &broken.display().to_string()]).unwrap();
+
+    let server = Server::start_controller(root, &kc, &["--status-interval", "1"]).unwrap();
+    let jsonpath = |name: &str, path: &str| {
+        kubectl(
+            &kc,
+            &["get", "sub", name, "-o", &format!("jsonpath={path}")],
+        )
+        .unwrap_or_default()
+    };
+    // The invalid subscription stalls alone, with the rule as reason.
+    wait::until_true(
+        "the broken subscription stalled",
+        Duration::from_secs(30),
+        || {
+            jsonpath(
+                "broken",
+                r#"{.status.conditions[?(@.type=="Stalled")].reason}"#,
+            ) == "UnknownChannel"
+        },
+    );
+    let message = jsonpath(
+        "broken",
+        r#"{.status.conditions[?(@.type=="Stalled")].message}"#,
+    );
+    assert!(message.contains("no-such-channel"), "{message}");
+
+    // The others flow: a runtime build merges into sdk, and status says so.
+    server
+        .publish(root, "runtime", "20261201.1", "2.0.0")
+        .unwrap();
+    server.pass_checks_until("the runtime build applied to sdk", |_| {
+        jsonpath("runtime-to-sdk", "{.status.lastAppliedBuild.buildNumber}") == "20261201.1"
+    });
+    let out = kubectl(
+        &kc,
+        &[
+            "wait",
+            "--for=condition=Ready",
+            "sub/runtime-to-sdk",
+            "--timeout=30s",
+        ],
+    )
+    .unwrap();
+    assert!(out.contains("condition met"), "{out}");
+    let out = kubectl(&kc, &["get", "sub", "runtime-to-sdk"]).unwrap();
+    assert!(
+        out.contains("True") && out.contains("20261201.1") && out.contains("/pull-requests/"),
+        "{out}"
+    );
+    assert_eq!(
+        jsonpath("runtime-to-sdk", "{.status.observedGeneration}"),
+        "1"
+    );
+
+    // Fixing the broken one clears its condition.
+    let fixed = subscription(root, "broken", "product-dev");
+    kubectl(&kc, &["apply", "-f", &fixed.display().to_string()]).unwrap();
+    wait::until_true(
+        "the fixed subscription ready",
+        Duration::from_secs(30),
+        || {
+            jsonpath(
+                "broken",
+                r#"{.status.conditions[?(@.type=="Ready")].status}"#,
+            ) == "True"
+        },
+    );
+    assert_eq!(
+        jsonpath(
+            "broken",
+            r#"{.status.conditions[?(@.type=="Stalled")].status}"#
+        ),
+        ""
+    );
+    assert_eq!(jsonpath("broken", "{.status.observedGeneration}"), "2");
+
+    // Steady: several status passes write nothing.
+    wait::until_true(
+        "the fixed subscription settled",
+        Duration::from_secs(30),
+        || {
+            let before = kube.objects().writes("subscriptions/status");
+            std::thread::sleep(Duration::from_millis(1500));
+            kube.objects().writes("subscriptions/status") == before
+        },
+    );
+    let before = kube.objects().writes("subscriptions/status");
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(
+        kube.objects().writes("subscriptions/status"),
+        before,
+        "status written in a steady state"
+    );
+    let channels = kube.objects().writes("channels/status");
+    assert_eq!(channels, 1, "the channel's status written once");
+}
