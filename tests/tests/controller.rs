@@ -110,6 +110,52 @@ fn kubectl_apply_drives_the_flow_and_status_shows_it() {
         "1"
     );
 
+    // "Reconcile now" by annotation, echoed in status; forcing the applied build again is
+    // recorded as nothing to do, never as a second merge.
+    kubectl(
+        &kc,
+        &[
+            "annotate",
+            "sub",
+            "runtime-to-sdk",
+            "sluice.dev/requestedAt=1764561600",
+            "--overwrite",
+        ],
+    )
+    .unwrap();
+    kubectl(
+        &kc,
+        &[
+            "annotate",
+            "sub",
+            "runtime-to-sdk",
+            "sluice.dev/forceAt=1764561601",
+            "--overwrite",
+        ],
+    )
+    .unwrap();
+    wait::until_true("the annotations handled", Duration::from_secs(30), || {
+        jsonpath(
+            "runtime-to-sdk",
+            "{.status.lastHandledRequestedAt} {.status.lastHandledForceAt}",
+        ) == "1764561600 1764561601"
+    });
+    let events = |kind: &str| {
+        let all: serde_json::Value =
+            serde_json::from_str(&server.get("/api/events?limit=1000").unwrap()).unwrap();
+        all.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["subscription"] == "runtime-to-sdk" && e["kind"] == kind)
+            .count()
+    };
+    server.pass_checks_until("the forced build recorded", |_| {
+        events("nothing-to-do") == 1
+    });
+    assert_eq!(events("pull-request-merged"), 1);
+    // The generation did not move: annotations are not spec.
+    assert_eq!(jsonpath("runtime-to-sdk", "{.metadata.generation}"), "1");
+
     // Fixing the broken one clears its condition.
     let fixed = subscription(root, "broken", "product-dev");
     kubectl(&kc, &["apply", "-f", &fixed.display().to_string()]).unwrap();

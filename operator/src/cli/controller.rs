@@ -25,6 +25,11 @@ manager `sluice`), only when it changes: a Subscription shows its conditions, la
 build and pull request (`kubectl get sub`, `kubectl wait --for=condition=Ready sub/NAME`);
 the other kinds show `Ready` once accepted.
 
+Reconcile now: the annotation sluice.dev/requestedAt (any new value, e.g. a timestamp)
+triggers a subscription with the newest build of its channel; sluice.dev/forceAt forces it
+even when applied. The value handled is echoed in status.lastHandledRequestedAt /
+status.lastHandledForceAt.
+
 Examples:
   sluice controller --data /var/lib/sluice
   sluice controller --namespace flow --data ./data --git-token-env GIT_TOKEN")]

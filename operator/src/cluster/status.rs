@@ -9,11 +9,12 @@
 //!
 //! `observedGeneration` follows `metadata.generation`.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use serde_json::{Value, json};
-use sluice_core::flow::status;
+use sluice_core::flow::{annotations, status};
 use sluice_core::model::{
     AppliedBuild, CommonStatus, Condition, PullRequestStatus, SubscriptionStatus,
 };
@@ -32,6 +33,9 @@ pub struct StatusWriter {
     cluster: Cluster,
     state: AppState,
     resources: Arc<Resources>,
+    /// Annotation values acted upon, by subscription and whether forced: a pass that runs
+    /// before the status write reaches the watch does not act on them twice.
+    handled: Mutex<BTreeMap<(String, bool), String>>,
 }
 
 fn previous_conditions(object: &DynamicObject) -> Vec<Condition> {
@@ -49,6 +53,7 @@ impl StatusWriter {
             cluster,
             state,
             resources,
+            handled: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -105,7 +110,9 @@ impl StatusWriter {
         if kind.kind == "Subscription"
             && let Some(view) = views.iter().find(|v| v.name == name)
         {
-            return to_value(&self.subscription_status(view, generation));
+            let mut status = self.subscription_status(view, generation);
+            self.handle_requests(object, name, &mut status);
+            return to_value(&status);
         }
         to_value(&CommonStatus {
             observed_generation: generation,
@@ -155,6 +162,68 @@ impl StatusWriter {
             conditions,
             last_applied_build,
             pull_request,
+            last_handled_requested_at: None,
+            last_handled_force_at: None,
+        }
+    }
+
+    /// Acts on the subscription's `requestedAt` / `forceAt` annotations not handled yet
+    /// and echoes their values in `status`.
+    fn handle_requests(&self, object: &DynamicObject, name: &str, status: &mut SubscriptionStatus) {
+        let handled = |field: &str| {
+            object
+                .data
+                .pointer(&format!("/status/{field}"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        status.last_handled_requested_at = handled("lastHandledRequestedAt");
+        status.last_handled_force_at = handled("lastHandledForceAt");
+        let empty = Default::default();
+        let annotations = object.metadata.annotations.as_ref().unwrap_or(&empty);
+        let requests = annotations::unhandled(
+            annotations,
+            status.last_handled_requested_at.as_deref(),
+            status.last_handled_force_at.as_deref(),
+        );
+        for request in requests {
+            let key = (name.to_string(), request.force);
+            let acted = self
+                .handled
+                .lock()
+                .map(|mut h| h.insert(key, request.value.clone()) == Some(request.value.clone()))
+                .unwrap_or(false);
+            // Acted upon already when only the echo is missing.
+            if !acted {
+                self.act(name, request.force);
+            }
+            if request.force {
+                status.last_handled_force_at = Some(request.value);
+            } else {
+                status.last_handled_requested_at = Some(request.value);
+            }
+        }
+    }
+
+    fn act(&self, name: &str, force: bool) {
+        match self.state.engine.trigger_subscription(name, None, force) {
+            Ok(report) => {
+                tracing::info!(
+                    subscription = name,
+                    force,
+                    outcome = report.outcome,
+                    "{}",
+                    report.message
+                );
+            }
+            // Handled all the same: the same value is not asked again.
+            Err(err) => {
+                tracing::warn!(
+                    subscription = name,
+                    force,
+                    "annotation request not taken: {err}"
+                );
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 //! [`types`] holds the inputs and outputs. Everything here is a pure function; the engine
 //! in the `sluice` crate observes, calls these, and executes the returned actions.
 
+pub mod annotations;
 pub mod assign;
 pub mod describe;
 pub mod failure;
