@@ -46,18 +46,21 @@ pub fn unhandled(
 mod tests {
     use super::*;
 
+    /// Annotations, handled requestedAt, handled forceAt, the requests.
+    type Case<'a> = (
+        &'a [(&'a str, &'a str)],
+        Option<&'a str>,
+        Option<&'a str>,
+        Vec<AnnotationRequest>,
+    );
+
     #[test]
     fn each_annotation_value_is_handled_once() {
         let req = |force, value: &str| AnnotationRequest {
             force,
             value: value.into(),
         };
-        let table: [(
-            &[(&str, &str)],
-            Option<&str>,
-            Option<&str>,
-            Vec<AnnotationRequest>,
-        ); 6] = [
+        let table: [Case; 6] = [
             (&[], None, None, vec![]),
             (&[(REQUESTED_AT, "1")], None, None, vec![req(false, "1")]),
             (&[(REQUESTED_AT, "1")], Some("1"), None, vec![]),
