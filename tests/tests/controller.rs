@@ -178,6 +178,50 @@ fn kubectl_apply_drives_the_flow_and_status_shows_it() {
     );
     assert_eq!(jsonpath("broken", "{.status.observedGeneration}"), "2");
 
+    // Deleting a subscription closes its open pull request, then the finalizer goes.
+    assert_eq!(
+        jsonpath("runtime-to-sdk", "{.metadata.finalizers}"),
+        r#"["sluice.dev/cleanup"]"#
+    );
+    server
+        .publish(root, "runtime", "20261201.2", "2.0.1")
+        .unwrap();
+    let open_sdk_pull_request = || {
+        let list: serde_json::Value =
+            serde_json::from_str(&server.sluice(&["pr", "list", "--format", "json"]).unwrap())
+                .unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| {
+                p["state"] == "Open"
+                    && p["repository"]
+                        .as_str()
+                        .is_some_and(|r| r.ends_with("sdk.git"))
+            })
+            .map(|p| p["number"].clone())
+    };
+    wait::until_true(
+        "a pull request for the new build",
+        Duration::from_secs(30),
+        || open_sdk_pull_request().is_some(),
+    );
+    let number = open_sdk_pull_request().unwrap().to_string();
+    let out = kubectl(&kc, &["delete", "sub", "runtime-to-sdk", "--timeout=30s"]).unwrap();
+    assert!(out.contains("deleted"), "{out}");
+    assert!(
+        kubectl(&kc, &["get", "sub", "runtime-to-sdk"])
+            .unwrap_err()
+            .contains("not found")
+    );
+    let pr: serde_json::Value = serde_json::from_str(
+        &server
+            .sluice(&["pr", "show", &number, "--format", "json"])
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(pr["state"], "Closed", "{pr}");
+
     // Steady: several status passes write nothing.
     wait::until_true(
         "the fixed subscription settled",

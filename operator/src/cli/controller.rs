@@ -30,6 +30,9 @@ triggers a subscription with the newest build of its channel; sluice.dev/forceAt
 even when applied. The value handled is echoed in status.lastHandledRequestedAt /
 status.lastHandledForceAt.
 
+Deletion: every Subscription carries the finalizer sluice.dev/cleanup; deleting one closes
+its open pull request (deleting the head branch), then the finalizer is released.
+
 Examples:
   sluice controller --data /var/lib/sluice
   sluice controller --namespace flow --data ./data --git-token-env GIT_TOKEN")]

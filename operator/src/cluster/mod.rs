@@ -5,6 +5,7 @@
 //! force in the same engine `sluice serve` runs, and [`status`] writes what became of each
 //! resource to its status subresource.
 
+mod finalizer;
 mod resources;
 pub mod status;
 
@@ -90,11 +91,13 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
                 changed.mark_unchanged();
                 if resources.ready() {
                     load(&cluster, &resources, &state);
+                    finalizer::reconcile_finalizers(&cluster, &state, &resources).await;
                     writer.write_all().await;
                 }
             }
             _ = tick.tick() => {
                 if resources.ready() {
+                    finalizer::reconcile_finalizers(&cluster, &state, &resources).await;
                     writer.write_all().await;
                 }
             }

@@ -141,7 +141,12 @@ impl Resources {
     pub fn files(&self) -> Vec<SourceFile> {
         let mut files = Vec::new();
         for (index, kind) in CONFIG_KINDS.iter().enumerate() {
-            for object in self.objects(index) {
+            // A resource being deleted is no longer configuration: its key retires.
+            for object in self
+                .objects(index)
+                .into_iter()
+                .filter(|o| o.metadata.deletion_timestamp.is_none())
+            {
                 let (namespace, name) = key(&object);
                 let spec = object.data.get("spec").cloned().unwrap_or(Value::Null);
                 let text = json!({"apiVersion": "sluice.dev/v1alpha1", "kind": kind.kind,

@@ -61,7 +61,13 @@ impl StatusWriter {
     pub async fn write_all(&self) {
         let views = self.state.engine.status().unwrap_or_default();
         for (index, kind) in CONFIG_KINDS.iter().enumerate() {
-            for object in self.resources.objects(index) {
+            // A resource being deleted is no longer acted upon; its status stays.
+            for object in self
+                .resources
+                .objects(index)
+                .into_iter()
+                .filter(|o| o.metadata.deletion_timestamp.is_none())
+            {
                 let desired = self.desired(kind, &object, &views);
                 if object.data.get("status") == Some(&desired) {
                     continue;

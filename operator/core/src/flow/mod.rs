@@ -6,6 +6,7 @@
 
 pub mod annotations;
 pub mod assign;
+pub mod cleanup;
 pub mod describe;
 pub mod failure;
 pub mod forges;
