@@ -4,6 +4,8 @@
 //!   HTTP shim) with optional basic authentication and fault injection.
 //! - [`binary`]: the `sluice` binary of the same build.
 //! - [`demo`]: a self-contained multi-repository flow driven through the CLI.
+//! - [`fake_github`]: a stateful fake GitHub (REST API, rate limits, ETags, signed
+//!   webhooks) over the bare repositories a [`git_server`] serves.
 //! - [`fixture_repo`]: fixture repositories built by code with the `git` CLI.
 //! - [`http`]: raw HTTP requests with full control over headers and body.
 //! - [`scripted_forge`]: a forge injecting hosted forges' failures in front of a real one,
@@ -12,6 +14,7 @@
 
 pub mod binary;
 pub mod demo;
+pub mod fake_github;
 pub mod fixture_repo;
 pub mod git_server;
 pub mod http;
