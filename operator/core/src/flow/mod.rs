@@ -8,6 +8,7 @@ pub mod assign;
 pub mod describe;
 pub mod failure;
 pub mod forges;
+pub mod github;
 pub mod head_branch;
 pub mod keys;
 pub mod markdown;
