@@ -7,6 +7,7 @@
 //! [`ForgeError`], classified once for the engine.
 
 pub mod error;
+pub mod github;
 pub mod local;
 pub mod registry;
 
