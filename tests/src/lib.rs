@@ -7,6 +7,8 @@
 //! - [`fake_github`]: a stateful fake GitHub (REST API, rate limits, ETags, signed
 //!   webhooks) over the bare repositories a [`git_server`] serves.
 //! - [`fixture_repo`]: fixture repositories built by code with the `git` CLI.
+//! - [`github_flow`]: the demo flow with its target on the fake GitHub, through the
+//!   production GitHub forge.
 //! - [`http`]: raw HTTP requests with full control over headers and body.
 //! - [`scripted_forge`]: a forge injecting hosted forges' failures in front of a real one,
 //!   and an engine run in this process against it.
@@ -17,6 +19,7 @@ pub mod demo;
 pub mod fake_github;
 pub mod fixture_repo;
 pub mod git_server;
+pub mod github_flow;
 pub mod http;
 pub mod scripted_forge;
 pub mod wait;

@@ -105,3 +105,12 @@ mod tests {
         assert!(slow.try_wait().expect("status").is_some(), "killed");
     }
 }
+
+/// Like [`until_true`] inside an async test: sleeps on the runtime between looks.
+pub async fn until_async(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

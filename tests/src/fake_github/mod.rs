@@ -59,6 +59,9 @@ pub struct Fault {
     pub headers: Vec<(String, String)>,
     /// The message of the JSON body.
     pub message: String,
+    /// Whether the request is served first and only its answer replaced (a proxy that
+    /// times out after GitHub acted): the caller cannot tell whether it happened.
+    pub after_serving: bool,
 }
 
 impl Fault {
@@ -69,6 +72,7 @@ impl Fault {
             status,
             headers: vec![("retry-after".into(), seconds.to_string())],
             message: "You have exceeded a secondary rate limit.".into(),
+            after_serving: false,
         }
     }
 
@@ -82,6 +86,7 @@ impl Fault {
                 ("x-ratelimit-reset".into(), (epoch() + seconds).to_string()),
             ],
             message: "API rate limit exceeded.".into(),
+            after_serving: false,
         }
     }
 
@@ -92,7 +97,14 @@ impl Fault {
             status,
             headers: vec![],
             message: "Server Error".into(),
+            after_serving: false,
         }
+    }
+
+    /// The same fault, answered after the request was served.
+    pub fn after_serving(mut self) -> Fault {
+        self.after_serving = true;
+        self
     }
 
     /// The same fault, for requests whose `METHOD /path` contains `matching` only.
@@ -345,6 +357,11 @@ async fn answer(shared: &Arc<Shared>, line: &str, request: &mut Request, next: N
         at.and_then(|i| faults.remove(i))
     };
     if let Some(fault) = fault {
+        if fault.after_serving {
+            request.extensions_mut().insert(Login(login));
+            let request = std::mem::replace(request, Request::new(Body::empty()));
+            let _ = next.run(request).await;
+        }
         let status =
             StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = error(status, &fault.message);

@@ -196,21 +196,25 @@ impl Forge for GitHubForge {
         });
         let what = format!("new pull request from {}", new.head_branch);
         let path = format!("{}/pulls", base(&repo));
-        match self
+        let error = match self
             .api
-            .call(Method::POST, &path, Some(&body), repository, &what)
+            .send(Method::POST, &path, Some(&body), repository, &what)
             .await
         {
-            Ok(answer) => view(repository, &answer.body),
-            // The outcome is unknown (the request may have been served) or another
-            // writer got there first: what is open now is the answer, if anything is.
-            Err(error @ (ForgeError::Unavailable { .. } | ForgeError::Rejected { .. })) => {
-                match self.find_open(repository, &repo, &new.head_branch).await {
-                    Ok(Some(pr)) => Ok(pr),
-                    _ => Err(error),
-                }
+            Ok(answer) if answer.status.is_success() => return view(repository, &answer.body),
+            // 422: one is open from this head already (an earlier attempt whose answer
+            // was lost, or another writer); 5xx: the outcome is unknown. Either way,
+            // what is open now is the answer, if anything is.
+            Ok(answer) if answer.status.as_u16() == 422 || answer.status.is_server_error() => {
+                self.api.failure(&answer, repository, &what)
             }
-            Err(error) => Err(error),
+            Ok(answer) => return Err(self.api.failure(&answer, repository, &what)),
+            // The network failed: the request may or may not have been served.
+            Err(error) => error,
+        };
+        match self.find_open(repository, &repo, &new.head_branch).await {
+            Ok(Some(pr)) => Ok(pr),
+            _ => Err(error),
         }
     }
 
@@ -284,7 +288,7 @@ impl Forge for GitHubForge {
             .api
             .send(Method::PUT, &path, Some(&body), repository, &what)
             .await;
-        let error = match answer {
+        let unknown = match answer {
             Ok(answer) if answer.status.is_success() => None,
             // 409: the head is not the evaluated one; 405: not mergeable as it stands
             // (the base moved into a conflict, or the pull request changed).
@@ -292,13 +296,13 @@ impl Forge for GitHubForge {
                 let message = self.api.failure(&answer, repository, &what).message();
                 return Err(ForgeError::conflict(repository, id, message));
             }
-            Ok(answer) => Some(self.api.failure(&answer, repository, &what)),
+            Ok(answer) if answer.status.is_server_error() => {
+                Some(self.api.failure(&answer, repository, &what))
+            }
+            Ok(answer) => return Err(self.api.failure(&answer, repository, &what)),
             Err(error) => Some(error),
         };
-        if let Some(error) = error {
-            if !matches!(error, ForgeError::Unavailable { .. }) {
-                return Err(error);
-            }
+        if let Some(error) = unknown {
             // The outcome is unknown: look whether it merged before anyone tries again.
             let merged = self.pull_request(repository, id).await;
             if !matches!(merged, Ok(ref pr) if pr.state == PullRequestState::Merged) {
