@@ -28,19 +28,19 @@ pub const CI_TOKEN: &str = "ghs_ci0123456789abcdef";
 /// A person's token (as `octocat`).
 pub const PERSON_TOKEN: &str = "ghp_octocat0123456789abcdef";
 
-/// The engine, the fake GitHub and the git server of one scenario.
-pub struct GitHubFlow {
-    /// The engine and its GitHub forge.
-    pub world: InProcess<GitHubForge>,
+/// The demo repositories on the fake GitHub: served by git (requiring sluice's token)
+/// as `OWNER/NAME.git`, and by the fake's API.
+pub struct GitHubServers {
+    /// Serves the repositories over smart HTTP.
+    pub git_server: GitHttpServer,
     /// The fake GitHub.
     pub github: FakeGitHub,
-    client: reqwest::Client,
 }
 
-impl GitHubFlow {
-    /// Creates the demo repositories under `root` and an engine flowing runtime into
-    /// `contoso/sdk` on the fake GitHub under `merge_policies` (YAML flow list).
-    pub fn start(root: &Path, merge_policies: &str) -> GitHubFlow {
+impl GitHubServers {
+    /// Creates the demo repositories under `root` and serves them; the fake knows
+    /// sluice's, a CI's and a person's tokens.
+    pub fn start(root: &Path) -> GitHubServers {
         repos::create_repositories(root);
         let served = root.join("github");
         std::fs::create_dir_all(&served).expect("create served root");
@@ -55,6 +55,29 @@ impl GitHubFlow {
         github.add_token(SLUICE_TOKEN, "sluice-bot");
         github.add_token(CI_TOKEN, "ci");
         github.add_token(PERSON_TOKEN, "octocat");
+        GitHubServers { git_server, github }
+    }
+
+    /// The git URL of demo repository `name` (what a subscription targets).
+    pub fn url(&self, name: &str) -> String {
+        self.git_server.url(&format!("{OWNER}/{name}.git"))
+    }
+}
+
+/// An in-process engine flowing runtime into `contoso/sdk` on the fake GitHub.
+pub struct GitHubFlow {
+    /// The engine and its GitHub forge.
+    pub world: InProcess<GitHubForge>,
+    /// The fake GitHub.
+    pub github: FakeGitHub,
+    client: reqwest::Client,
+}
+
+impl GitHubFlow {
+    /// Creates the demo repositories under `root` and an engine flowing runtime into
+    /// `contoso/sdk` on the fake GitHub under `merge_policies` (YAML flow list).
+    pub fn start(root: &Path, merge_policies: &str) -> GitHubFlow {
+        let GitHubServers { git_server, github } = GitHubServers::start(root);
         let target = git_server.url(&format!("{OWNER}/sdk.git"));
         let credentials = Credentials::token("x-access-token", Secret::new(SLUICE_TOKEN), "test")
             .expect("credentials");

@@ -4,6 +4,7 @@ pub mod build;
 pub mod client;
 pub mod crds;
 pub mod deps;
+pub mod github;
 pub mod pr;
 pub mod schema;
 pub mod serve;

@@ -1,4 +1,5 @@
-//! `sluice serve`: run the reconciler with the embedded store and the git-native forge.
+//! `sluice serve`: run the reconciler with the embedded store, the git-native forge and,
+//! with a GitHub token, the GitHub forge.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use super::github::GitHubArgs;
 use crate::config_source::{self, ConfigSource};
 use crate::data_dir::DataDirLock;
 use crate::engine::{Engine, EngineConfig};
@@ -26,6 +28,14 @@ manifests), keeps builds, subscription state and pull requests in DATA/sluice.db
 caches one bare repository per remote under DATA/git, and converges every target branch:
 update branches are pushed as sluice/<branch>/<subscription>, pull requests are opened in
 the git-native forge and merged once their merge policies pass.
+
+GitHub: with --github-token-env or --github-token-file, repositories on github.com (and on
+each --github-host, for GitHub Enterprise Server with --github-api-url) get their pull
+requests on GitHub: found by head branch before one is opened, checked by the check runs
+and commit statuses of the head commit and the latest review per reviewer, squash-merged
+with the head commit the policies saw, the head branch deleted. git pushes to those hosts
+use the same token. Rate limits are waited out as GitHub asks (Retry-After,
+x-ratelimit-reset); open pull requests are looked at every --pull-request-interval.
 
 A config directory is watched (changes to file contents only) and a git config repository
 is polled. Nothing is reconciled until a first valid config is in force. A config that fails
@@ -49,7 +59,9 @@ Examples:
   sluice serve --config examples/config-repo --data /var/lib/sluice
   sluice serve --config https://github.com/contoso/flow-config --config-branch main \\
       --data ./data --git-token-env GIT_TOKEN --listen 0.0.0.0:8080 \\
-      --api-tokens /etc/sluice/api-tokens")]
+      --api-tokens /etc/sluice/api-tokens
+  sluice serve --config ./config --data ./data --github-token-env GITHUB_TOKEN \\
+      --github-api-url https://ghe.contoso.com/api/v3 --github-host ghe.contoso.com")]
 pub struct ServeArgs {
     /// Config directory, or a git repository URL holding one.
     #[arg(long, value_name = "DIR|GIT-URL")]
@@ -118,6 +130,9 @@ pub struct ServeArgs {
     /// publish builds and merge pull requests).
     #[arg(long)]
     pub insecure_no_auth: bool,
+    /// GitHub.
+    #[command(flatten)]
+    pub github: GitHubArgs,
     /// Author and committer name of update commits.
     #[arg(long, default_value = "sluice")]
     pub author_name: String,
@@ -173,6 +188,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         (None, None) => Remotes::anonymous(),
     };
+    let (remotes, hosted) = match args.github.setup(remotes.clone())? {
+        Some(github) => {
+            tracing::info!(api = %args.github.github_api_url, hosts = ?args.github.github_host, "GitHub forge enabled");
+            (github.remotes, vec![github.hosted])
+        }
+        None => (remotes, Vec::new()),
+    };
     let author = Author {
         name: args.author_name.clone(),
         email: args.author_email.clone(),
@@ -199,14 +221,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         ..EngineConfig::default()
     };
-    let engine = Engine::embedded(
+    let engine = Engine::embedded_with(
         store,
         git.clone(),
         remotes.clone(),
         &public_url,
         author,
         config,
-    );
+        hosted,
+    )?;
     let state = AppState {
         engine: engine.clone(),
         ready: Arc::new(AtomicBool::new(false)),
