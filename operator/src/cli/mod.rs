@@ -72,7 +72,7 @@ pub enum Command {
     /// Read, verify and update a repository's dependency manifests on local disk.
     Deps(deps::DepsArgs),
     /// Run the reconciler: embedded store, git-native forge, HTTP API.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Publish builds, assign them to channels, and see where they flowed.
     Build(build::BuildArgs),
     /// Trigger a subscription by hand.
@@ -97,7 +97,7 @@ pub fn main() -> ExitCode {
         Command::Crds(args) => crds::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Deps(args) => deps::run(args),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Build(args) => build::run(args),
         Command::Subscription(args) => pr::run_subscription(args),
         Command::Pr(args) => pr::run(args),

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::pulls::{body, page, repo_dir};
 use super::records::text;
 use super::state::{Comment, Review};
-use super::{Login, Shared, error};
+use super::{Login, Refused, Shared, error};
 
 /// The routes of this file.
 pub fn routes() -> Router<Arc<Shared>> {
@@ -42,20 +42,20 @@ pub fn routes() -> Router<Arc<Shared>> {
 type ItemPath = Path<(String, String, String)>;
 type Params = Query<HashMap<String, String>>;
 
-fn number(raw: &str) -> Result<u64, Response> {
+fn number(raw: &str) -> Result<u64, Refused> {
     raw.parse()
-        .map_err(|_| error(StatusCode::NOT_FOUND, "Not Found"))
+        .map_err(|_| Box::new(error(StatusCode::NOT_FOUND, "Not Found")))
 }
 
 /// The pull request's head commit, or 404 when there is no such pull request.
-fn pull_head(shared: &Shared, full: &str, number: u64) -> Result<String, Response> {
+fn pull_head(shared: &Shared, full: &str, number: u64) -> Result<String, Refused> {
     let mut state = shared.state();
     state
         .repo(full)
         .pulls
         .get(&number)
         .map(|p| p.head_sha.clone())
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, "Not Found"))
+        .ok_or_else(|| Box::new(error(StatusCode::NOT_FOUND, "Not Found")))
 }
 
 async fn reviews(

@@ -21,7 +21,7 @@ macro_rules! try_response {
     ($e:expr) => {
         match $e {
             Ok(value) => value,
-            Err(response) => return response,
+            Err(refused) => return *refused,
         }
     };
 }
@@ -170,6 +170,9 @@ impl Shared {
         }
     }
 }
+
+/// An answer that ends a handler early (boxed: answers are large).
+pub type Refused = Box<Response>;
 
 /// A GitHub error answer: `{"message": ...}` with `status`.
 pub fn error(status: StatusCode, message: &str) -> Response {

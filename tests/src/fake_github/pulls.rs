@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::git::{self, MergeRefused};
 use super::state::PullRequest;
-use super::{Login, Shared, error};
+use super::{Login, Refused, Shared, error};
 
 /// The routes of this file.
 pub fn routes() -> Router<Arc<Shared>> {
@@ -37,16 +37,16 @@ type RepoPath = Path<(String, String)>;
 type PullPath = Path<(String, String, u64)>;
 
 /// Parses a JSON body as GitHub does (400 when it is not JSON).
-pub fn body(bytes: &Bytes) -> Result<Value, Response> {
+pub fn body(bytes: &Bytes) -> Result<Value, Refused> {
     serde_json::from_slice(bytes)
-        .map_err(|_| error(StatusCode::BAD_REQUEST, "Problems parsing JSON"))
+        .map_err(|_| Box::new(error(StatusCode::BAD_REQUEST, "Problems parsing JSON")))
 }
 
 /// The bare repository of the path, or GitHub's 404.
-pub fn repo_dir(shared: &Shared, owner: &str, repo: &str) -> Result<std::path::PathBuf, Response> {
+pub fn repo_dir(shared: &Shared, owner: &str, repo: &str) -> Result<std::path::PathBuf, Refused> {
     shared
         .repo_dir(owner, repo)
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, "Not Found"))
+        .ok_or_else(|| Box::new(error(StatusCode::NOT_FOUND, "Not Found")))
 }
 
 /// Pages `items` by the `per_page` (at most 100, 30 by default) and `page` parameters.
@@ -90,10 +90,7 @@ async fn list(
     Path((owner, repo)): RepoPath,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let dir = match repo_dir(&shared, &owner, &repo) {
-        Ok(dir) => dir,
-        Err(response) => return response,
-    };
+    let dir = try_response!(repo_dir(&shared, &owner, &repo));
     let full = format!("{owner}/{repo}");
     let wanted_state = query.get("state").map(String::as_str).unwrap_or("open");
     let head = query.get("head").cloned();
@@ -115,10 +112,7 @@ async fn list(
 }
 
 async fn one(State(shared): State<Arc<Shared>>, Path((owner, repo, number)): PullPath) -> Response {
-    let dir = match repo_dir(&shared, &owner, &repo) {
-        Ok(dir) => dir,
-        Err(response) => return response,
-    };
+    let dir = try_response!(repo_dir(&shared, &owner, &repo));
     let full = format!("{owner}/{repo}");
     let mut state = shared.state();
     match state.repo(&full).pulls.get_mut(&number) {
@@ -136,14 +130,8 @@ async fn create(
     Extension(Login(login)): Extension<Login>,
     bytes: Bytes,
 ) -> Response {
-    let dir = match repo_dir(&shared, &owner, &repo) {
-        Ok(dir) => dir,
-        Err(response) => return response,
-    };
-    let new = match body(&bytes) {
-        Ok(new) => new,
-        Err(response) => return response,
-    };
+    let dir = try_response!(repo_dir(&shared, &owner, &repo));
+    let new = try_response!(body(&bytes));
     let text = |field: &str| new.get(field).and_then(Value::as_str).map(str::to_string);
     let (Some(title), Some(head), Some(base)) = (text("title"), text("head"), text("base")) else {
         return validation("title, head and base are required");
@@ -220,13 +208,8 @@ async fn update(
     Extension(Login(login)): Extension<Login>,
     bytes: Bytes,
 ) -> Response {
-    if let Err(response) = repo_dir(&shared, &owner, &repo) {
-        return response;
-    }
-    let change = match body(&bytes) {
-        Ok(change) => change,
-        Err(response) => return response,
-    };
+    try_response!(repo_dir(&shared, &owner, &repo));
+    let change = try_response!(body(&bytes));
     let full = format!("{owner}/{repo}");
     let mut state = shared.state();
     let Some(pr) = state.repo(&full).pulls.get_mut(&number) else {
@@ -263,17 +246,11 @@ async fn merge(
     Extension(Login(login)): Extension<Login>,
     bytes: Bytes,
 ) -> Response {
-    let dir = match repo_dir(&shared, &owner, &repo) {
-        Ok(dir) => dir,
-        Err(response) => return response,
-    };
+    let dir = try_response!(repo_dir(&shared, &owner, &repo));
     let request = if bytes.is_empty() {
         json!({})
     } else {
-        match body(&bytes) {
-            Ok(request) => request,
-            Err(response) => return response,
-        }
+        try_response!(body(&bytes))
     };
     let full = format!("{owner}/{repo}");
     let mut state = shared.state();
@@ -351,10 +328,7 @@ async fn delete_ref(
     State(shared): State<Arc<Shared>>,
     Path((owner, repo, reference)): Path<(String, String, String)>,
 ) -> Response {
-    let dir = match repo_dir(&shared, &owner, &repo) {
-        Ok(dir) => dir,
-        Err(response) => return response,
-    };
+    let dir = try_response!(repo_dir(&shared, &owner, &repo));
     let Some(branch) = reference.strip_prefix("heads/") else {
         return error(StatusCode::UNPROCESSABLE_ENTITY, "Reference does not exist");
     };

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::git;
 use super::pulls::{body, page, repo_dir};
 use super::state::{CheckRun, Status};
-use super::{Login, Shared, error};
+use super::{Login, Refused, Shared, error};
 
 /// The routes of this file.
 pub fn routes() -> Router<Arc<Shared>> {
@@ -51,13 +51,17 @@ pub fn text(value: &Value, field: &str) -> Option<String> {
 }
 
 /// A commit id, or the commit a branch points at.
-fn resolve(shared: &Shared, owner: &str, repo: &str, reference: &str) -> Result<String, Response> {
+fn resolve(shared: &Shared, owner: &str, repo: &str, reference: &str) -> Result<String, Refused> {
     let dir = repo_dir(shared, owner, repo)?;
     if reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(reference.to_string());
     }
-    git::branch_sha(&dir, reference)
-        .ok_or_else(|| error(StatusCode::UNPROCESSABLE_ENTITY, "No commit found for SHA"))
+    git::branch_sha(&dir, reference).ok_or_else(|| {
+        Box::new(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "No commit found for SHA",
+        ))
+    })
 }
 
 async fn check_runs(
