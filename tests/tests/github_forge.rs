@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
-use sluice::forge::github::GitHubForge;
+use sluice::forge::github::{COMMENT_MARKER, GitHubForge};
 use sluice::forge::{Forge, ForgeError, NewPullRequest};
 use sluice::git::Secret;
 use sluice_core::flow::failure::FailureClass;
@@ -310,4 +310,56 @@ async fn failures_are_typed_and_never_show_the_token() {
         .unwrap_err();
     assert_eq!(down.class(), FailureClass::Retryable, "{down}");
     assert!(!down.to_string().contains(SLUICE_TOKEN), "{down}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sluice_keeps_one_comment_per_pull_request_edited_in_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let flow = GitHubFlow::start(tmp.path(), "[]");
+    let forge = &flow.world.forge;
+    let repository = target(&flow);
+    branch(tmp.path(), "sluice/main/d");
+    let pr = forge
+        .create_pull_request(&new_pr(&flow, "sluice/main/d"))
+        .await
+        .expect("created");
+    let comments = format!("/repos/{OWNER}/sdk/issues/{}/comments", pr.id);
+    // A person quoting sluice's marker does not make their comment sluice's.
+    let quoted = format!("see above\n\n{COMMENT_MARKER}");
+    flow.call(
+        PERSON_TOKEN,
+        "POST",
+        &comments,
+        Some(json!({"body": quoted})),
+    )
+    .await;
+    forge
+        .comment(&repository, &pr.id, "Policy failed: build")
+        .await
+        .expect("commented");
+    // A lost answer: the next attempt edits the comment that was posted.
+    flow.github
+        .inject(Fault::server_error(502).on("PATCH ").after_serving());
+    let lost = forge
+        .comment(&repository, &pr.id, "Policy failed: test")
+        .await
+        .unwrap_err();
+    assert_eq!(lost.class(), FailureClass::Retryable, "{lost}");
+    forge
+        .comment(&repository, &pr.id, "Policy failed: test")
+        .await
+        .expect("edited");
+    let (_, list) = flow.call(PERSON_TOKEN, "GET", &comments, None).await;
+    let list = list.as_array().expect("comments").clone();
+    let own: Vec<_> = list
+        .iter()
+        .filter(|c| c["user"]["login"] == "sluice-bot")
+        .collect();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(own.len(), 1, "{list:?}");
+    let body = own[0]["body"].as_str().expect("body");
+    assert!(
+        body.starts_with("Policy failed: test\n") && body.ends_with(COMMENT_MARKER),
+        "{body}"
+    );
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use sluice_tests::binary::sluice_path;
 use sluice_tests::demo::{Server, repos};
+use sluice_tests::fake_github::webhooks;
 use sluice_tests::github_flow::{CI_TOKEN, GitHubServers, OWNER, SLUICE_TOKEN};
 use sluice_tests::wait;
 
@@ -128,4 +129,76 @@ fn github_options_that_cannot_work_are_refused_at_start() {
     let stderr = refused(&["--github-token-file", &path, "--github-api-url", "ftp://x"]);
     assert!(stderr.contains("GitHub API URL"), "{stderr}");
     assert!(!stderr.contains("ghp_x"), "{stderr}");
+}
+
+#[test]
+fn a_signed_webhook_re_evaluates_at_once_and_a_forged_one_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let servers = GitHubServers::start(root);
+    let config = write_config(root, &servers.url("sdk"));
+    let api = servers.github.api_url();
+    let host = servers.git_server.addr().to_string();
+    // Open pull requests are not looked at again within the test (neither the periodic
+    // revisit nor the timer that queues it runs): only a delivery can wake them.
+    let extra = [
+        "--github-token-env",
+        "SLUICE_GH",
+        "--github-api-url",
+        &api,
+        "--github-host",
+        &host,
+        "--github-webhook-secret-env",
+        "SLUICE_HOOK",
+        "--pull-request-interval",
+        "3600",
+        "--schedule-tick",
+        "3600",
+    ];
+    let env = [("SLUICE_GH", SLUICE_TOKEN), ("SLUICE_HOOK", "hook-secret")];
+    let server = Server::start_with_env(root, &config, &extra, &env).expect("sluice serve starts");
+    let hook = format!("{}/webhooks/github", server.url());
+    servers.github.deliver_webhooks_to(&hook, "hook-secret");
+    server
+        .publish(root, "runtime", "1", "2.0.0")
+        .expect("published");
+    let limit = Duration::from_secs(60);
+    let head = wait::until("a pull request on GitHub", limit, || open_head(&servers));
+
+    let client = reqwest::blocking::Client::new();
+    let forged = json!({"action": "completed", "repository": {"full_name": format!("{OWNER}/sdk")}, "check_run": {"head_sha": head}});
+    let body = serde_json::to_vec(&forged).unwrap();
+    let refused = client
+        .post(&hook)
+        .header("x-github-event", "check_run")
+        .header(
+            "x-hub-signature-256",
+            webhooks::signature("not-the-secret", &body),
+        )
+        .body(body)
+        .send()
+        .expect("sluice answers");
+    assert_eq!(refused.status(), 401);
+
+    let run =
+        json!({"name": "build", "head_sha": head, "status": "completed", "conclusion": "success"});
+    let answer = client
+        .post(format!("{api}/repos/{OWNER}/sdk/check-runs"))
+        .bearer_auth(CI_TOKEN)
+        .json(&run)
+        .send()
+        .expect("CI reports");
+    assert_eq!(answer.status(), 201);
+    wait::until_true(
+        "the update merged after the delivery",
+        Duration::from_secs(30),
+        || sdk_version(root) == "2.0.0",
+    );
+    server.stop();
+    let log = std::fs::read_to_string(root.join("serve.log")).unwrap_or_default();
+    assert!(log.contains("GitHub webhook refused"), "{log}");
+    assert!(
+        !log.contains("hook-secret"),
+        "the secret never reaches the log"
+    );
 }

@@ -9,7 +9,7 @@ use sluice_core::flow::forges::{ForgeHosts, ForgeKind};
 
 use crate::forge::HostedForge;
 use crate::forge::github::{GITHUB_API_URL, GitHubForge};
-use crate::git::Credentials;
+use crate::git::{Credentials, Secret};
 use crate::remotes::Remotes;
 
 /// GitHub options of `sluice serve`.
@@ -30,6 +30,17 @@ pub struct GitHubArgs {
     /// or `*.domain`), such as a GitHub Enterprise Server; repeatable.
     #[arg(long, value_name = "HOST")]
     pub github_host: Vec<String>,
+    /// Environment variable holding the secret GitHub signs webhook deliveries with;
+    /// enables `POST /webhooks/github` (deliveries with a bad signature are refused).
+    #[arg(
+        long,
+        value_name = "VAR",
+        conflicts_with = "github_webhook_secret_file"
+    )]
+    pub github_webhook_secret_env: Option<String>,
+    /// File holding the webhook secret.
+    #[arg(long, value_name = "FILE")]
+    pub github_webhook_secret_file: Option<PathBuf>,
 }
 
 /// The GitHub forge and what git pushes to its hosts authenticate with.
@@ -41,6 +52,33 @@ pub struct GitHubSetup {
 }
 
 impl GitHubArgs {
+    /// The webhook secret, if one is configured.
+    pub fn webhook_secret(&self) -> anyhow::Result<Option<Secret>> {
+        let (value, source) = match (
+            &self.github_webhook_secret_env,
+            &self.github_webhook_secret_file,
+        ) {
+            (Some(var), _) => (
+                std::env::var(var).with_context(|| {
+                    format!("the webhook secret: environment variable {var} is not set")
+                })?,
+                var.clone(),
+            ),
+            (None, Some(file)) => (
+                std::fs::read_to_string(file).with_context(|| {
+                    format!("reading the webhook secret file {}", file.display())
+                })?,
+                file.display().to_string(),
+            ),
+            (None, None) => return Ok(None),
+        };
+        let secret = Secret::new(value);
+        if secret.is_empty() {
+            anyhow::bail!("the webhook secret from {source} is empty");
+        }
+        Ok(Some(secret))
+    }
+
     /// The GitHub forge these options configure (`None` without a token), with `remotes`
     /// extended to push to GitHub's hosts with the same token.
     pub fn setup(&self, remotes: Remotes) -> anyhow::Result<Option<GitHubSetup>> {

@@ -35,7 +35,10 @@ requests on GitHub: found by head branch before one is opened, checked by the ch
 and commit statuses of the head commit and the latest review per reviewer, squash-merged
 with the head commit the policies saw, the head branch deleted. git pushes to those hosts
 use the same token. Rate limits are waited out as GitHub asks (Retry-After,
-x-ratelimit-reset); open pull requests are looked at every --pull-request-interval.
+x-ratelimit-reset); open pull requests are looked at every --pull-request-interval, and
+at once when GitHub delivers a webhook about them (POST /webhooks/github, signed with
+--github-webhook-secret-env or --github-webhook-secret-file; events pull_request,
+pull_request_review, check_run, check_suite, status, issue_comment).
 
 A config directory is watched (changes to file contents only) and a git config repository
 is polled. Nothing is reconciled until a first valid config is in force. A config that fails
@@ -54,6 +57,7 @@ HTTP API (JSON; errors are {\"error\": ...}):  GET /api/config
   POST /api/subscriptions/NAME/trigger  GET /api/status  GET /api/events
   GET /api/pull-requests[/N]  POST /api/pull-requests/N/{checks,reviews,close,merge}
   GET /pull-requests/N (plain text)  GET /healthz  GET /readyz  GET /metrics (Prometheus)
+  POST /webhooks/github (GitHub deliveries, verified by their signature instead of a token)
 
 Examples:
   sluice serve --config examples/config-repo --data /var/lib/sluice
@@ -230,11 +234,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config,
         hosted,
     )?;
+    let github_webhook_secret = args.github.webhook_secret()?.map(Arc::new);
     let state = AppState {
         engine: engine.clone(),
         ready: Arc::new(AtomicBool::new(false)),
         config_report: Default::default(),
         access: Arc::new(access),
+        github_webhook_secret,
     };
 
     let source = ConfigSource::parse(

@@ -14,6 +14,7 @@ mod cycle;
 mod enqueue;
 pub mod error;
 mod execute;
+mod forge_events;
 mod hand;
 mod head_branch;
 pub mod observe;

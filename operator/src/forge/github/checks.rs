@@ -15,7 +15,7 @@ const MAX_PAGES: usize = 10;
 
 /// The items of every page of `path` (which has no query yet), taken from `field` of
 /// each page (the page itself when `None`).
-async fn pages(
+pub async fn pages(
     api: &Api,
     repository: &str,
     path: &str,

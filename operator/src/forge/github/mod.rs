@@ -7,10 +7,14 @@
 //! deleted afterwards. Calls that create something (opening a pull request, merging)
 //! are never repeated blindly: when their outcome is unknown (the network or a 5xx
 //! failed), the result is looked up first. What the answers mean (checks, reviews,
-//! repository names) is the core's [`sluice_core::flow::github`].
+//! repository names) is the core's [`sluice_core::flow::github`]. sluice keeps one
+//! comment per pull request and edits it in place ([`COMMENT_MARKER`]).
 
 pub mod api;
 mod checks;
+mod comments;
+
+pub use comments::MARKER as COMMENT_MARKER;
 
 use async_trait::async_trait;
 use http::Method;
@@ -343,17 +347,7 @@ impl Forge for GitHubForge {
     async fn comment(&self, repository: &str, id: &str, body: &str) -> Result<(), ForgeError> {
         let repo = parse(repository)?;
         let n = number(repository, id)?;
-        let path = format!("{}/issues/{n}/comments", base(&repo));
-        self.api
-            .call(
-                Method::POST,
-                &path,
-                Some(&json!({ "body": body })),
-                repository,
-                &format!("comment on pull request #{n}"),
-            )
-            .await
-            .map(|_| ())
+        comments::upsert(&self.api, repository, &base(&repo), n, body).await
     }
 
     async fn checks(
