@@ -363,3 +363,61 @@ async fn sluice_keeps_one_comment_per_pull_request_edited_in_place() {
         "{body}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn looking_again_at_an_unchanged_pull_request_is_a_conditional_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let flow = GitHubFlow::start(tmp.path(), "[]");
+    let forge = &flow.world.forge;
+    let repository = target(&flow);
+    let head = branch(tmp.path(), "sluice/main/e");
+    let pr = forge
+        .create_pull_request(&new_pr(&flow, "sluice/main/e"))
+        .await
+        .expect("created");
+    let statuses = |path: &str| -> Vec<u16> {
+        flow.github
+            .calls()
+            .iter()
+            .filter(|c| c.request.starts_with(&format!("GET {path}")))
+            .map(|c| c.status)
+            .collect()
+    };
+    let pull = format!("/repos/{OWNER}/sdk/pulls/{}", pr.id);
+    let runs = format!("/repos/{OWNER}/sdk/commits/{head}/check-runs");
+    for _ in 0..2 {
+        assert_eq!(
+            forge
+                .pull_request(&repository, &pr.id)
+                .await
+                .expect("get")
+                .state,
+            PullRequestState::Open
+        );
+        assert!(
+            forge
+                .checks(&repository, &pr.id, &head)
+                .await
+                .expect("checks")
+                .is_empty()
+        );
+    }
+    assert_eq!(statuses(&pull), [200, 304]);
+    assert_eq!(statuses(&runs), [200, 304]);
+    // A change is seen at once: the old ETag no longer matches.
+    let body =
+        json!({"name": "build", "head_sha": head, "status": "completed", "conclusion": "success"});
+    flow.call(
+        CI_TOKEN,
+        "POST",
+        &format!("/repos/{OWNER}/sdk/check-runs"),
+        Some(body),
+    )
+    .await;
+    let checks = forge
+        .checks(&repository, &pr.id, &head)
+        .await
+        .expect("checks");
+    assert_eq!(checks.len(), 1);
+    assert_eq!(statuses(&runs), [200, 304, 200]);
+}

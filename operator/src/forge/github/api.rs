@@ -4,7 +4,8 @@
 //! engine, with the wait GitHub asked for), so no POST is ever sent twice behind its back.
 //! Answers are read here and classified once: rate limits (429, or 403 with
 //! `Retry-After` or no requests left) and 5xx are retryable with the wait GitHub asked
-//! for; 401, other 403s, 404 and 422 are refusals with GitHub's own message.
+//! for; 401, other 403s, 404 and 422 are refusals with GitHub's own message. GETs are
+//! conditional ([`super::etags`]).
 
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use octocrab::Octocrab;
 use serde_json::Value;
 use sluice_core::flow::failure::{parse_rate_limit_reset, parse_retry_after};
 
+use super::etags::Etags;
 use crate::forge::ForgeError;
 use crate::git::Secret;
 
@@ -31,6 +33,7 @@ pub struct Answer {
 pub struct Api {
     client: Octocrab,
     token: Secret,
+    etags: Etags,
 }
 
 /// A client that could not be built (a bad API URL).
@@ -67,7 +70,11 @@ impl Api {
             .set_write_timeout(Some(Duration::from_secs(30)))
             .build()
             .map_err(|e| refuse(e.to_string()))?;
-        Ok(Api { client, token })
+        Ok(Api {
+            client,
+            token,
+            etags: Etags::default(),
+        })
     }
 
     /// Sends `method path` (relative to the API URL, query included) with a JSON `body`;
@@ -82,7 +89,13 @@ impl Api {
         what: &str,
     ) -> Result<Answer, ForgeError> {
         let result = match method {
-            Method::GET => self.client._get(path).await,
+            Method::GET => {
+                let mut headers = HeaderMap::new();
+                if let Some(value) = self.etags.etag(path).and_then(|e| e.parse().ok()) {
+                    headers.insert(http::header::IF_NONE_MATCH, value);
+                }
+                self.client._get_with_headers(path, Some(headers)).await
+            }
             Method::POST => self.client._post(path, body).await,
             Method::PATCH => self.client._patch(path, body).await,
             Method::PUT => self.client._put(path, body).await,
@@ -113,6 +126,20 @@ impl Api {
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
+        if method == Method::GET {
+            if status == StatusCode::NOT_MODIFIED
+                && let Some(body) = self.etags.body(path)
+            {
+                return Ok(Answer {
+                    status: StatusCode::OK,
+                    headers,
+                    body,
+                });
+            }
+            if status == StatusCode::OK {
+                self.etags.keep(path, &headers, &body);
+            }
+        }
         Ok(Answer {
             status,
             headers,

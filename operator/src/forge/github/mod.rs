@@ -13,6 +13,7 @@
 pub mod api;
 mod checks;
 mod comments;
+mod etags;
 
 pub use comments::MARKER as COMMENT_MARKER;
 
