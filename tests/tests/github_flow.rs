@@ -1,6 +1,8 @@
 //! End to end on the fake GitHub: the engine in this process runs the production GitHub
 //! forge against the fake's base URL and pushes with the same token to the git server
-//! that serves the repositories the fake merges into.
+//! that serves the repositories the fake merges into. Each scenario is one the issue
+//! names: an update merged, a rate limit waited out, a person closing the pull request,
+//! a person pushing to the update branch.
 
 use std::time::Duration;
 
@@ -156,4 +158,57 @@ async fn a_person_closing_the_pull_request_is_noticed() {
         1,
         "no second pull request"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_s_commit_on_the_update_branch_is_kept_and_said_so_on_the_pull_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let flow = GitHubFlow::start(tmp.path(), "[{name: AllChecksSuccessful}]");
+    let _workers = flow.world.engine.spawn();
+    flow.world.publish("1", "2.0.0");
+    let (number, head) = until_open(&flow).await;
+    let branch = {
+        let state = flow.github.shared().state();
+        state.repos[&format!("{OWNER}/sdk")].pulls[&number]
+            .head
+            .clone()
+    };
+    // A person pushes a fix onto sluice's update branch.
+    let remote = tmp.path().join("remotes/sdk.git");
+    let git = sluice_tests::demo::repos::git;
+    let tree = format!("{head}^{{tree}}");
+    let fix = git(
+        &remote,
+        &["commit-tree", &tree, "-p", &head, "-m", "a person's fix"],
+    );
+    git(
+        &remote,
+        &["update-ref", &format!("refs/heads/{branch}"), &fix, &head],
+    );
+    flow.world.publish("2", "2.0.1");
+    let said = || {
+        let state = flow.github.shared().state();
+        state.repos[&format!("{OWNER}/sdk")]
+            .comments
+            .iter()
+            .any(|c| {
+                c.number == number && c.user == "sluice-bot" && c.body.contains("stopped updating")
+            })
+    };
+    until_async(
+        "sluice to say on the pull request that it stopped updating it",
+        LIMIT,
+        said,
+    )
+    .await;
+    until_async("status to show updates paused", LIMIT, || {
+        flow.world.status().summary.reason == "UpdatesPausedForManualCommits"
+    })
+    .await;
+    assert_eq!(
+        git(&remote, &["rev-parse", &format!("refs/heads/{branch}")]),
+        fix,
+        "the person's commit was not overwritten"
+    );
+    assert_eq!(flow.world.target_version(), "1.0.0");
 }
