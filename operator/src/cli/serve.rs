@@ -38,7 +38,7 @@ use the same token. Rate limits are waited out as GitHub asks (Retry-After,
 x-ratelimit-reset); open pull requests are looked at every --pull-request-interval, and
 at once when GitHub delivers a webhook about them (POST /webhooks/github, signed with
 --github-webhook-secret-env or --github-webhook-secret-file; events pull_request,
-pull_request_review, check_run, check_suite, status, issue_comment).
+pull_request_review, check_run, check_suite, status, issue_comment, push).
 
 A config directory is watched (changes to file contents only) and a git config repository
 is polled. Nothing is reconciled until a first valid config is in force. A config that fails

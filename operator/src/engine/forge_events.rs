@@ -19,6 +19,7 @@ impl Engine {
             .map(|pr| Tracked {
                 key: &pr.key,
                 repository: &pr.repository,
+                target_branch: &pr.target_branch,
                 head_branch: &pr.head_branch,
                 head_commit: &pr.head_commit,
             })

@@ -13,8 +13,9 @@
 //! known one); every answer carries `x-ratelimit-*` headers; GET answers carry an `ETag`
 //! and a matching `If-None-Match` is a `304` that does not count against the limit;
 //! faults are injected on demand ([`Fault`]); every call is logged with its time
-//! ([`Call`]); and changes are delivered as signed webhooks ([`webhooks`]) when a URL is
-//! configured.
+//! ([`Call`]); and changes made through the API (pull requests, merges as `push` events,
+//! check runs, statuses, reviews, comments) are delivered as signed webhooks
+//! ([`webhooks`]) when a URL is configured. Pushes over git are not delivered.
 
 /// The value of a `Result<_, Response>`, or returns the response.
 macro_rules! try_response {

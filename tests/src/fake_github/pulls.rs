@@ -309,6 +309,14 @@ async fn merge(
                 "pull_request",
                 event(&shared, &full, "closed", &view, &login),
             );
+            let pushed = json!({
+                "ref": format!("refs/heads/{}", view["base"]["ref"].as_str().unwrap_or_default()),
+                "before": base,
+                "after": commit,
+                "repository": { "full_name": full },
+                "sender": { "login": login },
+            });
+            shared.deliver("push", pushed);
             axum::Json(json!({ "sha": commit, "merged": true, "message": "Pull Request successfully merged" }))
                 .into_response()
         }

@@ -16,6 +16,8 @@ pub struct EventSubject {
     pub head_branch: Option<String>,
     /// The commit, when the event is about one (a check run, a status).
     pub head_sha: Option<String>,
+    /// The target branch, when the event is a push that may have moved one.
+    pub target_branch: Option<String>,
 }
 
 /// The events that can change what a key decides; others (pings, issues) concern none.
@@ -26,6 +28,7 @@ pub const EVENTS: &[&str] = &[
     "check_suite",
     "status",
     "issue_comment",
+    "push",
 ];
 
 fn text(payload: &Value, pointer: &str) -> Option<String> {
@@ -47,12 +50,25 @@ pub fn subject(event: &str, payload: &Value) -> Option<EventSubject> {
         "check_run" => (None, text(payload, "/check_run/head_sha")),
         "check_suite" => (None, text(payload, "/check_suite/head_sha")),
         "status" => (None, text(payload, "/sha")),
+        // A push moves a target branch, or a head branch (a person's commits).
+        "push" => {
+            let branch = text(payload, "/ref")?
+                .strip_prefix("refs/heads/")?
+                .to_string();
+            return Some(EventSubject {
+                repository,
+                head_branch: Some(branch.clone()),
+                head_sha: None,
+                target_branch: Some(branch),
+            });
+        }
         _ => (None, None),
     };
     Some(EventSubject {
         repository,
         head_branch,
         head_sha,
+        target_branch: None,
     })
 }
 
@@ -63,6 +79,8 @@ pub struct Tracked<'a> {
     pub key: &'a str,
     /// Target repository URL.
     pub repository: &'a str,
+    /// Target branch.
+    pub target_branch: &'a str,
     /// Head branch.
     pub head_branch: &'a str,
     /// The commit sluice last pushed.
@@ -71,8 +89,9 @@ pub struct Tracked<'a> {
 
 /// The keys of `tracked` that `subject` concerns, each once, in the order given. The
 /// repository matches by the end of its identity (`.../OWNER/NAME`, any case); an event
-/// naming neither branch nor commit concerns every key on the repository; one naming a
-/// commit that no key pushed also does (a person's commit on a head branch).
+/// naming branches concerns the keys with that head (or, for a push, target) branch; an
+/// event naming neither branch nor commit concerns every key on the repository; one
+/// naming a commit that no key pushed also does (a person's commit on a head branch).
 pub fn concerned<'a>(tracked: &[Tracked<'a>], subject: &EventSubject) -> Vec<&'a str> {
     let suffix = format!("/{}", subject.repository.to_ascii_lowercase());
     let on_repository: Vec<&Tracked<'a>> = tracked
@@ -83,13 +102,17 @@ pub fn concerned<'a>(tracked: &[Tracked<'a>], subject: &EventSubject) -> Vec<&'a
                 .ends_with(&suffix)
         })
         .collect();
-    let narrowed: Vec<&Tracked<'a>> = match (&subject.head_branch, &subject.head_sha) {
-        (Some(branch), _) => on_repository
+    let branches = subject.head_branch.is_some() || subject.target_branch.is_some();
+    let narrowed: Vec<&Tracked<'a>> = match &subject.head_sha {
+        _ if branches => on_repository
             .iter()
             .copied()
-            .filter(|t| t.head_branch == branch)
+            .filter(|t| {
+                subject.head_branch.as_deref() == Some(t.head_branch)
+                    || subject.target_branch.as_deref() == Some(t.target_branch)
+            })
             .collect(),
-        (None, Some(sha)) => {
+        Some(sha) => {
             let matching: Vec<_> = on_repository
                 .iter()
                 .copied()
@@ -101,7 +124,7 @@ pub fn concerned<'a>(tracked: &[Tracked<'a>], subject: &EventSubject) -> Vec<&'a
                 matching
             }
         }
-        (None, None) => on_repository,
+        None => on_repository,
     };
     let mut keys: Vec<&'a str> = Vec::new();
     for t in narrowed {
@@ -139,7 +162,17 @@ mod tests {
         );
         assert_eq!(subject_of("issue_comment", &status), Some((None, None)));
         assert_eq!(subject_of("ping", &pr), None);
-        assert_eq!(subject_of("push", &pr), None);
+        let push = json!({"repository": {"full_name": "contoso/sdk"}, "ref": "refs/heads/main"});
+        let pushed = subject("push", &push).expect("a push concerns keys");
+        assert_eq!(
+            (
+                pushed.head_branch.as_deref(),
+                pushed.target_branch.as_deref()
+            ),
+            (Some("main"), Some("main"))
+        );
+        let tag = json!({"repository": {"full_name": "contoso/sdk"}, "ref": "refs/tags/v1"});
+        assert_eq!(subject("push", &tag), None);
         assert_eq!(subject_of("status", &json!({"sha": "x"})), None);
     }
 
@@ -148,6 +181,7 @@ mod tests {
         let t = |key, repository, head_branch, head_commit| Tracked {
             key,
             repository,
+            target_branch: "main",
             head_branch,
             head_commit,
         };
@@ -181,6 +215,7 @@ mod tests {
             repository: "contoso/sdk".into(),
             head_branch: branch.map(str::to_string),
             head_sha: sha.map(str::to_string),
+            target_branch: None,
         };
         assert_eq!(
             concerned(&tracked, &subject(Some("sluice/main/b"), None)),
@@ -196,5 +231,11 @@ mod tests {
             ["sub/a", "sub/b"]
         );
         assert!(concerned(&tracked, &subject(Some("feature"), None)).is_empty());
+        let push_to = |branch: &str| EventSubject {
+            target_branch: Some(branch.to_string()),
+            ..subject(Some(branch), None)
+        };
+        assert_eq!(concerned(&tracked, &push_to("main")), ["sub/a", "sub/b"]);
+        assert_eq!(concerned(&tracked, &push_to("sluice/main/a")), ["sub/a"]);
     }
 }
