@@ -9,7 +9,8 @@
 //! and merges are written into it with git plumbing, so what the fake merges is what a
 //! clone sees.
 //!
-//! Beyond the endpoints ([`pulls`], [`records`], [`conversation`]): tokens are required (401 without a
+//! Beyond the endpoints ([`pulls`], [`records`], [`conversation`]), [`gate`] stands in
+//! front of every call: tokens are required (401 without a
 //! known one); every answer carries `x-ratelimit-*` headers; GET answers carry an `ETag`
 //! and a matching `If-None-Match` is a `304` that does not count against the limit;
 //! faults are injected on demand ([`Fault`]); every call is logged with its time
@@ -28,6 +29,7 @@ macro_rules! try_response {
 }
 
 pub mod conversation;
+pub mod gate;
 pub mod git;
 pub mod pulls;
 pub mod records;
@@ -40,10 +42,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use axum::body::Body;
-use axum::extract::{Request, State as AxumState};
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -181,7 +180,8 @@ pub fn error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn epoch() -> u64 {
+/// Seconds since the Unix epoch.
+pub fn epoch() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -225,7 +225,10 @@ impl FakeGitHub {
         let app = pulls::routes()
             .merge(records::routes())
             .merge(conversation::routes())
-            .layer(axum::middleware::from_fn_with_state(shared.clone(), gate))
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                gate::gate,
+            ))
             .with_state(shared.clone());
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -309,120 +312,4 @@ impl Drop for FakeGitHub {
             let _ = thread.join();
         }
     }
-}
-
-/// Authentication, faults, rate-limit headers, ETags and the call log, around every
-/// endpoint.
-async fn gate(
-    AxumState(shared): AxumState<Arc<Shared>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let line = format!(
-        "{} {}",
-        request.method(),
-        request
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/")
-    );
-    let response = answer(&shared, &line, &mut request, next).await;
-    shared
-        .calls
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(Call {
-            at: Instant::now(),
-            request: line,
-            status: response.status().as_u16(),
-        });
-    response
-}
-
-async fn answer(shared: &Arc<Shared>, line: &str, request: &mut Request, next: Next) -> Response {
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("token "))
-        })
-        .map(str::trim)
-        .map(str::to_string);
-    let login = token.and_then(|t| shared.state().tokens.get(&t).cloned());
-    let Some(login) = login else {
-        return error(StatusCode::UNAUTHORIZED, "Bad credentials");
-    };
-    let fault = {
-        let mut faults = shared.faults.lock().unwrap_or_else(|e| e.into_inner());
-        let at = faults.iter().position(|f| line.contains(&f.matching));
-        at.and_then(|i| faults.remove(i))
-    };
-    if let Some(fault) = fault {
-        if fault.after_serving {
-            request.extensions_mut().insert(Login(login));
-            let request = std::mem::replace(request, Request::new(Body::empty()));
-            let _ = next.run(request).await;
-        }
-        let status =
-            StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = error(status, &fault.message);
-        for (name, value) in &fault.headers {
-            if let (Ok(name), Ok(value)) = (
-                header::HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(value),
-            ) {
-                response.headers_mut().insert(name, value);
-            }
-        }
-        return response;
-    }
-    let conditional = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let is_get = request.method() == Method::GET;
-    request.extensions_mut().insert(Login(login));
-    let request = std::mem::replace(request, Request::new(Body::empty()));
-    let response = next.run(request).await;
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return error(StatusCode::INTERNAL_SERVER_ERROR, "unreadable answer");
-    };
-    if is_get && parts.status == StatusCode::OK {
-        let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
-        let hex: String = digest.as_ref()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let etag = format!("\"{hex}\"");
-        if conditional.as_deref() == Some(etag.as_str()) {
-            let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
-            if let Ok(value) = HeaderValue::from_str(&etag) {
-                not_modified.headers_mut().insert(header::ETAG, value);
-            }
-            return not_modified;
-        }
-        if let Ok(value) = HeaderValue::from_str(&etag) {
-            parts.headers.insert(header::ETAG, value);
-        }
-    }
-    let remaining = {
-        let mut remaining = shared.remaining.lock().unwrap_or_else(|e| e.into_inner());
-        *remaining = remaining.saturating_sub(1);
-        *remaining
-    };
-    for (name, value) in [
-        ("x-ratelimit-limit", "5000".to_string()),
-        ("x-ratelimit-remaining", remaining.to_string()),
-        ("x-ratelimit-reset", (epoch() + 3600).to_string()),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            parts.headers.insert(name, value);
-        }
-    }
-    Response::from_parts(parts, Body::from(bytes))
 }
