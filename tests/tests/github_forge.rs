@@ -114,6 +114,12 @@ async fn pull_requests_are_adopted_and_lost_answers_looked_up() {
         .await
         .expect("get");
     assert_eq!(closed.state, PullRequestState::Closed);
+    let remote = tmp.path().join("remotes/sdk.git");
+    assert_eq!(
+        git(&remote, &["branch", "--list", "sluice/main/a"]),
+        "",
+        "head branch deleted"
+    );
     let missing = forge.pull_request(&repository, "99").await.unwrap_err();
     assert!(matches!(missing, ForgeError::NotFound { .. }), "{missing}");
 }

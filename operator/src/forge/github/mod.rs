@@ -4,9 +4,9 @@
 //! Pull requests are found by head branch before one is opened (adopted, never
 //! duplicated). Merges send the head commit the policies were evaluated on (`sha`), so a
 //! head that moved is a [`ForgeError::Conflict`], never a blind merge; the head branch is
-//! deleted afterwards. Calls that create something (opening a pull request, merging)
-//! are never repeated blindly: when their outcome is unknown (the network or a 5xx
-//! failed), the result is looked up first. What the answers mean (checks, reviews,
+//! deleted afterwards (and after closing). Calls that create something (opening a pull
+//! request, merging) are never repeated blindly: when their outcome is unknown (the
+//! network or a 5xx failed), the result is looked up first. What the answers mean (checks, reviews,
 //! repository names) is the core's [`sluice_core::flow::github`]. sluice keeps one
 //! comment per pull request and edits it in place ([`COMMENT_MARKER`]).
 
@@ -342,6 +342,9 @@ impl Forge for GitHubForge {
                 format!("pull request #{n} was merged meanwhile"),
             ));
         }
+        // As the git-native forge does: a closed update's branch is not left behind.
+        self.delete_head_branch(repository, &repo, &pr.head_branch)
+            .await;
         Ok(())
     }
 
