@@ -1,8 +1,8 @@
 //! End to end on the fake GitHub: the engine in this process runs the production GitHub
 //! forge against the fake's base URL and pushes with the same token to the git server
-//! that serves the repositories the fake merges into. Each scenario is one the issue
-//! names: an update merged, a rate limit waited out, a person closing the pull request,
-//! a person pushing to the update branch.
+//! that serves the repositories the fake merges into. The scenarios: an update merged, a
+//! rate limit waited out, a person closing the pull request, a person pushing to the
+//! update branch.
 
 use std::time::Duration;
 
