@@ -1,12 +1,16 @@
 //! Which credentials reach which repository: resolves a repository URL from the config
 //! into a git [`Remote`].
 
+use sluice_core::flow::forges::{ForgeHosts, ForgeKind};
+
 use crate::git::{Credentials, InvalidRemoteUrl, Remote, RemoteUrl, Scheme};
 
-/// Credentials by host, with an optional default for every HTTPS remote.
+/// Credentials for the hosts of forges (a GitHub token for GitHub's hosts), with an
+/// optional default for every other HTTP(S) remote.
 #[derive(Clone, Debug, Default)]
 pub struct Remotes {
     https: Option<Credentials>,
+    forges: Vec<(ForgeHosts, ForgeKind, Credentials)>,
 }
 
 impl Remotes {
@@ -19,15 +23,80 @@ impl Remotes {
     pub fn with_https(credentials: Credentials) -> Self {
         Remotes {
             https: Some(credentials),
+            forges: Vec::new(),
         }
+    }
+
+    /// Uses `credentials` for HTTP(S) remotes on the hosts `hosts` gives to `kind`
+    /// (before the default, if any).
+    pub fn with_forge(
+        mut self,
+        hosts: ForgeHosts,
+        kind: ForgeKind,
+        credentials: Credentials,
+    ) -> Self {
+        self.forges.push((hosts, kind, credentials));
+        self
     }
 
     /// The git remote for a repository URL.
     pub fn resolve(&self, url: &str) -> Result<Remote, InvalidRemoteUrl> {
-        let url = RemoteUrl::parse(url)?;
-        Ok(match (&self.https, url.scheme()) {
-            (Some(credentials), Scheme::Http) => Remote::new(url, credentials.clone()),
-            _ => Remote::anonymous(url),
+        let parsed = RemoteUrl::parse(url)?;
+        if parsed.scheme() != Scheme::Http {
+            return Ok(Remote::anonymous(parsed));
+        }
+        let forge = self
+            .forges
+            .iter()
+            .find(|(hosts, kind, _)| hosts.kind_of(url) == *kind)
+            .map(|(_, _, credentials)| credentials);
+        Ok(match forge.or(self.https.as_ref()) {
+            Some(credentials) => Remote::new(parsed, credentials.clone()),
+            None => Remote::anonymous(parsed),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::git::Secret;
+
+    #[test]
+    fn forge_hosts_get_their_forge_token_and_other_hosts_the_default() {
+        let token = |t: &str| Credentials::token("x-access-token", Secret::new(t), "test").unwrap();
+        let mut hosts = ForgeHosts::new();
+        hosts.claim("ghe.contoso.com", ForgeKind::GitHub).unwrap();
+        hosts.enable(ForgeKind::GitHub);
+        let remotes = Remotes::with_https(token("default")).with_forge(
+            hosts.clone(),
+            ForgeKind::GitHub,
+            token("github"),
+        );
+        let secret = |url: &str| {
+            remotes
+                .resolve(url)
+                .unwrap()
+                .credentials
+                .secret()
+                .map(|s| s.expose().to_string())
+        };
+        assert_eq!(
+            secret("https://github.com/contoso/sdk").as_deref(),
+            Some("github")
+        );
+        assert_eq!(
+            secret("https://ghe.contoso.com/contoso/sdk").as_deref(),
+            Some("github")
+        );
+        assert_eq!(
+            secret("https://git.example/sdk").as_deref(),
+            Some("default")
+        );
+        assert_eq!(secret("file:///srv/sdk.git"), None);
+        let only_github =
+            Remotes::anonymous().with_forge(hosts, ForgeKind::GitHub, token("github"));
+        let other = only_github.resolve("https://git.example/sdk").unwrap();
+        assert!(other.credentials.secret().is_none());
     }
 }

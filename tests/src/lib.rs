@@ -4,9 +4,13 @@
 //!   HTTP shim) with optional basic authentication and fault injection.
 //! - [`binary`]: the `sluice` binary of the same build.
 //! - [`demo`]: a self-contained multi-repository flow driven through the CLI.
+//! - [`fake_github`]: a stateful fake GitHub (REST API, rate limits, ETags, signed
+//!   webhooks) over the bare repositories a [`git_server`] serves.
 //! - [`fake_kube`]: a Kubernetes API server in this process that the real `kubectl` and
 //!   the controller's client talk to.
 //! - [`fixture_repo`]: fixture repositories built by code with the `git` CLI.
+//! - [`github_flow`]: the demo flow with its target on the fake GitHub, through the
+//!   production GitHub forge.
 //! - [`http`]: raw HTTP requests with full control over headers and body.
 //! - [`scripted_forge`]: a forge injecting hosted forges' failures in front of a real one,
 //!   and an engine run in this process against it.
@@ -14,9 +18,11 @@
 
 pub mod binary;
 pub mod demo;
+pub mod fake_github;
 pub mod fake_kube;
 pub mod fixture_repo;
 pub mod git_server;
+pub mod github_flow;
 pub mod http;
 pub mod scripted_forge;
 pub mod wait;

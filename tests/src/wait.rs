@@ -67,6 +67,15 @@ pub fn exit(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     status
 }
 
+/// Like [`until_true`] inside an async test: sleeps on the runtime between looks.
+pub async fn until_async(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ pub mod client;
 pub mod controller;
 pub mod crds;
 pub mod deps;
+pub mod github;
 pub mod pr;
 pub mod run_args;
 pub mod schema;
@@ -73,9 +74,9 @@ pub enum Command {
     /// Read, verify and update a repository's dependency manifests on local disk.
     Deps(deps::DepsArgs),
     /// Run the reconciler: embedded store, git-native forge, HTTP API.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Run the reconciler in a Kubernetes cluster: the sluice resources are its configuration.
-    Controller(controller::ControllerArgs),
+    Controller(Box<controller::ControllerArgs>),
     /// Publish builds, assign them to channels, and see where they flowed.
     Build(build::BuildArgs),
     /// Trigger a subscription by hand.
@@ -100,8 +101,8 @@ pub fn main() -> ExitCode {
         Command::Crds(args) => crds::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Deps(args) => deps::run(args),
-        Command::Serve(args) => serve::run(args),
-        Command::Controller(args) => controller::run(args),
+        Command::Serve(args) => serve::run(*args),
+        Command::Controller(args) => controller::run(*args),
         Command::Build(args) => build::run(args),
         Command::Subscription(args) => pr::run_subscription(args),
         Command::Pr(args) => pr::run(args),

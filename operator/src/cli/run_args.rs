@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use super::github::GitHubArgs;
+
 /// Options shared by the commands that run the engine.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -65,6 +67,9 @@ pub struct RunArgs {
     /// publish builds and merge pull requests).
     #[arg(long)]
     pub insecure_no_auth: bool,
+    /// GitHub.
+    #[command(flatten)]
+    pub github: GitHubArgs,
     /// Author and committer name of update commits.
     #[arg(long, default_value = "sluice")]
     pub author_name: String,

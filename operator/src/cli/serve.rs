@@ -1,4 +1,5 @@
-//! `sluice serve`: run the reconciler with the embedded store and the git-native forge.
+//! `sluice serve`: run the reconciler with the embedded store, the git-native forge and,
+//! with a GitHub token, the GitHub forge.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -26,6 +27,17 @@ caches one bare repository per remote under DATA/git, and converges every target
 update branches are pushed as sluice/<branch>/<subscription>, pull requests are opened in
 the git-native forge and merged once their merge policies pass.
 
+GitHub: with --github-token-env or --github-token-file, repositories on github.com (and on
+each --github-host, for GitHub Enterprise Server with --github-api-url) get their pull
+requests on GitHub: found by head branch before one is opened, checked by the check runs
+and commit statuses of the head commit and the latest review per reviewer, squash-merged
+with the head commit the policies saw, the head branch deleted. git pushes to those hosts
+use the same token. Rate limits are waited out as GitHub asks (Retry-After,
+x-ratelimit-reset); open pull requests are looked at every --pull-request-interval, and
+at once when GitHub delivers a webhook about them (POST /webhooks/github, signed with
+--github-webhook-secret-env or --github-webhook-secret-file; events pull_request,
+pull_request_review, check_run, check_suite, status, issue_comment, push).
+
 A config directory is watched (changes to file contents only) and a git config repository
 is polled. Nothing is reconciled until a first valid config is in force. A config that fails
 validation is reported (GET /api/config and the log) and the previous one stays in force; so
@@ -43,12 +55,15 @@ HTTP API (JSON; errors are {\"error\": ...}):  GET /api/config
   POST /api/subscriptions/NAME/trigger  GET /api/status  GET /api/events
   GET /api/pull-requests[/N]  POST /api/pull-requests/N/{checks,reviews,close,merge}
   GET /pull-requests/N (plain text)  GET /healthz  GET /readyz  GET /metrics (Prometheus)
+  POST /webhooks/github (GitHub deliveries, verified by their signature instead of a token)
 
 Examples:
   sluice serve --config examples/config-repo --data /var/lib/sluice
   sluice serve --config https://github.com/contoso/flow-config --config-branch main \\
       --data ./data --git-token-env GIT_TOKEN --listen 0.0.0.0:8080 \\
-      --api-tokens /etc/sluice/api-tokens")]
+      --api-tokens /etc/sluice/api-tokens
+  sluice serve --config ./config --data ./data --github-token-env GITHUB_TOKEN \\
+      --github-api-url https://ghe.contoso.com/api/v3 --github-host ghe.contoso.com")]
 pub struct ServeArgs {
     /// Config directory, or a git repository URL holding one.
     #[arg(long, value_name = "DIR|GIT-URL")]
@@ -136,6 +151,13 @@ pub(super) async fn run_engine(args: RunArgs, source: Source) -> anyhow::Result<
         }
         (None, None) => Remotes::anonymous(),
     };
+    let (remotes, hosted) = match args.github.setup(remotes.clone())? {
+        Some(github) => {
+            tracing::info!(api = %args.github.github_api_url, hosts = ?args.github.github_host, "GitHub forge enabled");
+            (github.remotes, vec![github.hosted])
+        }
+        None => (remotes, Vec::new()),
+    };
     let author = Author {
         name: args.author_name.clone(),
         email: args.author_email.clone(),
@@ -162,19 +184,22 @@ pub(super) async fn run_engine(args: RunArgs, source: Source) -> anyhow::Result<
         },
         ..EngineConfig::default()
     };
-    let engine = Engine::embedded(
+    let engine = Engine::embedded_with(
         store,
         git.clone(),
         remotes.clone(),
         &public_url,
         author,
         config,
-    );
+        hosted,
+    )?;
+    let github_webhook_secret = args.github.webhook_secret()?.map(Arc::new);
     let state = AppState {
         engine: engine.clone(),
         ready: Arc::new(AtomicBool::new(false)),
         config_report: Default::default(),
         access: Arc::new(access),
+        github_webhook_secret,
     };
 
     let (source, poll) = match source {

@@ -14,6 +14,7 @@ mod cycle;
 mod enqueue;
 pub mod error;
 mod execute;
+mod forge_events;
 mod hand;
 mod head_branch;
 pub mod observe;
@@ -40,10 +41,11 @@ pub use time::{now_rfc3339, parse_rfc3339, rfc3339, unix_now};
 pub use triggers::{TriggerError, TriggerReport};
 
 use sluice_core::flow::failure::{Failure, FailureClass};
+use sluice_core::flow::forges::InvalidHostPattern;
 use sluice_core::flow::{self, reload::ReloadRefusal};
 
-use crate::forge::ForgeRegistry;
 use crate::forge::local::LocalForge;
+use crate::forge::{ForgeRegistry, HostedForge};
 use crate::git::{Author, Git};
 use crate::metrics::Metrics;
 use crate::remotes::Remotes;
@@ -142,6 +144,33 @@ impl Engine {
             author.clone(),
         ));
         Engine::new(store, forge, git, remotes, author, config)
+    }
+
+    /// Like [`Engine::embedded`], with `hosted` forges (GitHub, say) serving the
+    /// repositories on their hosts; a host pattern that is not a host is refused.
+    #[allow(clippy::too_many_arguments)]
+    pub fn embedded_with<S: Store + LocalForgeStore>(
+        store: Arc<S>,
+        git: Arc<Git>,
+        remotes: Remotes,
+        public_url: &str,
+        author: Author,
+        config: EngineConfig,
+        hosted: Vec<HostedForge>,
+    ) -> Result<Arc<Engine>, InvalidHostPattern> {
+        let native = Arc::new(LocalForge::new(
+            store.clone(),
+            git.clone(),
+            remotes.clone(),
+            public_url,
+            author.clone(),
+        ));
+        let mut forges = ForgeRegistry::new(native);
+        for forge in hosted {
+            let hosts: Vec<&str> = forge.hosts.iter().map(String::as_str).collect();
+            forges = forges.with(forge.kind, forge.forge, &hosts)?;
+        }
+        Ok(Engine::new(store, forges, git, remotes, author, config))
     }
 
     /// The configuration in force.

@@ -7,11 +7,12 @@
 //! [`ForgeError`], classified once for the engine.
 
 pub mod error;
+pub mod github;
 pub mod local;
 pub mod registry;
 
 pub use error::ForgeError;
-pub use registry::ForgeRegistry;
+pub use registry::{ForgeRegistry, HostedForge};
 
 use async_trait::async_trait;
 use sluice_core::flow::{Check, Review};

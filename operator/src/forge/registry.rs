@@ -10,6 +10,18 @@ use sluice_core::flow::forges::{ForgeHosts, ForgeKind, InvalidHostPattern};
 use super::Forge;
 use super::local::LocalForge;
 
+/// A hosted forge to add to a deployment: its kind, the forge, and the hosts it claims
+/// beyond its kind's well-known ones.
+#[derive(Clone)]
+pub struct HostedForge {
+    /// The kind.
+    pub kind: ForgeKind,
+    /// The forge.
+    pub forge: Arc<dyn Forge>,
+    /// Extra hosts (`host`, `host:port` or `*.domain`), GitHub Enterprise servers say.
+    pub hosts: Vec<String>,
+}
+
 /// The forges of a deployment.
 #[derive(Clone)]
 pub struct ForgeRegistry {

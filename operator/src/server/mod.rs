@@ -1,9 +1,10 @@
 //! The HTTP API: builds, triggers, checks and reviews, status; health, readiness and
-//! metrics. JSON in and out; errors are `{"error": "..."}` with a 4xx or 5xx status.
+//! metrics; GitHub's signed webhook deliveries. JSON in and out; errors are `{"error": "..."}` with a 4xx or 5xx status.
 
 mod api;
 pub mod auth;
 mod rejections;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +25,8 @@ pub struct AppState {
     pub config_report: Arc<std::sync::RwLock<ConfigReport>>,
     /// Who may use the API.
     pub access: Arc<auth::Access>,
+    /// The secret GitHub signs webhook deliveries with (`None`: no GitHub webhooks).
+    pub github_webhook_secret: Option<Arc<crate::git::Secret>>,
 }
 
 /// The outcome of the last configuration load.
@@ -87,6 +90,7 @@ pub fn router(state: AppState) -> Router {
             post(api::merge_pull_request),
         )
         .route("/pull-requests/{number}", get(api::pull_request_page))
+        .route("/webhooks/github", post(webhooks::github))
         .fallback(rejections::no_route)
         .method_not_allowed_fallback(rejections::wrong_method)
         .layer(axum::middleware::from_fn_with_state(

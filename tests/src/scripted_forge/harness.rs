@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use sluice::engine::snapshot::Snapshot;
 use sluice::engine::{Engine, EngineConfig, SubscriptionStatusView};
-use sluice::forge::ForgeRegistry;
 use sluice::forge::local::LocalForge;
+use sluice::forge::{Forge, ForgeRegistry};
 use sluice::git::{Author, Git, GitConfig};
 use sluice::remotes::Remotes;
 use sluice::store::NewBuild;
@@ -27,12 +27,13 @@ pub const SUBSCRIPTION: &str = "runtime-to-sdk";
 /// Its update key's id.
 pub const KEY: &str = "sub/runtime-to-sdk";
 
-/// An engine flowing runtime into sdk through a scripted forge.
-pub struct InProcess {
+/// An engine flowing runtime into sdk, whose target is on the host of forge `F` (a
+/// [`ScriptedForge`] unless said otherwise).
+pub struct InProcess<F: ?Sized = ScriptedForge> {
     /// The engine (workers not started: call `spawn` for the queue's pacing).
     pub engine: Arc<Engine>,
     /// The forge of the target's host.
-    pub forge: Arc<ScriptedForge>,
+    pub forge: Arc<F>,
     /// Serves the target repository.
     pub git_server: GitHttpServer,
     root: std::path::PathBuf,
@@ -44,6 +45,36 @@ impl InProcess {
     pub fn start(root: &Path, merge_policies: &str) -> InProcess {
         repos::create_repositories(root);
         let git_server = GitHttpServer::start(root.join("remotes"), None).expect("git server");
+        let target = git_server.url("sdk.git");
+        InProcess::start_with(
+            root,
+            merge_policies,
+            git_server,
+            &target,
+            Remotes::anonymous(),
+            EngineConfig {
+                workers: 2,
+                ..EngineConfig::default()
+            },
+            |local| ScriptedForge::new(local),
+        )
+    }
+}
+
+impl<F: Forge> InProcess<F> {
+    /// An engine with `config` over the demo repositories already created under `root`,
+    /// flowing runtime into `target` (served by `git_server`, reached with `remotes`)
+    /// under `merge_policies`; `forge` makes the forge of the target's host from a
+    /// git-native forge it may wrap.
+    pub fn start_with(
+        root: &Path,
+        merge_policies: &str,
+        git_server: GitHttpServer,
+        target: &str,
+        remotes: Remotes,
+        config: EngineConfig,
+        forge: impl FnOnce(Arc<LocalForge>) -> Arc<F>,
+    ) -> InProcess<F> {
         let store = Arc::new(SqliteStore::open_in_memory().expect("store"));
         let git = Arc::new(Git::new(GitConfig::new(root.join("cache"))));
         let author = Author {
@@ -54,25 +85,20 @@ impl InProcess {
             Arc::new(LocalForge::new(
                 store.clone(),
                 git.clone(),
-                Remotes::anonymous(),
+                remotes.clone(),
                 url,
                 author.clone(),
             ))
         };
-        let forge = ScriptedForge::new(local("http://forge.invalid"));
+        let forge = forge(local("http://forge.invalid"));
         let host = git_server.addr().to_string();
         let forges = ForgeRegistry::new(local("http://127.0.0.1:0"))
             .with(ForgeKind::GitHub, forge.clone(), &[&host])
             .expect("host pattern");
-        let config = EngineConfig {
-            workers: 2,
-            ..EngineConfig::default()
-        };
-        let engine = Engine::new(store, forges, git, Remotes::anonymous(), author, config);
+        let engine = Engine::new(store, forges, git, remotes, author, config);
         let text = format!(
-            "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {{name: dev}}\nspec: {{}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: {SUBSCRIPTION}}}\nspec:\n  source: {{repository: \"{}\", channel: dev}}\n  target: {{repository: \"{}\", branch: main}}\n  mergePolicies: {merge_policies}\n",
+            "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {{name: dev}}\nspec: {{}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: {SUBSCRIPTION}}}\nspec:\n  source: {{repository: \"{}\", channel: dev}}\n  target: {{repository: \"{target}\", branch: main}}\n  mergePolicies: {merge_policies}\n",
             remote_url(root, "runtime"),
-            git_server.url("sdk.git"),
         );
         let loaded = config::load(&[SourceFile {
             path: "scenario.yaml".into(),

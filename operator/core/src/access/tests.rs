@@ -51,6 +51,8 @@ fn routes_need_their_scopes() {
         ("GET", "/healthz", None),
         ("GET", "/metrics", None),
         ("GET", "/readyz", None),
+        ("POST", "/webhooks/github", None),
+        ("GET", "/webhooks/github", Some(Scope::Read)),
         ("GET", "/api/builds", Some(Scope::Read)),
         ("GET", "/pull-requests/3", Some(Scope::Read)),
         ("POST", "/api/builds", Some(Scope::Publish)),

@@ -154,9 +154,55 @@ pub fn failure_outcome(
     }
 }
 
+/// Parses an HTTP `Retry-After` value: delay seconds, or an HTTP date (IMF-fixdate,
+/// e.g. `Wed, 21 Oct 2015 07:28:00 GMT`) measured from `now`. A date in the past means
+/// no wait; anything else unreadable is `None` (the caller backs off instead).
+pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+    Some(Duration::try_from(at.duration_since(now)).unwrap_or(Duration::ZERO))
+}
+
+/// The wait until a rate limit resets, from a reset time in seconds since the Unix
+/// epoch (GitHub's `x-ratelimit-reset`) measured from `now`; a reset in the past means
+/// no wait, an unreadable value `None`.
+pub fn parse_rate_limit_reset(value: &str, now: jiff::Timestamp) -> Option<Duration> {
+    let at = jiff::Timestamp::from_second(value.trim().parse::<i64>().ok()?).ok()?;
+    Some(Duration::try_from(at.duration_since(now)).unwrap_or(Duration::ZERO))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_values() {
+        let now: jiff::Timestamp = "2026-11-30T12:00:00Z".parse().unwrap();
+        let s = Duration::from_secs;
+        for (value, want) in [
+            ("2", Some(s(2))),
+            (" 120 ", Some(s(120))),
+            ("0", Some(s(0))),
+            ("Mon, 30 Nov 2026 12:00:30 GMT", Some(s(30))),
+            ("Mon, 30 Nov 2026 11:00:00 GMT", Some(s(0))),
+            ("-5", None),
+            ("soon", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_retry_after(value, now), want, "{value:?}");
+        }
+        let reset = now.as_second();
+        for (value, want) in [
+            (format!("{}", reset + 90), Some(s(90))),
+            (format!("{}", reset - 90), Some(s(0))),
+            ("later".to_string(), None),
+        ] {
+            assert_eq!(parse_rate_limit_reset(&value, now), want, "{value:?}");
+        }
+    }
 
     #[test]
     fn retry_after_comes_first_capped_else_backoff() {

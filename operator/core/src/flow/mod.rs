@@ -10,6 +10,8 @@ pub mod cleanup;
 pub mod describe;
 pub mod failure;
 pub mod forges;
+pub mod github;
+pub mod github_events;
 pub mod head_branch;
 pub mod keys;
 pub mod markdown;

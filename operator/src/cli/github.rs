@@ -1,0 +1,116 @@
+//! `sluice serve`'s GitHub options: the token, the API URL and GitHub Enterprise hosts,
+//! turned into the GitHub forge and the credentials git pushes to GitHub use.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use sluice_core::flow::forges::{ForgeHosts, ForgeKind};
+
+use crate::forge::HostedForge;
+use crate::forge::github::{GITHUB_API_URL, GitHubForge};
+use crate::git::{Credentials, Secret};
+use crate::remotes::Remotes;
+
+/// GitHub options of `sluice serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GitHubArgs {
+    /// Environment variable holding a GitHub token (a fine-grained or classic personal
+    /// access token, or an App installation token). Enables the GitHub forge for
+    /// github.com and every --github-host; git pushes to those hosts use it too.
+    #[arg(long, value_name = "VAR", conflicts_with = "github_token_file")]
+    pub github_token_env: Option<String>,
+    /// File holding the GitHub token (a mounted Kubernetes Secret works as is).
+    #[arg(long, value_name = "FILE")]
+    pub github_token_file: Option<PathBuf>,
+    /// GitHub REST API base URL; for GitHub Enterprise Server `https://HOST/api/v3`.
+    #[arg(long, default_value = GITHUB_API_URL, value_name = "URL")]
+    pub github_api_url: String,
+    /// A host whose repositories are on GitHub besides github.com (`host`, `host:port`
+    /// or `*.domain`), such as a GitHub Enterprise Server; repeatable.
+    #[arg(long, value_name = "HOST")]
+    pub github_host: Vec<String>,
+    /// Environment variable holding the secret GitHub signs webhook deliveries with;
+    /// enables `POST /webhooks/github` (deliveries with a bad signature are refused).
+    #[arg(
+        long,
+        value_name = "VAR",
+        conflicts_with = "github_webhook_secret_file"
+    )]
+    pub github_webhook_secret_env: Option<String>,
+    /// File holding the webhook secret.
+    #[arg(long, value_name = "FILE")]
+    pub github_webhook_secret_file: Option<PathBuf>,
+}
+
+/// The GitHub forge and what git pushes to its hosts authenticate with.
+pub struct GitHubSetup {
+    /// The forge, with the hosts it claims.
+    pub hosted: HostedForge,
+    /// `remotes` with the token for GitHub's hosts.
+    pub remotes: Remotes,
+}
+
+impl GitHubArgs {
+    /// The webhook secret, if one is configured.
+    pub fn webhook_secret(&self) -> anyhow::Result<Option<Secret>> {
+        let (value, source) = match (
+            &self.github_webhook_secret_env,
+            &self.github_webhook_secret_file,
+        ) {
+            (Some(var), _) => (
+                std::env::var(var).with_context(|| {
+                    format!("the webhook secret: environment variable {var} is not set")
+                })?,
+                var.clone(),
+            ),
+            (None, Some(file)) => (
+                std::fs::read_to_string(file).with_context(|| {
+                    format!("reading the webhook secret file {}", file.display())
+                })?,
+                file.display().to_string(),
+            ),
+            (None, None) => return Ok(None),
+        };
+        let secret = Secret::new(value);
+        if secret.is_empty() {
+            anyhow::bail!("the webhook secret from {source} is empty");
+        }
+        Ok(Some(secret))
+    }
+
+    /// The GitHub forge these options configure (`None` without a token), with `remotes`
+    /// extended to push to GitHub's hosts with the same token.
+    pub fn setup(&self, remotes: Remotes) -> anyhow::Result<Option<GitHubSetup>> {
+        let credentials = match (&self.github_token_env, &self.github_token_file) {
+            (Some(var), _) => Credentials::token_from_env("x-access-token", var)?,
+            (None, Some(file)) => Credentials::token_from_file("x-access-token", file)?,
+            (None, None) => {
+                if !self.github_host.is_empty() {
+                    anyhow::bail!(
+                        "--github-host needs a token: give --github-token-env or --github-token-file"
+                    );
+                }
+                return Ok(None);
+            }
+        };
+        let Some(token) = credentials.secret().cloned() else {
+            anyhow::bail!("the GitHub token is empty");
+        };
+        let mut hosts = ForgeHosts::new();
+        for host in &self.github_host {
+            hosts.claim(host, ForgeKind::GitHub)?;
+        }
+        hosts.enable(ForgeKind::GitHub);
+        let forge = GitHubForge::new(&self.github_api_url, token)
+            .context("configuring the GitHub forge")?;
+        Ok(Some(GitHubSetup {
+            hosted: HostedForge {
+                kind: ForgeKind::GitHub,
+                forge: Arc::new(forge),
+                hosts: self.github_host.clone(),
+            },
+            remotes: remotes.with_forge(hosts, ForgeKind::GitHub, credentials),
+        }))
+    }
+}

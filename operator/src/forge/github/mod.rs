@@ -1,0 +1,373 @@
+//! The GitHub forge: pull requests, checks and reviews on GitHub or GitHub Enterprise,
+//! through the REST API ([`api`]).
+//!
+//! Pull requests are found by head branch before one is opened (adopted, never
+//! duplicated). Merges send the head commit the policies were evaluated on (`sha`), so a
+//! head that moved is a [`ForgeError::Conflict`], never a blind merge; the head branch is
+//! deleted afterwards (and after closing). Calls that create something (opening a pull
+//! request, merging) are never repeated blindly: when their outcome is unknown (the
+//! network or a 5xx failed), the result is looked up first. What the answers mean (checks, reviews,
+//! repository names) is the core's [`sluice_core::flow::github`]. sluice keeps one
+//! comment per pull request and edits it in place ([`COMMENT_MARKER`]).
+
+pub mod api;
+mod checks;
+mod comments;
+mod etags;
+
+pub use comments::MARKER as COMMENT_MARKER;
+
+use async_trait::async_trait;
+use http::Method;
+use serde_json::{Value, json};
+use sluice_core::flow::github::{self as rules, GitHubRepository};
+use sluice_core::flow::{Check, Review};
+use sluice_core::model::PullRequestState;
+
+use super::{Forge, ForgeError, ForgePullRequest, NewPullRequest};
+use crate::git::Secret;
+pub use api::ApiSetupError;
+use api::{Answer, Api};
+
+/// The API URL of github.com.
+pub const GITHUB_API_URL: &str = "https://api.github.com";
+
+/// The GitHub forge of one API (github.com or a GitHub Enterprise server).
+pub struct GitHubForge {
+    api: Api,
+}
+
+/// Percent-encodes `text` for a URL path or query; `/` is kept when `keep_slash`.
+fn encode(text: &str, keep_slash: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        let plain = byte.is_ascii_alphanumeric() || b"-._~".contains(&byte);
+        if plain || (keep_slash && byte == b'/') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// `owner/name` of a repository URL, or why it is not a GitHub repository.
+fn parse(repository: &str) -> Result<GitHubRepository, ForgeError> {
+    rules::repository(repository).map_err(|e| ForgeError::rejected(repository, e.to_string()))
+}
+
+fn base(repo: &GitHubRepository) -> String {
+    format!(
+        "/repos/{}/{}",
+        encode(&repo.owner, false),
+        encode(&repo.name, false)
+    )
+}
+
+/// A pull request number from its forge id.
+fn number(repository: &str, id: &str) -> Result<u64, ForgeError> {
+    id.parse().map_err(|_| ForgeError::NotFound {
+        repository: repository.to_string(),
+        what: format!("pull request {id:?}"),
+    })
+}
+
+/// The forge's view of a pull request's JSON.
+fn view(repository: &str, pr: &Value) -> Result<ForgePullRequest, ForgeError> {
+    let number = pr.get("number").and_then(Value::as_u64);
+    let Some(number) = number else {
+        return Err(ForgeError::unavailable(
+            repository,
+            "GitHub answered a pull request without a number",
+        ));
+    };
+    let state = match (
+        pr.get("merged").and_then(Value::as_bool).unwrap_or(false)
+            || pr.get("merged_at").is_some_and(|v| !v.is_null()),
+        pr.get("state").and_then(Value::as_str),
+    ) {
+        (true, _) => PullRequestState::Merged,
+        (false, Some("open")) => PullRequestState::Open,
+        _ => PullRequestState::Closed,
+    };
+    let text = |pointer: &str| {
+        pr.pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Ok(ForgePullRequest {
+        id: number.to_string(),
+        url: text("/html_url"),
+        state,
+        head_branch: text("/head/ref"),
+    })
+}
+
+impl GitHubForge {
+    /// A forge calling the API at `api_url` ([`GITHUB_API_URL`], or
+    /// `https://HOST/api/v3` for GitHub Enterprise) with `token`.
+    pub fn new(api_url: &str, token: Secret) -> Result<GitHubForge, ApiSetupError> {
+        Ok(GitHubForge {
+            api: Api::new(api_url, token)?,
+        })
+    }
+
+    async fn get(&self, path: &str, repository: &str, what: &str) -> Result<Answer, ForgeError> {
+        self.api
+            .call(Method::GET, path, None, repository, what)
+            .await
+    }
+
+    async fn find_open(
+        &self,
+        repository: &str,
+        repo: &GitHubRepository,
+        head_branch: &str,
+    ) -> Result<Option<ForgePullRequest>, ForgeError> {
+        let head = encode(&format!("{}:{head_branch}", repo.owner), false);
+        let path = format!("{}/pulls?state=open&head={head}&per_page=100", base(repo));
+        let what = format!("open pull requests from {head_branch}");
+        let answer = self.get(&path, repository, &what).await?;
+        let found = answer.body.as_array().and_then(|list| {
+            list.iter()
+                .find(|pr| pr.pointer("/head/ref").and_then(Value::as_str) == Some(head_branch))
+        });
+        found.map(|pr| view(repository, pr)).transpose()
+    }
+
+    /// Deletes a merged pull request's head branch; failures are logged, not fatal (the
+    /// merge happened; a branch left behind is tidied by a person or the next update).
+    async fn delete_head_branch(&self, repository: &str, repo: &GitHubRepository, branch: &str) {
+        let path = format!("{}/git/refs/heads/{}", base(repo), encode(branch, true));
+        let what = format!("deleting branch {branch}");
+        match self
+            .api
+            .send(Method::DELETE, &path, None, repository, &what)
+            .await
+        {
+            Ok(answer) if answer.status.is_success() || answer.status.as_u16() == 422 => {}
+            Ok(answer) => {
+                let error = self.api.failure(&answer, repository, &what);
+                tracing::warn!(repository, branch, error = %error, "could not delete the merged head branch");
+            }
+            Err(error) => {
+                tracing::warn!(repository, branch, error = %error, "could not delete the merged head branch");
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Forge for GitHubForge {
+    async fn find_pull_request(
+        &self,
+        repository: &str,
+        head_branch: &str,
+    ) -> Result<Option<ForgePullRequest>, ForgeError> {
+        let repo = parse(repository)?;
+        self.find_open(repository, &repo, head_branch).await
+    }
+
+    async fn pull_request(
+        &self,
+        repository: &str,
+        id: &str,
+    ) -> Result<ForgePullRequest, ForgeError> {
+        let repo = parse(repository)?;
+        let n = number(repository, id)?;
+        let answer = self
+            .get(
+                &format!("{}/pulls/{n}", base(&repo)),
+                repository,
+                &format!("pull request #{n}"),
+            )
+            .await?;
+        view(repository, &answer.body)
+    }
+
+    async fn create_pull_request(
+        &self,
+        new: &NewPullRequest,
+    ) -> Result<ForgePullRequest, ForgeError> {
+        let repository = new.repository.as_str();
+        let repo = parse(repository)?;
+        let body = json!({
+            "title": new.title,
+            "body": new.description,
+            "head": new.head_branch,
+            "base": new.base_branch,
+            "maintainer_can_modify": false,
+        });
+        let what = format!("new pull request from {}", new.head_branch);
+        let path = format!("{}/pulls", base(&repo));
+        let error = match self
+            .api
+            .send(Method::POST, &path, Some(&body), repository, &what)
+            .await
+        {
+            Ok(answer) if answer.status.is_success() => return view(repository, &answer.body),
+            // 422: one is open from this head already (an earlier attempt whose answer
+            // was lost, or another writer); 5xx: the outcome is unknown. Either way,
+            // what is open now is the answer, if anything is.
+            Ok(answer) if answer.status.as_u16() == 422 || answer.status.is_server_error() => {
+                self.api.failure(&answer, repository, &what)
+            }
+            Ok(answer) => return Err(self.api.failure(&answer, repository, &what)),
+            // The network failed: the request may or may not have been served.
+            Err(error) => error,
+        };
+        match self.find_open(repository, &repo, &new.head_branch).await {
+            Ok(Some(pr)) => Ok(pr),
+            _ => Err(error),
+        }
+    }
+
+    async fn update_pull_request(
+        &self,
+        repository: &str,
+        id: &str,
+        title: &str,
+        description: &str,
+    ) -> Result<(), ForgeError> {
+        let repo = parse(repository)?;
+        let n = number(repository, id)?;
+        let body = json!({ "title": title, "body": description });
+        let path = format!("{}/pulls/{n}", base(&repo));
+        let answer = self
+            .api
+            .call(
+                Method::PATCH,
+                &path,
+                Some(&body),
+                repository,
+                &format!("pull request #{n}"),
+            )
+            .await?;
+        match view(repository, &answer.body)?.state {
+            PullRequestState::Open => Ok(()),
+            state => Err(ForgeError::conflict(
+                repository,
+                id,
+                format!("pull request #{n} is {state:?} now, not open"),
+            )),
+        }
+    }
+
+    async fn merge_pull_request(
+        &self,
+        repository: &str,
+        id: &str,
+        head_commit: &str,
+    ) -> Result<(), ForgeError> {
+        let repo = parse(repository)?;
+        let n = number(repository, id)?;
+        let current = self
+            .get(
+                &format!("{}/pulls/{n}", base(&repo)),
+                repository,
+                &format!("pull request #{n}"),
+            )
+            .await?;
+        let pr = view(repository, &current.body)?;
+        if pr.state != PullRequestState::Open {
+            return Err(ForgeError::conflict(
+                repository,
+                id,
+                format!("pull request #{n} is {:?}, not open", pr.state),
+            ));
+        }
+        let title = current
+            .body
+            .get("title")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let body = json!({
+            "sha": head_commit,
+            "merge_method": "squash",
+            "commit_title": format!("{title} (#{n})"),
+        });
+        let what = format!("merge of pull request #{n}");
+        let path = format!("{}/pulls/{n}/merge", base(&repo));
+        let answer = self
+            .api
+            .send(Method::PUT, &path, Some(&body), repository, &what)
+            .await;
+        let unknown = match answer {
+            Ok(answer) if answer.status.is_success() => None,
+            // 409: the head is not the evaluated one; 405: not mergeable as it stands
+            // (the base moved into a conflict, or the pull request changed).
+            Ok(answer) if matches!(answer.status.as_u16(), 405 | 409) => {
+                let message = self.api.failure(&answer, repository, &what).message();
+                return Err(ForgeError::conflict(repository, id, message));
+            }
+            Ok(answer) if answer.status.is_server_error() => {
+                Some(self.api.failure(&answer, repository, &what))
+            }
+            Ok(answer) => return Err(self.api.failure(&answer, repository, &what)),
+            Err(error) => Some(error),
+        };
+        if let Some(error) = unknown {
+            // The outcome is unknown: look whether it merged before anyone tries again.
+            let merged = self.pull_request(repository, id).await;
+            if !matches!(merged, Ok(ref pr) if pr.state == PullRequestState::Merged) {
+                return Err(error);
+            }
+        }
+        self.delete_head_branch(repository, &repo, &pr.head_branch)
+            .await;
+        Ok(())
+    }
+
+    async fn close_pull_request(&self, repository: &str, id: &str) -> Result<(), ForgeError> {
+        let repo = parse(repository)?;
+        let n = number(repository, id)?;
+        let path = format!("{}/pulls/{n}", base(&repo));
+        let body = json!({ "state": "closed" });
+        let answer = self
+            .api
+            .call(
+                Method::PATCH,
+                &path,
+                Some(&body),
+                repository,
+                &format!("pull request #{n}"),
+            )
+            .await?;
+        let pr = view(repository, &answer.body)?;
+        if pr.state == PullRequestState::Merged {
+            return Err(ForgeError::conflict(
+                repository,
+                id,
+                format!("pull request #{n} was merged meanwhile"),
+            ));
+        }
+        // As the git-native forge does: a closed update's branch is not left behind.
+        self.delete_head_branch(repository, &repo, &pr.head_branch)
+            .await;
+        Ok(())
+    }
+
+    async fn comment(&self, repository: &str, id: &str, body: &str) -> Result<(), ForgeError> {
+        let repo = parse(repository)?;
+        let n = number(repository, id)?;
+        comments::upsert(&self.api, repository, &base(&repo), n, body).await
+    }
+
+    async fn checks(
+        &self,
+        repository: &str,
+        id: &str,
+        head_commit: &str,
+    ) -> Result<Vec<Check>, ForgeError> {
+        let repo = parse(repository)?;
+        number(repository, id)?;
+        checks::checks(&self.api, repository, &base(&repo), head_commit).await
+    }
+
+    async fn reviews(&self, repository: &str, id: &str) -> Result<Vec<Review>, ForgeError> {
+        let repo = parse(repository)?;
+        let n = number(repository, id)?;
+        checks::reviews(&self.api, repository, &base(&repo), n).await
+    }
+}

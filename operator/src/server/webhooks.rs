@@ -1,0 +1,111 @@
+//! `POST /webhooks/github`: GitHub's deliveries, accepted only with a valid
+//! `X-Hub-Signature-256` (HMAC-SHA256 of the body with the configured secret, compared
+//! in constant time); a bad or missing signature is 401 and changes nothing. A valid
+//! delivery re-evaluates at once the keys it concerns.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use sluice_core::flow::github_events;
+
+use super::AppState;
+use crate::git::Secret;
+
+/// Whether `signature` (`sha256=HEX`) is the HMAC-SHA256 of `body` under `secret`.
+pub fn verify(secret: &Secret, body: &[u8], signature: &str) -> bool {
+    let Some(hex) = signature.trim().strip_prefix("sha256=") else {
+        return false;
+    };
+    if hex.len() != 64 || !hex.is_ascii() {
+        return false;
+    }
+    let tag: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .collect();
+    let Some(tag) = tag else {
+        return false;
+    };
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.expose().as_bytes());
+    ring::hmac::verify(&key, body, &tag).is_ok()
+}
+
+fn answer(status: StatusCode, body: Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+/// The handler.
+pub(super) async fn github(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(secret) = &state.github_webhook_secret else {
+        return answer(
+            StatusCode::NOT_FOUND,
+            json!({"error": "GitHub webhooks are not configured: give --github-webhook-secret-env or --github-webhook-secret-file"}),
+        );
+    };
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    };
+    if !verify(secret, &body, header("x-hub-signature-256")) {
+        tracing::info!(
+            delivery = header("x-github-delivery"),
+            "GitHub webhook refused: bad or missing signature"
+        );
+        return answer(
+            StatusCode::UNAUTHORIZED,
+            json!({"error": "the X-Hub-Signature-256 signature is missing or does not match the webhook secret"}),
+        );
+    }
+    let event = header("x-github-event");
+    let Ok(payload) = serde_json::from_slice::<Value>(&body) else {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "the delivery is not JSON"}),
+        );
+    };
+    let Some(subject) = github_events::subject(event, &payload) else {
+        return answer(StatusCode::ACCEPTED, json!({"event": event, "keys": []}));
+    };
+    match state.engine.github_event(&subject) {
+        Ok(keys) => {
+            tracing::info!(event, repository = %subject.repository, keys = ?keys, "GitHub webhook");
+            answer(StatusCode::ACCEPTED, json!({"event": event, "keys": keys}))
+        }
+        Err(err) => answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"error": err.to_string()}),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_secret_s_signature_of_this_body_verifies() {
+        let secret = Secret::new("It's a Secret to Everybody");
+        // GitHub's documented example of a valid signature.
+        let good = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+        assert!(verify(&secret, b"Hello, World!", good));
+        for bad in [
+            "",
+            "sha1=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+            "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e18",
+            "sha256=zz7107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+            "sha256=757107",
+        ] {
+            assert!(!verify(&secret, b"Hello, World!", bad), "{bad:?}");
+        }
+        assert!(!verify(&secret, b"Hello, World?", good));
+        assert!(!verify(&Secret::new("other"), b"Hello, World!", good));
+    }
+}

@@ -1,0 +1,315 @@
+//! A stateful fake GitHub: the REST endpoints sluice uses, with GitHub's semantics,
+//! served by axum on `127.0.0.1:0` next to the smart-HTTP git server that serves the
+//! same bare repositories.
+//!
+//! Layout: the git server serves `ROOT/OWNER/NAME.git` at `http://GIT/OWNER/NAME.git`
+//! (the repository URL sluice is configured with); this server answers the API for
+//! `OWNER/NAME` at `http://API/repos/OWNER/NAME/...` (the `--github-api-url`). Branches
+//! and commits are never copied: pull request heads are read from the bare repository
+//! and merges are written into it with git plumbing, so what the fake merges is what a
+//! clone sees.
+//!
+//! Beyond the endpoints ([`pulls`], [`records`], [`conversation`]), [`gate`] stands in
+//! front of every call: tokens are required (401 without a
+//! known one); every answer carries `x-ratelimit-*` headers; GET answers carry an `ETag`
+//! and a matching `If-None-Match` is a `304` that does not count against the limit;
+//! faults are injected on demand ([`Fault`]); every call is logged with its time
+//! ([`Call`]); and changes made through the API (pull requests, merges as `push` events,
+//! check runs, statuses, reviews, comments) are delivered as signed webhooks
+//! ([`webhooks`]) when a URL is configured. Pushes over git are not delivered.
+
+/// The value of a `Result<_, Response>`, or returns the response.
+macro_rules! try_response {
+    ($e:expr) => {
+        match $e {
+            Ok(value) => value,
+            Err(refused) => return *refused,
+        }
+    };
+}
+
+pub mod conversation;
+pub mod gate;
+pub mod git;
+pub mod pulls;
+pub mod records;
+pub mod state;
+pub mod webhooks;
+
+use std::collections::VecDeque;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+pub use state::State;
+
+/// A failure to answer the next matching request with.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    /// Only requests whose `METHOD /path` contains this (all when empty).
+    pub matching: String,
+    /// The status code.
+    pub status: u16,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// The message of the JSON body.
+    pub message: String,
+    /// Whether the request is served first and only its answer replaced (a proxy that
+    /// times out after GitHub acted): the caller cannot tell whether it happened.
+    pub after_serving: bool,
+}
+
+impl Fault {
+    /// A rate limit answered with `status` (429 or 403) and `Retry-After: seconds`.
+    pub fn retry_after(status: u16, seconds: u64) -> Fault {
+        Fault {
+            matching: String::new(),
+            status,
+            headers: vec![("retry-after".into(), seconds.to_string())],
+            message: "You have exceeded a secondary rate limit.".into(),
+            after_serving: false,
+        }
+    }
+
+    /// The primary rate limit: 403 with no requests left until `seconds` from now.
+    pub fn exhausted(seconds: u64) -> Fault {
+        Fault {
+            matching: String::new(),
+            status: 403,
+            headers: vec![
+                ("x-ratelimit-remaining".into(), "0".into()),
+                ("x-ratelimit-reset".into(), (epoch() + seconds).to_string()),
+            ],
+            message: "API rate limit exceeded.".into(),
+            after_serving: false,
+        }
+    }
+
+    /// A server error.
+    pub fn server_error(status: u16) -> Fault {
+        Fault {
+            matching: String::new(),
+            status,
+            headers: vec![],
+            message: "Server Error".into(),
+            after_serving: false,
+        }
+    }
+
+    /// The same fault, answered after the request was served.
+    pub fn after_serving(mut self) -> Fault {
+        self.after_serving = true;
+        self
+    }
+
+    /// The same fault, for requests whose `METHOD /path` contains `matching` only.
+    pub fn on(mut self, matching: &str) -> Fault {
+        self.matching = matching.to_string();
+        self
+    }
+}
+
+/// A request the fake received.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// When it arrived.
+    pub at: Instant,
+    /// `METHOD /path?query`.
+    pub request: String,
+    /// The status answered.
+    pub status: u16,
+}
+
+/// What the handlers share.
+pub struct Shared {
+    root: PathBuf,
+    /// The API base URL.
+    pub api_url: String,
+    /// The web (and git) base URL pull request links start with.
+    pub html_url: String,
+    state: Mutex<State>,
+    faults: Mutex<VecDeque<Fault>>,
+    calls: Mutex<Vec<Call>>,
+    remaining: Mutex<u64>,
+    webhook: Mutex<Option<webhooks::Target>>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Shared {
+    /// The state, locked.
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The bare repository of `owner/name`, if it is served.
+    pub fn repo_dir(&self, owner: &str, name: &str) -> Option<PathBuf> {
+        let safe = |s: &str| !s.is_empty() && !s.starts_with('.') && !s.contains(['/', '\\']);
+        if !safe(owner) || !safe(name) {
+            return None;
+        }
+        let dir = self.root.join(owner).join(format!("{name}.git"));
+        dir.is_dir().then_some(dir)
+    }
+
+    /// Sends a webhook delivery of `event` if a receiver is configured.
+    pub fn deliver(&self, event: &str, payload: serde_json::Value) {
+        let target = self
+            .webhook
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(target) = target {
+            let event = event.to_string();
+            self.runtime
+                .spawn(async move { target.send(&event, &payload).await });
+        }
+    }
+}
+
+/// An answer that ends a handler early (boxed: answers are large).
+pub type Refused = Box<Response>;
+
+/// A GitHub error answer: `{"message": ...}` with `status`.
+pub fn error(status: StatusCode, message: &str) -> Response {
+    let body = json!({ "message": message, "documentation_url": "https://docs.github.com/rest" });
+    (status, axum::Json(body)).into_response()
+}
+
+/// Seconds since the Unix epoch.
+pub fn epoch() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// The login a request authenticated as.
+#[derive(Debug, Clone)]
+pub struct Login(pub String);
+
+/// A running fake; stopped when dropped.
+pub struct FakeGitHub {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeGitHub {
+    /// Serves the API for the bare repositories `root/OWNER/NAME.git`; pull request links
+    /// start with `html_url` (the git server's base URL).
+    pub fn start(root: &Path, html_url: &str) -> std::io::Result<FakeGitHub> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let shared = Arc::new(Shared {
+            root: root.to_path_buf(),
+            api_url: format!("http://{addr}"),
+            html_url: html_url.trim_end_matches('/').to_string(),
+            state: Mutex::default(),
+            faults: Mutex::default(),
+            calls: Mutex::default(),
+            remaining: Mutex::new(5000),
+            webhook: Mutex::default(),
+            runtime: runtime.handle().clone(),
+        });
+        let app = pulls::routes()
+            .merge(records::routes())
+            .merge(conversation::routes())
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                gate::gate,
+            ))
+            .with_state(shared.clone());
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            runtime.block_on(async move {
+                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                    return;
+                };
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopped.await;
+                    })
+                    .await;
+            });
+            runtime.shutdown_background();
+        });
+        Ok(FakeGitHub {
+            shared,
+            addr,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// The API base URL.
+    pub fn api_url(&self) -> String {
+        self.shared.api_url.clone()
+    }
+
+    /// Accepts `token` as `login`.
+    pub fn add_token(&self, token: &str, login: &str) {
+        self.shared
+            .state()
+            .tokens
+            .insert(token.to_string(), login.to_string());
+    }
+
+    /// Answers the next request (matching the fault's filter) with `fault`.
+    pub fn inject(&self, fault: Fault) {
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(fault);
+    }
+
+    /// Every request so far.
+    pub fn calls(&self) -> Vec<Call> {
+        self.shared
+            .calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Delivers events to `url`, signed with `secret`.
+    pub fn deliver_webhooks_to(&self, url: &str, secret: &str) {
+        *self
+            .shared
+            .webhook
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(webhooks::Target::new(url, secret));
+    }
+
+    /// The state, for scenarios that act as a person or a CI and for assertions.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for FakeGitHub {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
