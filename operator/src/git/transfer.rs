@@ -148,10 +148,17 @@ impl RemoteRepo {
                     calls.fetches.fetch_add(1, Ordering::Relaxed);
                     match network::fetch_commit(&mut open.repo, remote, commit, stall, interrupt) {
                         Ok(true) => Ok(()),
+                        // A server that does not hold the commit answers "not our ref".
                         Ok(false) => Err(FetchError::MissingCommit {
                             remote: remote.url.clone(),
                             commit: commit.to_string(),
                         }),
+                        Err(f) if f.message.contains("not our ref") => {
+                            Err(FetchError::MissingCommit {
+                                remote: remote.url.clone(),
+                                commit: commit.to_string(),
+                            })
+                        }
                         Err(f) if error::is_authentication_failure(&f.message) => {
                             Err(FetchError::Authentication {
                                 remote: remote.url.clone(),

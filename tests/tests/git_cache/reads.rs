@@ -1,7 +1,7 @@
 //! Reading: branch heads from the ref advertisement, files at a fetched commit, and
 //! fetches that extend the cache.
 
-use sluice::git::ReadError;
+use sluice::git::{FetchError, ReadError};
 
 use super::{oid, paths, setup};
 
@@ -182,6 +182,7 @@ async fn fetch_an_old_commit_by_id(http: bool) {
     // A commit the remote does not hold is a clear, permanent error.
     let absent = oid("0123456789012345678901234567890123456789");
     let err = s.remote.fetch_commit(absent).await.unwrap_err();
+    assert!(matches!(err, FetchError::MissingCommit { .. }), "{err}");
     assert!(
         err.to_string()
             .contains("0123456789012345678901234567890123456789"),

@@ -22,7 +22,10 @@ pub mod walk;
 
 pub use coherency::{Incoherency, IncoherentCommit};
 pub use flow::{Cycle, FlowGraph};
-pub use product::{Edge, ManifestRead, Node, ProductGraph, RepoAt, Unreadable, WalkOptions};
+pub use product::{
+    Edge, ManifestRead, Manifests, Node, ProductGraph, RepoAt, RootRef, Unreadable, WalkOptions,
+    manifest_read,
+};
 pub use walk::{build_graph, next_reads};
 
 #[cfg(test)]

@@ -160,3 +160,41 @@ impl ProductGraph {
             .map(|u| u.reason.as_str())
     }
 }
+
+/// What a node's read gave, from the bytes of its `eng/Version.Details.xml` (`None` when
+/// the commit has no such file: a repository without dependencies, a leaf). A file that
+/// does not parse is unreadable, with the file, line and column in the reason.
+pub fn manifest_read(details_xml: Option<&[u8]>) -> ManifestRead {
+    let Some(bytes) = details_xml else {
+        return ManifestRead::Dependencies(Vec::new());
+    };
+    let files = crate::manifest::ManifestFiles::from([(
+        crate::manifest::paths::VERSION_DETAILS_XML.to_owned(),
+        bytes.to_vec(),
+    )]);
+    match crate::manifest::list(&files) {
+        Ok(deps) => ManifestRead::Dependencies(deps),
+        Err(err) => ManifestRead::Unreadable(err.to_string()),
+    }
+}
+
+/// Where a walk starts in its repository: a commit id, or a branch whose head is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootRef {
+    /// A full commit id (40 or 64 hexadecimal digits).
+    Commit(String),
+    /// A branch name.
+    Branch(String),
+}
+
+impl RootRef {
+    /// A full commit id is a commit; anything else must be a valid branch name.
+    pub fn parse(value: &str) -> Result<Self, crate::validate::Invalid> {
+        let hex = value.chars().all(|c| c.is_ascii_hexdigit());
+        if hex && matches!(value.len(), 40 | 64) {
+            return Ok(RootRef::Commit(value.to_ascii_lowercase()));
+        }
+        crate::validate::branch(value)?;
+        Ok(RootRef::Branch(value.to_owned()))
+    }
+}

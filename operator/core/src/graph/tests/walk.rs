@@ -193,3 +193,53 @@ fn spellings_of_one_repository_and_commit_are_one_node() {
     assert_eq!(graph.edges.len(), 2);
     assert!(graph.incoherencies.is_empty());
 }
+
+#[test]
+fn manifest_read_table() {
+    use crate::graph::product::manifest_read;
+    let good = br#"<?xml version="1.0" encoding="utf-8"?>
+<Dependencies>
+  <ProductDependencies>
+    <Dependency Name="Contoso.Runtime" Version="9.0.1">
+      <Uri>https://example.com/contoso/runtime</Uri>
+      <Sha>0002abababababababababababababababababab</Sha>
+    </Dependency>
+  </ProductDependencies>
+  <ToolsetDependencies />
+</Dependencies>
+"#;
+    match manifest_read(Some(good)) {
+        ManifestRead::Dependencies(deps) => {
+            assert_eq!(deps.len(), 1);
+            assert_eq!(deps[0].name, "Contoso.Runtime");
+            assert_eq!(deps[0].commit, "0002abababababababababababababababababab");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(manifest_read(None), ManifestRead::Dependencies(vec![]));
+    match manifest_read(Some(b"<Dependencies>\n  <Oops>\n")) {
+        ManifestRead::Unreadable(reason) => {
+            assert!(reason.starts_with("eng/Version.Details.xml:"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn root_ref_table() {
+    use crate::graph::product::RootRef;
+    let full = "0002abababababababababababababababababab";
+    assert_eq!(RootRef::parse(full), Ok(RootRef::Commit(full.into())));
+    assert_eq!(
+        RootRef::parse(&full.to_uppercase()),
+        Ok(RootRef::Commit(full.into()))
+    );
+    assert_eq!(
+        RootRef::parse("release/9.0"),
+        Ok(RootRef::Branch("release/9.0".into()))
+    );
+    // Short hexadecimal names are branches (`cafe`), not abbreviated commits.
+    assert_eq!(RootRef::parse("cafe"), Ok(RootRef::Branch("cafe".into())));
+    assert!(RootRef::parse("a..b").is_err());
+    assert!(RootRef::parse("-x").is_err());
+}
