@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use sluice_core::flow::failure::FailureClass;
 use sluice_core::graph::{
     self, ManifestRead, Manifests, ProductGraph, RepoAt, RootRef, WalkOptions,
 };
@@ -81,22 +82,9 @@ impl GraphReader {
 
     /// What `eng/Version.Details.xml` of `at` declares, or why it cannot be read.
     pub async fn read_manifest(&self, at: &RepoAt) -> ManifestRead {
-        let remote = match self.remotes.resolve(&at.repository) {
-            Ok(remote) => remote,
-            Err(err) => return ManifestRead::Unreadable(err.to_string()),
-        };
-        let Some(commit) = parse_commit(&at.commit) else {
-            return ManifestRead::Unreadable(format!("{} is not a full commit id", at.commit));
-        };
-        let repo = self.git.remote(remote);
-        if let Err(err) = repo.fetch_commit(commit).await {
-            return ManifestRead::Unreadable(err.to_string());
-        }
-        let path = VERSION_DETAILS_XML.to_owned();
-        match repo.read(commit, std::slice::from_ref(&path)).await {
-            Ok(mut files) => graph::manifest_read(files.remove(&path).flatten().as_deref()),
-            Err(err) => ManifestRead::Unreadable(read_error(err)),
-        }
+        read_details(&self.git, &self.remotes, at)
+            .await
+            .unwrap_or_else(ManifestRead::Unreadable)
     }
 
     /// Walks the product graph from `root`: reads each frontier the core asks for, in
@@ -138,6 +126,43 @@ impl GraphReader {
             }
         }
         graph::build_graph(root, &known, options)
+    }
+}
+
+/// What `eng/Version.Details.xml` of `at` declares, or why it cannot be read; `Err` with
+/// the reason when the failure may mend by itself (the network, the remote, the disk), so
+/// a caller that runs again may rather wait than report it.
+pub async fn read_details(
+    git: &Git,
+    remotes: &Remotes,
+    at: &RepoAt,
+) -> Result<ManifestRead, String> {
+    let remote = match remotes.resolve(&at.repository) {
+        Ok(remote) => remote,
+        Err(err) => return Ok(ManifestRead::Unreadable(err.to_string())),
+    };
+    let Some(commit) = parse_commit(&at.commit) else {
+        return Ok(ManifestRead::Unreadable(format!(
+            "{} is not a full commit id",
+            at.commit
+        )));
+    };
+    let repo = git.remote(remote);
+    if let Err(err) = repo.fetch_commit(commit).await {
+        return match err.class() {
+            FailureClass::Retryable => Err(err.to_string()),
+            _ => Ok(ManifestRead::Unreadable(err.to_string())),
+        };
+    }
+    let path = VERSION_DETAILS_XML.to_owned();
+    match repo.read(commit, std::slice::from_ref(&path)).await {
+        Ok(mut files) => Ok(graph::manifest_read(
+            files.remove(&path).flatten().as_deref(),
+        )),
+        Err(err) => match err.class() {
+            FailureClass::Retryable => Err(read_error(err)),
+            _ => Ok(ManifestRead::Unreadable(read_error(err))),
+        },
     }
 }
 

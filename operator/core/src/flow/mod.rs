@@ -5,6 +5,7 @@
 //! in the `sluice` crate observes, calls these, and executes the returned actions.
 
 pub mod assign;
+pub mod coherency;
 pub mod describe;
 pub mod failure;
 pub mod forges;
