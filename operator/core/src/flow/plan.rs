@@ -21,15 +21,15 @@
 
 use std::collections::BTreeMap;
 
-use crate::manifest::{self, DependencyUpdate, ManifestFiles};
+use crate::manifest::{DependencyUpdate, ManifestFiles};
 use crate::model::PullRequestState;
 
 use super::coherency::CoherencyReport;
 use super::describe::{self, UpdateSection};
 use super::head_branch::{self, HeadBranch};
 use super::outcome::{Outcome, Reason};
-use super::policy::UpdateFacts;
-use super::render::{self, directory_view, normalize_directory};
+use super::policy::{self, UpdateFacts};
+use super::render;
 use super::review;
 use super::types::{
     Action, BuildId, BuildInfo, KeyInput, Plan, PullRequestObservation, SubscriptionView,
@@ -298,7 +298,14 @@ pub fn plan(input: &KeyInput) -> Plan {
     }
     let mut after = input.target.files.clone();
     after.extend(changed);
-    let props = details_props(&after, &carried);
+    let mut directories: Vec<String> = Vec::new();
+    for c in &carried {
+        if c.directories.is_empty() {
+            directories.push(String::new());
+        }
+        directories.extend(c.directories.iter().cloned());
+    }
+    let props = policy::details_props(&after, &directories);
     let facts = UpdateFacts {
         updates: &updates,
         coherency: Some(&coherency),
@@ -307,42 +314,6 @@ pub fn plan(input: &KeyInput) -> Plan {
     let outcome = review::review(input, pr, &pr.head_commit, &facts, &mut plan);
     set_all(&mut plan, outcome);
     plan
-}
-
-/// Version.Details.props against Version.Details.xml in every directory the carried
-/// builds update that uses it: `None` when none does, else each disagreement (a file
-/// that does not parse is one).
-fn details_props(files: &ManifestFiles, carried: &[Carried<'_>]) -> Option<Vec<String>> {
-    let mut directories: Vec<String> = Vec::new();
-    for c in carried {
-        if c.directories.is_empty() {
-            directories.push(String::new());
-        }
-        directories.extend(c.directories.iter().map(|d| normalize_directory(d)));
-    }
-    directories.sort();
-    directories.dedup();
-    let mut used = false;
-    let mut findings = Vec::new();
-    for directory in directories {
-        let shown = if directory.is_empty() {
-            String::new()
-        } else {
-            format!("{directory}/")
-        };
-        match manifest::verify::details_props(&directory_view(files, &directory)) {
-            Ok(None) => {}
-            Ok(Some(found)) => {
-                used = true;
-                findings.extend(found.into_iter().map(|f| format!("{shown}{f}")));
-            }
-            Err(err) => {
-                used = true;
-                findings.push(format!("{shown}{err}"));
-            }
-        }
-    }
-    used.then_some(findings)
 }
 
 /// Every dependency update the carried builds make.

@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::manifest::DependencyUpdate;
+use crate::manifest::{self, DependencyUpdate, ManifestFiles};
 use crate::model::{MergePolicy, MergePolicyName, PolicyEvaluation, PolicyResult};
 
 use super::coherency::CoherencyReport;
 use super::markdown;
+use super::render::{directory_view, normalize_directory};
 use super::types::{Check, CheckState, Review, ReviewState};
 use super::version::is_downgrade;
 
@@ -207,6 +208,37 @@ fn version_details_props(check: Option<Option<&[String]>>) -> (PolicyResult, Str
             ),
         ),
     }
+}
+
+/// Version.Details.props against Version.Details.xml in each of `directories` (as
+/// subscriptions name them) of `files` (an update's files, by repository path) that uses
+/// it: `None` when none does, else each disagreement, directory-prefixed (a file that
+/// does not parse is one). What [`UpdateFacts::details_props`] holds.
+pub fn details_props(files: &ManifestFiles, directories: &[String]) -> Option<Vec<String>> {
+    let mut directories: Vec<String> = directories.iter().map(|d| normalize_directory(d)).collect();
+    directories.sort();
+    directories.dedup();
+    let mut used = false;
+    let mut findings = Vec::new();
+    for directory in directories {
+        let shown = if directory.is_empty() {
+            String::new()
+        } else {
+            format!("{directory}/")
+        };
+        match manifest::verify::details_props(&directory_view(files, &directory)) {
+            Ok(None) => {}
+            Ok(Some(found)) => {
+                used = true;
+                findings.extend(found.into_iter().map(|f| format!("{shown}{f}")));
+            }
+            Err(err) => {
+                used = true;
+                findings.push(format!("{shown}{err}"));
+            }
+        }
+    }
+    used.then_some(findings)
 }
 
 /// True when there is at least one evaluation and every one passed. No policy at all means
