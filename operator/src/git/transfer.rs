@@ -132,7 +132,9 @@ impl RemoteRepo {
 
     /// Bring the single commit `commit` into the cache (depth 1), asking the remote for it
     /// by id; nothing goes over the network when the cache holds it already. Errors name
-    /// the commit where a branch fetch names the branch.
+    /// the commit where a branch fetch names the branch. A remote that answers it does not
+    /// hold the commit gives [`FetchError::MissingCommit`]; one that hangs up instead (a
+    /// local upload-pack may, before the request is written) gives [`FetchError::Remote`].
     pub async fn fetch_commit(&self, commit: ObjectId) -> Result<(), FetchError> {
         let url = self.remote.url.clone();
         let stall = self.git.config.stall_timeout;
