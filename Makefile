@@ -3,7 +3,7 @@ CARGO ?= cargo
 SLUICE := target/debug/sluice
 CONFORMANCE ?= ../shared/conformance
 
-.PHONY: help demo build test crds schema validate lint fmt ci conformance bench-manifest bench-git bench-engine fuzz fuzz-smoke
+.PHONY: help demo build test crds schema validate lint fmt ci conformance bench-manifest bench-git bench-engine bench-graph fuzz fuzz-smoke
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ conformance: build ## Replay real dependency-update commits against `sluice deps
 
 bench-git: ## Time one dependency update on a large synthetic repository: sluice cold/warm vs clone+push (release build)
 	$(CARGO) run --release -p sluice-tests --bin bench_git
+
+bench-graph: ## Walk a 30-repository product graph (200 dependencies each) over loopback HTTP: sluice cold/warm vs git CLI (release build)
+	$(CARGO) run --release -p sluice-tests --bin bench_graph
 
 bench-engine: ## One steady-state pass over 2,000 target branches and 10,000 subscriptions (release build)
 	$(CARGO) run --release -p sluice-tests --bin bench_engine

@@ -15,6 +15,7 @@ pub mod forge;
 pub mod git;
 pub mod logging;
 pub mod metrics;
+pub mod product_graph;
 pub mod remotes;
 pub mod server;
 pub mod store;

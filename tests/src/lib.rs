@@ -14,6 +14,7 @@
 //! - [`http`]: raw HTTP requests with full control over headers and body.
 //! - [`scripted_forge`]: a forge injecting hosted forges' failures in front of a real one,
 //!   and an engine run in this process against it.
+//! - [`version_details`]: `eng/Version.Details.xml` for fixture repositories.
 //! - [`wait`]: polling for a condition with a deadline.
 
 pub mod binary;
@@ -25,4 +26,5 @@ pub mod git_server;
 pub mod github_flow;
 pub mod http;
 pub mod scripted_forge;
+pub mod version_details;
 pub mod wait;

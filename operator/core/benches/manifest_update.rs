@@ -83,6 +83,7 @@ fn build() -> BuildUpdate {
             })
             .collect(),
         source_global_json: None,
+        coherent_parents: Vec::new(),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod controller;
 pub mod crds;
 pub mod deps;
 pub mod github;
+pub mod graph;
 pub mod pr;
 pub mod run_args;
 pub mod schema;
@@ -41,6 +42,7 @@ Examples:
   sluice crds | kubectl apply -f -         install the custom resource definitions
   sluice schema --out schemas/             JSON Schemas for editor validation
   sluice deps list --dir ~/src/sdk         show what a repository depends on
+  sluice graph https://github.com/contoso/sdk   the product graph and its incoherencies
   sluice serve --config config/ --data data/   run the reconciler
   sluice build publish --repo URL --branch main --commit SHA --number 1 --asset NAME=VERSION
   sluice status                            one row per subscription (-o wide: every column)
@@ -73,6 +75,8 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Read, verify and update a repository's dependency manifests on local disk.
     Deps(deps::DepsArgs),
+    /// Walk the product graph from a repository at a commit and report its incoherencies.
+    Graph(graph::GraphArgs),
     /// Run the reconciler: embedded store, git-native forge, HTTP API.
     Serve(Box<serve::ServeArgs>),
     /// Run the reconciler in a Kubernetes cluster: the sluice resources are its configuration.
@@ -101,6 +105,7 @@ pub fn main() -> ExitCode {
         Command::Crds(args) => crds::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Deps(args) => deps::run(args),
+        Command::Graph(args) => graph::run(args),
         Command::Serve(args) => serve::run(*args),
         Command::Controller(args) => controller::run(*args),
         Command::Build(args) => build::run(args),

@@ -9,12 +9,14 @@ use std::time::Duration;
 
 use sluice_core::flow::TargetObservation;
 use sluice_core::flow::render::{path_in, path_within};
+use sluice_core::graph::{Manifests, RepoAt};
 use sluice_core::manifest::{self, ManifestFiles};
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::advertisements::{Advertisements, Listing, Reuse};
 use crate::git::{Git, ObjectId, RemoteRepo};
+use crate::product_graph;
 use crate::remotes::Remotes;
 
 pub use super::error::ObserveError;
@@ -145,6 +147,35 @@ impl Observer {
                     message: e.to_string(),
                 })?;
         Ok(self.git.remote(remote))
+    }
+
+    /// `eng/Version.Details.xml` of each of `reads` (coherent parents at the commits an
+    /// update moves them to), read in parallel. A read that failed in a way that may mend
+    /// is left out, so the update's coherency stays pending until a later cycle reads it.
+    pub async fn parent_manifests(&self, reads: Vec<RepoAt>) -> Manifests {
+        let mut tasks = tokio::task::JoinSet::new();
+        for at in reads {
+            let (git, remotes) = (self.git.clone(), self.remotes.clone());
+            tasks.spawn(async move {
+                let read = product_graph::read_details(&git, &remotes, &at).await;
+                (at, read)
+            });
+        }
+        let mut out = Manifests::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok((at, Ok(read))) => {
+                    out.insert(at, read);
+                }
+                Ok((at, Err(reason))) => {
+                    tracing::warn!(repository = %at.repository, commit = %at.commit, %reason, "cannot read a coherent parent's manifest yet");
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "a coherent parent's manifest read failed")
+                }
+            }
+        }
+        out
     }
 
     /// The head of `branch` and the manifest files under each of `dirs` at that head.

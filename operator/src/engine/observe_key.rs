@@ -119,7 +119,7 @@ impl Engine {
             self.observe_tip_ancestry(pr, &head_branch, repository, &target)
                 .await?;
         }
-        let input = KeyInput {
+        let mut input = KeyInput {
             key: config.key.clone(),
             target_repository: config.target_repository.clone(),
             target_branch: config.target_branch.clone(),
@@ -129,7 +129,14 @@ impl Engine {
             failure_notification_tags: config.failure_notification_tags.clone(),
             target,
             pull_request,
+            parent_manifests: Default::default(),
         };
+        // Coherent children follow parents the update moves: read those parents'
+        // manifests at the builds' commits (none when no dependency follows a parent).
+        let reads = flow::coherency::parent_reads(&input);
+        if !reads.is_empty() {
+            input.parent_manifests = self.observer.parent_manifests(reads).await;
+        }
         Ok(Observed {
             input,
             tracked,

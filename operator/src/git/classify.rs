@@ -35,7 +35,9 @@ impl FetchError {
     /// fetch moved under the cycle.
     pub fn class(&self) -> FailureClass {
         match self {
-            FetchError::InvalidBranch { .. } => FailureClass::Permanent,
+            FetchError::InvalidBranch { .. } | FetchError::MissingCommit { .. } => {
+                FailureClass::Permanent
+            }
             FetchError::MissingBranch { .. } => FailureClass::Conflict,
             FetchError::Cache(_)
             | FetchError::Remote { .. }

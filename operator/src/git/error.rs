@@ -111,6 +111,15 @@ pub enum FetchError {
         /// The branch.
         branch: String,
     },
+    /// The remote does not serve the commit (it does not hold it, or refuses requests
+    /// for commits by id).
+    #[error("fetch from {remote}: commit {commit} is not available")]
+    MissingCommit {
+        /// The remote.
+        remote: RemoteUrl,
+        /// The commit.
+        commit: String,
+    },
     /// Connecting, negotiating or receiving the pack failed.
     #[error("fetch from {remote} branch {branch}: {message}")]
     Remote {

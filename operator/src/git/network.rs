@@ -261,3 +261,42 @@ pub(crate) fn fetch(
     }
     Ok(Fetched::At(tip))
 }
+
+/// Fetch the single commit `commit` into the cache, shallow (depth 1), unless the cache
+/// holds it already. Asks for it by id (protocol v2 servers and `file://` remotes serve
+/// any commit they hold), so it works for commits no branch points at any more.
+pub(crate) fn fetch_commit(
+    repo: &mut gix::Repository,
+    remote: &Remote,
+    commit: ObjectId,
+    stall_timeout: Duration,
+    interrupt: &AtomicBool,
+) -> Result<bool, NetworkFailure> {
+    if repo.has_object(commit) {
+        return Ok(true);
+    }
+    configure_ssh(repo, remote)?;
+    let repo = &*repo;
+    let options = transport_options(repo, remote, stall_timeout)?;
+    let spec = format!("+{commit}:refs/sluice/commits/{commit}");
+    let gremote = gix_remote_with(repo, remote, &spec)?;
+    let mut connection = gremote
+        .connect(Direction::Fetch)
+        .map_err(|e| failure(Stage::Connect, remote, &e))?
+        .with_credentials(
+            remote
+                .credentials
+                .gix_callback(!remote.url.is_cleartext_http()),
+        );
+    if let Some(options) = options {
+        connection = connection.with_transport_options(options);
+    }
+    connection
+        .prepare_fetch(gix::progress::Discard, Default::default())
+        .map_err(|e| failure(Stage::Connect, remote, &e))?
+        .with_shallow(gix::remote::fetch::Shallow::DepthAtRemote(NonZeroU32::MIN))
+        .with_write_packed_refs_only(true)
+        .receive(gix::progress::Discard, interrupt)
+        .map_err(|e| failure(Stage::Receive, remote, &e))?;
+    Ok(repo.has_object(commit))
+}

@@ -130,6 +130,64 @@ impl RemoteRepo {
         }
     }
 
+    /// Bring the single commit `commit` into the cache (depth 1), asking the remote for it
+    /// by id; nothing goes over the network when the cache holds it already. Errors name
+    /// the commit where a branch fetch names the branch. A remote that answers it does not
+    /// hold the commit gives [`FetchError::MissingCommit`]; one that hangs up instead (a
+    /// local upload-pack may, before the request is written) gives [`FetchError::Remote`].
+    pub async fn fetch_commit(&self, commit: ObjectId) -> Result<(), FetchError> {
+        let url = self.remote.url.clone();
+        let stall = self.git.config.stall_timeout;
+        let calls = self.git.calls.clone();
+        let result = self
+            .blocking(
+                self.git.config.fetch_timeout,
+                move |lock, remote, interrupt| {
+                    let mut open = lock.open().map_err(FetchError::Cache)?;
+                    if open.repo.has_object(commit) {
+                        return Ok(());
+                    }
+                    calls.fetches.fetch_add(1, Ordering::Relaxed);
+                    match network::fetch_commit(&mut open.repo, remote, commit, stall, interrupt) {
+                        Ok(true) => Ok(()),
+                        // A server that does not hold the commit answers "not our ref".
+                        Ok(false) => Err(FetchError::MissingCommit {
+                            remote: remote.url.clone(),
+                            commit: commit.to_string(),
+                        }),
+                        Err(f) if f.message.contains("not our ref") => {
+                            Err(FetchError::MissingCommit {
+                                remote: remote.url.clone(),
+                                commit: commit.to_string(),
+                            })
+                        }
+                        Err(f) if error::is_authentication_failure(&f.message) => {
+                            Err(FetchError::Authentication {
+                                remote: remote.url.clone(),
+                                branch: commit.to_string(),
+                                op: "fetch from",
+                            })
+                        }
+                        Err(f) => Err(FetchError::Remote {
+                            remote: remote.url.clone(),
+                            branch: commit.to_string(),
+                            message: f.message,
+                        }),
+                    }
+                },
+            )
+            .await;
+        match result {
+            Ok(result) => result,
+            Err(Some(err)) => Err(err.into()),
+            Err(None) => Err(FetchError::Timeout {
+                remote: url,
+                branch: commit.to_string(),
+                after: self.git.config.fetch_timeout,
+            }),
+        }
+    }
+
     /// Point `branch` on the remote at `commit` if it is still as `expected`;
     /// otherwise fail with [`PushError::Conflict`] and change nothing.
     pub async fn push(

@@ -1,7 +1,7 @@
 //! Reading: branch heads from the ref advertisement, files at a fetched commit, and
 //! fetches that extend the cache.
 
-use sluice::git::ReadError;
+use sluice::git::{FetchError, ReadError};
 
 use super::{oid, paths, setup};
 
@@ -152,4 +152,54 @@ async fn git_reads_a_whole_tree_through_a_filter() {
         .await
         .expect("read tree");
     assert_eq!(everything.len(), 6, "{:?}", everything.keys());
+}
+
+async fn fetch_an_old_commit_by_id(http: bool) {
+    let s = setup(http);
+    let old = oid(&s.repo.rev("refs/heads/main").expect("main"));
+    s.repo.commit(
+        &[(
+            "eng/Version.Details.xml",
+            "<Dependencies>v2</Dependencies>\n",
+        )],
+        "second",
+    );
+    // No branch points at `old` any more; it is fetched by its id.
+    s.remote.fetch_commit(old).await.expect("fetch by id");
+    let files = s
+        .remote
+        .read(old, &paths(&["eng/Version.Details.xml"]))
+        .await
+        .expect("read");
+    assert_eq!(
+        files["eng/Version.Details.xml"].as_deref(),
+        Some(&b"<Dependencies>v1</Dependencies>\n"[..])
+    );
+    // A second request is answered by the cache alone.
+    let before = s.git.network_calls().fetches;
+    s.remote.fetch_commit(old).await.expect("cached");
+    assert_eq!(s.git.network_calls().fetches, before);
+    // A commit the remote does not hold is an error naming it: over HTTP the server's
+    // "not our ref", a permanent `MissingCommit`; a local upload-pack may instead hang up
+    // while the request is still being written, which reads as a remote failure.
+    let absent = oid("0123456789012345678901234567890123456789");
+    let err = s.remote.fetch_commit(absent).await.unwrap_err();
+    if http {
+        assert!(matches!(err, FetchError::MissingCommit { .. }), "{err}");
+    }
+    assert!(
+        err.to_string()
+            .contains("0123456789012345678901234567890123456789"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn git_fetches_a_commit_by_id_over_http() {
+    fetch_an_old_commit_by_id(true).await;
+}
+
+#[tokio::test]
+async fn git_fetches_a_commit_by_id_over_file_remote() {
+    fetch_an_old_commit_by_id(false).await;
 }

@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
             })
             .collect(),
         source_global_json: None,
+        coherent_parents: Vec::new(),
     };
     let _ = manifest::update(&files, &build);
     let _ = manifest::verify(&files);

@@ -19,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
             locations: vec![FEED.into()],
         }],
         source_global_json: None,
+        coherent_parents: Vec::new(),
     };
     if let Ok(out) = update(data, &build) {
         assert!(XmlDoc::parse(&out).is_ok());

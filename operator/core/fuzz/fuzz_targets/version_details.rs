@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
             })
             .collect(),
         source_global_json: None,
+        coherent_parents: Vec::new(),
     };
     if let Ok(changes) = manifest::update(&files, &build)
         && let Some(new) = changes.files.get(paths::VERSION_DETAILS_XML)

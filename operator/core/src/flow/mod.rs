@@ -7,6 +7,7 @@
 pub mod annotations;
 pub mod assign;
 pub mod cleanup;
+pub mod coherency;
 pub mod describe;
 pub mod failure;
 pub mod forges;

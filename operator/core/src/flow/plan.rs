@@ -24,9 +24,11 @@ use std::collections::BTreeMap;
 use crate::manifest::{DependencyUpdate, ManifestFiles};
 use crate::model::PullRequestState;
 
+use super::coherency::CoherencyReport;
 use super::describe::{self, UpdateSection};
 use super::head_branch::{self, HeadBranch};
 use super::outcome::{Outcome, Reason};
+use super::policy::{self, UpdateFacts};
 use super::render;
 use super::review;
 use super::types::{
@@ -39,6 +41,8 @@ struct Carried<'a> {
     name: &'a str,
     build: &'a BuildInfo,
     updates: Vec<DependencyUpdate>,
+    coherency: CoherencyReport,
+    directories: &'a [String],
 }
 
 /// Plans one update key. Deterministic: the same input always gives the same plan.
@@ -116,7 +120,7 @@ pub fn plan(input: &KeyInput) -> Plan {
             );
             continue;
         };
-        match render::render(&working, &sub.spec, build) {
+        match render::render(&working, &sub.spec, build, &input.parent_manifests) {
             Ok(r) if r.files.is_empty() => unchanged.push((name, id)),
             Ok(r) => {
                 working.extend(r.files);
@@ -124,6 +128,8 @@ pub fn plan(input: &KeyInput) -> Plan {
                     name,
                     build,
                     updates: r.updates,
+                    coherency: r.coherency,
+                    directories: &sub.spec.target.directories,
                 });
             }
             Err(e) => {
@@ -286,7 +292,26 @@ pub fn plan(input: &KeyInput) -> Plan {
     }
 
     let updates = all_updates(&carried);
-    let outcome = review::review(input, pr, &pr.head_commit, &updates, &mut plan);
+    let mut coherency = CoherencyReport::default();
+    for c in &carried {
+        coherency.extend(c.coherency.clone());
+    }
+    let mut after = input.target.files.clone();
+    after.extend(changed);
+    let mut directories: Vec<String> = Vec::new();
+    for c in &carried {
+        if c.directories.is_empty() {
+            directories.push(String::new());
+        }
+        directories.extend(c.directories.iter().cloned());
+    }
+    let props = policy::details_props(&after, &directories);
+    let facts = UpdateFacts {
+        updates: &updates,
+        coherency: Some(&coherency),
+        details_props: Some(props.as_deref()),
+    };
+    let outcome = review::review(input, pr, &pr.head_commit, &facts, &mut plan);
     set_all(&mut plan, outcome);
     plan
 }

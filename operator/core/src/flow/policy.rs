@@ -2,23 +2,57 @@
 
 use std::collections::BTreeMap;
 
-use crate::manifest::DependencyUpdate;
+use crate::manifest::{self, DependencyUpdate, ManifestFiles};
 use crate::model::{MergePolicy, MergePolicyName, PolicyEvaluation, PolicyResult};
 
+use super::coherency::CoherencyReport;
 use super::markdown;
+use super::render::{directory_view, normalize_directory};
 use super::types::{Check, CheckState, Review, ReviewState};
 use super::version::is_downgrade;
 
+/// What the merge policies read of an update beyond checks and reviews.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UpdateFacts<'a> {
+    /// Every dependency update it makes (coherent children included).
+    pub updates: &'a [DependencyUpdate],
+    /// What following coherent parents found; `None` when it was not worked out, which
+    /// leaves `ValidateCoherency` pending.
+    pub coherency: Option<&'a CoherencyReport>,
+    /// Version.Details.props against the update's Version.Details.xml: `Some(None)` when
+    /// no directory of the update uses Version.Details.props, `Some(Some(findings))` with
+    /// each disagreement (`file:line:col: message`) otherwise; `None` when not worked out,
+    /// which leaves `VersionDetailsProps` pending.
+    pub details_props: Option<Option<&'a [String]>>,
+}
+
 /// Evaluates every configured policy against a pull request's checks, reviews and the
-/// dependency updates it carries. `Standard` expands into its members, each reported under
-/// its own name with the composite's `ignoreChecks`. A policy listed twice is reported
-/// twice. Policies sluice cannot evaluate yet are `Pending`, so they block auto-merge.
+/// dependency updates it carries, with nothing known of coherency or props files (those
+/// two policies stay `Pending`); see [`evaluate_update`].
 pub fn evaluate(
     policies: &[MergePolicy],
     checks: &[Check],
     reviews: &[Review],
     updates: &[DependencyUpdate],
 ) -> Vec<PolicyEvaluation> {
+    let facts = UpdateFacts {
+        updates,
+        ..UpdateFacts::default()
+    };
+    evaluate_update(policies, checks, reviews, &facts)
+}
+
+/// Evaluates every configured policy against a pull request's checks, reviews and what is
+/// known of its update. `Standard` expands into its members, each reported under its own
+/// name with the composite's `ignoreChecks`. A policy listed twice is reported twice.
+/// Policies sluice cannot evaluate are `Pending`, so they block auto-merge.
+pub fn evaluate_update(
+    policies: &[MergePolicy],
+    checks: &[Check],
+    reviews: &[Review],
+    facts: &UpdateFacts<'_>,
+) -> Vec<PolicyEvaluation> {
+    let updates = facts.updates;
     let mut out = Vec::new();
     for policy in policies {
         for member in policy.name.members() {
@@ -28,10 +62,9 @@ pub fn evaluate(
                 }
                 MergePolicyName::NoRequestedChanges => no_requested_changes(reviews),
                 MergePolicyName::DontAutomergeDowngrades => dont_automerge_downgrades(updates),
-                MergePolicyName::ValidateCoherency
-                | MergePolicyName::VersionDetailsProps
-                | MergePolicyName::CodeflowConsistency
-                | MergePolicyName::Standard => (
+                MergePolicyName::ValidateCoherency => validate_coherency(facts.coherency),
+                MergePolicyName::VersionDetailsProps => version_details_props(facts.details_props),
+                MergePolicyName::CodeflowConsistency | MergePolicyName::Standard => (
                     PolicyResult::Pending,
                     "not supported yet; merge by hand".to_string(),
                 ),
@@ -122,6 +155,90 @@ fn dont_automerge_downgrades(updates: &[DependencyUpdate]) -> (PolicyResult, Str
             format!("downgrades: {}", downgrades.join(", ")),
         )
     }
+}
+
+fn validate_coherency(report: Option<&CoherencyReport>) -> (PolicyResult, String) {
+    let Some(report) = report else {
+        return (
+            PolicyResult::Pending,
+            "coherency of the update not worked out yet".to_string(),
+        );
+    };
+    if !report.failures.is_empty() {
+        let failures: Vec<String> = report.failures.iter().map(|f| f.to_string()).collect();
+        return (
+            PolicyResult::Failed,
+            format!("coherency failures: {}", failures.join("; ")),
+        );
+    }
+    if !report.unchecked.is_empty() {
+        return (
+            PolicyResult::Pending,
+            format!(
+                "coherent parents' manifests not read yet for: {}",
+                report.unchecked.join(", ")
+            ),
+        );
+    }
+    (
+        PolicyResult::Passed,
+        "every coherent dependency follows its parent".to_string(),
+    )
+}
+
+fn version_details_props(check: Option<Option<&[String]>>) -> (PolicyResult, String) {
+    match check {
+        None => (
+            PolicyResult::Pending,
+            "Version.Details.props not checked yet".to_string(),
+        ),
+        Some(None) => (
+            PolicyResult::Passed,
+            "Version.Details.props is not in use".to_string(),
+        ),
+        Some(Some([])) => (
+            PolicyResult::Passed,
+            "Version.Details.props matches Version.Details.xml".to_string(),
+        ),
+        Some(Some(findings)) => (
+            PolicyResult::Failed,
+            format!(
+                "Version.Details.props differs from Version.Details.xml: {}",
+                findings.join("; ")
+            ),
+        ),
+    }
+}
+
+/// Version.Details.props against Version.Details.xml in each of `directories` (as
+/// subscriptions name them) of `files` (an update's files, by repository path) that uses
+/// it: `None` when none does, else each disagreement, directory-prefixed (a file that
+/// does not parse is one). What [`UpdateFacts::details_props`] holds.
+pub fn details_props(files: &ManifestFiles, directories: &[String]) -> Option<Vec<String>> {
+    let mut directories: Vec<String> = directories.iter().map(|d| normalize_directory(d)).collect();
+    directories.sort();
+    directories.dedup();
+    let mut used = false;
+    let mut findings = Vec::new();
+    for directory in directories {
+        let shown = if directory.is_empty() {
+            String::new()
+        } else {
+            format!("{directory}/")
+        };
+        match manifest::verify::details_props(&directory_view(files, &directory)) {
+            Ok(None) => {}
+            Ok(Some(found)) => {
+                used = true;
+                findings.extend(found.into_iter().map(|f| format!("{shown}{f}")));
+            }
+            Err(err) => {
+                used = true;
+                findings.push(format!("{shown}{err}"));
+            }
+        }
+    }
+    used.then_some(findings)
 }
 
 /// True when there is at least one evaluation and every one passed. No policy at all means

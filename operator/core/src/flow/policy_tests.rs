@@ -192,12 +192,26 @@ fn standard_expands_and_carries_ignore_checks() {
             ("ValidateCoherency", Pending),
         ]
     );
-    assert_eq!(got[3].message, "not supported yet; merge by hand");
+    assert_eq!(got[3].message, "coherency of the update not worked out yet");
     assert!(!all_passed(&got));
+    // With the update's coherency worked out, Standard passes as a whole.
+    let clean = crate::flow::coherency::CoherencyReport::default();
+    let facts = UpdateFacts {
+        updates: &[],
+        coherency: Some(&clean),
+        details_props: None,
+    };
+    let got = evaluate_update(
+        &[policy(MergePolicyName::Standard, &["x"])],
+        &checks,
+        &[],
+        &facts,
+    );
+    assert!(all_passed(&got), "{got:?}");
 }
 
 #[test]
-fn unsupported_policies_block() {
+fn policies_without_their_facts_block() {
     for name in [
         MergePolicyName::ValidateCoherency,
         MergePolicyName::VersionDetailsProps,
@@ -248,4 +262,98 @@ fn failure_comments() {
         &[],
     );
     assert_eq!(failure_comment(&passing, &tags), None);
+}
+
+#[test]
+fn coherency_and_props_table() {
+    use crate::flow::coherency::{CoherencyFailure, CoherencyReport};
+    let failure = CoherencyFailure {
+        dependency: "Child".into(),
+        parent: "Parent".into(),
+        repository: "https://example.com/p".into(),
+        commit: "abc1234".into(),
+        problem: "does not reference it in eng/Version.Details.xml".into(),
+    };
+    let failed = CoherencyReport {
+        failures: vec![failure],
+        unchecked: vec![],
+    };
+    let unchecked = CoherencyReport {
+        failures: vec![],
+        unchecked: vec!["Child".into()],
+    };
+    let clean = CoherencyReport::default();
+    let findings = vec!["eng/Version.Details.props:3:5: XPackageVersion is 1 but eng/Version.Details.xml declares 2".to_string()];
+    type Case<'a> = (
+        &'a str,
+        Option<&'a CoherencyReport>,
+        Option<Option<&'a [String]>>,
+        [(PolicyResult, &'a str); 2],
+    );
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "nothing worked out",
+            None,
+            None,
+            [
+                (Pending, "coherency of the update not worked out yet"),
+                (Pending, "Version.Details.props not checked yet"),
+            ],
+        ),
+        (
+            "coherent, props not in use",
+            Some(&clean),
+            Some(None),
+            [
+                (Passed, "every coherent dependency follows its parent"),
+                (Passed, "Version.Details.props is not in use"),
+            ],
+        ),
+        (
+            "a failure, props matching",
+            Some(&failed),
+            Some(Some(&[])),
+            [
+                (
+                    Failed,
+                    "coherency failures: Child follows Parent, but https://example.com/p at abc1234 does not reference it in eng/Version.Details.xml",
+                ),
+                (Passed, "Version.Details.props matches Version.Details.xml"),
+            ],
+        ),
+        (
+            "unchecked, props differing",
+            Some(&unchecked),
+            Some(Some(&findings)),
+            [
+                (
+                    Pending,
+                    "coherent parents' manifests not read yet for: Child",
+                ),
+                (
+                    Failed,
+                    "Version.Details.props differs from Version.Details.xml: eng/Version.Details.props:3:5: XPackageVersion is 1 but eng/Version.Details.xml declares 2",
+                ),
+            ],
+        ),
+    ];
+    for (name, coherency, details_props, expected) in cases {
+        let facts = UpdateFacts {
+            updates: &[],
+            coherency,
+            details_props,
+        };
+        let got = evaluate_update(
+            &[
+                policy(MergePolicyName::ValidateCoherency, &[]),
+                policy(MergePolicyName::VersionDetailsProps, &[]),
+            ],
+            &[],
+            &[],
+            &facts,
+        );
+        let got: Vec<(PolicyResult, &str)> =
+            got.iter().map(|e| (e.result, e.message.as_str())).collect();
+        assert_eq!(got, expected, "{name}");
+    }
 }

@@ -4,16 +4,21 @@
 use crate::manifest::{self, BuildUpdate, DependencyUpdate, ManifestError, ManifestFiles};
 use crate::model::SubscriptionSpec;
 
+use super::coherency::{CoherencyReport, follow_parents};
 use super::outcome::Reason;
 use super::types::BuildInfo;
+use crate::graph::Manifests;
 
 /// What applying one build to the target's files changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rendered {
     /// Changed files only, by repository path (directory prefix included).
     pub files: ManifestFiles,
-    /// The dependencies that moved, directory by directory in declaration order.
+    /// The dependencies that moved, directory by directory in declaration order (the
+    /// coherent children that followed a parent after the build's own).
     pub updates: Vec<DependencyUpdate>,
+    /// Coherent children that could not follow their parent, or were not checked.
+    pub coherency: CoherencyReport,
 }
 
 /// Why a build could not be rendered into a directory's manifests.
@@ -120,15 +125,19 @@ pub fn build_update(spec: &SubscriptionSpec, build: &BuildInfo) -> BuildUpdate {
             })
             .collect(),
         source_global_json: None,
+        coherent_parents: Vec::new(),
     }
 }
 
-/// Applies `build` to every directory of `spec` in `files` (repository paths). Either
-/// every directory renders or nothing does.
+/// Applies `build` to every directory of `spec` in `files` (repository paths), and moves
+/// the coherent children of the parents it moved to what `parents` (the parents'
+/// manifests at their new commits) reference. Either every directory renders or nothing
+/// does.
 pub fn render(
     files: &ManifestFiles,
     spec: &SubscriptionSpec,
     build: &BuildInfo,
+    parents: &Manifests,
 ) -> Result<Rendered, RenderError> {
     let update = build_update(spec, build);
     let mut directories: Vec<String> = spec
@@ -147,8 +156,7 @@ pub fn render(
         if seen.contains(&directory) {
             continue;
         }
-        let view = directory_view(&working, &directory);
-        let changes = manifest::update(&view, &update).map_err(|error| match error {
+        let fail = |error| match error {
             ManifestError::NoManifest => RenderError::NoManifest {
                 directory: directory.clone(),
             },
@@ -156,7 +164,17 @@ pub fn render(
                 directory: directory.clone(),
                 error,
             },
-        })?;
+        };
+        let mut view = directory_view(&working, &directory);
+        let mut changes = manifest::update(&view, &update).map_err(fail)?;
+        if !changes.updates.is_empty() {
+            view.extend(changes.files.clone());
+            let (files, children, report) =
+                follow_parents(&view, &changes.updates, parents).map_err(fail)?;
+            changes.files.extend(files);
+            changes.updates.extend(children);
+            out.coherency.extend(report);
+        }
         for (path, bytes) in changes.files {
             let full = format!("{}{path}", prefix(&directory));
             working.insert(full.clone(), bytes.clone());
@@ -171,7 +189,7 @@ pub fn render(
 }
 
 /// The files under `directory` with the prefix removed; the root sees every file.
-fn directory_view(files: &ManifestFiles, directory: &str) -> ManifestFiles {
+pub fn directory_view(files: &ManifestFiles, directory: &str) -> ManifestFiles {
     if directory.is_empty() {
         return files.clone();
     }

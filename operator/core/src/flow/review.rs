@@ -6,7 +6,7 @@ use crate::model::{PolicyEvaluation, PolicyResult};
 
 use super::head_branch;
 use super::outcome::{Outcome, Reason};
-use super::policy;
+use super::policy::{self, UpdateFacts};
 use super::types::{Action, KeyInput, Plan, PullRequestObservation};
 
 /// Evaluates the merge policies on `head` (the commit the observed checks ran on) and
@@ -15,10 +15,10 @@ pub(super) fn review(
     input: &KeyInput,
     pr: &PullRequestObservation,
     head: &str,
-    updates: &[DependencyUpdate],
+    facts: &UpdateFacts<'_>,
     plan: &mut Plan,
 ) -> Outcome {
-    plan.policies = policy::evaluate(&input.merge_policies, &pr.checks, &pr.reviews, updates);
+    plan.policies = policy::evaluate_update(&input.merge_policies, &pr.checks, &pr.reviews, facts);
     if plan.policies.is_empty() {
         Outcome::new(
             Reason::AwaitingMerge,
@@ -89,7 +89,13 @@ pub(super) fn persons_commits(
 ) -> Outcome {
     let tip = paused.tip;
     notice_once(input, pr, tip, plan);
-    let reviewed = review(input, pr, tip, updates, plan);
+    // The tip holds commits sluice did not write: what coherency and props files are
+    // there is not what sluice worked out, so those policies stay pending.
+    let facts = UpdateFacts {
+        updates,
+        ..UpdateFacts::default()
+    };
+    let reviewed = review(input, pr, tip, &facts, plan);
     if !paused.contains_target {
         plan.actions.retain(|a| !matches!(a, Action::Merge { .. }));
     }

@@ -293,4 +293,8 @@ pub struct KeyInput {
     pub target: TargetObservation,
     /// The key's latest pull request, if any.
     pub pull_request: Option<PullRequestObservation>,
+    /// `eng/Version.Details.xml` of each coherent parent's repository at the commit the
+    /// update moves it to (see [`super::coherency::parent_reads`]); empty when no
+    /// dependency follows a parent.
+    pub parent_manifests: crate::graph::Manifests,
 }

@@ -145,6 +145,10 @@ pub struct BuildUpdate {
     pub assets: Vec<Asset>,
     /// The source repository's own global.json at that commit, when known.
     pub source_global_json: Option<Vec<u8>>,
+    /// Coherent parents this update follows: a dependency whose coherent parent is named
+    /// here moves although the build does not carry the parent (the parent moved in the
+    /// same update, and this is the version the parent's own manifest references).
+    pub coherent_parents: Vec<String>,
 }
 
 /// One dependency moving from one version to another.

@@ -18,5 +18,6 @@ pub(crate) fn build(source_repo: &str, commit: &str, assets: &[(&str, &str)]) ->
             })
             .collect(),
         source_global_json: None,
+        coherent_parents: Vec::new(),
     }
 }

@@ -32,6 +32,30 @@ fn finding(file: &str, text: &[u8], offset: usize, message: String) -> Finding {
     }
 }
 
+/// Version.Details.props against Version.Details.xml where the repository uses it
+/// (Versions.props imports it, or there is no Versions.props): `None` when it does not
+/// (or the layout is not the darc one), else every disagreement [`eng`] finds that
+/// concerns it (a property's value, a property without a dependency, a dependency without
+/// a property).
+pub fn details_props(files: &ManifestFiles) -> Result<Option<Vec<Finding>>, ManifestError> {
+    if super::layout(files) != Some(super::Layout::Eng) {
+        return Ok(None);
+    }
+    let versions_props = eng::parse_xml(files, paths::VERSIONS_PROPS)?;
+    if !eng::uses_details_props(files, versions_props.as_ref()) {
+        return Ok(None);
+    }
+    Ok(Some(
+        eng(files)?
+            .into_iter()
+            .filter(|f| {
+                f.file == paths::VERSION_DETAILS_PROPS
+                    || f.message.contains(paths::VERSION_DETAILS_PROPS)
+            })
+            .collect(),
+    ))
+}
+
 /// Checks the darc layout: no dependency declared twice; each dependency's version
 /// agrees with its property in the props file the repository uses (Version.Details.props
 /// where Versions.props imports it or there is no Versions.props, else Versions.props),

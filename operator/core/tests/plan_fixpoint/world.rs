@@ -259,6 +259,7 @@ impl World {
                 }
                 p
             }),
+            parent_manifests: Default::default(),
         }
     }
 

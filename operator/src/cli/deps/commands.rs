@@ -94,6 +94,7 @@ pub fn update(args: &UpdateArgs) -> anyhow::Result<ExitCode> {
         commit: args.commit.clone(),
         assets,
         source_global_json,
+        coherent_parents: Vec::new(),
     };
     let changes = manifest::update(&files, &build)?;
     let unmoved = manifest::unmoved_assets(&manifest::list(&files)?, &build);

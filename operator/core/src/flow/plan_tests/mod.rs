@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::*;
 
+mod coherency;
 mod content;
 mod persons_commits;
 mod pull_request;
@@ -136,6 +137,7 @@ fn input(subs: Vec<SubscriptionView>, builds: Vec<BuildInfo>) -> KeyInput {
             update_branch: None,
         },
         pull_request: None,
+        parent_manifests: Default::default(),
     }
 }
 

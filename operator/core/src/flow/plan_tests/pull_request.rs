@@ -63,12 +63,13 @@ fn policy_outcomes_of_a_current_pull_request() {
             &[],
             "Reconciling/PoliciesFailed",
         ),
+        // Standard merges once its members pass (no coherent child to follow here).
         (
             &[MergePolicyName::Standard],
             Some(Success),
             false,
-            &[],
-            "Reconciling/PoliciesPending",
+            &["Merge(7,p1)"],
+            "Reconciling/Merging",
         ),
     ];
     for (names, check, commented, want, want_reason) in cases {

@@ -84,7 +84,9 @@ fn unmoved(
     };
     let dep = &deps[index];
     if let Some(parent) = dep.coherent_parent.filter(|p| !p.is_empty()) {
-        if !build.assets.iter().any(|a| a.name == parent) {
+        if !build.assets.iter().any(|a| a.name == parent)
+            && !build.coherent_parents.iter().any(|p| same_name(p, parent))
+        {
             return Err(Unmoved::ParentNotInBuild {
                 parent: parent.to_string(),
             });

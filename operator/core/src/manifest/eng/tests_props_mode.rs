@@ -133,3 +133,46 @@ fn add_and_verify_follow_the_same_rule() {
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0].file, paths::VERSION_DETAILS_PROPS);
 }
+
+#[test]
+fn details_props_is_checked_only_where_it_is_in_use() {
+    use crate::manifest::verify::details_props;
+    let import = "  <Import Project=\"Version.Details.props\" />\n";
+    let matching = "<Project>\n  <PropertyGroup>\n    <ContosoRuntimePackageVersion>1.0.0</ContosoRuntimePackageVersion>\n  </PropertyGroup>\n</Project>\n";
+    let with_props = |props: &str, versions: Option<&str>| {
+        let mut f = files(versions);
+        f.insert(
+            paths::VERSION_DETAILS_PROPS.into(),
+            props.as_bytes().to_vec(),
+        );
+        f
+    };
+    // (case, files, findings: None when not in use)
+    let cases: Vec<(&str, ManifestFiles, Option<Vec<&str>>)> = vec![
+        (
+            "a placeholder nothing imports",
+            files(Some(&versions_props(""))),
+            None,
+        ),
+        (
+            "imported and matching",
+            with_props(matching, Some(&versions_props(import))),
+            Some(vec![]),
+        ),
+        (
+            "without Versions.props, stale",
+            files(None),
+            Some(vec![
+                "eng/Version.Details.props:4:5: ContosoRuntimePackageVersion is 0.1.0 but eng/Version.Details.xml declares 1.0.0",
+            ]),
+        ),
+        ("no manifest at all", ManifestFiles::new(), None),
+    ];
+    for (name, files, expected) in cases {
+        let got = details_props(&files)
+            .expect(name)
+            .map(|found| found.iter().map(|f| f.to_string()).collect::<Vec<_>>());
+        let expected = expected.map(|list| list.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(got, expected, "{name}");
+    }
+}

@@ -15,6 +15,7 @@ fn build(locations: &[&str]) -> BuildUpdate {
             locations: locations.iter().map(|s| (*s).to_string()).collect(),
         }],
         source_global_json: None,
+        coherent_parents: Vec::new(),
     }
 }
 
