@@ -65,6 +65,11 @@ impl CoherencyReport {
 /// repository at its commit.
 pub fn parent_reads(input: &KeyInput) -> Vec<RepoAt> {
     let mut out: Vec<RepoAt> = Vec::new();
+    // Without builds no parent moves, and without manifests nothing follows one: a
+    // settled key (the common case) parses nothing here.
+    if input.builds.is_empty() || input.target.files.is_empty() {
+        return out;
+    }
     for sub in &input.subscriptions {
         let mut directories: Vec<String> = sub
             .spec
