@@ -38,9 +38,41 @@ fn text(payload: &Value, pointer: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Whether `full_name` is a GitHub `OWNER/NAME`: two non-empty parts of letters, digits,
+/// `.`, `-` and `_`, neither `.` nor `..`, at most 200 bytes in all.
+fn is_full_name(full_name: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty()
+            && p != "."
+            && p != ".."
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    };
+    full_name.len() <= 200
+        && full_name
+            .split_once('/')
+            .is_some_and(|(owner, name)| part(owner) && part(name))
+}
+
 /// The subject of an `event` delivery with `payload`, or `None` when the event concerns
-/// no key.
+/// no key, or when a field it names fails the validators (a repository that is not
+/// `OWNER/NAME`, a branch that is not a valid ref name, a commit that is not hex): such
+/// a delivery reaches neither the log nor the engine.
 pub fn subject(event: &str, payload: &Value) -> Option<EventSubject> {
+    let subject = unchecked_subject(event, payload)?;
+    let valid = is_full_name(&subject.repository)
+        && [&subject.head_branch, &subject.target_branch]
+            .into_iter()
+            .flatten()
+            .all(|b| crate::validate::branch(b).is_ok())
+        && subject
+            .head_sha
+            .as_deref()
+            .is_none_or(|sha| crate::validate::commit(sha).is_ok());
+    valid.then_some(subject)
+}
+
+fn unchecked_subject(event: &str, payload: &Value) -> Option<EventSubject> {
     if !EVENTS.contains(&event) {
         return None;
     }
@@ -143,9 +175,8 @@ mod tests {
     #[test]
     fn deliveries_name_their_repository_branch_or_commit() {
         let pr = json!({"repository": {"full_name": "contoso/sdk"}, "pull_request": {"head": {"ref": "sluice/main/a"}}});
-        let run =
-            json!({"repository": {"full_name": "contoso/sdk"}, "check_run": {"head_sha": "abc"}});
-        let status = json!({"repository": {"full_name": "contoso/sdk"}, "sha": "def"});
+        let run = json!({"repository": {"full_name": "contoso/sdk"}, "check_run": {"head_sha": "abc1234"}});
+        let status = json!({"repository": {"full_name": "contoso/sdk"}, "sha": "def5678"});
         let subject_of =
             |event, payload: &Value| subject(event, payload).map(|s| (s.head_branch, s.head_sha));
         assert_eq!(
@@ -154,11 +185,11 @@ mod tests {
         );
         assert_eq!(
             subject_of("check_run", &run),
-            Some((None, Some("abc".into())))
+            Some((None, Some("abc1234".into())))
         );
         assert_eq!(
             subject_of("status", &status),
-            Some((None, Some("def".into())))
+            Some((None, Some("def5678".into())))
         );
         assert_eq!(subject_of("issue_comment", &status), Some((None, None)));
         assert_eq!(subject_of("ping", &pr), None);
@@ -174,6 +205,42 @@ mod tests {
         let tag = json!({"repository": {"full_name": "contoso/sdk"}, "ref": "refs/tags/v1"});
         assert_eq!(subject("push", &tag), None);
         assert_eq!(subject_of("status", &json!({"sha": "x"})), None);
+    }
+
+    #[test]
+    fn a_delivery_with_a_field_that_fails_validation_concerns_no_key() {
+        let sha = "a".repeat(40);
+        let table = [
+            (
+                "pull_request",
+                json!({"repository": {"full_name": "contoso/sdk\nforged log line"}, "pull_request": {"head": {"ref": "x"}}}),
+            ),
+            (
+                "pull_request",
+                json!({"repository": {"full_name": "../../etc"}, "pull_request": {"head": {"ref": "x"}}}),
+            ),
+            (
+                "pull_request",
+                json!({"repository": {"full_name": "contoso/sdk"}, "pull_request": {"head": {"ref": "a..b"}}}),
+            ),
+            (
+                "push",
+                json!({"repository": {"full_name": "contoso/sdk"}, "ref": "refs/heads/bad\u{7f}"}),
+            ),
+            (
+                "check_run",
+                json!({"repository": {"full_name": "contoso/sdk"}, "check_run": {"head_sha": "not a sha"}}),
+            ),
+            (
+                "status",
+                json!({"repository": {"full_name": "x".repeat(300) + "/sdk"}, "sha": sha}),
+            ),
+        ];
+        for (event, payload) in table {
+            assert_eq!(subject(event, &payload), None, "{event} {payload}");
+        }
+        let good = json!({"repository": {"full_name": "Contoso.Org/sdk-repo_1"}, "sha": sha});
+        assert!(subject("status", &good).is_some());
     }
 
     #[test]
