@@ -105,6 +105,29 @@ fn view(repository: &str, pr: &Value) -> Result<ForgePullRequest, ForgeError> {
 }
 
 impl GitHubForge {
+    /// PATCHes pull request `id` with `body`; its number and what GitHub says it is now.
+    async fn patch_pull_request(
+        &self,
+        repository: &str,
+        id: &str,
+        body: &Value,
+    ) -> Result<(u64, ForgePullRequest), ForgeError> {
+        let repo = parse(repository)?;
+        let n = number(repository, id)?;
+        let path = format!("{}/pulls/{n}", base(&repo));
+        let answer = self
+            .api
+            .call(
+                Method::PATCH,
+                &path,
+                Some(body),
+                repository,
+                &format!("pull request #{n}"),
+            )
+            .await?;
+        Ok((n, view(repository, &answer.body)?))
+    }
+
     /// A forge calling the API at `api_url` ([`GITHUB_API_URL`], or
     /// `https://HOST/api/v3` for GitHub Enterprise) with `token`.
     pub fn new(api_url: &str, token: Secret) -> Result<GitHubForge, ApiSetupError> {
@@ -230,21 +253,14 @@ impl Forge for GitHubForge {
         title: &str,
         description: &str,
     ) -> Result<(), ForgeError> {
-        let repo = parse(repository)?;
-        let n = number(repository, id)?;
-        let body = json!({ "title": title, "body": description });
-        let path = format!("{}/pulls/{n}", base(&repo));
-        let answer = self
-            .api
-            .call(
-                Method::PATCH,
-                &path,
-                Some(&body),
+        let (n, pr) = self
+            .patch_pull_request(
                 repository,
-                &format!("pull request #{n}"),
+                id,
+                &json!({ "title": title, "body": description }),
             )
             .await?;
-        match view(repository, &answer.body)?.state {
+        match pr.state {
             PullRequestState::Open => Ok(()),
             state => Err(ForgeError::conflict(
                 repository,
@@ -321,20 +337,9 @@ impl Forge for GitHubForge {
 
     async fn close_pull_request(&self, repository: &str, id: &str) -> Result<(), ForgeError> {
         let repo = parse(repository)?;
-        let n = number(repository, id)?;
-        let path = format!("{}/pulls/{n}", base(&repo));
-        let body = json!({ "state": "closed" });
-        let answer = self
-            .api
-            .call(
-                Method::PATCH,
-                &path,
-                Some(&body),
-                repository,
-                &format!("pull request #{n}"),
-            )
+        let (n, pr) = self
+            .patch_pull_request(repository, id, &json!({ "state": "closed" }))
             .await?;
-        let pr = view(repository, &answer.body)?;
         if pr.state == PullRequestState::Merged {
             return Err(ForgeError::conflict(
                 repository,
