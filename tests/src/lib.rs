@@ -25,6 +25,7 @@ pub mod fixture_repo;
 pub mod git_server;
 pub mod github_flow;
 pub mod http;
+pub mod kubectl;
 pub mod scripted_forge;
 pub mod version_details;
 pub mod wait;

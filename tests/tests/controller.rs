@@ -4,33 +4,15 @@
 //! the rest merges, and fixing it clears the condition; a steady state writes no status.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use sluice_tests::demo::{Server, repos};
 use sluice_tests::fake_kube::FakeKube;
+use sluice_tests::kubectl::Kubectl;
 use sluice_tests::wait;
 
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-}
-
 fn kubectl(config: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("kubectl")
-        .env("KUBECONFIG", config)
-        .arg("--cache-dir")
-        .arg(config.with_file_name("kube-cache"))
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .map_err(|e| e.to_string())?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    Kubectl::new(config).run(args)
 }
 
 fn subscription(root: &Path, name: &str, channel: &str) -> std::path::PathBuf {
@@ -232,13 +214,29 @@ fn kubectl_apply_drives_the_flow_and_status_shows_it() {
             kube.objects().writes("subscriptions/status") == before
         },
     );
-    let before = kube.objects().writes("subscriptions/status");
+    let kinds = [
+        "subscriptions/status",
+        "channels/status",
+        "defaultchannels/status",
+    ];
+    let before: Vec<u64> = kinds.iter().map(|k| kube.objects().writes(k)).collect();
     std::thread::sleep(Duration::from_secs(4));
+    let after: Vec<u64> = kinds.iter().map(|k| kube.objects().writes(k)).collect();
+    assert_eq!(after, before, "status written in a steady state");
+    // The channel's status was written when it was accepted and when its newest build
+    // changed, each time once.
+    assert_eq!(kube.objects().writes("channels/status"), 3);
     assert_eq!(
-        kube.objects().writes("subscriptions/status"),
-        before,
-        "status written in a steady state"
+        jsonpath_of(
+            &kc,
+            "channel",
+            "product-dev",
+            "{.status.latestBuilds[*].buildNumber}"
+        ),
+        "20261201.2"
     );
-    let channels = kube.objects().writes("channels/status");
-    assert_eq!(channels, 1, "the channel's status written once");
+}
+
+fn jsonpath_of(config: &Path, kind: &str, name: &str, path: &str) -> String {
+    Kubectl::new(config).jsonpath(kind, name, path)
 }

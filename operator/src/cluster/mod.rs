@@ -3,8 +3,12 @@
 //! server (all namespaces, or one), each resource is validated on its own with the rules
 //! of `sluice validate` ([`sluice_core::config::load_each`]), the accepted ones are put in
 //! force in the same engine `sluice serve` runs, and [`status`] writes what became of each
-//! resource to its status subresource.
+//! resource to its status subresource. Build resources are ingested into the store and
+//! builds published otherwise get one ([`builds`]); [`events`] tells what happened as
+//! Kubernetes Events.
 
+pub mod builds;
+mod events;
 mod finalizer;
 mod resources;
 pub mod status;
@@ -19,7 +23,7 @@ use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher;
 use sluice_core::config::{self, Severity};
 
-pub use resources::{CONFIG_KINDS, ConfigKind, Resources};
+pub use resources::{BUILD_KINDS, CONFIG_KINDS, ConfigKind, Resources};
 
 use crate::clock::now_rfc3339;
 use crate::engine::snapshot::Snapshot;
@@ -32,6 +36,10 @@ pub struct Cluster {
     pub client: kube::Client,
     /// One namespace, or all when `None`.
     pub namespace: Option<String>,
+    /// The namespace where builds published through the API get their Build resource.
+    pub build_namespace: String,
+    /// Build resources kept per repository branch (0: all).
+    pub build_retention: usize,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -59,12 +67,9 @@ impl Cluster {
     }
 }
 
-/// Watches every configuration kind, keeps [`Resources`] current, loads the accepted
-/// resources into the engine whenever something changed, and writes status. Runs until
-/// the process ends.
-pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
-    let resources = Arc::new(Resources::default());
-    for (index, kind) in CONFIG_KINDS.iter().enumerate() {
+/// Watches every kind of `resources` through the API server, keeping it current.
+fn watch_all(cluster: &Cluster, resources: &Arc<Resources>) {
+    for (index, kind) in resources.kinds().iter().enumerate() {
         let stream =
             watcher::watcher(cluster.api(kind), watcher::Config::default()).default_backoff();
         let resources = resources.clone();
@@ -80,8 +85,42 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
             }
         });
     }
-    let writer = status::StatusWriter::new(cluster.clone(), state.clone(), resources.clone());
+}
+
+/// Watches every configuration kind and Build resources, keeps [`Resources`] current,
+/// loads the accepted resources into the engine whenever something changed, ingests and
+/// exports builds, and writes status and events. Runs until the process ends.
+pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
+    let resources = Arc::new(Resources::new(&CONFIG_KINDS));
+    let builds = Arc::new(Resources::new(&BUILD_KINDS));
+    watch_all(&cluster, &resources);
+    watch_all(&cluster, &builds);
+    let ingested = Arc::new(builds::Ingested::default());
+    let sync = builds::BuildSync::new(
+        cluster.clone(),
+        state.clone(),
+        builds.clone(),
+        ingested.clone(),
+        cluster.build_namespace.clone(),
+        cluster.build_retention,
+    );
+    let events = Arc::new(events::EventSink::new(
+        &cluster,
+        state.clone(),
+        resources.clone(),
+        builds.clone(),
+        ingested.clone(),
+    ));
+    let writer = status::StatusWriter::new(
+        cluster.clone(),
+        state.clone(),
+        resources.clone(),
+        builds.clone(),
+        ingested,
+        events.clone(),
+    );
     let mut changed = resources.subscribe();
+    let mut builds_changed = builds.subscribe();
     let mut tick = tokio::time::interval(status_interval);
     loop {
         tokio::select! {
@@ -92,15 +131,23 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
                 if resources.ready() {
                     load(&cluster, &resources, &state);
                     finalizer::reconcile_finalizers(&cluster, &state, &resources).await;
-                    writer.write_all().await;
                 }
+            }
+            _ = builds_changed.changed() => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                builds_changed.mark_unchanged();
             }
             _ = tick.tick() => {
                 if resources.ready() {
                     finalizer::reconcile_finalizers(&cluster, &state, &resources).await;
-                    writer.write_all().await;
+                    sync.export().await;
                 }
             }
+        }
+        if resources.ready() && builds.ready() {
+            sync.ingest();
+            events.follow().await;
+            writer.write_all().await;
         }
     }
 }

@@ -49,6 +49,12 @@ pub const CONFIG_KINDS: [ConfigKind; 4] = [
     },
 ];
 
+/// Build resources: watched on their own, as builds to ingest rather than configuration.
+pub const BUILD_KINDS: [ConfigKind; 1] = [ConfigKind {
+    kind: "Build",
+    plural: "builds",
+}];
+
 #[derive(Default)]
 struct Kind {
     objects: BTreeMap<(String, String), DynamicObject>,
@@ -57,24 +63,28 @@ struct Kind {
     ready: bool,
 }
 
-/// Every watched resource and what validation said of it.
+/// Every watched resource of some kinds and what validation said of it.
 pub struct Resources {
-    kinds: Mutex<[Kind; 4]>,
+    watched: &'static [ConfigKind],
+    kinds: Mutex<Vec<Kind>>,
     refused: Mutex<BTreeMap<String, Vec<Diagnostic>>>,
     changes: tokio::sync::watch::Sender<u64>,
 }
 
-impl Default for Resources {
-    fn default() -> Self {
+impl Resources {
+    /// Nothing yet of `watched`, the kinds indexed by position.
+    pub fn new(watched: &'static [ConfigKind]) -> Self {
         Resources {
-            kinds: Mutex::new(Default::default()),
+            watched,
+            kinds: Mutex::new(watched.iter().map(|_| Kind::default()).collect()),
             refused: Mutex::new(BTreeMap::new()),
             changes: tokio::sync::watch::Sender::new(0),
         }
     }
 }
 
-fn key(object: &DynamicObject) -> (String, String) {
+/// A resource's namespace and name.
+pub fn key(object: &DynamicObject) -> (String, String) {
     (
         object.metadata.namespace.clone().unwrap_or_default(),
         object.metadata.name.clone().unwrap_or_default(),
@@ -87,12 +97,19 @@ pub fn path(kind: &ConfigKind, namespace: &str, name: &str) -> String {
 }
 
 impl Resources {
+    /// The kinds watched, by index.
+    pub fn kinds(&self) -> &'static [ConfigKind] {
+        self.watched
+    }
+
     /// Applies one watch event of kind `index`.
     pub fn observe(&self, index: usize, event: Event<DynamicObject>) {
         let Ok(mut kinds) = self.kinds.lock() else {
             return;
         };
-        let kind = &mut kinds[index];
+        let Some(kind) = kinds.get_mut(index) else {
+            return;
+        };
         match event {
             Event::Init => kind.pending = Some(BTreeMap::new()),
             Event::InitApply(object) => {
@@ -115,6 +132,11 @@ impl Resources {
         self.changes.send_modify(|n| *n += 1);
     }
 
+    /// How many changes were observed so far.
+    pub fn revision(&self) -> u64 {
+        *self.changes.borrow()
+    }
+
     /// A receiver told of every change.
     pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
         self.changes.subscribe()
@@ -132,7 +154,11 @@ impl Resources {
     pub fn objects(&self, index: usize) -> Vec<DynamicObject> {
         self.kinds
             .lock()
-            .map(|k| k[index].objects.values().cloned().collect())
+            .map(|k| {
+                k.get(index)
+                    .map(|k| k.objects.values().cloned().collect())
+                    .unwrap_or_default()
+            })
             .unwrap_or_default()
     }
 
@@ -140,7 +166,7 @@ impl Resources {
     /// validation rules read), nothing the server added.
     pub fn files(&self) -> Vec<SourceFile> {
         let mut files = Vec::new();
-        for (index, kind) in CONFIG_KINDS.iter().enumerate() {
+        for (index, kind) in self.watched.iter().enumerate() {
             // A resource being deleted is no longer configuration: its key retires.
             for object in self
                 .objects(index)

@@ -38,6 +38,8 @@ pub struct PullRequestRef {
     pub url: String,
     /// Open, merged or closed.
     pub state: PullRequestState,
+    /// The head commit sluice pushed last.
+    pub head_commit: String,
 }
 
 impl From<&TrackedPullRequest> for PullRequestRef {
@@ -46,6 +48,7 @@ impl From<&TrackedPullRequest> for PullRequestRef {
             number: t.id.parse().ok(),
             url: t.url.clone(),
             state: t.state,
+            head_commit: t.head_commit.clone(),
         }
     }
 }

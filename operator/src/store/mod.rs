@@ -128,29 +128,7 @@ pub struct TrackedPullRequest {
     pub updated_at: String,
 }
 
-/// Kinds of flow event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum EventKind {
-    /// A build was published.
-    BuildPublished,
-    /// A trigger asked a subscription to apply a build.
-    Fired,
-    /// An update pull request was opened.
-    PullRequestCreated,
-    /// An open pull request got a new commit.
-    PullRequestUpdated,
-    /// A pull request merged.
-    PullRequestMerged,
-    /// A pull request was closed unmerged.
-    PullRequestClosed,
-    /// A build needed no change in the target.
-    NothingToDo,
-    /// Something failed (message says what).
-    Failed,
-    /// A subscription left the configuration.
-    SubscriptionRemoved,
-}
+pub use sluice_core::flow::history::EventKind;
 
 /// One entry of the flow history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,4 +234,11 @@ pub trait Store: Send + Sync + 'static {
     fn events_for_build(&self, build: BuildId) -> Result<Vec<FlowEvent>, StoreError>;
     /// The newest `limit` events, oldest first.
     fn recent_events(&self, limit: u32) -> Result<Vec<FlowEvent>, StoreError>;
+    /// At most `limit` events with a sequence number above `seq`, oldest first: a
+    /// reader following the history resumes from the last `seq` it saw.
+    fn events_after(&self, seq: i64, limit: u32) -> Result<Vec<FlowEvent>, StoreError>;
+
+    /// A number that grows with every row written: a reader deriving views from the
+    /// store (the controller's status) recomputes them only when it moved.
+    fn revision(&self) -> u64;
 }

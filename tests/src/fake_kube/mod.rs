@@ -21,6 +21,7 @@
 
 mod api;
 mod discovery;
+mod event_mirror;
 pub mod kinds;
 pub mod objects;
 pub mod patch;

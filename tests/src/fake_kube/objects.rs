@@ -184,7 +184,45 @@ impl Objects {
         };
         inner.history.push_back(change.clone());
         // Nobody listening is fine.
-        let _ = self.changes.send(change);
+        let _ = self.changes.send(change.clone());
+        if t.group == "events.k8s.io" && t.plural == "events" {
+            self.mirror_event(inner, &change);
+        }
+    }
+
+    /// Keeps the core v1 form of an events.k8s.io Event in step with it: the same
+    /// storage, read through either API.
+    fn mirror_event(&self, inner: &mut Inner, change: &Change) {
+        let Some(core) = inner
+            .types
+            .iter()
+            .find(|t| t.group.is_empty() && t.plural == "events")
+            .cloned()
+        else {
+            return;
+        };
+        let object = super::event_mirror::core_event(&change.object);
+        let meta = &object["metadata"];
+        let key = (
+            String::new(),
+            core.plural.clone(),
+            meta["namespace"].as_str().unwrap_or_default().to_string(),
+            meta["name"].as_str().unwrap_or_default().to_string(),
+        );
+        if change.kind == "DELETED" {
+            inner.items.remove(&key);
+        } else {
+            inner.items.insert(key, object.clone());
+        }
+        let mirrored = Change {
+            rv: change.rv,
+            kind: change.kind,
+            group: String::new(),
+            plural: core.plural,
+            object,
+        };
+        inner.history.push_back(mirrored.clone());
+        let _ = self.changes.send(mirrored);
     }
 
     fn next_rv(inner: &mut Inner) -> u64 {

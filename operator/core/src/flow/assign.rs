@@ -32,7 +32,7 @@ pub fn default_channels_for(
 
 /// Whether a default channel's `branch` or `branchPattern` selects `branch`. A spec with
 /// both set matches when either does; with neither, it matches nothing.
-fn branch_matches(spec: &DefaultChannelSpec, branch: &str) -> bool {
+pub fn branch_matches(spec: &DefaultChannelSpec, branch: &str) -> bool {
     if spec.branch.as_deref() == Some(branch) {
         return true;
     }

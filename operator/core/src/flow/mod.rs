@@ -6,6 +6,7 @@
 
 pub mod annotations;
 pub mod assign;
+pub mod build_resource;
 pub mod cleanup;
 pub mod coherency;
 pub mod describe;
@@ -14,7 +15,9 @@ pub mod forges;
 pub mod github;
 pub mod github_events;
 pub mod head_branch;
+pub mod history;
 pub mod keys;
+pub mod kube_events;
 pub mod markdown;
 pub mod merge_policies;
 pub mod outcome;

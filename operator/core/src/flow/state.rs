@@ -19,6 +19,19 @@ pub enum FlowState {
     Pending,
 }
 
+impl From<FlowState> for crate::model::BuildFlowState {
+    fn from(state: FlowState) -> Self {
+        use crate::model::BuildFlowState as B;
+        match state {
+            FlowState::Applied => B::Applied,
+            FlowState::Superseded => B::Superseded,
+            FlowState::PullRequestOpen => B::PullRequestOpen,
+            FlowState::Closed => B::Closed,
+            FlowState::Pending => B::Pending,
+        }
+    }
+}
+
 impl FlowState {
     /// Where `build` stands given the subscription's progress and the state of the pull
     /// request carrying it, if one does.

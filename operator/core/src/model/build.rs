@@ -5,7 +5,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::status::Condition;
-use super::subscription::PullRequestState;
 
 /// Kind of place an asset was published to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -63,6 +62,11 @@ pub struct Asset {
     printcolumn(name = "Channels", type_ = "string", json_path = ".spec.channels"),
     printcolumn(name = "Assets", type_ = "integer", json_path = ".status.assetCount"),
     printcolumn(
+        name = "Ready",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].status"
+    ),
+    printcolumn(
         name = "Age",
         type_ = "date",
         json_path = ".metadata.creationTimestamp"
@@ -96,6 +100,21 @@ pub struct BuildSpec {
     pub assets: Vec<Asset>,
 }
 
+/// Where a build stands in one dependent subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum BuildFlowState {
+    /// Not proposed yet (waiting for a schedule, a cycle or a person).
+    Pending,
+    /// An open update pull request carries it.
+    PullRequestOpen,
+    /// The target has it.
+    Applied,
+    /// The target has a newer build of the same repository.
+    Superseded,
+    /// The pull request carrying it was closed unmerged.
+    Closed,
+}
+
 /// Where a build went: its state in one dependent subscription.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -106,12 +125,14 @@ pub struct BuildFlow {
     pub target_repository: String,
     /// Its target branch.
     pub target_branch: String,
+    /// Where the build stands there.
+    pub state: BuildFlowState,
     /// The update pull request carrying this build, once there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_request: Option<String>,
-    /// The pull request's state; absent while none exists (or nothing needed to change).
+    /// When it last moved there (RFC 3339): the pull request opened, merged or closed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<PullRequestState>,
+    pub at: Option<String>,
 }
 
 /// Where a build has flowed so far.
@@ -126,6 +147,9 @@ pub struct BuildStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
     pub conditions: Vec<Condition>,
+    /// sluice's id of the build once it is in the store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     /// Number of assets, for `kubectl get`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asset_count: Option<i64>,

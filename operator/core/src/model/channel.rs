@@ -4,7 +4,7 @@ use kube_derive::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::status::CommonStatus;
+use super::kind_status::ChannelStatus;
 
 /// Who may see the builds on a channel.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -26,7 +26,7 @@ pub enum Visibility {
     version = "v1alpha1",
     kind = "Channel",
     namespaced,
-    status = "CommonStatus",
+    status = "ChannelStatus",
     shortname = "ch",
     category = "sluice",
     doc = "A named intent that builds are assigned to.",

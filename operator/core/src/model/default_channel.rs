@@ -4,7 +4,7 @@ use kube_derive::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::status::CommonStatus;
+use super::kind_status::DefaultChannelStatus;
 
 /// "Every build of repository R on branch B (or a branch matching a pattern) goes to channel C."
 ///
@@ -15,7 +15,7 @@ use super::status::CommonStatus;
     version = "v1alpha1",
     kind = "DefaultChannel",
     namespaced,
-    status = "CommonStatus",
+    status = "DefaultChannelStatus",
     shortname = "dch",
     category = "sluice",
     doc = "Assigns every build of a repository branch to a channel.",

@@ -11,6 +11,7 @@ mod build;
 mod channel;
 mod default_channel;
 mod kind;
+mod kind_status;
 mod merge_policy;
 mod repository;
 mod repository_policy;
@@ -18,10 +19,15 @@ mod schema;
 mod status;
 mod subscription;
 
-pub use build::{Asset, AssetLocation, Build, BuildFlow, BuildSpec, BuildStatus, LocationType};
+pub use build::{
+    Asset, AssetLocation, Build, BuildFlow, BuildFlowState, BuildSpec, BuildStatus, LocationType,
+};
 pub use channel::{Channel, ChannelSpec, Visibility};
 pub use default_channel::{DefaultChannel, DefaultChannelSpec};
 pub use kind::{API_VERSION, GROUP, ResourceKind, VERSION, all_crds};
+pub use kind_status::{
+    BatchedPullRequest, BuildReference, ChannelStatus, DefaultChannelStatus, RepositoryPolicyStatus,
+};
 pub use merge_policy::{MergePolicy, MergePolicyName, MergePolicyProperties};
 pub use repository::{RepositoryUrl, RepositoryUrlError, redact_credentials};
 pub use repository_policy::{RepositoryPolicy, RepositoryPolicySpec};

@@ -4,8 +4,8 @@ use kube_derive::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::kind_status::RepositoryPolicyStatus;
 use super::merge_policy::MergePolicy;
-use super::status::CommonStatus;
 
 /// The merge policies of a target repository branch. Batched pull requests, which carry
 /// updates from several batchable subscriptions, are merged under these policies.
@@ -16,7 +16,7 @@ use super::status::CommonStatus;
     kind = "RepositoryPolicy",
     plural = "repositorypolicies",
     namespaced,
-    status = "CommonStatus",
+    status = "RepositoryPolicyStatus",
     shortname = "rpol",
     category = "sluice",
     doc = "Merge policies for a target repository branch, used by batched pull requests.",

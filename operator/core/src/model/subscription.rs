@@ -229,6 +229,10 @@ pub struct SubscriptionStatus {
     /// The build applied last.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_applied_build: Option<AppliedBuild>,
+    /// The build requested and not applied yet: carried by the open pull request, or
+    /// waiting for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_build: Option<AppliedBuild>,
     /// The current or last update pull request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_request: Option<PullRequestStatus>,

@@ -88,3 +88,13 @@ pub(super) fn recent(tx: &Transaction<'_>, limit: u32) -> Result<Vec<FlowEvent>>
     events.reverse();
     Ok(events)
 }
+
+/// At most `limit` events after `seq`, oldest first.
+pub(super) fn after(tx: &Transaction<'_>, seq: i64, limit: u32) -> Result<Vec<FlowEvent>> {
+    tx.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+    ))?
+    .query_map(params![seq, limit], raw)?
+    .map(|row| decode(row?))
+    .collect()
+}

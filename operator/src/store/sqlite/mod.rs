@@ -237,4 +237,16 @@ impl Store for SqliteStore {
     fn recent_events(&self, limit: u32) -> std::result::Result<Vec<FlowEvent>, StoreError> {
         self.read(|tx| events::recent(tx, limit))
     }
+
+    fn events_after(
+        &self,
+        seq: i64,
+        limit: u32,
+    ) -> std::result::Result<Vec<FlowEvent>, StoreError> {
+        self.read(|tx| events::after(tx, seq, limit))
+    }
+
+    fn revision(&self) -> u64 {
+        self.lock().total_changes()
+    }
 }

@@ -1,0 +1,217 @@
+//! Status of the sluice resources, written with server-side apply (field manager
+//! `sluice`) to the status subresource, and only when it differs from what the resource
+//! shows, so a steady state writes nothing:
+//!
+//! - a refused resource: `Ready` `False` and `Stalled` `True` with the rule as reason;
+//! - a Subscription in force: its conditions, last applied and pending build and pull
+//!   request, as the store has them ([`subscription`]);
+//! - a Build: its store id and where it flowed; a Channel, DefaultChannel or
+//!   RepositoryPolicy: `Ready` and what it holds ([`kinds`]).
+//!
+//! A pass does nothing at all while neither the resources nor the store changed.
+//! `observedGeneration` follows `metadata.generation`.
+
+mod kinds;
+mod subscription;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use serde_json::{Value, json};
+use sluice_core::flow::status;
+use sluice_core::model::{CommonStatus, Condition};
+
+use super::Cluster;
+use super::builds::Ingested;
+use super::events::EventSink;
+use super::resources::{self, ConfigKind, Resources};
+use crate::clock::now_rfc3339;
+use crate::engine::SubscriptionStatusView;
+use crate::server::AppState;
+
+/// The field manager of sluice's status writes.
+pub const FIELD_MANAGER: &str = "sluice";
+
+/// Writes the status of every watched resource that needs it.
+pub struct StatusWriter {
+    cluster: Cluster,
+    state: AppState,
+    config: Arc<Resources>,
+    builds: Arc<Resources>,
+    ingested: Arc<Ingested>,
+    events: Arc<EventSink>,
+    /// Annotation values acted upon, by subscription and whether forced: a pass that runs
+    /// before the status write reaches the watch does not act on them twice.
+    handled: Mutex<BTreeMap<(String, bool), String>>,
+    /// What the last complete pass saw: the resources' and the store's revisions.
+    seen: Mutex<Option<(u64, u64, u64)>>,
+}
+
+/// What one pass reads once for all resources.
+struct Pass {
+    views: BTreeMap<String, SubscriptionStatusView>,
+    now: String,
+}
+
+fn previous_conditions(object: &DynamicObject) -> Vec<Condition> {
+    object
+        .data
+        .pointer("/status/conditions")
+        .and_then(|c| serde_json::from_value(c.clone()).ok())
+        .unwrap_or_default()
+}
+
+impl StatusWriter {
+    /// A writer for `cluster`'s configuration resources and Build resources.
+    pub fn new(
+        cluster: Cluster,
+        state: AppState,
+        config: Arc<Resources>,
+        builds: Arc<Resources>,
+        ingested: Arc<Ingested>,
+        events: Arc<EventSink>,
+    ) -> Self {
+        StatusWriter {
+            cluster,
+            state,
+            config,
+            builds,
+            ingested,
+            events,
+            handled: Mutex::new(BTreeMap::new()),
+            seen: Mutex::new(None),
+        }
+    }
+
+    /// Brings every resource's status up to date, unless nothing changed since the last
+    /// pass that wrote everything it had to.
+    pub async fn write_all(&self) {
+        let revision = (
+            self.config.revision(),
+            self.builds.revision(),
+            self.state.engine.store().revision(),
+        );
+        if self.seen.lock().is_ok_and(|seen| *seen == Some(revision)) {
+            return;
+        }
+        let views = self.state.engine.status().unwrap_or_default();
+        let pass = Pass {
+            views: views.into_iter().map(|v| (v.name.clone(), v)).collect(),
+            now: now_rfc3339(),
+        };
+        let mut complete = true;
+        for resources in [&self.config, &self.builds] {
+            for (index, kind) in resources.kinds().iter().enumerate() {
+                // A resource being deleted is no longer acted upon; its status stays.
+                for object in resources
+                    .objects(index)
+                    .into_iter()
+                    .filter(|o| o.metadata.deletion_timestamp.is_none())
+                {
+                    let Some(desired) = self.desired(resources, kind, &object, &pass) else {
+                        continue;
+                    };
+                    if object.data.get("status") == Some(&desired) {
+                        continue;
+                    }
+                    if kind.kind == "Subscription" {
+                        self.events.transition(&object, &desired).await;
+                    }
+                    if let Err(err) = self.write(kind, &object, desired).await {
+                        complete = false;
+                        tracing::warn!(kind = kind.kind, name = ?object.metadata.name, error = %err, "status not written; trying again later");
+                    }
+                }
+            }
+        }
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = complete.then_some(revision);
+        }
+    }
+
+    /// The status `object` should show; `None` when it has none to show yet.
+    fn desired(
+        &self,
+        resources: &Resources,
+        kind: &ConfigKind,
+        object: &DynamicObject,
+        pass: &Pass,
+    ) -> Option<Value> {
+        let namespace = object.metadata.namespace.as_deref().unwrap_or("");
+        let name = object.metadata.name.as_deref().unwrap_or("");
+        let generation = object.metadata.generation;
+        let previous = previous_conditions(object);
+        if let Some(findings) = resources.refusal(&resources::path(kind, namespace, name)) {
+            let rule = serde_json::to_value(findings[0].rule)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let message = findings
+                .iter()
+                .map(|d| match &d.hint {
+                    Some(hint) => format!("{} ({hint})", d.message),
+                    None => d.message.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Some(refused(&previous, &rule, &message, generation, &pass.now));
+        }
+        let accepted = status::accepted(&previous, generation, &pass.now);
+        match kind.kind {
+            "Subscription" => {
+                let view = pass.views.get(name)?;
+                Some(self.subscription(object, view))
+            }
+            "Build" => self.build(object, &previous, &pass.now),
+            "Channel" => Some(self.channel(name, generation, accepted)),
+            "DefaultChannel" => Some(self.default_channel(object, generation, accepted)),
+            "RepositoryPolicy" => Some(self.repository_policy(object, generation, accepted)),
+            _ => Some(to_value(&CommonStatus {
+                observed_generation: generation,
+                conditions: accepted,
+            })),
+        }
+    }
+
+    async fn write(
+        &self,
+        kind: &ConfigKind,
+        object: &DynamicObject,
+        desired: Value,
+    ) -> Result<(), kube::Error> {
+        let resource = kind.api_resource();
+        let name = object.metadata.name.clone().unwrap_or_default();
+        let api: Api<DynamicObject> = match &object.metadata.namespace {
+            Some(ns) => Api::namespaced_with(self.cluster.client.clone(), ns, &resource),
+            None => Api::all_with(self.cluster.client.clone(), &resource),
+        };
+        let patch =
+            json!({"apiVersion": "sluice.dev/v1alpha1", "kind": kind.kind, "status": desired});
+        api.patch_status(
+            &name,
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(patch),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// The status of a resource refused by `rule`.
+fn refused(
+    previous: &[Condition],
+    rule: &str,
+    message: &str,
+    generation: Option<i64>,
+    now: &str,
+) -> Value {
+    to_value(&CommonStatus {
+        observed_generation: generation,
+        conditions: status::refused(previous, rule, message, generation, now),
+    })
+}
+
+fn to_value<T: serde::Serialize>(status: &T) -> Value {
+    serde_json::to_value(status).unwrap_or(Value::Null)
+}
