@@ -25,7 +25,8 @@ const PAGE: u32 = 500;
 
 /// Publishes events for the controller.
 pub struct EventSink {
-    recorder: Recorder,
+    client: kube::Client,
+    reporter: Reporter,
     state: AppState,
     config: Arc<Resources>,
     builds: Arc<Resources>,
@@ -71,7 +72,8 @@ impl EventSink {
             .and_then(|e| e.last().map(|e| e.seq))
             .unwrap_or(0);
         EventSink {
-            recorder: Recorder::new(cluster.client.clone(), reporter),
+            client: cluster.client.clone(),
+            reporter,
             state,
             config,
             builds,
@@ -109,7 +111,12 @@ impl EventSink {
                 kube_events::for_build(entry.kind, entry.subscription.as_deref(), &entry.message),
             ) && let Some(object) = self.build_resource(id)
             {
-                self.publish(&object, "Build", event).await;
+                let related = entry
+                    .subscription
+                    .as_deref()
+                    .and_then(|name| subscriptions.get(name))
+                    .map(|s| reference(s, "Subscription"));
+                self.publish_related(&object, "Build", event, related).await;
             }
         }
         if let (Some(last), Ok(mut c)) = (entries.last(), self.cursor.lock()) {
@@ -153,6 +160,21 @@ impl EventSink {
     }
 
     async fn publish(&self, object: &DynamicObject, kind: &str, event: ResourceEvent) {
+        self.publish_related(object, kind, event, None).await;
+    }
+
+    /// Publishes `event` on `object`, naming `related` (the subscription an event on a
+    /// build is about). Each event is its own: the recorder's aggregation of "the same"
+    /// events (same reason on the same object) into a series would keep the first note,
+    /// and the second pull request opened would read as the first one again.
+    async fn publish_related(
+        &self,
+        object: &DynamicObject,
+        kind: &str,
+        event: ResourceEvent,
+        related: Option<ObjectReference>,
+    ) {
+        let recorder = Recorder::new(self.client.clone(), self.reporter.clone());
         let event = Event {
             type_: match event.severity {
                 Severity::Normal => EventType::Normal,
@@ -161,13 +183,9 @@ impl EventSink {
             reason: event.reason.into(),
             note: Some(event.note),
             action: event.action.into(),
-            secondary: None,
+            secondary: related,
         };
-        if let Err(err) = self
-            .recorder
-            .publish(&event, &reference(object, kind))
-            .await
-        {
+        if let Err(err) = recorder.publish(&event, &reference(object, kind)).await {
             tracing::warn!(kind, name = ?object.metadata.name, reason = %event.reason, error = %err, "event not published");
         }
     }

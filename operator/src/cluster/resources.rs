@@ -91,6 +91,20 @@ pub fn key(object: &DynamicObject) -> (String, String) {
     )
 }
 
+/// Whether two versions of a resource differ at most in status and resourceVersion.
+fn same_but_status(a: &DynamicObject, b: &DynamicObject) -> bool {
+    let strip = |o: &DynamicObject| {
+        let mut o = o.clone();
+        o.metadata.resource_version = None;
+        o.metadata.managed_fields = None;
+        if let Some(data) = o.data.as_object_mut() {
+            data.remove("status");
+        }
+        o
+    };
+    strip(a) == strip(b)
+}
+
 /// The file path of a resource.
 pub fn path(kind: &ConfigKind, namespace: &str, name: &str) -> String {
     format!("{namespace}/{}/{name}", kind.plural)
@@ -122,7 +136,11 @@ impl Resources {
                 kind.ready = true;
             }
             Event::Apply(object) => {
-                kind.objects.insert(key(&object), object);
+                let old = kind.objects.insert(key(&object), object.clone());
+                // The echo of a status write (sluice's own) changes nothing to act upon.
+                if old.is_some_and(|old| same_but_status(&old, &object)) {
+                    return;
+                }
             }
             Event::Delete(object) => {
                 kind.objects.remove(&key(&object));
