@@ -209,13 +209,39 @@ impl Engine {
         flow::reload::accept(snapshot.subscriptions.len(), open)?;
         let now = unix_now();
         let known = self.store.subscriptions().unwrap_or_default();
-        for name in snapshot.subscriptions.keys() {
+        for (name, spec) in &snapshot.subscriptions {
             if known.get(name).is_some_and(|r| r.first_seen.is_some()) {
                 continue;
             }
+            // A subscription that arrives takes the newest build already waiting on its
+            // channel, as it would have had it been there when the build landed.
+            let waiting = flow::trigger::takes_newest_on_arrival(spec)
+                .then(|| {
+                    self.store
+                        .latest_build(&spec.source.repository, &spec.source.channel)
+                        .ok()
+                        .flatten()
+                })
+                .flatten();
             let _ = self.store.update_subscription(name, &mut |r| {
                 r.first_seen.get_or_insert(now);
+                if let Some(build) = &waiting {
+                    r.state.request(build.id);
+                }
             });
+            if let Some(build) = waiting {
+                tracing::info!(subscription = %name, build = build.id, "new subscription takes the newest build on its channel");
+                let _ = self.event(
+                    store::EventKind::Fired,
+                    Some(name),
+                    Some(build.id),
+                    None,
+                    &format!(
+                        "build {} requested: the newest on channel {} when the subscription arrived",
+                        build.build_number, spec.source.channel
+                    ),
+                );
+            }
         }
         // Subscriptions this configuration dropped: said once (the record forgets when it
         // was first seen, so a later return counts as new).

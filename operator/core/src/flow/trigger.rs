@@ -43,10 +43,18 @@ pub fn fired_by<'a>(
 ) -> Vec<String> {
     concerned_by(
         build,
-        subscriptions.into_iter().filter(|(_, spec)| {
-            spec.enabled && spec.update_frequency == UpdateFrequency::EveryBuild
-        }),
+        subscriptions
+            .into_iter()
+            .filter(|(_, spec)| takes_newest_on_arrival(spec)),
     )
+}
+
+/// Whether a subscription seen for the first time takes the newest build already on its
+/// channel at once: an enabled `EveryBuild` one does (the build it would have applied had
+/// it existed when the build landed), a scheduled one waits for its next due time, and a
+/// `None` one for a person.
+pub fn takes_newest_on_arrival(spec: &SubscriptionSpec) -> bool {
+    spec.enabled && spec.update_frequency == UpdateFrequency::EveryBuild
 }
 
 /// Why a subscription cannot be triggered by hand with a build.
@@ -257,6 +265,23 @@ mod tests {
                     assert!(message.contains(text), "{message}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn only_enabled_every_build_subscriptions_take_the_newest_build_on_arrival() {
+        let r = "https://example.com/o/r";
+        for (freq, enabled, takes) in [
+            (UpdateFrequency::EveryBuild, true, true),
+            (UpdateFrequency::EveryBuild, false, false),
+            (UpdateFrequency::EveryDay, true, false),
+            (UpdateFrequency::None, true, false),
+        ] {
+            assert_eq!(
+                takes_newest_on_arrival(&spec(r, "c", freq, enabled)),
+                takes,
+                "{freq:?} enabled={enabled}"
+            );
         }
     }
 }

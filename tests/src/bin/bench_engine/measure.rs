@@ -14,7 +14,12 @@ pub fn env_number(name: &str, default: usize) -> usize {
 
 /// CPU time (user + system) of this process, from /proc (clock ticks of 10 ms).
 pub fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    cpu_time_of("self")
+}
+
+/// CPU time (user + system) of process `pid` (`self` for this one).
+pub fn cpu_time_of(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after_name = stat
         .rsplit_once(") ")
         .map(|(_, rest)| rest)
@@ -32,7 +37,12 @@ pub fn cpu_time() -> Duration {
 
 /// Peak and current resident set size in MiB, from /proc.
 pub fn rss_mib() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    rss_mib_of("self")
+}
+
+/// Peak and current resident set size of process `pid` in MiB.
+pub fn rss_mib_of(pid: &str) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kib = |key: &str| {
         status
             .lines()
