@@ -6,6 +6,7 @@
 
 pub mod annotations;
 pub mod assign;
+pub mod azure_devops;
 pub mod cleanup;
 pub mod coherency;
 pub mod describe;
