@@ -117,7 +117,7 @@ pub enum Completion {
 /// What a refused completion answer (`status`, Azure DevOps's `typeKey` and `message`)
 /// means. A known "needs approval / policy" refusal (`TF401027` bypass permission,
 /// `TF401028` policy rejection, a message about policies or approvals) is
-/// [`Completion::Blocked`]; a stale source commit (`TF401179`, `TF401181`,
+/// [`Completion::Blocked`]; a stale source commit (`TF401181`,
 /// `lastMergeSourceCommit`, 409) or a pull request no longer active is a
 /// [`Completion::Conflict`].
 pub fn completion_refusal(status: u16, type_key: &str, message: &str) -> Completion {
@@ -130,7 +130,6 @@ pub fn completion_refusal(status: u16, type_key: &str, message: &str) -> Complet
         return Completion::Blocked;
     }
     let stale = [
-        "tf401179",
         "tf401181",
         "lastmergesourcecommit",
         "source branch has been updated",
