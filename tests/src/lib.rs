@@ -4,6 +4,9 @@
 //!   HTTP shim) with optional basic authentication and fault injection.
 //! - [`binary`]: the `sluice` binary of the same build.
 //! - [`demo`]: a self-contained multi-repository flow driven through the CLI.
+//! - [`fake_azdo`]: a stateful fake Azure DevOps (REST API 7.1, PAT checks, throttling,
+//!   policy evaluations, squash completion, service hooks) serving its git repositories
+//!   at the same URLs.
 //! - [`fake_github`]: a stateful fake GitHub (REST API, rate limits, ETags, signed
 //!   webhooks) over the bare repositories a [`git_server`] serves.
 //! - [`fake_kube`]: a Kubernetes API server in this process that the real `kubectl` and
@@ -19,6 +22,7 @@
 
 pub mod binary;
 pub mod demo;
+pub mod fake_azdo;
 pub mod fake_github;
 pub mod fake_kube;
 pub mod fixture_repo;

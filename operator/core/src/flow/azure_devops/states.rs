@@ -115,15 +115,15 @@ pub enum Completion {
 }
 
 /// What a refused completion answer (`status`, Azure DevOps's `typeKey` and `message`)
-/// means. A known "needs approval / policy" refusal (`TF401027` bypass permission,
-/// `TF401028` policy rejection, a message about policies or approvals) is
+/// means. A known "needs approval / policy" refusal (`TF401027`: the bypass permission,
+/// a message or type about policies or approvals) is
 /// [`Completion::Blocked`]; a stale source commit (`TF401181`,
 /// `lastMergeSourceCommit`, 409) or a pull request no longer active is a
 /// [`Completion::Conflict`].
 pub fn completion_refusal(status: u16, type_key: &str, message: &str) -> Completion {
     let message = message.to_ascii_lowercase();
     let type_key = type_key.to_ascii_lowercase();
-    let blocked = ["tf401027", "tf401028", "bypasspolicy", "polic", "approv"]
+    let blocked = ["tf401027", "bypasspolicy", "polic", "approv"]
         .iter()
         .any(|w| message.contains(w) || type_key.contains(w));
     if blocked && status != 409 {
