@@ -18,17 +18,6 @@ use sluice_tests::wait;
 const PAT: &str = "azdopatflow0123456789abcdefghijklmnopqrstuv";
 const HOOK_SECRET: &str = "hook-secret-5d1e";
 
-fn write_config(root: &Path, target: &str) -> String {
-    let dir = root.join("config");
-    std::fs::create_dir_all(&dir).unwrap();
-    let runtime = repos::remote_url(root, "runtime");
-    let text = format!(
-        "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {{name: dev}}\nspec: {{}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: DefaultChannel\nmetadata: {{name: runtime-main}}\nspec: {{repository: \"{runtime}\", branch: main, channel: dev}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: runtime-to-sdk}}\nspec:\n  source: {{repository: \"{runtime}\", channel: dev}}\n  target: {{repository: \"{target}\", branch: main}}\n  mergePolicies: [{{name: AllChecksSuccessful}}]\n"
-    );
-    std::fs::write(dir.join("flow.yaml"), text).unwrap();
-    dir.display().to_string()
-}
-
 /// The demo repositories, sdk served by the fake as `contoso/Sdk/_git/sdk`.
 fn fake(root: &Path) -> FakeAzureDevOps {
     repos::create_repositories(root);
@@ -44,14 +33,6 @@ fn fake(root: &Path) -> FakeAzureDevOps {
 fn active_pull(fake: &FakeAzureDevOps) -> Option<u64> {
     let pulls = fake.shared().pulls();
     pulls.iter().find(|p| p.status == "active").map(|p| p.id)
-}
-
-fn sdk_version(root: &Path) -> String {
-    repos::versions(root, "sdk")
-        .into_iter()
-        .find(|(name, _)| name == &repos::asset_name("runtime"))
-        .map(|(_, version)| version)
-        .unwrap_or_default()
 }
 
 fn thread_text(fake: &FakeAzureDevOps, id: u64) -> String {
@@ -73,7 +54,7 @@ fn serve_flows_an_update_through_azure_devops_woken_by_service_hooks() {
     let root = tmp.path();
     let fake = fake(root);
     let target = fake.repo_url("contoso", "Sdk", "sdk");
-    let config = write_config(root, &target);
+    let config = repos::write_flow_config(root, &target);
     let host = fake.host();
     // Open pull requests are not looked at again within the test (neither the periodic
     // revisit nor the timer that queues it runs): only a delivery can wake them.
@@ -120,12 +101,12 @@ fn serve_flows_an_update_through_azure_devops_woken_by_service_hooks() {
         thread_text(&fake, id).contains("policy: Build")
     });
     assert_eq!(fake.shared().pull(id).unwrap().status, "active");
-    assert_ne!(sdk_version(root), "2.0.0");
+    assert_ne!(repos::version_in(root, "sdk", "runtime"), "2.0.0");
 
     // The policy passes: the delivery alone gets it completed.
     fake.shared().set_policy(id, "Build", "approved", true);
     wait::until_true("the update completed on Azure DevOps", limit, || {
-        sdk_version(root) == "2.0.0"
+        repos::version_in(root, "sdk", "runtime") == "2.0.0"
     });
     let pull = fake.shared().pull(id).unwrap();
     assert_eq!(pull.status, "completed");

@@ -92,7 +92,9 @@ async fn pull_requests_are_adopted_updated_and_abandoned() {
 
     // Azure DevOps created it, but the answer was lost: the result is looked up.
     w.fake
-        .inject(Fault::server_error(502).on("POST ").after_serving());
+        .shared()
+        .faults
+        .push(Fault::server_error(502).on("POST ").after_serving());
     let created = w
         .forge
         .create_pull_request(&new_pr(&w, "sluice/main/a"))
@@ -334,7 +336,10 @@ async fn a_completion_the_policies_refuse_is_blocked_not_retried() {
 async fn throttling_asks_for_the_wait_azure_devops_names() {
     let w = world();
     for (status, seconds) in [(429, 7), (503, 3)] {
-        w.fake.inject(Fault::retry_after(status, seconds));
+        w.fake
+            .shared()
+            .faults
+            .push(Fault::retry_after(status, seconds));
         let error = w
             .forge
             .find_pull_request(&w.repository, "x")
@@ -372,7 +377,7 @@ async fn a_bad_token_is_a_permanent_failure_that_does_not_quote_it() {
         !message.contains(bad) && !message.contains(PAT),
         "{message}"
     );
-    let calls = w.fake.calls();
+    let calls = w.fake.shared().calls.all();
     assert_eq!(calls.last().map(|c| c.status), Some(401));
     let other = forge
         .find_pull_request("https://dev.azure.com/contoso/p/_git/", "x")

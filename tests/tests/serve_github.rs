@@ -2,7 +2,6 @@
 //! on the fake GitHub (API calls and git pushes with the one token, which never reaches
 //! its log), and refuses options that cannot work.
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -13,17 +12,6 @@ use sluice_tests::fake_github::webhooks;
 use sluice_tests::github_flow::{CI_TOKEN, GitHubServers, OWNER, SLUICE_TOKEN};
 use sluice_tests::wait;
 
-fn write_config(root: &Path, target: &str) -> String {
-    let dir = root.join("config");
-    std::fs::create_dir_all(&dir).unwrap();
-    let runtime = repos::remote_url(root, "runtime");
-    let text = format!(
-        "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {{name: dev}}\nspec: {{}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: DefaultChannel\nmetadata: {{name: runtime-main}}\nspec: {{repository: \"{runtime}\", branch: main, channel: dev}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: runtime-to-sdk}}\nspec:\n  source: {{repository: \"{runtime}\", channel: dev}}\n  target: {{repository: \"{target}\", branch: main}}\n  mergePolicies: [{{name: AllChecksSuccessful}}]\n"
-    );
-    std::fs::write(dir.join("flow.yaml"), text).unwrap();
-    dir.display().to_string()
-}
-
 fn open_head(servers: &GitHubServers) -> Option<String> {
     let state = servers.github.shared().state();
     let repo = state.repos.get(&format!("{OWNER}/sdk"))?;
@@ -33,20 +21,12 @@ fn open_head(servers: &GitHubServers) -> Option<String> {
         .map(|p| p.head_sha.clone())
 }
 
-fn sdk_version(root: &Path) -> String {
-    repos::versions(root, "sdk")
-        .into_iter()
-        .find(|(name, _)| name == &repos::asset_name("runtime"))
-        .map(|(_, version)| version)
-        .unwrap_or_default()
-}
-
 #[test]
 fn serve_flows_an_update_through_github_with_one_token() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let servers = GitHubServers::start(root);
-    let config = write_config(root, &servers.url("sdk"));
+    let config = repos::write_flow_config(root, &servers.url("sdk"));
     let api = servers.github.api_url();
     let host = servers.git_server.addr().to_string();
     let extra = [
@@ -74,7 +54,7 @@ fn serve_flows_an_update_through_github_with_one_token() {
         .expect("CI reports");
     assert_eq!(answer.status(), 201);
     wait::until_true("the update merged on GitHub", limit, || {
-        sdk_version(root) == "2.0.0"
+        repos::version_in(root, "sdk", "runtime") == "2.0.0"
     });
     let status: Value =
         serde_json::from_str(&server.get("/api/status").unwrap_or_default()).unwrap_or_default();
@@ -136,7 +116,7 @@ fn a_signed_webhook_re_evaluates_at_once_and_a_forged_one_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let servers = GitHubServers::start(root);
-    let config = write_config(root, &servers.url("sdk"));
+    let config = repos::write_flow_config(root, &servers.url("sdk"));
     let api = servers.github.api_url();
     let host = servers.git_server.addr().to_string();
     // Open pull requests are not looked at again within the test (neither the periodic
@@ -192,7 +172,7 @@ fn a_signed_webhook_re_evaluates_at_once_and_a_forged_one_is_refused() {
     wait::until_true(
         "the update merged after the delivery",
         Duration::from_secs(30),
-        || sdk_version(root) == "2.0.0",
+        || repos::version_in(root, "sdk", "runtime") == "2.0.0",
     );
     server.stop();
     let log = std::fs::read_to_string(root.join("serve.log")).unwrap_or_default();

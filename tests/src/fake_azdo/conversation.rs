@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use serde_json::{Value, json};
 
-use super::pulls::{REPO, pull, query, repo};
+use super::pulls::{REPO, addressed, listed, query, repo};
 use super::state::{Comment, Status, Thread, project_id};
 use super::{Identity, Shared, error};
 use crate::fake_github::git;
@@ -52,26 +52,23 @@ fn thread_json(thread: &Thread) -> Value {
 
 async fn threads(
     AxumState(shared): AxumState<Arc<Shared>>,
-    Path((org, project, name, id)): PullPath,
+    Path(path): PullPath,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    try_response!(query(raw, "7.1"));
-    let repo = try_response!(repo(&shared, &org, &project, &name));
-    let pull = try_response!(pull(&shared, &repo, id));
+    let pull = try_response!(addressed(&shared, &path, raw));
     let value: Vec<Value> = pull.threads.iter().map(thread_json).collect();
-    axum::Json(json!({"value": value, "count": value.len()})).into_response()
+    listed(value)
 }
 
 async fn new_thread(
     AxumState(shared): AxumState<Arc<Shared>>,
     Extension(Identity(who)): Extension<Identity>,
-    Path((org, project, name, id)): PullPath,
+    Path(path): PullPath,
     RawQuery(raw): RawQuery,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    try_response!(query(raw, "7.1"));
-    let repo = try_response!(repo(&shared, &org, &project, &name));
-    let mut pull = try_response!(pull(&shared, &repo, id));
+    let mut pull = try_response!(addressed(&shared, &path, raw));
+    let id = pull.id;
     let Some(content) = body.pointer("/comments/0/content").and_then(Value::as_str) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -106,9 +103,8 @@ async fn edit_comment(
     RawQuery(raw): RawQuery,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    try_response!(query(raw, "7.1"));
-    let repo = try_response!(repo(&shared, &org, &project, &name));
-    let mut pull = try_response!(pull(&shared, &repo, id));
+    let path = (org, project, name, id);
+    let mut pull = try_response!(addressed(&shared, &path, raw));
     let Some(target) = pull
         .threads
         .iter_mut()
@@ -141,30 +137,26 @@ async fn edit_comment(
 
 async fn statuses(
     AxumState(shared): AxumState<Arc<Shared>>,
-    Path((org, project, name, id)): PullPath,
+    Path(path): PullPath,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    try_response!(query(raw, "7.1"));
-    let repo = try_response!(repo(&shared, &org, &project, &name));
-    let pull = try_response!(pull(&shared, &repo, id));
+    let pull = try_response!(addressed(&shared, &path, raw));
     let value: Vec<Value> = pull
         .statuses
         .iter()
         .enumerate()
         .map(|(i, s)| json!({"id": i + 1, "state": s.state, "context": {"genre": s.genre, "name": s.name}}))
         .collect();
-    axum::Json(json!({"value": value, "count": value.len()})).into_response()
+    listed(value)
 }
 
 async fn new_status(
     AxumState(shared): AxumState<Arc<Shared>>,
-    Path((org, project, name, id)): PullPath,
+    Path(path): PullPath,
     RawQuery(raw): RawQuery,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    try_response!(query(raw, "7.1"));
-    let repo = try_response!(repo(&shared, &org, &project, &name));
-    try_response!(pull(&shared, &repo, id));
+    let id = try_response!(addressed(&shared, &path, raw)).id;
     let text = |pointer: &str| {
         body.pointer(pointer)
             .and_then(Value::as_str)
@@ -211,7 +203,7 @@ async fn evaluations(
             "configuration": {"isEnabled": true, "isBlocking": e.blocking, "type": {"displayName": e.name}, "settings": {}},
         }))
         .collect();
-    axum::Json(json!({"value": value, "count": value.len()})).into_response()
+    listed(value)
 }
 
 async fn update_refs(

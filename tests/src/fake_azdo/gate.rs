@@ -1,6 +1,6 @@
 //! What stands in front of every request to the fake, git included: authentication (a
-//! known personal access token as the Basic password, else 401), injected faults and
-//! the call log; and the git requests themselves, passed through to the smart-HTTP git
+//! known personal access token as the Basic password, else 401) and injected faults;
+//! and the git requests themselves, passed through to the smart-HTTP git
 //! server that serves the same root.
 
 use std::sync::Arc;
@@ -12,7 +12,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 
-use super::{Call, Identity, Shared, error};
+use super::{Identity, Shared, error};
+use crate::faults::Calls;
 
 /// The identity of the PAT a request's Basic authentication carries, if known.
 fn identity(shared: &Shared, request: &Request) -> Option<String> {
@@ -30,35 +31,14 @@ fn identity(shared: &Shared, request: &Request) -> Option<String> {
     shared.state().pats.get(pat).cloned()
 }
 
-/// Authentication, faults and the call log, around every request.
+/// Authentication and faults, around every request (the call log is a layer of its
+/// own).
 pub async fn gate(
     AxumState(shared): AxumState<Arc<Shared>>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let line = format!(
-        "{} {}",
-        request.method(),
-        request
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/")
-    );
-    let response = answer(&shared, &line, &mut request, next).await;
-    shared
-        .calls
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(Call {
-            request: line,
-            status: response.status().as_u16(),
-        });
-    response
-}
-
-async fn answer(shared: &Arc<Shared>, line: &str, request: &mut Request, next: Next) -> Response {
-    let Some(who) = identity(shared, request) else {
+    let Some(who) = identity(&shared, &request) else {
         let mut refused = error(
             StatusCode::UNAUTHORIZED,
             "UnauthorizedRequestException",
@@ -71,29 +51,14 @@ async fn answer(shared: &Arc<Shared>, line: &str, request: &mut Request, next: N
         return refused;
     };
     request.extensions_mut().insert(Identity(who));
-    let fault = {
-        let mut faults = shared.faults.lock().unwrap_or_else(|e| e.into_inner());
-        let at = faults.iter().position(|f| line.contains(&f.matching));
-        at.and_then(|i| faults.remove(i))
-    };
-    let request = std::mem::replace(request, Request::new(Body::empty()));
-    let Some(fault) = fault else {
+    let Some(fault) = shared.faults.take(&Calls::line(&request)) else {
         return next.run(request).await;
     };
     if fault.after_serving {
         let _ = next.run(request).await;
     }
     let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = error(status, "FaultInjected", &fault.message);
-    for (name, value) in &fault.headers {
-        if let (Ok(name), Ok(value)) = (
-            header::HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
-            response.headers_mut().insert(name, value);
-        }
-    }
-    response
+    fault.headed(error(status, "FaultInjected", &fault.message))
 }
 
 /// Git requests (`/ORG/PROJECT/_git/REPO/...`) go to the git server; anything else is

@@ -31,8 +31,6 @@ pub mod hooks;
 pub mod pulls;
 pub mod state;
 
-use std::collections::VecDeque;
-use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -40,68 +38,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+pub use crate::faults::{Call, Calls, Fault, Faults};
 use crate::git_server::GitHttpServer;
+use crate::served::{Served, listener_and_runtime};
 pub use state::{Evaluation, PullRequest, RepoRef, State, Status};
-
-/// A failure to answer the next matching request with.
-#[derive(Debug, Clone)]
-pub struct Fault {
-    /// Only requests whose `METHOD /path` contains this (all when empty).
-    pub matching: String,
-    /// The status code.
-    pub status: u16,
-    /// Extra headers.
-    pub headers: Vec<(String, String)>,
-    /// The message of the JSON body.
-    pub message: String,
-    /// Whether the request is served first and only its answer replaced.
-    pub after_serving: bool,
-}
-
-impl Fault {
-    /// Throttling: `status` (429 or 503) with `Retry-After: seconds`.
-    pub fn retry_after(status: u16, seconds: u64) -> Fault {
-        Fault {
-            matching: String::new(),
-            status,
-            headers: vec![("retry-after".into(), seconds.to_string())],
-            message: "TF400733: The request has been throttled.".into(),
-            after_serving: false,
-        }
-    }
-
-    /// A server error.
-    pub fn server_error(status: u16) -> Fault {
-        Fault {
-            matching: String::new(),
-            status,
-            headers: vec![],
-            message: "TF246017: internal error".into(),
-            after_serving: false,
-        }
-    }
-
-    /// The same fault, answered after the request was served.
-    pub fn after_serving(mut self) -> Fault {
-        self.after_serving = true;
-        self
-    }
-
-    /// The same fault, for requests whose `METHOD /path` contains `matching` only.
-    pub fn on(mut self, matching: &str) -> Fault {
-        self.matching = matching.to_string();
-        self
-    }
-}
-
-/// A request the fake received.
-#[derive(Debug, Clone)]
-pub struct Call {
-    /// `METHOD /path?query`.
-    pub request: String,
-    /// The status answered.
-    pub status: u16,
-}
 
 /// What the handlers share.
 pub struct Shared {
@@ -110,8 +50,10 @@ pub struct Shared {
     pub base_url: String,
     git_url: String,
     state: Mutex<State>,
-    faults: Mutex<VecDeque<Fault>>,
-    calls: Mutex<Vec<Call>>,
+    /// Faults to answer the next matching requests with.
+    pub faults: Faults,
+    /// Every request so far.
+    pub calls: Arc<Calls>,
     hooks: Mutex<Option<hooks::Target>>,
     runtime: tokio::runtime::Handle,
 }
@@ -225,9 +167,7 @@ pub struct Identity(pub String);
 /// A running fake; stopped when dropped.
 pub struct FakeAzureDevOps {
     shared: Arc<Shared>,
-    addr: SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    served: Served,
     _git: GitHttpServer,
 }
 
@@ -235,57 +175,36 @@ impl FakeAzureDevOps {
     /// Serves the API and the bare repositories `root/ORG/PROJECT/_git/REPO`.
     pub fn start(root: &Path) -> std::io::Result<FakeAzureDevOps> {
         let git = GitHttpServer::start(root, None)?;
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
+        let (listener, runtime) = listener_and_runtime()?;
         let addr = listener.local_addr()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?;
         let shared = Arc::new(Shared {
             root: root.to_path_buf(),
             base_url: format!("http://{addr}"),
             git_url: format!("http://{}", git.addr()),
             state: Mutex::default(),
-            faults: Mutex::default(),
-            calls: Mutex::default(),
+            faults: Faults::default(),
+            calls: Arc::default(),
             hooks: Mutex::default(),
             runtime: runtime.handle().clone(),
         });
-        let app = pulls::routes()
-            .merge(conversation::routes())
+        let api = pulls::routes().merge(conversation::routes());
+        let gated = api
             .fallback(gate::git)
             .layer(axum::middleware::from_fn_with_state(
                 shared.clone(),
                 gate::gate,
-            ))
-            .with_state(shared.clone());
-        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            runtime.block_on(async move {
-                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                    return;
-                };
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.await;
-                    })
-                    .await;
-            });
-            runtime.shutdown_background();
-        });
+            ));
+        let app = Calls::logging(gated, &shared.calls).with_state(shared.clone());
         Ok(FakeAzureDevOps {
             shared,
-            addr,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+            served: Served::start(listener, runtime, app)?,
             _git: git,
         })
     }
 
     /// `ADDR` (`127.0.0.1:PORT`), the host to claim with `--azure-devops-host`.
     pub fn host(&self) -> String {
-        self.addr.to_string()
+        self.served.addr().to_string()
     }
 
     /// The URL of a repository (`http://ADDR/ORG/PROJECT/_git/REPO`).
@@ -306,24 +225,6 @@ impl FakeAzureDevOps {
             .insert(pat.to_string(), identity.to_string());
     }
 
-    /// Answers the next request (matching the fault's filter) with `fault`.
-    pub fn inject(&self, fault: Fault) {
-        self.shared
-            .faults
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_back(fault);
-    }
-
-    /// Every request so far.
-    pub fn calls(&self) -> Vec<Call> {
-        self.shared
-            .calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
     /// Delivers service hooks to `url` with `user:password` Basic authentication.
     pub fn deliver_hooks_to(&self, url: &str, user: &str, password: &str) {
         *self.shared.hooks.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -333,16 +234,5 @@ impl FakeAzureDevOps {
     /// The state, for scenarios that act as a person or a CI and for assertions.
     pub fn shared(&self) -> &Arc<Shared> {
         &self.shared
-    }
-}
-
-impl Drop for FakeAzureDevOps {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }

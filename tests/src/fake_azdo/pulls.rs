@@ -86,6 +86,24 @@ pub fn pull(shared: &Shared, repo: &RepoRef, id: u64) -> Result<PullRequest, Ref
     Ok(pull.clone())
 }
 
+/// The pull request a `.../pullrequests/{id}/...` path names (after the query's
+/// `api-version` and the repository were accepted).
+pub fn addressed(
+    shared: &Shared,
+    path: &(String, String, String, u64),
+    raw: Option<String>,
+) -> Result<PullRequest, Refused> {
+    let (org, project, name, id) = path;
+    query(raw, "7.1")?;
+    let repo = repo(shared, org, project, name)?;
+    pull(shared, &repo, *id)
+}
+
+/// A list answer: `{"value": [...], "count": N}`.
+pub fn listed(value: Vec<Value>) -> Response {
+    axum::Json(json!({"count": value.len(), "value": value})).into_response()
+}
+
 fn branch(reference: &str) -> &str {
     reference.strip_prefix("refs/heads/").unwrap_or(reference)
 }
@@ -116,7 +134,7 @@ async fn list(
         .filter_map(|id| pull(&shared, &repo, id).ok())
         .map(|p| p.to_json(&shared.base_url))
         .collect();
-    axum::Json(json!({"value": value, "count": value.len()})).into_response()
+    listed(value)
 }
 
 async fn create(
@@ -183,25 +201,22 @@ async fn create(
 
 async fn show(
     AxumState(shared): AxumState<Arc<Shared>>,
-    Path((org, project, name, id)): Path<(String, String, String, u64)>,
+    Path(path): Path<(String, String, String, u64)>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    try_response!(query(raw, "7.1"));
-    let repo = try_response!(repo(&shared, &org, &project, &name));
-    let pull = try_response!(pull(&shared, &repo, id));
+    let pull = try_response!(addressed(&shared, &path, raw));
     axum::Json(pull.to_json(&shared.base_url)).into_response()
 }
 
 async fn change(
     AxumState(shared): AxumState<Arc<Shared>>,
     Extension(Identity(who)): Extension<Identity>,
-    Path((org, project, name, id)): Path<(String, String, String, u64)>,
+    Path(path): Path<(String, String, String, u64)>,
     RawQuery(raw): RawQuery,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    try_response!(query(raw, "7.1"));
-    let repo = try_response!(repo(&shared, &org, &project, &name));
-    let mut pull = try_response!(pull(&shared, &repo, id));
+    let mut pull = try_response!(addressed(&shared, &path, raw));
+    let id = pull.id;
     if pull.status != "active" {
         return error(
             StatusCode::CONFLICT,
