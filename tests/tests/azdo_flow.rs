@@ -6,34 +6,17 @@
 //! are never polled within the test: every step after the build is woken by a service
 //! hook, and a hook without the configured password is refused.
 
-use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
+use sluice_tests::binary::serve_refused as refused;
 use sluice_tests::demo::{Server, repos};
 use sluice_tests::fake_azdo::FakeAzureDevOps;
 use sluice_tests::wait;
 
 const PAT: &str = "azdopatflow0123456789abcdefghijklmnopqrstuv";
 const HOOK_SECRET: &str = "hook-secret-5d1e";
-
-/// The demo repositories, sdk served by the fake as `contoso/Sdk/_git/sdk`.
-fn fake(root: &Path) -> FakeAzureDevOps {
-    repos::create_repositories(root);
-    let served = root.join("azdo");
-    let sdk = FakeAzureDevOps::repo_path(&served, "contoso", "Sdk", "sdk");
-    std::fs::create_dir_all(sdk.parent().unwrap()).unwrap();
-    std::os::unix::fs::symlink(root.join("remotes/sdk.git"), &sdk).unwrap();
-    let fake = FakeAzureDevOps::start(&served).expect("fake Azure DevOps");
-    fake.add_pat(PAT, "sluice@contoso.com");
-    fake
-}
-
-fn active_pull(fake: &FakeAzureDevOps) -> Option<u64> {
-    let pulls = fake.shared().pulls();
-    pulls.iter().find(|p| p.status == "active").map(|p| p.id)
-}
 
 fn thread_text(fake: &FakeAzureDevOps, id: u64) -> String {
     let pull = fake
@@ -52,8 +35,8 @@ fn thread_text(fake: &FakeAzureDevOps, id: u64) -> String {
 fn serve_flows_an_update_through_azure_devops_woken_by_service_hooks() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    let fake = fake(root);
-    let target = fake.repo_url("contoso", "Sdk", "sdk");
+    let fake = FakeAzureDevOps::serving_demo_sdk(root, PAT);
+    let target = fake.demo_sdk_url();
     let config = repos::write_flow_config(root, &target);
     let host = fake.host();
     // Open pull requests are not looked at again within the test (neither the periodic
@@ -79,7 +62,7 @@ fn serve_flows_an_update_through_azure_devops_woken_by_service_hooks() {
         .expect("published");
     let limit = Duration::from_secs(60);
     let id = wait::until("a pull request on Azure DevOps", limit, || {
-        active_pull(&fake)
+        fake.active_pull()
     });
     let source = fake.shared().pull(id).unwrap().source;
     assert!(source.starts_with("refs/heads/sluice/main/"), "{source}");
@@ -138,4 +121,33 @@ fn serve_flows_an_update_through_azure_devops_woken_by_service_hooks() {
     for secret in [PAT, HOOK_SECRET] {
         assert!(!log.contains(secret), "a secret reached the log");
     }
+}
+
+#[test]
+fn azure_devops_options_that_cannot_work_are_refused_at_start() {
+    let stderr = refused(&["--azure-devops-host", "tfs.contoso.com"]);
+    assert!(
+        stderr.contains("--azure-devops-host needs a token"),
+        "{stderr}"
+    );
+    let stderr = refused(&["--azure-devops-token-env", "SLUICE_NO_SUCH_VAR"]);
+    assert!(stderr.contains("SLUICE_NO_SUCH_VAR"), "{stderr}");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), format!("{PAT}\n")).unwrap();
+    let path = file.path().display().to_string();
+    let stderr = refused(&[
+        "--azure-devops-token-file",
+        &path,
+        "--azure-devops-host",
+        "https://tfs.contoso.com",
+    ]);
+    assert!(stderr.contains("must be a host name"), "{stderr}");
+    let stderr = refused(&[
+        "--azure-devops-token-file",
+        &path,
+        "--azure-devops-webhook-secret-env",
+        "SLUICE_NO_SUCH_VAR",
+    ]);
+    assert!(stderr.contains("service hook secret"), "{stderr}");
+    assert!(!stderr.contains(PAT), "{stderr}");
 }

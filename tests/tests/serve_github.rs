@@ -2,11 +2,10 @@
 //! on the fake GitHub (API calls and git pushes with the one token, which never reaches
 //! its log), and refuses options that cannot work.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use sluice_tests::binary::sluice_path;
+use sluice_tests::binary::serve_refused as refused;
 use sluice_tests::demo::{Server, repos};
 use sluice_tests::fake_github::webhooks;
 use sluice_tests::github_flow::{CI_TOKEN, GitHubServers, OWNER, SLUICE_TOKEN};
@@ -69,25 +68,6 @@ fn serve_flows_an_update_through_github_with_one_token() {
         !log.contains(SLUICE_TOKEN),
         "the token never reaches the log"
     );
-}
-
-fn refused(extra: &[&str]) -> String {
-    let tmp = tempfile::tempdir().unwrap();
-    let config = tmp.path().join("config");
-    std::fs::create_dir_all(&config).unwrap();
-    let output = Command::new(sluice_path())
-        .args(["serve", "--config"])
-        .arg(&config)
-        .arg("--data")
-        .arg(tmp.path().join("data"))
-        .args(["--listen", "127.0.0.1:0"])
-        .args(extra)
-        .env_remove("SLUICE_NO_SUCH_VAR")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run sluice serve");
-    assert!(!output.status.success(), "refused: {extra:?}");
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]

@@ -202,6 +202,31 @@ impl FakeAzureDevOps {
         })
     }
 
+    /// The demo repositories under `root` (see [`crate::demo::repos`]), `sdk` served as
+    /// `contoso/Sdk/_git/sdk` by a fake that accepts `pat`.
+    pub fn serving_demo_sdk(root: &Path, pat: &str) -> FakeAzureDevOps {
+        crate::demo::repos::create_repositories(root);
+        let served = root.join("azdo");
+        let sdk = FakeAzureDevOps::repo_path(&served, "contoso", "Sdk", "sdk");
+        let project = served.join("contoso/Sdk/_git");
+        std::fs::create_dir_all(&project).expect("create the served root");
+        std::os::unix::fs::symlink(root.join("remotes/sdk.git"), &sdk).expect("link sdk");
+        let fake = FakeAzureDevOps::start(&served).expect("fake Azure DevOps");
+        fake.add_pat(pat, "sluice@contoso.com");
+        fake
+    }
+
+    /// The demo's `sdk` on a fake from [`FakeAzureDevOps::serving_demo_sdk`].
+    pub fn demo_sdk_url(&self) -> String {
+        self.repo_url("contoso", "Sdk", "sdk")
+    }
+
+    /// The first active pull request's id, if any.
+    pub fn active_pull(&self) -> Option<u64> {
+        let pulls = self.shared.pulls();
+        pulls.iter().find(|p| p.status == "active").map(|p| p.id)
+    }
+
     /// `ADDR` (`127.0.0.1:PORT`), the host to claim with `--azure-devops-host`.
     pub fn host(&self) -> String {
         self.served.addr().to_string()
