@@ -384,3 +384,44 @@ async fn a_bad_token_is_a_permanent_failure_that_does_not_quote_it() {
         .await;
     assert_eq!(other.map_err(|e| e.class()), Err(FailureClass::Permanent));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completion_whose_answer_was_lost_is_looked_up_not_repeated() {
+    let w = world();
+    let id = opened(&w, "sluice/main/a").await;
+    let head = git(&w.bare, &["rev-parse", "sluice/main/a"]);
+    // Azure DevOps completed it, but the answer was lost.
+    w.fake
+        .shared()
+        .faults
+        .push(Fault::server_error(502).on("PATCH ").after_serving());
+    w.forge
+        .merge_pull_request(&w.repository, &id.to_string(), &head)
+        .await
+        .expect("found completed");
+    assert_eq!(w.fake.shared().pull(id).unwrap().status, "completed");
+    let patches = w
+        .fake
+        .shared()
+        .calls
+        .all()
+        .iter()
+        .filter(|c| c.request.starts_with("PATCH "))
+        .count();
+    assert_eq!(patches, 1, "the completion is sent once");
+    // Refused with a 503 before anything happened: the look finds it still active and
+    // the failure stands, to be retried.
+    let id = opened(&w, "sluice/main/b").await;
+    let head = git(&w.bare, &["rev-parse", "sluice/main/b"]);
+    w.fake
+        .shared()
+        .faults
+        .push(Fault::server_error(503).on("PATCH "));
+    let error = w
+        .forge
+        .merge_pull_request(&w.repository, &id.to_string(), &head)
+        .await
+        .expect_err("unknown");
+    assert_eq!(error.class(), FailureClass::Retryable, "{error}");
+    assert_eq!(w.fake.shared().pull(id).unwrap().status, "active");
+}
