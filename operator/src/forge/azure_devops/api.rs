@@ -117,21 +117,38 @@ impl Api {
         })
     }
 
-    /// Like [`Api::send`], but any answer other than a success is the error it means.
-    pub async fn call(
+    /// The success `answer` is, or the error it means.
+    pub fn checked(
         &self,
-        method: Method,
-        url: &str,
-        body: Option<&Value>,
+        answer: Answer,
         repository: &str,
         what: &str,
     ) -> Result<Answer, ForgeError> {
-        let answer = self.send(method, url, body, repository, what).await?;
         if answer.ok() {
             Ok(answer)
         } else {
             Err(self.failure(&answer, repository, what))
         }
+    }
+
+    /// `GET url`: the answer if it is a success, else the error it means.
+    pub async fn get(&self, url: &str, repository: &str, what: &str) -> Result<Answer, ForgeError> {
+        let answer = self.send(Method::GET, url, None, repository, what).await?;
+        self.checked(answer, repository, what)
+    }
+
+    /// `POST url` with `body`: the answer if it is a success, else the error it means.
+    pub async fn post(
+        &self,
+        url: &str,
+        body: &Value,
+        repository: &str,
+        what: &str,
+    ) -> Result<Answer, ForgeError> {
+        let answer = self
+            .send(Method::POST, url, Some(body), repository, what)
+            .await?;
+        self.checked(answer, repository, what)
     }
 
     /// What a failed answer means, with the token scrubbed from the message.

@@ -2,7 +2,6 @@
 //! evaluations and statuses, and its reviewers' votes, read by the core's rules
 //! ([`sluice_core::flow::azure_devops::states`]).
 
-use http::Method;
 use serde_json::Value;
 use sluice_core::flow::azure_devops::states::{self, PolicyEvaluation, PullRequestStatus};
 use sluice_core::flow::{Check, Review};
@@ -54,7 +53,7 @@ pub async fn checks(
         "{project_url}/_apis/policy/evaluations?artifactId={}",
         sluice_core::flow::azure_devops::encode(&artifact)
     );
-    let answer = api.call(Method::GET, &url, None, repository, &what).await?;
+    let answer = api.get(&url, repository, &what).await?;
     let evaluations: Vec<PolicyEvaluation> = list(&answer.body, repository, &what)?
         .iter()
         .filter(|e| {
@@ -80,13 +79,7 @@ pub async fn checks(
         .collect();
     let what = format!("statuses of pull request {id}");
     let answer = api
-        .call(
-            Method::GET,
-            &format!("{pull_url}/statuses"),
-            None,
-            repository,
-            &what,
-        )
+        .get(&format!("{pull_url}/statuses"), repository, &what)
         .await?;
     let statuses: Vec<PullRequestStatus> = list(&answer.body, repository, &what)?
         .iter()

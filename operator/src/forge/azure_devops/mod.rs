@@ -14,14 +14,12 @@
 
 pub mod api;
 mod checks;
+mod completion;
 mod threads;
-
-use std::time::Duration;
 
 use async_trait::async_trait;
 use http::Method;
 use serde_json::{Value, json};
-use sluice_core::flow::azure_devops::states::{self, Completion};
 use sluice_core::flow::azure_devops::{self as rules, AzureRepository, encode};
 use sluice_core::flow::{Check, Review};
 use sluice_core::model::PullRequestState;
@@ -33,9 +31,6 @@ use api::{Answer, Api};
 
 /// Azure DevOps refuses longer pull request descriptions.
 const MAX_DESCRIPTION: usize = 4000;
-
-/// Looks at a completion that is under way at most this many times, a second apart.
-const COMPLETION_LOOKS: u32 = 5;
 
 /// The Azure DevOps forge (any organization or server the registry routes to it).
 pub struct AzureDevOpsForge {
@@ -141,9 +136,7 @@ impl AzureDevOpsForge {
         id: u64,
     ) -> Result<Answer, ForgeError> {
         let what = format!("pull request {id}");
-        self.api
-            .call(Method::GET, &target.pull_url(id), None, repository, &what)
-            .await
+        self.api.get(&target.pull_url(id), repository, &what).await
     }
 
     async fn find_active(
@@ -159,10 +152,7 @@ impl AzureDevOpsForge {
             encode(&source)
         );
         let what = format!("active pull requests from {head_branch}");
-        let answer = self
-            .api
-            .call(Method::GET, &url, None, repository, &what)
-            .await?;
+        let answer = self.api.get(&url, repository, &what).await?;
         let found = answer
             .body
             .get("value")
@@ -201,73 +191,10 @@ impl AzureDevOpsForge {
         }]);
         let what = format!("deleting branch {branch}");
         let url = format!("{}/refs", target.repo_url());
-        if let Err(error) = self
-            .api
-            .call(Method::POST, &url, Some(&body), repository, &what)
-            .await
-        {
+        if let Err(error) = self.api.post(&url, &body, repository, &what).await {
             tracing::warn!(repository, branch, error = %error, "could not delete the abandoned pull request's branch");
         }
     }
-
-    /// Waits for a completion the service accepted to finish: `Ok` once completed.
-    async fn completed(
-        &self,
-        target: &Target,
-        repository: &str,
-        id: u64,
-        mut pr: Value,
-    ) -> Result<(), ForgeError> {
-        for look in 0..=COMPLETION_LOOKS {
-            match text(&pr, "/status") {
-                "completed" => return Ok(()),
-                "abandoned" => {
-                    return Err(ForgeError::conflict(
-                        repository,
-                        &id.to_string(),
-                        format!("pull request {id} was abandoned meanwhile"),
-                    ));
-                }
-                _ => {}
-            }
-            let merge_status = text(&pr, "/mergeStatus");
-            let refused = match states::merge_status(merge_status) {
-                Completion::Blocked => Some(blocked(
-                    repository,
-                    id,
-                    "its branch policies rejected the completion",
-                )),
-                Completion::Conflict => Some(ForgeError::conflict(
-                    repository,
-                    &id.to_string(),
-                    format!("pull request {id} cannot be completed: merge status {merge_status}"),
-                )),
-                Completion::Other => None,
-            };
-            if let Some(refused) = refused {
-                return Err(refused);
-            }
-            if look == COMPLETION_LOOKS {
-                break;
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            pr = self.get_pull(target, repository, id).await?.body;
-        }
-        Err(ForgeError::unavailable(
-            repository,
-            format!("pull request {id}: the completion is still under way"),
-        ))
-    }
-}
-
-/// The refusal of a pull request its branch policies block.
-fn blocked(repository: &str, id: u64, detail: &str) -> ForgeError {
-    ForgeError::rejected(
-        repository,
-        format!(
-            "pull request {id} is blocked by its branch policies ({detail}); it is completed once they pass"
-        ),
-    )
 }
 
 #[async_trait]
@@ -358,60 +285,7 @@ impl Forge for AzureDevOpsForge {
         id: &str,
         head_commit: &str,
     ) -> Result<(), ForgeError> {
-        let target = Target::parse(repository)?;
-        let n = number(repository, id)?;
-        let current = self.get_pull(&target, repository, n).await?.body;
-        if text(&current, "/status") != "active" {
-            return Err(ForgeError::conflict(
-                repository,
-                id,
-                format!(
-                    "pull request {n} is {}, not active",
-                    text(&current, "/status")
-                ),
-            ));
-        }
-        let body = json!({
-            "status": "completed",
-            "lastMergeSourceCommit": { "commitId": head_commit },
-            "completionOptions": {
-                "mergeStrategy": "squash",
-                "deleteSourceBranch": true,
-                "transitionWorkItems": false,
-                "mergeCommitMessage": format!("{} (!{n})", text(&current, "/title")),
-            },
-        });
-        let what = format!("completion of pull request {n}");
-        let unknown = match self.patch(&target, repository, n, &body, &what).await {
-            Ok(answer) if answer.ok() => {
-                return self.completed(&target, repository, n, answer.body).await;
-            }
-            Ok(answer) if answer.status.is_server_error() => {
-                self.api.failure(&answer, repository, &what)
-            }
-            Ok(answer) => {
-                let error = self.api.failure(&answer, repository, &what);
-                let key = text(&answer.body, "/typeKey");
-                let message = text(&answer.body, "/message");
-                return Err(
-                    match states::completion_refusal(answer.status.as_u16(), key, message) {
-                        Completion::Blocked => {
-                            blocked(repository, n, &api::service_message(&answer.body))
-                        }
-                        Completion::Conflict => {
-                            ForgeError::conflict(repository, id, error.message())
-                        }
-                        Completion::Other => error,
-                    },
-                );
-            }
-            Err(error) => error,
-        };
-        // The outcome is unknown: look whether it completed before anyone tries again.
-        match self.get_pull(&target, repository, n).await {
-            Ok(answer) if text(&answer.body, "/status") == "completed" => Ok(()),
-            _ => Err(unknown),
-        }
+        self.complete(repository, id, head_commit).await
     }
 
     async fn close_pull_request(&self, repository: &str, id: &str) -> Result<(), ForgeError> {

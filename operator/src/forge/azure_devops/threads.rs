@@ -44,13 +44,7 @@ pub async fn upsert(
     let content = marked(body);
     let what = format!("the sluice comment thread of pull request {id}");
     let threads = api
-        .call(
-            Method::GET,
-            &format!("{pull_url}/threads"),
-            None,
-            repository,
-            &what,
-        )
+        .get(&format!("{pull_url}/threads"), repository, &what)
         .await?;
     if let Some((thread, comment)) = own_thread(&threads.body) {
         let url = format!("{pull_url}/threads/{thread}/comments/{comment}");
@@ -70,15 +64,9 @@ pub async fn upsert(
         "comments": [{ "parentCommentId": 0, "content": content, "commentType": "text" }],
         "status": "closed",
     });
-    api.call(
-        Method::POST,
-        &format!("{pull_url}/threads"),
-        Some(&payload),
-        repository,
-        &what,
-    )
-    .await
-    .map(|_| ())
+    api.post(&format!("{pull_url}/threads"), &payload, repository, &what)
+        .await
+        .map(|_| ())
 }
 
 #[cfg(test)]
