@@ -96,11 +96,49 @@ fn visualstudio_organization(host: &str) -> Option<&str> {
         .filter(|org| !org.is_empty() && !org.contains('.'))
 }
 
+/// The repository an SSH URL of Azure DevOps Services names
+/// (`git@ssh.dev.azure.com:v3/ORG/PROJECT/REPO`, `ssh://git@ssh.dev.azure.com/v3/...`,
+/// or `ORG@vs-ssh.visualstudio.com:v3/...`): `None` when `text` is not one, `Some(None)`
+/// when it is one with bad names.
+fn ssh_repository(text: &str) -> Option<Option<AzureRepository>> {
+    let rest = text.strip_prefix("ssh://").unwrap_or(text);
+    let (authority, path) = rest.split_once([':', '/'])?;
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let on_services = matches!(host, "ssh.dev.azure.com" | "vs-ssh.visualstudio.com");
+    let path = path.strip_prefix("v3/").filter(|_| on_services)?;
+    let mut segments = path.split('/');
+    let parsed = match (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) {
+        (Some(org), Some(project), Some(name), None) if valid_organization(org) => {
+            let project = decode(project).filter(|p| valid_name(p));
+            let name = decode(name).filter(|n| valid_name(n));
+            project.zip(name).map(|(project, name)| AzureRepository {
+                api_base: if host == "ssh.dev.azure.com" {
+                    format!("https://dev.azure.com/{org}")
+                } else {
+                    format!("https://{org}.visualstudio.com")
+                },
+                project,
+                name,
+            })
+        }
+        _ => None,
+    };
+    Some(parsed)
+}
+
 /// The API base, project and repository of an Azure DevOps repository URL, after the
 /// core's repository validator has accepted it:
 ///
 /// - `https://dev.azure.com/ORG/PROJECT/_git/REPO`;
 /// - `https://ORG.visualstudio.com[/DefaultCollection]/PROJECT/_git/REPO`;
+/// - `git@ssh.dev.azure.com:v3/ORG/PROJECT/REPO` (and `vs-ssh.visualstudio.com`);
 /// - on any other host (Azure DevOps Server, configured with `--azure-devops-host`),
 ///   `http(s)://HOST[:PORT][/PATH]/COLLECTION/PROJECT/_git/REPO`, the API base being
 ///   everything before the project.
@@ -110,6 +148,11 @@ pub fn repository(url: &str) -> Result<AzureRepository, Invalid> {
     let parsed = validate::repository(url)?;
     let refuse = |reason: &str| Invalid::new("repository", url, reason);
     let text = parsed.as_str();
+    if let Some(ssh) = ssh_repository(text) {
+        return ssh.ok_or_else(|| {
+            refuse("expected git@ssh.dev.azure.com:v3/ORG/PROJECT/REPO with valid names")
+        });
+    }
     let Some((scheme, rest)) = text.split_once("://") else {
         return Err(refuse(
             "is not an Azure DevOps repository: expected https://dev.azure.com/ORG/PROJECT/_git/REPO",

@@ -28,6 +28,24 @@ fn repository_urls_name_their_api_project_and_repository() {
             "sdk",
         ),
         (
+            "git@ssh.dev.azure.com:v3/contoso/Sdk%20Team/sdk",
+            "https://dev.azure.com/contoso",
+            "Sdk Team",
+            "sdk",
+        ),
+        (
+            "ssh://git@ssh.dev.azure.com/v3/contoso/Sdk/sdk.git",
+            "https://dev.azure.com/contoso",
+            "Sdk",
+            "sdk",
+        ),
+        (
+            "contoso@vs-ssh.visualstudio.com:v3/contoso/Sdk/sdk",
+            "https://contoso.visualstudio.com",
+            "Sdk",
+            "sdk",
+        ),
+        (
             "http://127.0.0.1:8081/contoso/p/_git/runtime",
             "http://127.0.0.1:8081/contoso",
             "p",
@@ -70,7 +88,15 @@ fn urls_that_are_not_azure_devops_repositories_are_refused_with_the_reason() {
         ("https://dev.azure.com/con$oso/p/_git/r", "organization"),
         ("https://a.b.visualstudio.com/p/_git/r", "visualstudio"),
         ("https://host.example/p/_git/r", "COLLECTION"),
-        ("git@ssh.dev.azure.com:v3/contoso/p/r", "http"),
+        (
+            "git@ssh.dev.azure.com:v3/contoso/p/_r",
+            "git@ssh.dev.azure.com:v3",
+        ),
+        (
+            "git@ssh.dev.azure.com:v3/contoso/p",
+            "git@ssh.dev.azure.com:v3",
+        ),
+        ("git@github.com:contoso/sdk.git", "http"),
         ("not a url", "repository"),
         (
             "https://contoso@dev.azure.com/contoso/p/_git/r",
