@@ -36,3 +36,24 @@ pub fn sluice() -> Command {
 pub fn run(args: &[&str]) -> Output {
     sluice().args(args).output().expect("run sluice")
 }
+
+/// The stderr of `sluice serve` with an empty config and `extra` options, which must
+/// refuse to start (the test fails if it starts); `SLUICE_NO_SUCH_VAR` is unset.
+pub fn serve_refused(extra: &[&str]) -> String {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let config = tmp.path().join("config");
+    std::fs::create_dir_all(&config).expect("config directory");
+    let output = sluice()
+        .args(["serve", "--config"])
+        .arg(&config)
+        .arg("--data")
+        .arg(tmp.path().join("data"))
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .env_remove("SLUICE_NO_SUCH_VAR")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run sluice serve");
+    assert!(!output.status.success(), "refused: {extra:?}");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}

@@ -15,6 +15,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
+
+use crate::served::{Served, listener_and_runtime};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 /// Basic-authentication credentials the server demands.
@@ -38,10 +40,8 @@ struct ServerState {
 
 /// A running server; stopped when dropped.
 pub struct GitHttpServer {
-    addr: SocketAddr,
     state: Arc<ServerState>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    served: Served,
 }
 
 /// The `git-http-backend` program next to the `git` on `PATH`.
@@ -66,44 +66,22 @@ impl GitHttpServer {
             fail_all: AtomicBool::new(false),
             requests: AtomicU64::new(0),
         });
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (listener, runtime) = listener_and_runtime()?;
         let app = axum::Router::new().fallback(cgi).with_state(state.clone());
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?;
-        let thread = std::thread::spawn(move || {
-            runtime.block_on(async move {
-                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                    return;
-                };
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.await;
-                    })
-                    .await;
-            });
-            runtime.shutdown_background();
-        });
         Ok(GitHttpServer {
-            addr,
             state,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+            served: Served::start(listener, runtime, app)?,
         })
     }
 
     /// The server's address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.served.addr()
     }
 
     /// The URL of repository `name` (a directory below the root, such as `app.git`).
     pub fn url(&self, name: &str) -> String {
-        format!("http://{}/{}", self.addr, name.trim_start_matches('/'))
+        format!("http://{}/{}", self.addr(), name.trim_start_matches('/'))
     }
 
     /// When set, requests that fetch objects get their response headers and then
@@ -131,14 +109,9 @@ impl GitHttpServer {
 
 impl Drop for GitHttpServer {
     fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
         // Stalled responses may never finish: do not wait for the thread after stalling.
-        if !self.state.ever_stalled.load(Ordering::SeqCst)
-            && let Some(thread) = self.thread.take()
-        {
-            let _ = thread.join();
+        if self.state.ever_stalled.load(Ordering::SeqCst) {
+            self.served.detach_on_drop();
         }
     }
 }

@@ -2,6 +2,8 @@
 //! over git remotes that demand a token and an API that demands one, logged at trace
 //! level, and then every log line, every API answer and every file under the data
 //! directory (database, log, git caches) is searched for the secrets and their encodings.
+//! The same holds for a flow through Azure DevOps: its personal access token (API calls
+//! and git pushes) and its service hook password.
 
 use std::path::Path;
 use std::time::Duration;
@@ -10,6 +12,7 @@ use base64::Engine as _;
 use serde_json::Value;
 use sluice_tests::demo::Server;
 use sluice_tests::demo::repos;
+use sluice_tests::fake_azdo::FakeAzureDevOps;
 use sluice_tests::git_server::{BasicAuth, GitHttpServer};
 
 const GIT_TOKEN: &str = "gittok-7a1c9e3f5b2d4860";
@@ -29,6 +32,29 @@ fn forbidden() -> Vec<String> {
         b64(GIT_TOKEN),
         b64(API_SECRET),
     ]
+}
+
+/// Searches `seen` (place, text) and every file under `root/data` for `secrets`.
+fn assert_no_secret(root: &Path, mut seen: Vec<(String, String)>, secrets: &[String]) {
+    let mut files = Vec::new();
+    files_under(&root.join("data"), &mut files);
+    assert!(files.iter().any(|f| f.ends_with("sluice.db")));
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        seen.push((
+            f.display().to_string(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ));
+    }
+    for (place, text) in &seen {
+        for secret in secrets {
+            assert!(
+                !text.contains(secret),
+                "{place} shows a secret ({} chars)",
+                secret.len()
+            );
+        }
+    }
 }
 
 fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -146,23 +172,83 @@ fn a_whole_flow_at_trace_level_never_shows_a_token_anywhere() {
     let log = std::fs::read_to_string(root.join("serve.log")).unwrap();
     assert!(log.lines().count() > 100, "trace logging was on");
     seen.push(("serve.log".into(), log));
-    let mut files = Vec::new();
-    files_under(&root.join("data"), &mut files);
-    assert!(files.iter().any(|f| f.ends_with("sluice.db")));
-    for f in files {
-        let bytes = std::fs::read(&f).unwrap();
+    assert_no_secret(root, seen, &forbidden());
+}
+
+const AZDO_PAT: &str = "azdopat-3e9c1a7b5d2f4068acebd13579";
+const HOOK_SECRET: &str = "hooksec-8c2e4a6b0d1f3579";
+
+#[test]
+fn an_azure_devops_flow_at_trace_level_never_shows_its_token_or_hook_password() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let fake = FakeAzureDevOps::serving_demo_sdk(root, AZDO_PAT);
+    let config = repos::write_flow_config(root, &fake.demo_sdk_url());
+    std::fs::write(root.join("azdo-pat"), format!("{AZDO_PAT}\n")).unwrap();
+    std::fs::write(root.join("hook-secret"), format!("{HOOK_SECRET}\n")).unwrap();
+    let host = fake.host();
+    let server = Server::start_with_env(
+        root,
+        &config,
+        &[
+            "--azure-devops-token-file",
+            root.join("azdo-pat").to_str().unwrap(),
+            "--azure-devops-host",
+            &host,
+            "--azure-devops-webhook-secret-file",
+            root.join("hook-secret").to_str().unwrap(),
+        ],
+        &[("RUST_LOG", "trace")],
+    )
+    .unwrap();
+    fake.deliver_hooks_to(
+        &format!("{}/webhooks/azure-devops", server.url()),
+        "azure",
+        HOOK_SECRET,
+    );
+    server.publish(root, "runtime", "1", "2.0.0").unwrap();
+    let id = wait_for("a pull request on Azure DevOps", || fake.active_pull());
+    fake.shared().set_policy(id, "Build", "rejected", true);
+    wait_for("sluice's thread", || {
+        let pull = fake.shared().pull(id)?;
+        (!pull.threads.is_empty()).then_some(())
+    });
+    fake.shared().set_policy(id, "Build", "approved", true);
+    wait_for("the update completed", || {
+        (repos::version_in(root, "sdk", "runtime") == "2.0.0").then_some(())
+    });
+    let mut seen = Vec::new();
+    for path in [
+        "/api/status",
+        "/api/events",
+        "/api/pull-requests",
+        "/api/config",
+    ] {
+        seen.push((path.to_string(), server.get(path).unwrap_or_default()));
+    }
+    server.stop();
+    let log = std::fs::read_to_string(root.join("serve.log")).unwrap();
+    assert!(log.contains("Azure DevOps forge enabled"), "{log}");
+    seen.push(("serve.log".into(), log));
+    for pull in fake.shared().pulls() {
+        let threads: Vec<String> = pull
+            .threads
+            .iter()
+            .flat_map(|t| t.comments.iter().map(|c| c.content.clone()))
+            .collect();
         seen.push((
-            f.display().to_string(),
-            String::from_utf8_lossy(&bytes).into_owned(),
+            format!("pull request {} on Azure DevOps", pull.id),
+            format!("{} {} {threads:?}", pull.title, pull.description),
         ));
     }
-    for (place, text) in &seen {
-        for secret in forbidden() {
-            assert!(
-                !text.contains(&secret),
-                "{place} shows a secret ({} chars)",
-                secret.len()
-            );
-        }
-    }
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let secrets = [
+        AZDO_PAT.to_string(),
+        HOOK_SECRET.to_string(),
+        b64(&format!(":{AZDO_PAT}")),
+        b64(&format!("sluice:{AZDO_PAT}")),
+        b64(&format!("azure:{HOOK_SECRET}")),
+        b64(AZDO_PAT),
+    ];
+    assert_no_secret(root, seen, &secrets);
 }

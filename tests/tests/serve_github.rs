@@ -2,27 +2,14 @@
 //! on the fake GitHub (API calls and git pushes with the one token, which never reaches
 //! its log), and refuses options that cannot work.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use sluice_tests::binary::sluice_path;
+use sluice_tests::binary::serve_refused as refused;
 use sluice_tests::demo::{Server, repos};
 use sluice_tests::fake_github::webhooks;
 use sluice_tests::github_flow::{CI_TOKEN, GitHubServers, OWNER, SLUICE_TOKEN};
 use sluice_tests::wait;
-
-fn write_config(root: &Path, target: &str) -> String {
-    let dir = root.join("config");
-    std::fs::create_dir_all(&dir).unwrap();
-    let runtime = repos::remote_url(root, "runtime");
-    let text = format!(
-        "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {{name: dev}}\nspec: {{}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: DefaultChannel\nmetadata: {{name: runtime-main}}\nspec: {{repository: \"{runtime}\", branch: main, channel: dev}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: runtime-to-sdk}}\nspec:\n  source: {{repository: \"{runtime}\", channel: dev}}\n  target: {{repository: \"{target}\", branch: main}}\n  mergePolicies: [{{name: AllChecksSuccessful}}]\n"
-    );
-    std::fs::write(dir.join("flow.yaml"), text).unwrap();
-    dir.display().to_string()
-}
 
 fn open_head(servers: &GitHubServers) -> Option<String> {
     let state = servers.github.shared().state();
@@ -33,20 +20,12 @@ fn open_head(servers: &GitHubServers) -> Option<String> {
         .map(|p| p.head_sha.clone())
 }
 
-fn sdk_version(root: &Path) -> String {
-    repos::versions(root, "sdk")
-        .into_iter()
-        .find(|(name, _)| name == &repos::asset_name("runtime"))
-        .map(|(_, version)| version)
-        .unwrap_or_default()
-}
-
 #[test]
 fn serve_flows_an_update_through_github_with_one_token() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let servers = GitHubServers::start(root);
-    let config = write_config(root, &servers.url("sdk"));
+    let config = repos::write_flow_config(root, &servers.url("sdk"));
     let api = servers.github.api_url();
     let host = servers.git_server.addr().to_string();
     let extra = [
@@ -74,7 +53,7 @@ fn serve_flows_an_update_through_github_with_one_token() {
         .expect("CI reports");
     assert_eq!(answer.status(), 201);
     wait::until_true("the update merged on GitHub", limit, || {
-        sdk_version(root) == "2.0.0"
+        repos::version_in(root, "sdk", "runtime") == "2.0.0"
     });
     let status: Value =
         serde_json::from_str(&server.get("/api/status").unwrap_or_default()).unwrap_or_default();
@@ -89,25 +68,6 @@ fn serve_flows_an_update_through_github_with_one_token() {
         !log.contains(SLUICE_TOKEN),
         "the token never reaches the log"
     );
-}
-
-fn refused(extra: &[&str]) -> String {
-    let tmp = tempfile::tempdir().unwrap();
-    let config = tmp.path().join("config");
-    std::fs::create_dir_all(&config).unwrap();
-    let output = Command::new(sluice_path())
-        .args(["serve", "--config"])
-        .arg(&config)
-        .arg("--data")
-        .arg(tmp.path().join("data"))
-        .args(["--listen", "127.0.0.1:0"])
-        .args(extra)
-        .env_remove("SLUICE_NO_SUCH_VAR")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run sluice serve");
-    assert!(!output.status.success(), "refused: {extra:?}");
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]
@@ -136,7 +96,7 @@ fn a_signed_webhook_re_evaluates_at_once_and_a_forged_one_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let servers = GitHubServers::start(root);
-    let config = write_config(root, &servers.url("sdk"));
+    let config = repos::write_flow_config(root, &servers.url("sdk"));
     let api = servers.github.api_url();
     let host = servers.git_server.addr().to_string();
     // Open pull requests are not looked at again within the test (neither the periodic
@@ -192,7 +152,7 @@ fn a_signed_webhook_re_evaluates_at_once_and_a_forged_one_is_refused() {
     wait::until_true(
         "the update merged after the delivery",
         Duration::from_secs(30),
-        || sdk_version(root) == "2.0.0",
+        || repos::version_in(root, "sdk", "runtime") == "2.0.0",
     );
     server.stop();
     let log = std::fs::read_to_string(root.join("serve.log")).unwrap_or_default();

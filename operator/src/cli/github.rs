@@ -12,6 +12,8 @@ use crate::forge::github::{GITHUB_API_URL, GitHubForge};
 use crate::git::{Credentials, Secret};
 use crate::remotes::Remotes;
 
+use super::run_args::read_secret;
+
 /// GitHub options of `sluice serve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GitHubArgs {
@@ -54,29 +56,11 @@ pub struct GitHubSetup {
 impl GitHubArgs {
     /// The webhook secret, if one is configured.
     pub fn webhook_secret(&self) -> anyhow::Result<Option<Secret>> {
-        let (value, source) = match (
-            &self.github_webhook_secret_env,
-            &self.github_webhook_secret_file,
-        ) {
-            (Some(var), _) => (
-                std::env::var(var).with_context(|| {
-                    format!("the webhook secret: environment variable {var} is not set")
-                })?,
-                var.clone(),
-            ),
-            (None, Some(file)) => (
-                std::fs::read_to_string(file).with_context(|| {
-                    format!("reading the webhook secret file {}", file.display())
-                })?,
-                file.display().to_string(),
-            ),
-            (None, None) => return Ok(None),
-        };
-        let secret = Secret::new(value);
-        if secret.is_empty() {
-            anyhow::bail!("the webhook secret from {source} is empty");
-        }
-        Ok(Some(secret))
+        read_secret(
+            "the GitHub webhook secret",
+            self.github_webhook_secret_env.as_deref(),
+            self.github_webhook_secret_file.as_deref(),
+        )
     }
 
     /// The GitHub forge these options configure (`None` without a token), with `remotes`

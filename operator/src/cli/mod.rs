@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and dispatch to one module per subcommand.
 
+pub mod azure_devops;
 pub mod build;
 pub mod client;
 pub mod controller;

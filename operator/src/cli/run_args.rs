@@ -2,9 +2,13 @@
 //! API and its tokens, the engine's pacing, git and the author of update commits.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+
+use super::azure_devops::AzureDevOpsArgs;
 use super::github::GitHubArgs;
+use crate::git::Secret;
 
 /// Options shared by the commands that run the engine.
 #[derive(Debug, clap::Args)]
@@ -70,10 +74,41 @@ pub struct RunArgs {
     /// GitHub.
     #[command(flatten)]
     pub github: GitHubArgs,
+    /// Azure DevOps.
+    #[command(flatten)]
+    pub azure_devops: AzureDevOpsArgs,
     /// Author and committer name of update commits.
     #[arg(long, default_value = "sluice")]
     pub author_name: String,
     /// Author and committer e-mail of update commits.
     #[arg(long, default_value = "sluice@localhost")]
     pub author_email: String,
+}
+
+/// A secret (a webhook secret, say) named `what` in messages, from the environment
+/// variable `env` or else the file `file`; `None` when neither is given. An empty one
+/// is refused; messages name the source, never the value.
+pub fn read_secret(
+    what: &str,
+    env: Option<&str>,
+    file: Option<&Path>,
+) -> anyhow::Result<Option<Secret>> {
+    let (value, source) = match (env, file) {
+        (Some(var), _) => (
+            std::env::var(var)
+                .with_context(|| format!("{what}: environment variable {var} is not set"))?,
+            var.to_string(),
+        ),
+        (None, Some(file)) => (
+            std::fs::read_to_string(file)
+                .with_context(|| format!("reading {what} from {}", file.display()))?,
+            file.display().to_string(),
+        ),
+        (None, None) => return Ok(None),
+    };
+    let secret = Secret::new(value);
+    if secret.is_empty() {
+        anyhow::bail!("{what} from {source} is empty");
+    }
+    Ok(Some(secret))
 }

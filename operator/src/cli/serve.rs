@@ -1,5 +1,5 @@
 //! `sluice serve`: run the reconciler with the embedded store, the git-native forge and,
-//! with a GitHub token, the GitHub forge.
+//! with their tokens, the GitHub and Azure DevOps forges.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -38,6 +38,20 @@ at once when GitHub delivers a webhook about them (POST /webhooks/github, signed
 --github-webhook-secret-env or --github-webhook-secret-file; events pull_request,
 pull_request_review, check_run, check_suite, status, issue_comment, push).
 
+Azure DevOps: with --azure-devops-token-env or --azure-devops-token-file (a personal
+access token with the scopes Code read & write and Pull request threads), repositories on
+dev.azure.com, *.visualstudio.com and each --azure-devops-host (Azure DevOps Server) get
+their pull requests on Azure DevOps: found by source branch before one is opened, checked
+by the pull request's policy evaluations and statuses and its reviewers' votes, reported
+in one comment thread sluice edits in place, completed by squash with the head commit the
+policies saw (lastMergeSourceCommit) and the source branch deleted. Completions that branch
+policies refuse leave the pull request blocked until a policy changes. git pushes to those
+hosts use the same token. Service hooks (POST /webhooks/azure-devops, HTTP Basic password
+from --azure-devops-webhook-secret-env or --azure-devops-webhook-secret-file; events
+git.pullrequest.created, git.pullrequest.updated, git.pullrequest.merged,
+ms.vss-code.git-pullrequest-comment-event, git.push) re-evaluate the pull requests they
+concern at once.
+
 A config directory is watched (changes to file contents only) and a git config repository
 is polled. Nothing is reconciled until a first valid config is in force. A config that fails
 validation is reported (GET /api/config and the log) and the previous one stays in force; so
@@ -56,6 +70,7 @@ HTTP API (JSON; errors are {\"error\": ...}):  GET /api/config
   GET /api/pull-requests[/N]  POST /api/pull-requests/N/{checks,reviews,close,merge}
   GET /pull-requests/N (plain text)  GET /healthz  GET /readyz  GET /metrics (Prometheus)
   POST /webhooks/github (GitHub deliveries, verified by their signature instead of a token)
+  POST /webhooks/azure-devops (service hooks, verified by their Basic password)
 
 Examples:
   sluice serve --config examples/config-repo --data /var/lib/sluice
@@ -63,7 +78,9 @@ Examples:
       --data ./data --git-token-env GIT_TOKEN --listen 0.0.0.0:8080 \\
       --api-tokens /etc/sluice/api-tokens
   sluice serve --config ./config --data ./data --github-token-env GITHUB_TOKEN \\
-      --github-api-url https://ghe.contoso.com/api/v3 --github-host ghe.contoso.com")]
+      --github-api-url https://ghe.contoso.com/api/v3 --github-host ghe.contoso.com
+  sluice serve --config ./config --data ./data --azure-devops-token-env AZDO_PAT \\
+      --azure-devops-webhook-secret-env AZDO_HOOK_SECRET --azure-devops-host tfs.contoso.com")]
 pub struct ServeArgs {
     /// Config directory, or a git repository URL holding one.
     #[arg(long, value_name = "DIR|GIT-URL")]
@@ -151,12 +168,20 @@ pub(super) async fn run_engine(args: RunArgs, source: Source) -> anyhow::Result<
         }
         (None, None) => Remotes::anonymous(),
     };
-    let (remotes, hosted) = match args.github.setup(remotes.clone())? {
+    let (remotes, mut hosted) = match args.github.setup(remotes.clone())? {
         Some(github) => {
             tracing::info!(api = %args.github.github_api_url, hosts = ?args.github.github_host, "GitHub forge enabled");
             (github.remotes, vec![github.hosted])
         }
         None => (remotes, Vec::new()),
+    };
+    let remotes = match args.azure_devops.setup(remotes.clone())? {
+        Some(azure) => {
+            tracing::info!(hosts = ?args.azure_devops.azure_devops_host, "Azure DevOps forge enabled");
+            hosted.push(azure.hosted);
+            azure.remotes
+        }
+        None => remotes,
     };
     let author = Author {
         name: args.author_name.clone(),
@@ -194,12 +219,14 @@ pub(super) async fn run_engine(args: RunArgs, source: Source) -> anyhow::Result<
         hosted,
     )?;
     let github_webhook_secret = args.github.webhook_secret()?.map(Arc::new);
+    let azure_devops_webhook_secret = args.azure_devops.webhook_secret()?.map(Arc::new);
     let state = AppState {
         engine: engine.clone(),
         ready: Arc::new(AtomicBool::new(false)),
         config_report: Default::default(),
         access: Arc::new(access),
         github_webhook_secret,
+        azure_devops_webhook_secret,
     };
 
     let (source, poll) = match source {

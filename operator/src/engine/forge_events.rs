@@ -1,5 +1,5 @@
-//! Events a hosted forge delivers (a GitHub webhook): the keys they concern are
-//! re-evaluated at once, and only those.
+//! Events a hosted forge delivers (a GitHub webhook, an Azure DevOps service hook): the
+//! keys they concern are re-evaluated at once, and only those.
 
 use sluice_core::flow::github_events::{EventSubject, Tracked, concerned};
 use sluice_core::flow::pacing::Trigger;
@@ -9,9 +9,9 @@ use super::Engine;
 use crate::store::StoreError;
 
 impl Engine {
-    /// Queues the keys with an open pull request that a GitHub delivery about `subject`
+    /// Queues the keys with an open pull request that a forge's delivery about `subject`
     /// concerns; their ids.
-    pub fn github_event(&self, subject: &EventSubject) -> Result<Vec<String>, StoreError> {
+    pub fn forge_event(&self, subject: &EventSubject) -> Result<Vec<String>, StoreError> {
         let active = self.store.active_pull_requests()?;
         let tracked: Vec<Tracked<'_>> = active
             .iter()

@@ -75,6 +75,39 @@ impl ForgeError {
         }
     }
 
+    /// The same failure with `secret` scrubbed from its message (for messages that
+    /// quote a forge's answer or a transport error).
+    pub fn scrubbed(self, secret: &crate::git::Secret) -> ForgeError {
+        match self {
+            ForgeError::Conflict {
+                repository,
+                pull_request,
+                message,
+            } => ForgeError::Conflict {
+                repository,
+                pull_request,
+                message: secret.scrub(&message),
+            },
+            ForgeError::Unavailable {
+                repository,
+                message,
+                retry_after,
+            } => ForgeError::Unavailable {
+                repository,
+                message: secret.scrub(&message),
+                retry_after,
+            },
+            ForgeError::Rejected {
+                repository,
+                message,
+            } => ForgeError::Rejected {
+                repository,
+                message: secret.scrub(&message),
+            },
+            not_found => not_found,
+        }
+    }
+
     /// The class of this failure.
     pub fn class(&self) -> FailureClass {
         match self {
@@ -100,6 +133,116 @@ impl ForgeError {
             | ForgeError::Rejected { message, .. } => message.clone(),
             ForgeError::NotFound { what, .. } => format!("{what} not found"),
         }
+    }
+}
+
+/// A hosted forge's answer that is not a success, as [`ForgeError::refused`] reads it.
+#[derive(Debug, Clone)]
+pub struct Refusal<'a> {
+    /// The forge, as messages name it (`GitHub`, `Azure DevOps`).
+    pub forge: &'a str,
+    /// What was being done.
+    pub what: &'a str,
+    /// The status code, as the forge meant it.
+    pub status: http::StatusCode,
+    /// The forge's own message (empty when it gave none).
+    pub detail: String,
+    /// The wait the answer asked for (`Retry-After`), if it did.
+    pub retry_after: Option<Duration>,
+    /// Said after the status of a 401 (how to fix the credentials).
+    pub unauthorized: &'a str,
+    /// Said after the status of a 403 (which permission to grant).
+    pub forbidden: &'a str,
+}
+
+impl<'a> Refusal<'a> {
+    /// The refusal `status` of `forge` to `what`, with the `Retry-After` of `headers`
+    /// read at `now`; no detail and no hints yet.
+    pub fn new(
+        forge: &'a str,
+        what: &'a str,
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+        now: jiff::Timestamp,
+    ) -> Refusal<'a> {
+        let retry_after = headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| sluice_core::flow::failure::parse_retry_after(v, now));
+        Refusal {
+            forge,
+            what,
+            status,
+            detail: String::new(),
+            retry_after,
+            unauthorized: "",
+            forbidden: "",
+        }
+    }
+
+    /// `WHAT: FORGE answered STATUS (DETAIL)HINT`.
+    pub fn said(&self, hint: &str) -> String {
+        let mut text = format!("{}: {} answered {}", self.what, self.forge, self.status);
+        if !self.detail.is_empty() {
+            text.push_str(&format!(" ({})", self.detail));
+        }
+        text.push_str(hint);
+        text
+    }
+}
+
+impl ForgeError {
+    /// What a hosted forge's refused answer on `repository` means, the same on every
+    /// forge: 401 and 403 are refusals with the forge's hints, 404 is not found, 409 a
+    /// conflict, 429 and 5xx retryable with the wait asked for, anything else a refusal.
+    pub fn refused(repository: &str, refusal: &Refusal<'_>) -> ForgeError {
+        let repository = repository.to_string();
+        match refusal.status.as_u16() {
+            401 => ForgeError::Rejected {
+                repository,
+                message: refusal.said(refusal.unauthorized),
+            },
+            403 => ForgeError::Rejected {
+                repository,
+                message: refusal.said(refusal.forbidden),
+            },
+            404 => ForgeError::NotFound {
+                repository,
+                what: format!("{} (or the token cannot see it)", refusal.what),
+            },
+            409 => ForgeError::Conflict {
+                repository,
+                pull_request: None,
+                message: refusal.said(""),
+            },
+            429 | 500..=599 => ForgeError::Unavailable {
+                repository,
+                message: refusal.said(""),
+                retry_after: refusal.retry_after,
+            },
+            _ => ForgeError::Rejected {
+                repository,
+                message: refusal.said(""),
+            },
+        }
+    }
+}
+
+/// `Ok` when a pull request that was just changed is still open, else the conflict of
+/// `id` (shown as `label`, `#4` or `4`) being in another state.
+pub fn still_open(
+    repository: &str,
+    id: &str,
+    label: &str,
+    state: sluice_core::model::PullRequestState,
+) -> Result<(), ForgeError> {
+    match state {
+        sluice_core::model::PullRequestState::Open => Ok(()),
+        state => Err(ForgeError::conflict(
+            repository,
+            id,
+            format!("pull request {label} is {state:?} now, not open"),
+        )),
     }
 }
 

@@ -6,6 +6,7 @@
 //! [`ForgeRegistry`] picks the forge of each repository by its URL; every failure is a
 //! [`ForgeError`], classified once for the engine.
 
+pub mod azure_devops;
 pub mod error;
 pub mod github;
 pub mod local;
@@ -17,6 +18,20 @@ pub use registry::{ForgeRegistry, HostedForge};
 use async_trait::async_trait;
 use sluice_core::flow::{Check, Review};
 use sluice_core::model::PullRequestState;
+
+/// The hidden marker ending sluice's one comment on a hosted forge's pull request (an
+/// HTML comment forges do not render): found by it, the comment is edited in place.
+pub const COMMENT_MARKER: &str = "<!-- sluice: this comment is edited in place -->";
+
+/// `body` with the [`COMMENT_MARKER`] at its end.
+pub fn marked(body: &str) -> String {
+    format!("{body}\n\n{COMMENT_MARKER}")
+}
+
+/// Whether a comment's text is sluice's (ends with the [`COMMENT_MARKER`]).
+pub fn is_marked(text: &str) -> bool {
+    text.trim_end().ends_with(COMMENT_MARKER)
+}
 
 /// A pull request as the forge reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,10 +1,11 @@
 //! The HTTP API: builds, triggers, checks and reviews, status; health, readiness and
-//! metrics; GitHub's signed webhook deliveries. JSON in and out; errors are `{"error": "..."}` with a 4xx or 5xx status.
+//! metrics; GitHub's signed webhook deliveries and Azure DevOps's service hooks. JSON in and out; errors are `{"error": "..."}` with a 4xx or 5xx status.
 
 mod api;
 pub mod auth;
 mod rejections;
 pub mod webhooks;
+pub mod webhooks_azure;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,6 +28,8 @@ pub struct AppState {
     pub access: Arc<auth::Access>,
     /// The secret GitHub signs webhook deliveries with (`None`: no GitHub webhooks).
     pub github_webhook_secret: Option<Arc<crate::git::Secret>>,
+    /// The password Azure DevOps service hooks send (`None`: no Azure DevOps hooks).
+    pub azure_devops_webhook_secret: Option<Arc<crate::git::Secret>>,
 }
 
 /// The outcome of the last configuration load.
@@ -91,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/pull-requests/{number}", get(api::pull_request_page))
         .route("/webhooks/github", post(webhooks::github))
+        .route("/webhooks/azure-devops", post(webhooks_azure::azure_devops))
         .fallback(rejections::no_route)
         .method_not_allowed_fallback(rejections::wrong_method)
         .layer(axum::middleware::from_fn_with_state(

@@ -32,8 +32,29 @@ pub fn verify(secret: &Secret, body: &[u8], signature: &str) -> bool {
     ring::hmac::verify(&key, body, &tag).is_ok()
 }
 
-fn answer(status: StatusCode, body: Value) -> Response {
+/// A JSON answer.
+pub(super) fn answer(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
+}
+
+/// Re-evaluates the keys a verified delivery of `event` about `subject` concerns, and
+/// answers with them; `forge` names the sender in the log.
+pub(super) fn re_evaluate(
+    state: &AppState,
+    forge: &str,
+    event: &str,
+    subject: &github_events::EventSubject,
+) -> Response {
+    match state.engine.forge_event(subject) {
+        Ok(keys) => {
+            tracing::info!(forge, event, repository = %subject.repository, keys = ?keys, "webhook delivery");
+            answer(StatusCode::ACCEPTED, json!({"event": event, "keys": keys}))
+        }
+        Err(err) => answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"error": err.to_string()}),
+        ),
+    }
 }
 
 /// The handler.
@@ -72,16 +93,7 @@ pub(super) async fn github(
     let Some(subject) = github_events::subject(event, &payload) else {
         return answer(StatusCode::ACCEPTED, json!({"event": event, "keys": []}));
     };
-    match state.engine.github_event(&subject) {
-        Ok(keys) => {
-            tracing::info!(event, repository = %subject.repository, keys = ?keys, "GitHub webhook");
-            answer(StatusCode::ACCEPTED, json!({"event": event, "keys": keys}))
-        }
-        Err(err) => answer(
-            StatusCode::SERVICE_UNAVAILABLE,
-            json!({"error": err.to_string()}),
-        ),
-    }
+    re_evaluate(&state, "GitHub", event, &subject)
 }
 
 #[cfg(test)]

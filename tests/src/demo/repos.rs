@@ -182,3 +182,26 @@ pub fn versions(root: &Path, repo: &str) -> Vec<(String, String)> {
     }
     out
 }
+
+/// A config directory under `root` flowing runtime's builds on channel `dev` into
+/// `target`'s `main` under `AllChecksSuccessful`; its path.
+pub fn write_flow_config(root: &Path, target: &str) -> String {
+    let dir = root.join("config");
+    std::fs::create_dir_all(&dir).unwrap();
+    let runtime = remote_url(root, "runtime");
+    let text = format!(
+        "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {{name: dev}}\nspec: {{}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: DefaultChannel\nmetadata: {{name: runtime-main}}\nspec: {{repository: \"{runtime}\", branch: main, channel: dev}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: runtime-to-sdk}}\nspec:\n  source: {{repository: \"{runtime}\", channel: dev}}\n  target: {{repository: \"{target}\", branch: main}}\n  mergePolicies: [{{name: AllChecksSuccessful}}]\n"
+    );
+    std::fs::write(dir.join("flow.yaml"), text).unwrap();
+    dir.display().to_string()
+}
+
+/// The version of `source`'s asset that `target`'s manifest on `main` references (empty
+/// when it references none).
+pub fn version_in(root: &Path, target: &str, source: &str) -> String {
+    versions(root, target)
+        .into_iter()
+        .find(|(name, _)| name == &asset_name(source))
+        .map(|(_, version)| version)
+        .unwrap_or_default()
+}

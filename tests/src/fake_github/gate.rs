@@ -1,9 +1,8 @@
 //! What stands in front of every endpoint of the fake: authentication (401 without a
-//! known token), injected faults, `x-ratelimit-*` headers, ETags with `If-None-Match`
-//! (a `304` does not count against the limit), and the call log.
+//! known token), injected faults, `x-ratelimit-*` headers, and ETags with
+//! `If-None-Match` (a `304` does not count against the limit).
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State as AxumState};
@@ -11,35 +10,18 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{Call, Login, Shared, epoch, error};
+use super::{Login, Shared, epoch, error};
+use crate::faults::Calls;
 
-/// Authentication, faults, rate-limit headers, ETags and the call log, around every
-/// endpoint.
+/// Authentication, faults, rate-limit headers and ETags, around every endpoint (the
+/// call log is a layer of its own).
 pub async fn gate(
     AxumState(shared): AxumState<Arc<Shared>>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let line = format!(
-        "{} {}",
-        request.method(),
-        request
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/")
-    );
-    let response = answer(&shared, &line, &mut request, next).await;
-    shared
-        .calls
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(Call {
-            at: Instant::now(),
-            request: line,
-            status: response.status().as_u16(),
-        });
-    response
+    let line = Calls::line(&request);
+    answer(&shared, &line, &mut request, next).await
 }
 
 async fn answer(shared: &Arc<Shared>, line: &str, request: &mut Request, next: Next) -> Response {
@@ -57,12 +39,7 @@ async fn answer(shared: &Arc<Shared>, line: &str, request: &mut Request, next: N
     let Some(login) = login else {
         return error(StatusCode::UNAUTHORIZED, "Bad credentials");
     };
-    let fault = {
-        let mut faults = shared.faults.lock().unwrap_or_else(|e| e.into_inner());
-        let at = faults.iter().position(|f| line.contains(&f.matching));
-        at.and_then(|i| faults.remove(i))
-    };
-    if let Some(fault) = fault {
+    if let Some(fault) = shared.faults.take(line) {
         if fault.after_serving {
             request.extensions_mut().insert(Login(login));
             let request = std::mem::replace(request, Request::new(Body::empty()));
@@ -70,16 +47,7 @@ async fn answer(shared: &Arc<Shared>, line: &str, request: &mut Request, next: N
         }
         let status =
             StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = error(status, &fault.message);
-        for (name, value) in &fault.headers {
-            if let (Ok(name), Ok(value)) = (
-                header::HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(value),
-            ) {
-                response.headers_mut().insert(name, value);
-            }
-        }
-        return response;
+        return fault.headed(error(status, &fault.message));
     }
     let conditional = request
         .headers()

@@ -36,94 +36,18 @@ pub mod records;
 pub mod state;
 pub mod webhooks;
 
-use std::collections::VecDeque;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+pub use crate::faults::{Call, Fault, epoch};
+use crate::faults::{Calls, Faults};
+use crate::served::{Served, listener_and_runtime};
 pub use state::State;
-
-/// A failure to answer the next matching request with.
-#[derive(Debug, Clone)]
-pub struct Fault {
-    /// Only requests whose `METHOD /path` contains this (all when empty).
-    pub matching: String,
-    /// The status code.
-    pub status: u16,
-    /// Extra headers.
-    pub headers: Vec<(String, String)>,
-    /// The message of the JSON body.
-    pub message: String,
-    /// Whether the request is served first and only its answer replaced (a proxy that
-    /// times out after GitHub acted): the caller cannot tell whether it happened.
-    pub after_serving: bool,
-}
-
-impl Fault {
-    /// A rate limit answered with `status` (429 or 403) and `Retry-After: seconds`.
-    pub fn retry_after(status: u16, seconds: u64) -> Fault {
-        Fault {
-            matching: String::new(),
-            status,
-            headers: vec![("retry-after".into(), seconds.to_string())],
-            message: "You have exceeded a secondary rate limit.".into(),
-            after_serving: false,
-        }
-    }
-
-    /// The primary rate limit: 403 with no requests left until `seconds` from now.
-    pub fn exhausted(seconds: u64) -> Fault {
-        Fault {
-            matching: String::new(),
-            status: 403,
-            headers: vec![
-                ("x-ratelimit-remaining".into(), "0".into()),
-                ("x-ratelimit-reset".into(), (epoch() + seconds).to_string()),
-            ],
-            message: "API rate limit exceeded.".into(),
-            after_serving: false,
-        }
-    }
-
-    /// A server error.
-    pub fn server_error(status: u16) -> Fault {
-        Fault {
-            matching: String::new(),
-            status,
-            headers: vec![],
-            message: "Server Error".into(),
-            after_serving: false,
-        }
-    }
-
-    /// The same fault, answered after the request was served.
-    pub fn after_serving(mut self) -> Fault {
-        self.after_serving = true;
-        self
-    }
-
-    /// The same fault, for requests whose `METHOD /path` contains `matching` only.
-    pub fn on(mut self, matching: &str) -> Fault {
-        self.matching = matching.to_string();
-        self
-    }
-}
-
-/// A request the fake received.
-#[derive(Debug, Clone)]
-pub struct Call {
-    /// When it arrived.
-    pub at: Instant,
-    /// `METHOD /path?query`.
-    pub request: String,
-    /// The status answered.
-    pub status: u16,
-}
 
 /// What the handlers share.
 pub struct Shared {
@@ -133,8 +57,8 @@ pub struct Shared {
     /// The web (and git) base URL pull request links start with.
     pub html_url: String,
     state: Mutex<State>,
-    faults: Mutex<VecDeque<Fault>>,
-    calls: Mutex<Vec<Call>>,
+    faults: Faults,
+    calls: Arc<Calls>,
     remaining: Mutex<u64>,
     webhook: Mutex<Option<webhooks::Target>>,
     runtime: tokio::runtime::Handle,
@@ -180,14 +104,6 @@ pub fn error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-/// Seconds since the Unix epoch.
-pub fn epoch() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
-}
-
 /// The login a request authenticated as.
 #[derive(Debug, Clone)]
 pub struct Login(pub String);
@@ -195,29 +111,22 @@ pub struct Login(pub String);
 /// A running fake; stopped when dropped.
 pub struct FakeGitHub {
     shared: Arc<Shared>,
-    addr: SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    served: Served,
 }
 
 impl FakeGitHub {
     /// Serves the API for the bare repositories `root/OWNER/NAME.git`; pull request links
     /// start with `html_url` (the git server's base URL).
     pub fn start(root: &Path, html_url: &str) -> std::io::Result<FakeGitHub> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
+        let (listener, runtime) = listener_and_runtime()?;
         let addr = listener.local_addr()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?;
         let shared = Arc::new(Shared {
             root: root.to_path_buf(),
             api_url: format!("http://{addr}"),
             html_url: html_url.trim_end_matches('/').to_string(),
             state: Mutex::default(),
-            faults: Mutex::default(),
-            calls: Mutex::default(),
+            faults: Faults::default(),
+            calls: Arc::default(),
             remaining: Mutex::new(5000),
             webhook: Mutex::default(),
             runtime: runtime.handle().clone(),
@@ -228,27 +137,11 @@ impl FakeGitHub {
             .layer(axum::middleware::from_fn_with_state(
                 shared.clone(),
                 gate::gate,
-            ))
-            .with_state(shared.clone());
-        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            runtime.block_on(async move {
-                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                    return;
-                };
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.await;
-                    })
-                    .await;
-            });
-            runtime.shutdown_background();
-        });
+            ));
+        let app = Calls::logging(app, &shared.calls).with_state(shared.clone());
         Ok(FakeGitHub {
             shared,
-            addr,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+            served: Served::start(listener, runtime, app)?,
         })
     }
 
@@ -267,20 +160,12 @@ impl FakeGitHub {
 
     /// Answers the next request (matching the fault's filter) with `fault`.
     pub fn inject(&self, fault: Fault) {
-        self.shared
-            .faults
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_back(fault);
+        self.shared.faults.push(fault);
     }
 
     /// Every request so far.
     pub fn calls(&self) -> Vec<Call> {
-        self.shared
-            .calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.shared.calls.all()
     }
 
     /// Delivers events to `url`, signed with `secret`.
@@ -299,17 +184,6 @@ impl FakeGitHub {
 
     /// The server's address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-}
-
-impl Drop for FakeGitHub {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.served.addr()
     }
 }

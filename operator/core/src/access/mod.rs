@@ -69,15 +69,16 @@ impl std::fmt::Display for Scope {
 }
 
 /// The scope a request needs, or `None` for the endpoints every probe and scraper may
-/// reach (health, readiness, metrics) and for GitHub's webhook deliveries (verified by
-/// their signature instead). Reads need [`Scope::Read`]; writes the scope of
+/// reach (health, readiness, metrics) and for forges' webhook deliveries (verified by
+/// GitHub's signature or Azure DevOps's Basic password instead). Reads need [`Scope::Read`]; writes the scope of
 /// what they do; an unknown write needs [`Scope::Admin`].
 pub fn required_scope(method: &str, path: &str) -> Option<Scope> {
     if matches!(path, "/healthz" | "/readyz" | "/metrics") {
         return None;
     }
-    // Webhook deliveries carry no token: their HMAC signature is checked instead.
-    if method == "POST" && path == "/webhooks/github" {
+    // Webhook deliveries carry no token: their HMAC signature (GitHub) or Basic
+    // password (Azure DevOps) is checked instead.
+    if method == "POST" && matches!(path, "/webhooks/github" | "/webhooks/azure-devops") {
         return None;
     }
     if matches!(method, "GET" | "HEAD" | "OPTIONS") {

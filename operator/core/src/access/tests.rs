@@ -53,6 +53,8 @@ fn routes_need_their_scopes() {
         ("GET", "/readyz", None),
         ("POST", "/webhooks/github", None),
         ("GET", "/webhooks/github", Some(Scope::Read)),
+        ("POST", "/webhooks/azure-devops", None),
+        ("GET", "/webhooks/azure-devops", Some(Scope::Read)),
         ("GET", "/api/builds", Some(Scope::Read)),
         ("GET", "/pull-requests/3", Some(Scope::Read)),
         ("POST", "/api/builds", Some(Scope::Publish)),

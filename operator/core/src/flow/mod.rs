@@ -6,6 +6,7 @@
 
 pub mod annotations;
 pub mod assign;
+pub mod azure_devops;
 pub mod build_resource;
 pub mod cleanup;
 pub mod coherency;

@@ -16,6 +16,7 @@ use sluice_core::flow::failure::{parse_rate_limit_reset, parse_retry_after};
 
 use super::etags::Etags;
 use crate::forge::ForgeError;
+use crate::forge::error::Refusal;
 use crate::git::Secret;
 
 /// A GitHub answer: status, headers and JSON body (`Null` when empty).
@@ -166,17 +167,7 @@ impl Api {
 
     /// What a failed answer means.
     pub fn failure(&self, answer: &Answer, repository: &str, what: &str) -> ForgeError {
-        let error = failure(answer, repository, what, jiff::Timestamp::now());
-        match error {
-            ForgeError::Rejected {
-                repository,
-                message,
-            } => ForgeError::Rejected {
-                repository,
-                message: self.token.scrub(&message),
-            },
-            other => other,
-        }
+        failure(answer, repository, what, jiff::Timestamp::now()).scrubbed(&self.token)
     }
 }
 
@@ -232,49 +223,19 @@ pub fn rate_limit_wait(answer: &Answer, now: jiff::Timestamp) -> Option<Option<D
 
 /// What a failed `answer` to `what` on `repository` means, at `now`.
 pub fn failure(answer: &Answer, repository: &str, what: &str, now: jiff::Timestamp) -> ForgeError {
-    let status = answer.status;
-    let detail = github_message(&answer.body);
-    let said = |hint: &str| {
-        let mut text = format!("{what}: GitHub answered {status}");
-        if !detail.is_empty() {
-            text.push_str(&format!(" ({detail})"));
-        }
-        text.push_str(hint);
-        text
-    };
+    let mut refusal = Refusal::new("GitHub", what, answer.status, &answer.headers, now);
+    refusal.detail = github_message(&answer.body);
+    refusal.unauthorized = "; the GitHub token is invalid or expired";
+    refusal.forbidden =
+        "; the token lacks a permission this needs (see the README's GitHub section)";
     if let Some(retry_after) = rate_limit_wait(answer, now) {
         return ForgeError::Unavailable {
             repository: repository.to_string(),
-            message: said(""),
+            message: refusal.said(""),
             retry_after,
         };
     }
-    match status.as_u16() {
-        401 => ForgeError::rejected(repository, said("; the GitHub token is invalid or expired")),
-        403 => ForgeError::rejected(
-            repository,
-            said("; the token lacks a permission this needs (see the README's GitHub section)"),
-        ),
-        404 => ForgeError::NotFound {
-            repository: repository.to_string(),
-            what: format!("{what} (or the token cannot see it)"),
-        },
-        409 => ForgeError::Conflict {
-            repository: repository.to_string(),
-            pull_request: None,
-            message: said(""),
-        },
-        500..=599 => ForgeError::Unavailable {
-            repository: repository.to_string(),
-            message: said(""),
-            retry_after: answer
-                .headers
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, now)),
-        },
-        _ => ForgeError::rejected(repository, said("")),
-    }
+    ForgeError::refused(repository, &refusal)
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use super::api::Api;
 use super::checks::pages;
 use crate::forge::ForgeError;
 
-/// The hidden marker ending sluice's comment (an HTML comment GitHub does not render).
-pub const MARKER: &str = "<!-- sluice: this comment is edited in place -->";
+pub use crate::forge::COMMENT_MARKER as MARKER;
+use crate::forge::{is_marked, marked};
 
 /// Posts `body` on pull request `number`, or edits sluice's comment there if it has one.
 pub async fn upsert(
@@ -20,7 +20,7 @@ pub async fn upsert(
     number: u64,
     body: &str,
 ) -> Result<(), ForgeError> {
-    let text = format!("{body}\n\n{MARKER}");
+    let text = marked(body);
     let what = format!("comments of pull request #{number}");
     let comments = pages(
         api,
@@ -31,12 +31,11 @@ pub async fn upsert(
     )
     .await?;
     let own = comments.iter().rev().find_map(|comment| {
-        let marked = comment
+        let ours = comment
             .get("body")
             .and_then(Value::as_str)
-            .is_some_and(|b| b.trim_end().ends_with(MARKER));
-        marked
-            .then(|| comment.get("id").and_then(Value::as_u64))
+            .is_some_and(is_marked);
+        ours.then(|| comment.get("id").and_then(Value::as_u64))
             .flatten()
     });
     let payload = json!({ "body": text });

@@ -260,14 +260,7 @@ impl Forge for GitHubForge {
                 &json!({ "title": title, "body": description }),
             )
             .await?;
-        match pr.state {
-            PullRequestState::Open => Ok(()),
-            state => Err(ForgeError::conflict(
-                repository,
-                id,
-                format!("pull request #{n} is {state:?} now, not open"),
-            )),
-        }
+        super::error::still_open(repository, id, &format!("#{n}"), pr.state)
     }
 
     async fn merge_pull_request(
