@@ -15,6 +15,7 @@ pub mod github;
 pub mod github_events;
 pub mod head_branch;
 pub mod keys;
+pub mod lease;
 pub mod markdown;
 pub mod merge_policies;
 pub mod outcome;
