@@ -9,8 +9,8 @@ use sluice_core::flow::forges::{ForgeHosts, ForgeKind};
 
 use crate::forge::HostedForge;
 use crate::forge::github::{GITHUB_API_URL, GitHubForge};
-use crate::git::{Credentials, Secret};
 use crate::remotes::Remotes;
+use crate::secret_source::{CredentialSource, SecretSource};
 
 /// GitHub options of `sluice serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -52,57 +52,57 @@ pub struct GitHubSetup {
 }
 
 impl GitHubArgs {
-    /// The webhook secret, if one is configured.
-    pub fn webhook_secret(&self) -> anyhow::Result<Option<Secret>> {
-        let (value, source) = match (
+    /// The webhook secret, if one is configured (a file is re-read when it changes).
+    pub fn webhook_secret(&self) -> anyhow::Result<Option<SecretSource>> {
+        let source = match (
             &self.github_webhook_secret_env,
             &self.github_webhook_secret_file,
         ) {
-            (Some(var), _) => (
-                std::env::var(var).with_context(|| {
-                    format!("the webhook secret: environment variable {var} is not set")
-                })?,
-                var.clone(),
-            ),
-            (None, Some(file)) => (
-                std::fs::read_to_string(file).with_context(|| {
-                    format!("reading the webhook secret file {}", file.display())
-                })?,
-                file.display().to_string(),
-            ),
+            (Some(var), _) => SecretSource::from_env(var),
+            (None, Some(file)) => SecretSource::from_file(file),
             (None, None) => return Ok(None),
         };
-        let secret = Secret::new(value);
-        if secret.is_empty() {
-            anyhow::bail!("the webhook secret from {source} is empty");
-        }
-        Ok(Some(secret))
+        Ok(Some(source.context("the webhook secret")?))
+    }
+
+    /// The GitHub token these options name, if any (a file is re-read when it changes).
+    pub fn token(&self) -> anyhow::Result<Option<SecretSource>> {
+        let source = match (&self.github_token_env, &self.github_token_file) {
+            (Some(var), _) => SecretSource::from_env(var),
+            (None, Some(file)) => SecretSource::from_file(file),
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(source.context("the GitHub token")?))
     }
 
     /// The GitHub forge these options configure (`None` without a token), with `remotes`
-    /// extended to push to GitHub's hosts with the same token.
-    pub fn setup(&self, remotes: Remotes) -> anyhow::Result<Option<GitHubSetup>> {
-        let credentials = match (&self.github_token_env, &self.github_token_file) {
-            (Some(var), _) => Credentials::token_from_env("x-access-token", var)?,
-            (None, Some(file)) => Credentials::token_from_file("x-access-token", file)?,
-            (None, None) => {
-                if !self.github_host.is_empty() {
-                    anyhow::bail!(
-                        "--github-host needs a token: give --github-token-env or --github-token-file"
-                    );
+    /// extended to push to GitHub's hosts with the same token. `token` (a Kubernetes
+    /// Secret in `sluice controller`) takes the place of `--github-token-env/-file`.
+    pub fn setup(
+        &self,
+        remotes: Remotes,
+        token: Option<SecretSource>,
+    ) -> anyhow::Result<Option<GitHubSetup>> {
+        let token = match token {
+            Some(token) => token,
+            None => match self.token()? {
+                Some(token) => token,
+                None => {
+                    if !self.github_host.is_empty() {
+                        anyhow::bail!(
+                            "--github-host needs a token: give --github-token-env or --github-token-file"
+                        );
+                    }
+                    return Ok(None);
                 }
-                return Ok(None);
-            }
-        };
-        let Some(token) = credentials.secret().cloned() else {
-            anyhow::bail!("the GitHub token is empty");
+            },
         };
         let mut hosts = ForgeHosts::new();
         for host in &self.github_host {
             hosts.claim(host, ForgeKind::GitHub)?;
         }
         hosts.enable(ForgeKind::GitHub);
-        let forge = GitHubForge::new(&self.github_api_url, token)
+        let forge = GitHubForge::new(&self.github_api_url, token.clone())
             .context("configuring the GitHub forge")?;
         Ok(Some(GitHubSetup {
             hosted: HostedForge {
@@ -110,7 +110,11 @@ impl GitHubArgs {
                 forge: Arc::new(forge),
                 hosts: self.github_host.clone(),
             },
-            remotes: remotes.with_forge(hosts, ForgeKind::GitHub, credentials),
+            remotes: remotes.with_forge(
+                hosts,
+                ForgeKind::GitHub,
+                CredentialSource::token("x-access-token", token),
+            ),
         }))
     }
 }

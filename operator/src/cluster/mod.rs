@@ -6,7 +6,9 @@
 //! resource to its status subresource.
 
 mod finalizer;
+pub mod lease;
 mod resources;
+pub mod secrets;
 pub mod status;
 
 use std::sync::Arc;
@@ -83,6 +85,9 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
     let writer = status::StatusWriter::new(cluster.clone(), state.clone(), resources.clone());
     let mut changed = resources.subscribe();
     let mut tick = tokio::time::interval(status_interval);
+    // Only the leader writes (status, finalizers); a standby loads and keeps watching.
+    let may_act = state.engine.may_act().clone();
+    let mut leadership = may_act.subscribe();
     loop {
         tokio::select! {
             _ = changed.changed() => {
@@ -91,12 +96,20 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
                 changed.mark_unchanged();
                 if resources.ready() {
                     load(&cluster, &resources, &state);
+                    if may_act.get() {
+                        finalizer::reconcile_finalizers(&cluster, &state, &resources).await;
+                        writer.write_all().await;
+                    }
+                }
+            }
+            Ok(()) = leadership.changed() => {
+                if *leadership.borrow_and_update() && resources.ready() {
                     finalizer::reconcile_finalizers(&cluster, &state, &resources).await;
                     writer.write_all().await;
                 }
             }
             _ = tick.tick() => {
-                if resources.ready() {
+                if resources.ready() && may_act.get() {
                     finalizer::reconcile_finalizers(&cluster, &state, &resources).await;
                     writer.write_all().await;
                 }

@@ -178,7 +178,11 @@ mod tests {
             ..held("b", 0, 0)
         };
         // (lease, now, expected: (holder, renewTime, acquireTime, transitions) or wait)
-        let cases: Vec<(Option<LeaseRecord>, i64, Option<(Option<&str>, i64, i64, i32)>)> = vec![
+        let cases: Vec<(
+            Option<LeaseRecord>,
+            i64,
+            Option<(Option<&str>, i64, i64, i32)>,
+        )> = vec![
             // None exists: created, held from now.
             (None, 20, Some((Some("me"), 20, 20, 0))),
             // Mine: renewed, acquire time and transitions kept.
@@ -217,7 +221,10 @@ mod tests {
                 until: at(30)
             }
         );
-        assert!(matches!(decide(None, "me", at(0), duration), LeaseStep::Create(_)));
+        assert!(matches!(
+            decide(None, "me", at(0), duration),
+            LeaseStep::Create(_)
+        ));
     }
 
     #[test]
