@@ -228,3 +228,74 @@ fn the_standby_takes_over_a_killed_leader_and_one_pull_request_merges() {
     );
     assert!(!log.contains(SLUICE_TOKEN));
 }
+
+#[test]
+fn a_leader_whose_lease_is_taken_or_unreachable_stops_acting() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let kube = FakeKube::start().unwrap();
+    let kc = kube.kubeconfig(root).unwrap();
+    kubectl(&kc, &["apply", "-f", "crds/"]).unwrap();
+    let server = Server::start_controller(
+        root,
+        &kc,
+        &[
+            "--leader-election",
+            "--lease-namespace",
+            "default",
+            "--lease-duration",
+            "3",
+        ],
+    )
+    .unwrap();
+    wait::until_true("the replica leading", LIMIT, || leading(&server));
+
+    // Another holder shows in the Lease: the next renewal is refused and the replica
+    // stops acting; once that holder stops renewing, it takes the Lease back.
+    let now = sluice_core::time::rfc3339(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64,
+    );
+    kubectl(
+        &kc,
+        &[
+            "patch",
+            "lease",
+            "sluice",
+            "-n",
+            "default",
+            "--type",
+            "merge",
+            "-p",
+            &json!({"spec": {"holderIdentity": "intruder", "renewTime": now, "leaseDurationSeconds": 3}}).to_string(),
+        ],
+    )
+    .unwrap();
+    wait::until_true("the replica standing by", LIMIT, || {
+        metric(&server, "sluice_leader") == Some(0.0)
+    });
+    wait::until_true("the replica leading again", LIMIT, || leading(&server));
+    let lease: Value = serde_json::from_str(
+        &kubectl(
+            &kc,
+            &["get", "lease", "sluice", "-n", "default", "-o", "json"],
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_ne!(lease["spec"]["holderIdentity"], "intruder", "{lease}");
+    assert_eq!(lease["spec"]["leaseTransitions"], 1, "{lease}");
+
+    // The API server goes away: the lease cannot be renewed, and the replica stops
+    // acting by its renew deadline, before anyone else could take the lease.
+    drop(kube);
+    wait::until_true(
+        "the replica standing by without an API server",
+        LIMIT,
+        || metric(&server, "sluice_leader") == Some(0.0),
+    );
+    let log = std::fs::read_to_string(root.join("serve.log")).unwrap_or_default();
+    assert!(log.contains("lease not renewed"), "{log}");
+}

@@ -1,7 +1,7 @@
 //! Fencing: leadership is checked right before every action, so a replica that loses its
 //! lease in the middle of a cycle (after opening the pull request, before merging it)
-//! merges nothing; a standby runs no cycle at all; the replica that holds the lease again
-//! finishes the flow from what it observes.
+//! merges nothing; a standby runs no cycle and merges nothing asked through its API; the
+//! replica that holds the lease again finishes the flow from what it observes.
 
 use sluice::engine::CycleResult;
 use sluice_tests::scripted_forge::Op;
@@ -39,6 +39,10 @@ async fn a_replica_that_loses_its_lease_mid_cycle_merges_nothing() {
         calls_before,
         "a standby observed the forge"
     );
+    assert!(world.forge.calls(Op::Merge).is_empty());
+    // Nor does a person's merge asked of it through the API.
+    let refused = world.engine.merge_local_pull_request(1).await.unwrap_err();
+    assert!(refused.to_string().contains("standing by"), "{refused}");
     assert!(world.forge.calls(Op::Merge).is_empty());
 
     // Holding the lease again: the same pull request is found and merged.
