@@ -150,7 +150,11 @@ mod tests {
         }
     }
 
-    fn written(step: &LeaseStep) -> Option<(Option<&str>, i64, i64, i32)> {
+    /// What a step writes: holder, renew time, acquire time (seconds from `at(0)`) and
+    /// transitions; `None` for a wait.
+    type Written<'a> = Option<(Option<&'a str>, i64, i64, i32)>;
+
+    fn written(step: &LeaseStep) -> Written<'_> {
         match step {
             LeaseStep::Create(r) | LeaseStep::Write(r) => Some((
                 r.holder.as_deref(),
@@ -178,11 +182,7 @@ mod tests {
             ..held("b", 0, 0)
         };
         // (lease, now, expected: (holder, renewTime, acquireTime, transitions) or wait)
-        let cases: Vec<(
-            Option<LeaseRecord>,
-            i64,
-            Option<(Option<&str>, i64, i64, i32)>,
-        )> = vec![
+        let cases: Vec<(Option<LeaseRecord>, i64, Written)> = vec![
             // None exists: created, held from now.
             (None, 20, Some((Some("me"), 20, 20, 0))),
             // Mine: renewed, acquire time and transitions kept.
