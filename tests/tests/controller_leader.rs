@@ -220,7 +220,24 @@ fn the_standby_takes_over_a_killed_leader_and_one_pull_request_merges() {
     .unwrap();
     assert_eq!(lease["spec"]["leaseTransitions"], 1, "{lease}");
     assert_eq!(lease["spec"]["leaseDurationSeconds"], 3, "{lease}");
-    standby.stop();
+    // Stopped as a service manager stops it, it releases the Lease at once.
+    let mut standby = standby;
+    standby.terminate();
+    let lease: Value = serde_json::from_str(
+        &kubectl(
+            &kc,
+            &["get", "lease", "sluice", "-n", "default", "-o", "json"],
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        lease["spec"]["holderIdentity"]
+            .as_str()
+            .unwrap_or("")
+            .is_empty(),
+        "released on shutdown: {lease}"
+    );
     let log = log(standby_dir);
     assert!(
         log.contains("leader: this replica holds the lease"),
@@ -290,7 +307,8 @@ fn a_leader_whose_lease_is_taken_or_unreachable_stops_acting() {
 
     // The API server goes away: the lease cannot be renewed, and the replica stops
     // acting by its renew deadline, before anyone else could take the lease.
-    drop(kube);
+    // (Stopping waits for the open watches to end; the test does not wait for that.)
+    std::thread::spawn(move || drop(kube));
     wait::until_true(
         "the replica standing by without an API server",
         LIMIT,

@@ -137,11 +137,11 @@ pub fn run(args: ControllerArgs) -> anyhow::Result<ExitCode> {
             duration: Duration::from_secs(args.lease_duration),
             identity: lease::identity(),
         });
-        if let Some(config) = &election {
+        let elector = election.as_ref().map(|config| {
             tracing::info!(identity = %config.identity, lease = %format!("{}/{}", config.namespace, config.name), "leader election: standing by until this replica holds the lease");
             let elector = Elector::new(client.clone(), config.clone(), may_act.clone());
-            tokio::spawn(elector.run());
-        }
+            tokio::spawn(elector.run())
+        });
         let cluster = Cluster {
             client: client.clone(),
             namespace: args.namespace,
@@ -152,7 +152,10 @@ pub fn run(args: ControllerArgs) -> anyhow::Result<ExitCode> {
             tokens,
         };
         let result = run_engine(args.run, Source::Cluster(cluster, interval, setup)).await;
-        if let Some(config) = &election {
+        // The election ends first, so nothing takes the lease again once released.
+        if let (Some(task), Some(config)) = (elector, &election) {
+            task.abort();
+            let _ = task.await;
             Elector::release(client, config, &may_act).await;
         }
         result
