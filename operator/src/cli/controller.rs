@@ -68,7 +68,7 @@ pub struct ControllerArgs {
     #[arg(long, default_value = "sluice", value_name = "NAME")]
     pub lease_name: String,
     /// Namespace of the Lease (default: the pod's, from POD_NAMESPACE or the service
-    /// account, else `default`).
+    /// account; outside a pod the kubeconfig context's).
     #[arg(long, value_name = "NAMESPACE")]
     pub lease_namespace: Option<String>,
     /// Seconds a leader holds the Lease without renewing it; a standby takes over after.
@@ -107,7 +107,7 @@ pub fn run(args: ControllerArgs) -> anyhow::Result<ExitCode> {
         let client = kube::Client::try_default()
             .await
             .context("connecting to the Kubernetes API server (KUBECONFIG or in-cluster)")?;
-        let own = lease::own_namespace();
+        let own = lease::own_namespace(&client);
         let secret_namespace = args.secret_namespace.clone().unwrap_or_else(|| own.clone());
         let follow = |reference: &Option<SecretRef>| {
             let (client, namespace) = (client.clone(), secret_namespace.clone());

@@ -275,15 +275,12 @@ pub fn identity() -> String {
     format!("{base}-{suffix}")
 }
 
-/// The namespace the controller runs in: `POD_NAMESPACE`, else the service account's
-/// namespace file, else `default`.
-pub fn own_namespace() -> String {
+/// The namespace the controller runs in: `POD_NAMESPACE`, else the client's default (the
+/// service account's namespace in a pod, the kubeconfig context's outside one).
+pub fn own_namespace(client: &kube::Client) -> String {
     std::env::var("POD_NAMESPACE")
         .ok()
-        .or_else(|| {
-            std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace").ok()
-        })
         .map(|n| n.trim().to_string())
         .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "default".to_string())
+        .unwrap_or_else(|| client.default_namespace().to_string())
 }
