@@ -20,7 +20,8 @@ pub struct GitHubArgs {
     /// github.com and every --github-host; git pushes to those hosts use it too.
     #[arg(long, value_name = "VAR", conflicts_with = "github_token_file")]
     pub github_token_env: Option<String>,
-    /// File holding the GitHub token (a mounted Kubernetes Secret works as is).
+    /// File holding the GitHub token (a mounted Kubernetes Secret works as is); re-read
+    /// when it changes.
     #[arg(long, value_name = "FILE")]
     pub github_token_file: Option<PathBuf>,
     /// GitHub REST API base URL; for GitHub Enterprise Server `https://HOST/api/v3`.
@@ -38,7 +39,7 @@ pub struct GitHubArgs {
         conflicts_with = "github_webhook_secret_file"
     )]
     pub github_webhook_secret_env: Option<String>,
-    /// File holding the webhook secret.
+    /// File holding the webhook secret; re-read when it changes.
     #[arg(long, value_name = "FILE")]
     pub github_webhook_secret_file: Option<PathBuf>,
 }

@@ -49,7 +49,8 @@ pub struct RunArgs {
     /// Environment variable holding an HTTPS token for git remotes.
     #[arg(long, value_name = "VAR", conflicts_with = "git_token_file")]
     pub git_token_env: Option<String>,
-    /// File holding an HTTPS token for git remotes.
+    /// File holding an HTTPS token for git remotes; re-read when it changes (a mounted
+    /// Kubernetes Secret rotates in place).
     #[arg(long, value_name = "FILE")]
     pub git_token_file: Option<PathBuf>,
     /// File of API tokens, one `NAME SCOPES SECRET` per line (scopes: read, publish, report,
