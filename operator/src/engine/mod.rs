@@ -335,6 +335,9 @@ impl Engine {
         let engine = self.clone();
         tasks.push(tokio::spawn(async move {
             let mut may_act = engine.may_act.subscribe();
+            // The gauge from now on, even when the flag moved before this task began.
+            let now = *may_act.borrow_and_update();
+            engine.metrics.leader.set(i64::from(now));
             while may_act.changed().await.is_ok() {
                 let may = *may_act.borrow_and_update();
                 engine.metrics.leader.set(i64::from(may));
