@@ -17,5 +17,6 @@ pub mod logging;
 pub mod metrics;
 pub mod product_graph;
 pub mod remotes;
+pub mod secret_source;
 pub mod server;
 pub mod store;

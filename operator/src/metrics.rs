@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use sluice_core::flow::failure::FailureClass;
@@ -63,6 +64,9 @@ pub struct Metrics {
     pub pull_requests_merged: Counter,
     /// Builds published.
     pub builds_published: Counter,
+    /// 1 while this process may act (`sluice serve`, or the controller holding the
+    /// lease), 0 while it stands by.
+    pub leader: Gauge,
     failures: Family<FailureLabels, Counter>,
 }
 
@@ -82,6 +86,12 @@ impl Metrics {
         let pull_requests_merged = Counter::default();
         let builds_published = Counter::default();
         let failures = Family::<FailureLabels, Counter>::default();
+        let leader = Gauge::default();
+        registry.register(
+            "leader",
+            "1 while this replica may act (holds the lease), 0 while it stands by",
+            leader.clone(),
+        );
         registry.register("reconciles", "Reconcile cycles run", reconciles.clone());
         registry.register(
             "reconcile_duration_seconds",
@@ -118,6 +128,7 @@ impl Metrics {
             pull_requests_opened,
             pull_requests_merged,
             builds_published,
+            leader,
             failures,
         }
     }

@@ -1,16 +1,18 @@
 //! Which credentials reach which repository: resolves a repository URL from the config
-//! into a git [`Remote`].
+//! into a git [`Remote`], with the token as it is at that moment (a rotated one is used
+//! by the next operation).
 
 use sluice_core::flow::forges::{ForgeHosts, ForgeKind};
 
-use crate::git::{Credentials, InvalidRemoteUrl, Remote, RemoteUrl, Scheme};
+use crate::git::{InvalidRemoteUrl, Remote, RemoteUrl, Scheme};
+use crate::secret_source::CredentialSource;
 
 /// Credentials for the hosts of forges (a GitHub token for GitHub's hosts), with an
 /// optional default for every other HTTP(S) remote.
 #[derive(Clone, Debug, Default)]
 pub struct Remotes {
-    https: Option<Credentials>,
-    forges: Vec<(ForgeHosts, ForgeKind, Credentials)>,
+    https: Option<CredentialSource>,
+    forges: Vec<(ForgeHosts, ForgeKind, CredentialSource)>,
 }
 
 impl Remotes {
@@ -20,9 +22,9 @@ impl Remotes {
     }
 
     /// Uses `credentials` for every HTTP(S) remote.
-    pub fn with_https(credentials: Credentials) -> Self {
+    pub fn with_https(credentials: impl Into<CredentialSource>) -> Self {
         Remotes {
-            https: Some(credentials),
+            https: Some(credentials.into()),
             forges: Vec::new(),
         }
     }
@@ -33,9 +35,9 @@ impl Remotes {
         mut self,
         hosts: ForgeHosts,
         kind: ForgeKind,
-        credentials: Credentials,
+        credentials: impl Into<CredentialSource>,
     ) -> Self {
-        self.forges.push((hosts, kind, credentials));
+        self.forges.push((hosts, kind, credentials.into()));
         self
     }
 
@@ -51,7 +53,7 @@ impl Remotes {
             .find(|(hosts, kind, _)| hosts.kind_of(url) == *kind)
             .map(|(_, _, credentials)| credentials);
         Ok(match forge.or(self.https.as_ref()) {
-            Some(credentials) => Remote::new(parsed, credentials.clone()),
+            Some(credentials) => Remote::new(parsed, credentials.current()),
             None => Remote::anonymous(parsed),
         })
     }
@@ -60,7 +62,7 @@ impl Remotes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::git::Secret;
+    use crate::git::{Credentials, Secret};
 
     #[test]
     fn forge_hosts_get_their_forge_token_and_other_hosts_the_default() {

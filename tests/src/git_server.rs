@@ -30,7 +30,7 @@ pub struct BasicAuth {
 
 struct ServerState {
     root: PathBuf,
-    auth: Option<BasicAuth>,
+    auth: std::sync::Mutex<Option<BasicAuth>>,
     backend: PathBuf,
     stall_fetch: AtomicBool,
     ever_stalled: AtomicBool,
@@ -59,7 +59,7 @@ impl GitHttpServer {
     pub fn start(root: impl Into<PathBuf>, auth: Option<BasicAuth>) -> std::io::Result<Self> {
         let state = Arc::new(ServerState {
             root: root.into(),
-            auth,
+            auth: std::sync::Mutex::new(auth),
             backend: http_backend_program()?,
             stall_fetch: AtomicBool::new(false),
             ever_stalled: AtomicBool::new(false),
@@ -99,6 +99,11 @@ impl GitHttpServer {
     /// up but broken.
     pub fn fail_all(&self, fail: bool) {
         self.state.fail_all.store(fail, Ordering::SeqCst);
+    }
+
+    /// Demands `auth` from now on (a token rotated at the server), or nothing.
+    pub fn set_auth(&self, auth: Option<BasicAuth>) {
+        *self.state.auth.lock().unwrap_or_else(|e| e.into_inner()) = auth;
     }
 
     /// Requests received so far (answered or not).
@@ -143,7 +148,8 @@ async fn cgi(State(state): State<Arc<ServerState>>, request: Request) -> Respons
     }
     let (parts, body) = request.into_parts();
     let mut remote_user = "anonymous".to_owned();
-    if let Some(auth) = &state.auth {
+    let auth = state.auth.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if let Some(auth) = &auth {
         if !authorized(auth, &parts.headers) {
             let mut response = plain(StatusCode::UNAUTHORIZED, "authentication required");
             response.headers_mut().insert(

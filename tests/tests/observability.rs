@@ -94,6 +94,8 @@ fn a_flow_is_visible_in_logs_metrics_status_and_pull_requests() {
         assert_eq!(metric(&server, sample), Some(0.0), "{sample} at start");
     }
     assert!(metric(&server, "sluice_reconciles_total").is_some());
+    // `sluice serve` always acts: it is its own leader.
+    assert_eq!(metric(&server, "sluice_leader"), Some(1.0));
 
     server.publish(root, "runtime", "1", "2.0.0").unwrap();
     let extensions = wait_until("the extensions pull request", || {

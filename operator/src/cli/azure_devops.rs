@@ -11,8 +11,9 @@ use sluice_core::flow::forges::{ForgeHosts, ForgeKind};
 use super::run_args::read_secret;
 use crate::forge::HostedForge;
 use crate::forge::azure_devops::AzureDevOpsForge;
-use crate::git::{Credentials, Secret};
+use crate::git::Credentials;
 use crate::remotes::Remotes;
+use crate::secret_source::SecretSource;
 
 /// The user name git pushes send with the token (Azure DevOps accepts any).
 const GIT_USER: &str = "sluice";
@@ -60,7 +61,7 @@ pub struct AzureDevOpsSetup {
 
 impl AzureDevOpsArgs {
     /// The service hook secret, if one is configured.
-    pub fn webhook_secret(&self) -> anyhow::Result<Option<Secret>> {
+    pub fn webhook_secret(&self) -> anyhow::Result<Option<SecretSource>> {
         read_secret(
             "the Azure DevOps service hook secret",
             self.azure_devops_webhook_secret_env.as_deref(),

@@ -9,8 +9,8 @@ use sluice_core::flow::forges::{ForgeHosts, ForgeKind};
 
 use crate::forge::HostedForge;
 use crate::forge::github::{GITHUB_API_URL, GitHubForge};
-use crate::git::{Credentials, Secret};
 use crate::remotes::Remotes;
+use crate::secret_source::{CredentialSource, SecretSource};
 
 use super::run_args::read_secret;
 
@@ -22,7 +22,8 @@ pub struct GitHubArgs {
     /// github.com and every --github-host; git pushes to those hosts use it too.
     #[arg(long, value_name = "VAR", conflicts_with = "github_token_file")]
     pub github_token_env: Option<String>,
-    /// File holding the GitHub token (a mounted Kubernetes Secret works as is).
+    /// File holding the GitHub token (a mounted Kubernetes Secret works as is); re-read
+    /// when it changes.
     #[arg(long, value_name = "FILE")]
     pub github_token_file: Option<PathBuf>,
     /// GitHub REST API base URL; for GitHub Enterprise Server `https://HOST/api/v3`.
@@ -40,7 +41,7 @@ pub struct GitHubArgs {
         conflicts_with = "github_webhook_secret_file"
     )]
     pub github_webhook_secret_env: Option<String>,
-    /// File holding the webhook secret.
+    /// File holding the webhook secret; re-read when it changes.
     #[arg(long, value_name = "FILE")]
     pub github_webhook_secret_file: Option<PathBuf>,
 }
@@ -54,8 +55,8 @@ pub struct GitHubSetup {
 }
 
 impl GitHubArgs {
-    /// The webhook secret, if one is configured.
-    pub fn webhook_secret(&self) -> anyhow::Result<Option<Secret>> {
+    /// The webhook secret, if one is configured (a file is re-read when it changes).
+    pub fn webhook_secret(&self) -> anyhow::Result<Option<SecretSource>> {
         read_secret(
             "the GitHub webhook secret",
             self.github_webhook_secret_env.as_deref(),
@@ -63,30 +64,43 @@ impl GitHubArgs {
         )
     }
 
+    /// The GitHub token these options name, if any (a file is re-read when it changes).
+    pub fn token(&self) -> anyhow::Result<Option<SecretSource>> {
+        read_secret(
+            "the GitHub token",
+            self.github_token_env.as_deref(),
+            self.github_token_file.as_deref(),
+        )
+    }
+
     /// The GitHub forge these options configure (`None` without a token), with `remotes`
-    /// extended to push to GitHub's hosts with the same token.
-    pub fn setup(&self, remotes: Remotes) -> anyhow::Result<Option<GitHubSetup>> {
-        let credentials = match (&self.github_token_env, &self.github_token_file) {
-            (Some(var), _) => Credentials::token_from_env("x-access-token", var)?,
-            (None, Some(file)) => Credentials::token_from_file("x-access-token", file)?,
-            (None, None) => {
-                if !self.github_host.is_empty() {
-                    anyhow::bail!(
-                        "--github-host needs a token: give --github-token-env or --github-token-file"
-                    );
+    /// extended to push to GitHub's hosts with the same token. `token` (a Kubernetes
+    /// Secret in `sluice controller`) takes the place of `--github-token-env/-file`.
+    pub fn setup(
+        &self,
+        remotes: Remotes,
+        token: Option<SecretSource>,
+    ) -> anyhow::Result<Option<GitHubSetup>> {
+        let token = match token {
+            Some(token) => token,
+            None => match self.token()? {
+                Some(token) => token,
+                None => {
+                    if !self.github_host.is_empty() {
+                        anyhow::bail!(
+                            "--github-host needs a token: give --github-token-env or --github-token-file"
+                        );
+                    }
+                    return Ok(None);
                 }
-                return Ok(None);
-            }
-        };
-        let Some(token) = credentials.secret().cloned() else {
-            anyhow::bail!("the GitHub token is empty");
+            },
         };
         let mut hosts = ForgeHosts::new();
         for host in &self.github_host {
             hosts.claim(host, ForgeKind::GitHub)?;
         }
         hosts.enable(ForgeKind::GitHub);
-        let forge = GitHubForge::new(&self.github_api_url, token)
+        let forge = GitHubForge::new(&self.github_api_url, token.clone())
             .context("configuring the GitHub forge")?;
         Ok(Some(GitHubSetup {
             hosted: HostedForge {
@@ -94,7 +108,11 @@ impl GitHubArgs {
                 forge: Arc::new(forge),
                 hosts: self.github_host.clone(),
             },
-            remotes: remotes.with_forge(hosts, ForgeKind::GitHub, credentials),
+            remotes: remotes.with_forge(
+                hosts,
+                ForgeKind::GitHub,
+                CredentialSource::token("x-access-token", token),
+            ),
         }))
     }
 }

@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use super::azure_devops::AzureDevOpsArgs;
 use super::github::GitHubArgs;
-use crate::git::Secret;
+use crate::secret_source::SecretSource;
 
 /// Options shared by the commands that run the engine.
 #[derive(Debug, clap::Args)]
@@ -53,7 +53,8 @@ pub struct RunArgs {
     /// Environment variable holding an HTTPS token for git remotes.
     #[arg(long, value_name = "VAR", conflicts_with = "git_token_file")]
     pub git_token_env: Option<String>,
-    /// File holding an HTTPS token for git remotes.
+    /// File holding an HTTPS token for git remotes; re-read when it changes (a mounted
+    /// Kubernetes Secret rotates in place).
     #[arg(long, value_name = "FILE")]
     pub git_token_file: Option<PathBuf>,
     /// File of API tokens, one `NAME SCOPES SECRET` per line (scopes: read, publish, report,
@@ -92,23 +93,11 @@ pub fn read_secret(
     what: &str,
     env: Option<&str>,
     file: Option<&Path>,
-) -> anyhow::Result<Option<Secret>> {
-    let (value, source) = match (env, file) {
-        (Some(var), _) => (
-            std::env::var(var)
-                .with_context(|| format!("{what}: environment variable {var} is not set"))?,
-            var.to_string(),
-        ),
-        (None, Some(file)) => (
-            std::fs::read_to_string(file)
-                .with_context(|| format!("reading {what} from {}", file.display()))?,
-            file.display().to_string(),
-        ),
+) -> anyhow::Result<Option<SecretSource>> {
+    let source = match (env, file) {
+        (Some(var), _) => SecretSource::from_env(var),
+        (None, Some(file)) => SecretSource::from_file(file),
         (None, None) => return Ok(None),
     };
-    let secret = Secret::new(value);
-    if secret.is_empty() {
-        anyhow::bail!("{what} from {source} is empty");
-    }
-    Ok(Some(secret))
+    Ok(Some(source.with_context(|| what.to_string())?))
 }

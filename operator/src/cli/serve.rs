@@ -11,9 +11,10 @@ use anyhow::Context;
 use super::run_args::RunArgs;
 use crate::config_source::{self, ConfigSource};
 use crate::data_dir::DataDirLock;
-use crate::engine::{Engine, EngineConfig};
-use crate::git::{Author, Credentials, Git, GitConfig};
+use crate::engine::{Engine, EngineConfig, MayAct};
+use crate::git::{Author, Git, GitConfig};
 use crate::remotes::Remotes;
+use crate::secret_source::{CredentialSource, SecretSource};
 use crate::server::auth::Access;
 use crate::server::{self, AppState};
 use crate::store::sqlite::SqliteStore;
@@ -117,8 +118,29 @@ pub(super) enum Source {
         /// How often it is polled.
         poll: Duration,
     },
-    /// The cluster the controller runs against.
-    Cluster(crate::cluster::Cluster, Duration),
+    /// The cluster the controller runs against, its status interval, and what the
+    /// controller brings besides (leadership, tokens from Secrets).
+    Cluster(crate::cluster::Cluster, Duration, ControllerSetup),
+}
+
+/// What `sluice controller` hands the engine besides its cluster.
+#[derive(Debug, Default)]
+pub(super) struct ControllerSetup {
+    /// Whether this replica may act (leader election flips it).
+    pub may_act: MayAct,
+    /// Tokens followed in Kubernetes Secrets, in place of the `--*-env/-file` options.
+    pub tokens: TokenSources,
+}
+
+/// Tokens from sources other than the command line's `--*-env` / `--*-file` options.
+#[derive(Debug, Default)]
+pub(super) struct TokenSources {
+    /// The HTTPS token of git remotes.
+    pub git: Option<SecretSource>,
+    /// The GitHub token.
+    pub github: Option<SecretSource>,
+    /// The secret GitHub signs webhook deliveries with.
+    pub github_webhook: Option<SecretSource>,
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -161,14 +183,24 @@ pub(super) async fn run_engine(args: RunArgs, source: Source) -> anyhow::Result<
     git_config.fetch_timeout = Duration::from_secs(args.git_fetch_timeout.max(1));
     git_config.stall_timeout = Duration::from_secs(args.git_stall_timeout.max(1));
     let git = Arc::new(Git::new(git_config));
-    let remotes = match (&args.git_token_env, &args.git_token_file) {
-        (Some(var), _) => Remotes::with_https(Credentials::token_from_env("x-access-token", var)?),
-        (None, Some(file)) => {
-            Remotes::with_https(Credentials::token_from_file("x-access-token", file)?)
-        }
-        (None, None) => Remotes::anonymous(),
+    let (setup, source) = match source {
+        Source::Cluster(cluster, interval, setup) => (
+            setup,
+            Source::Cluster(cluster, interval, ControllerSetup::default()),
+        ),
+        files => (ControllerSetup::default(), files),
     };
-    let (remotes, mut hosted) = match args.github.setup(remotes.clone())? {
+    let git_token = match (setup.tokens.git, &args.git_token_env, &args.git_token_file) {
+        (Some(source), _, _) => Some(source),
+        (None, Some(var), _) => Some(SecretSource::from_env(var).context("the git token")?),
+        (None, None, Some(file)) => Some(SecretSource::from_file(file).context("the git token")?),
+        (None, None, None) => None,
+    };
+    let remotes = match git_token {
+        Some(token) => Remotes::with_https(CredentialSource::token("x-access-token", token)),
+        None => Remotes::anonymous(),
+    };
+    let (remotes, mut hosted) = match args.github.setup(remotes.clone(), setup.tokens.github)? {
         Some(github) => {
             tracing::info!(api = %args.github.github_api_url, hosts = ?args.github.github_host, "GitHub forge enabled");
             (github.remotes, vec![github.hosted])
@@ -207,6 +239,7 @@ pub(super) async fn run_engine(args: RunArgs, source: Source) -> anyhow::Result<
             monthly_hour: args.schedule_hour,
             ..Default::default()
         },
+        may_act: setup.may_act,
         ..EngineConfig::default()
     };
     let engine = Engine::embedded_with(
@@ -218,8 +251,11 @@ pub(super) async fn run_engine(args: RunArgs, source: Source) -> anyhow::Result<
         config,
         hosted,
     )?;
-    let github_webhook_secret = args.github.webhook_secret()?.map(Arc::new);
-    let azure_devops_webhook_secret = args.azure_devops.webhook_secret()?.map(Arc::new);
+    let github_webhook_secret = match setup.tokens.github_webhook {
+        Some(source) => Some(source),
+        None => args.github.webhook_secret()?,
+    };
+    let azure_devops_webhook_secret = args.azure_devops.webhook_secret()?;
     let state = AppState {
         engine: engine.clone(),
         ready: Arc::new(AtomicBool::new(false)),
@@ -234,7 +270,7 @@ pub(super) async fn run_engine(args: RunArgs, source: Source) -> anyhow::Result<
             ConfigSource::parse(&text, &branch, &args.data, &git, &remotes)?,
             poll,
         ),
-        Source::Cluster(cluster, interval) => (ConfigSource::Cluster(cluster), interval),
+        Source::Cluster(cluster, interval, _) => (ConfigSource::Cluster(cluster), interval),
     };
     let config_state = state.clone();
     tokio::spawn(async move {

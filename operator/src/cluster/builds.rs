@@ -131,7 +131,7 @@ impl BuildSync {
     /// number, is refused (its status says why) and changes nothing.
     pub fn ingest(&self) {
         let objects = self.builds.objects(0);
-        let present: BTreeSet<_> = objects.iter().map(key).collect();
+        let present: BTreeSet<_> = objects.iter().map(|o| key(o)).collect();
         if let Ok(mut map) = self.ingested.by_resource.lock() {
             map.retain(|k, _| present.contains(k));
         }
@@ -187,7 +187,7 @@ impl BuildSync {
             .ingested
             .ids()
             .into_iter()
-            .chain(self.builds.objects(0).iter().filter_map(annotated_id))
+            .chain(self.builds.objects(0).iter().filter_map(|o| annotated_id(o)))
             .collect();
         let api = self.api(&self.namespace);
         for build in fresh.iter().filter(|b| !known.contains(&b.id)) {

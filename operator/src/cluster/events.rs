@@ -124,6 +124,20 @@ impl EventSink {
         }
     }
 
+    /// Moves past the history appended so far without publishing it.
+    pub fn skip(&self) {
+        let end = self
+            .state
+            .engine
+            .store()
+            .recent_events(1)
+            .ok()
+            .and_then(|e| e.last().map(|e| e.seq));
+        if let (Some(end), Ok(mut cursor)) = (end, self.cursor.lock()) {
+            *cursor = end;
+        }
+    }
+
     /// The warning a subscription's new status makes, if its conditions changed into
     /// merge blocked, retrying or stalled.
     pub async fn transition(&self, object: &DynamicObject, desired: &Value) {
@@ -140,7 +154,7 @@ impl EventSink {
         }
     }
 
-    fn by_name(&self, kind: &str) -> BTreeMap<String, DynamicObject> {
+    fn by_name(&self, kind: &str) -> BTreeMap<String, Arc<DynamicObject>> {
         let Some(index) = self.config.kinds().iter().position(|k| k.kind == kind) else {
             return BTreeMap::new();
         };
@@ -151,7 +165,7 @@ impl EventSink {
             .collect()
     }
 
-    fn build_resource(&self, id: i64) -> Option<DynamicObject> {
+    fn build_resource(&self, id: i64) -> Option<Arc<DynamicObject>> {
         let (namespace, name) = self.ingested.resource_of(id)?;
         self.builds.objects(0).into_iter().find(|o| {
             o.metadata.name.as_deref() == Some(name.as_str())

@@ -10,7 +10,9 @@
 pub mod builds;
 mod events;
 mod finalizer;
+pub mod lease;
 mod resources;
+pub mod secrets;
 pub mod status;
 
 use std::sync::Arc;
@@ -122,6 +124,10 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
     let mut changed = resources.subscribe();
     let mut builds_changed = builds.subscribe();
     let mut tick = tokio::time::interval(status_interval);
+    // Only the leader writes (status, finalizers, Build resources, events); a standby
+    // loads, ingests and keeps watching.
+    let may_act = state.engine.may_act().clone();
+    let mut leadership = may_act.subscribe();
     loop {
         tokio::select! {
             _ = changed.changed() => {
@@ -130,6 +136,13 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
                 changed.mark_unchanged();
                 if resources.ready() {
                     load(&cluster, &resources, &state);
+                    if may_act.get() {
+                        finalizer::reconcile_finalizers(&cluster, &state, &resources).await;
+                    }
+                }
+            }
+            Ok(()) = leadership.changed() => {
+                if *leadership.borrow_and_update() && resources.ready() {
                     finalizer::reconcile_finalizers(&cluster, &state, &resources).await;
                 }
             }
@@ -138,16 +151,22 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
                 builds_changed.mark_unchanged();
             }
             _ = tick.tick() => {
-                if resources.ready() {
+                if resources.ready() && may_act.get() {
                     finalizer::reconcile_finalizers(&cluster, &state, &resources).await;
                     sync.export().await;
                 }
             }
         }
         if resources.ready() && builds.ready() {
+            // A standby ingests builds into its own store too, ready to take over.
             sync.ingest();
-            events.follow().await;
-            writer.write_all().await;
+            if may_act.get() {
+                events.follow().await;
+                writer.write_all().await;
+            } else {
+                // What happens while another replica leads is that one's to tell.
+                events.skip();
+            }
         }
     }
 }

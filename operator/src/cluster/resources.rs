@@ -3,7 +3,7 @@
 //! `NAMESPACE/PLURAL/NAME`, so a finding points at exactly one resource.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 use kube::runtime::watcher::Event;
@@ -55,11 +55,12 @@ pub const BUILD_KINDS: [ConfigKind; 1] = [ConfigKind {
     plural: "builds",
 }];
 
+/// Objects are shared: a pass over ten thousand of them copies pointers, not objects.
 #[derive(Default)]
 struct Kind {
-    objects: BTreeMap<(String, String), DynamicObject>,
+    objects: BTreeMap<(String, String), Arc<DynamicObject>>,
     /// Objects of a relist in progress.
-    pending: Option<BTreeMap<(String, String), DynamicObject>>,
+    pending: Option<BTreeMap<(String, String), Arc<DynamicObject>>>,
     ready: bool,
 }
 
@@ -89,6 +90,13 @@ pub fn key(object: &DynamicObject) -> (String, String) {
         object.metadata.namespace.clone().unwrap_or_default(),
         object.metadata.name.clone().unwrap_or_default(),
     )
+}
+
+/// `object` without what sluice never reads and a real API server adds to every object:
+/// the managed fields (often the largest part of it).
+fn slim(mut object: DynamicObject) -> DynamicObject {
+    object.metadata.managed_fields = None;
+    object
 }
 
 /// Whether two versions of a resource differ at most in status and resourceVersion.
@@ -129,13 +137,14 @@ impl Resources {
             Event::InitApply(object) => {
                 kind.pending
                     .get_or_insert_with(BTreeMap::new)
-                    .insert(key(&object), object);
+                    .insert(key(&object), Arc::new(slim(object)));
             }
             Event::InitDone => {
                 kind.objects = kind.pending.take().unwrap_or_default();
                 kind.ready = true;
             }
             Event::Apply(object) => {
+                let object = Arc::new(slim(object));
                 let old = kind.objects.insert(key(&object), object.clone());
                 // The echo of a status write (sluice's own) changes nothing to act upon.
                 if old.is_some_and(|old| same_but_status(&old, &object)) {
@@ -169,7 +178,7 @@ impl Resources {
     }
 
     /// Every resource of kind `index`.
-    pub fn objects(&self, index: usize) -> Vec<DynamicObject> {
+    pub fn objects(&self, index: usize) -> Vec<Arc<DynamicObject>> {
         self.kinds
             .lock()
             .map(|k| {

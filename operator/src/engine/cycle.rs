@@ -34,6 +34,11 @@ impl Engine {
     /// Reconciles one key by id.
     pub async fn reconcile(&self, key_id: &str) -> CycleResult {
         let started = Instant::now();
+        if !self.may_act.get() {
+            // A standby: the leader works on the key; on taking over, every key is
+            // queued again ([`Engine::wake_all`]).
+            return CycleResult::Settled;
+        }
         if !self.configured() {
             // Without a configuration in force every key would look retired.
             return CycleResult::Settled;
@@ -108,6 +113,10 @@ impl Engine {
                 let Err(err) = self.execute(&mut run, action).await else {
                     continue;
                 };
+                if let super::ExecuteError::NotLeader { .. } = err {
+                    tracing::info!(key = %config.key.id(), action = name, "leadership lost: the cycle stops before acting");
+                    return CycleResult::Settled;
+                }
                 if err.class() != FailureClass::Conflict {
                     return CycleResult::Failed((&err).into());
                 }

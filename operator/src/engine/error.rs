@@ -122,6 +122,13 @@ pub enum ExecuteError {
         /// Why.
         source: ObserveError,
     },
+    /// This process may no longer act (a controller that lost its lease): the action was
+    /// not taken, and the replica holding the lease carries on.
+    #[error("{action}: not taken, this replica is no longer the leader")]
+    NotLeader {
+        /// The action.
+        action: &'static str,
+    },
     /// The plan contradicts what the cycle holds (a pull request not tracked, a commit id
     /// that is not one): a defect, never retried blindly.
     #[error("{action}: {message}")]
@@ -142,6 +149,7 @@ impl ExecuteError {
             ExecuteError::Store { source, .. } => source.class(),
             ExecuteError::Observe { source, .. } => source.class(),
             ExecuteError::Plan { .. } => FailureClass::Permanent,
+            ExecuteError::NotLeader { .. } => FailureClass::Retryable,
         }
     }
 

@@ -70,6 +70,11 @@ impl Engine {
         action: &Action,
     ) -> Result<(), ExecuteError> {
         let name = action_name(action);
+        // Fencing: leadership is checked right before every action, so a replica that
+        // lost its lease mid-cycle pushes, opens and merges nothing more.
+        if !self.may_act.get() {
+            return Err(ExecuteError::NotLeader { action: name });
+        }
         let forge_err = |source| ExecuteError::Forge {
             action: name,
             source,

@@ -68,6 +68,7 @@ impl Engine {
     /// Closes a local pull request as a person would (not reopened until a newer build);
     /// the forge deletes its head branch.
     pub async fn close_local_pull_request(&self, pull_request: i64) -> Result<(), TriggerError> {
+        self.leading()?;
         let tracked = self.tracked_local(pull_request)?;
         let result = self
             .forges
@@ -81,6 +82,7 @@ impl Engine {
 
     /// Merges a local pull request as a person would, whatever its merge policies say.
     pub async fn merge_local_pull_request(&self, pull_request: i64) -> Result<(), TriggerError> {
+        self.leading()?;
         let tracked = self.tracked_local(pull_request)?;
         // A person merges the branch as it is, with any commits they added to it.
         let tip = self.current_head(&tracked).await?;
@@ -96,6 +98,17 @@ impl Engine {
                 format!("{err}; sluice is rebuilding the update, try again shortly"),
             )),
             Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Refuses a merge or close asked of a replica standing by: only the leader writes.
+    fn leading(&self) -> Result<(), TriggerError> {
+        if self.may_act.get() {
+            Ok(())
+        } else {
+            Err(TriggerError::Unavailable(
+                "this replica is standing by (another holds the lease); ask the leader".into(),
+            ))
         }
     }
 

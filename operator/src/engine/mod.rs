@@ -17,6 +17,7 @@ mod execute;
 mod forge_events;
 mod hand;
 mod head_branch;
+mod may_act;
 pub mod observe;
 mod observe_key;
 mod publish;
@@ -34,6 +35,7 @@ use std::time::Duration;
 
 pub use cycle::CycleResult;
 pub use error::{CycleFailure, ExecuteError, ObserveError};
+pub use may_act::MayAct;
 pub use publish::Published;
 pub use pull_request_view::{CarriedBuild, PullRequestView, wire_name};
 pub use status::{BuildFlowEntry, BuildRef, PullRequestRef, SubscriptionStatusView};
@@ -68,6 +70,8 @@ pub struct EngineConfig {
     pub schedule: sluice_core::flow::schedule::ScheduleConfig,
     /// How long a repository's ref advertisement serves every key on it.
     pub advertisement_ttl: Duration,
+    /// Whether this process may act; always, unless leader election shares its flag.
+    pub may_act: MayAct,
 }
 
 impl Default for EngineConfig {
@@ -78,6 +82,7 @@ impl Default for EngineConfig {
             schedule_tick: Duration::from_secs(30),
             schedule: Default::default(),
             advertisement_ttl: Duration::from_secs(5),
+            may_act: MayAct::default(),
         }
     }
 }
@@ -96,6 +101,8 @@ pub struct Engine {
     /// When each key's open pull request was last revisited (Unix seconds).
     revisits: std::sync::Mutex<std::collections::HashMap<String, i64>>,
     config: EngineConfig,
+    /// Whether this process may act (always, unless leader election says otherwise).
+    may_act: MayAct,
     /// Metrics, for `/metrics`.
     pub metrics: Metrics,
 }
@@ -111,6 +118,8 @@ impl Engine {
         author: Author,
         config: EngineConfig,
     ) -> Arc<Engine> {
+        let metrics = Metrics::new();
+        metrics.leader.set(i64::from(config.may_act.get()));
         Arc::new(Engine {
             store,
             forges: forges.into(),
@@ -120,8 +129,9 @@ impl Engine {
             configured: tokio::sync::watch::Sender::new(false),
             queue: Queue::new(sluice_core::flow::pacing::host_limit(config.workers)),
             revisits: Default::default(),
+            may_act: config.may_act.clone(),
             config,
-            metrics: Metrics::new(),
+            metrics,
         })
     }
 
@@ -186,6 +196,27 @@ impl Engine {
     /// The forges, by repository.
     pub fn forges(&self) -> &ForgeRegistry {
         &self.forges
+    }
+
+    /// Whether this process may act: cycles, pushes, merges and schedules run only while
+    /// it says so. Leader election sets it; taking over queues every key again.
+    pub fn may_act(&self) -> &MayAct {
+        &self.may_act
+    }
+
+    /// Queues every key of the configuration and every key with an open pull request,
+    /// as a replica that just became the leader must (what the previous one left
+    /// unfinished is found again by observing).
+    pub fn wake_all(&self) {
+        let mut keys: Vec<String> = self.snapshot().keys.keys().cloned().collect();
+        for t in self.store.active_pull_requests().unwrap_or_default() {
+            if !t.settled && !keys.contains(&t.key) {
+                keys.push(t.key);
+            }
+        }
+        for key in keys {
+            self.enqueue_for(&key, sluice_core::flow::pacing::Trigger::Config);
+        }
     }
 
     /// Whether a valid configuration is in force.
@@ -329,10 +360,27 @@ impl Engine {
         }
         let engine = self.clone();
         tasks.push(tokio::spawn(async move {
+            let mut may_act = engine.may_act.subscribe();
+            // The gauge from now on, even when the flag moved before this task began.
+            let now = *may_act.borrow_and_update();
+            engine.metrics.leader.set(i64::from(now));
+            while may_act.changed().await.is_ok() {
+                let may = *may_act.borrow_and_update();
+                engine.metrics.leader.set(i64::from(may));
+                if may && engine.configured() {
+                    engine.wake_all();
+                }
+            }
+        }));
+        let engine = self.clone();
+        tasks.push(tokio::spawn(async move {
             engine.until_configured().await;
             let mut tick = tokio::time::interval(engine.config.schedule_tick);
             loop {
                 tick.tick().await;
+                if !engine.may_act.get() {
+                    continue;
+                }
                 engine.fire_due_schedules();
                 engine.revisit_pull_requests();
                 engine.refresh_advertisements();

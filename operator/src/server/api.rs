@@ -51,7 +51,13 @@ pub(super) const MAX_LIMIT: u32 = 200;
 
 pub(super) async fn readyz(State(state): State<AppState>) -> Response {
     if state.is_ready() {
-        (StatusCode::OK, "ready\n").into_response()
+        // A standby serves reads and keeps its watches warm: ready all the same.
+        let role = if state.engine.may_act().get() {
+            "ready\n"
+        } else {
+            "ready (standby: another replica holds the lease)\n"
+        };
+        (StatusCode::OK, role).into_response()
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -27,9 +27,9 @@ pub struct AppState {
     /// Who may use the API.
     pub access: Arc<auth::Access>,
     /// The secret GitHub signs webhook deliveries with (`None`: no GitHub webhooks).
-    pub github_webhook_secret: Option<Arc<crate::git::Secret>>,
+    pub github_webhook_secret: Option<crate::secret_source::SecretSource>,
     /// The password Azure DevOps service hooks send (`None`: no Azure DevOps hooks).
-    pub azure_devops_webhook_secret: Option<Arc<crate::git::Secret>>,
+    pub azure_devops_webhook_secret: Option<crate::secret_source::SecretSource>,
 }
 
 /// The outcome of the last configuration load.

@@ -75,7 +75,7 @@ pub(super) async fn github(
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
     };
-    if !verify(secret, &body, header("x-hub-signature-256")) {
+    if !verify(&secret.current(), &body, header("x-hub-signature-256")) {
         // Nothing of an unverified delivery is logged: its headers are anyone's words.
         tracing::info!("GitHub webhook refused: bad or missing signature");
         return answer(

@@ -55,7 +55,7 @@ pub(super) async fn azure_devops(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if !verify(secret, authorization) {
+    if !verify(&secret.current(), authorization) {
         // Nothing of an unverified delivery is logged: its content is anyone's words.
         tracing::info!("Azure DevOps service hook refused: bad or missing Basic password");
         let mut refused = answer(

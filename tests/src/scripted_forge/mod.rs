@@ -93,7 +93,11 @@ pub struct ScriptedForge {
     inner: Arc<dyn Forge>,
     script: Mutex<Script>,
     calls: Mutex<Vec<(Op, Instant)>>,
+    hooks: Mutex<HashMap<Op, Hook>>,
 }
+
+/// What runs when an operation is called, before the forge behind answers it.
+type Hook = Arc<dyn Fn() + Send + Sync>;
 
 impl ScriptedForge {
     /// A forge passing every call to `inner` until scripted otherwise.
@@ -102,6 +106,7 @@ impl ScriptedForge {
             inner,
             script: Mutex::default(),
             calls: Mutex::default(),
+            hooks: Mutex::default(),
         })
     }
 
@@ -133,9 +138,19 @@ impl ScriptedForge {
             .collect()
     }
 
+    /// Runs `hook` at every call of `op`, before the forge behind answers it (something
+    /// that happens meanwhile, such as a replica losing its lease).
+    pub fn on_call(&self, op: Op, hook: impl Fn() + Send + Sync + 'static) {
+        self.hooks.lock().unwrap().insert(op, Arc::new(hook));
+    }
+
     /// Records the call and answers its scripted fault, if any.
     fn enter(&self, op: Op, repository: &str) -> Result<(), ForgeError> {
         self.calls.lock().unwrap().push((op, Instant::now()));
+        let hook = self.hooks.lock().unwrap().get(&op).cloned();
+        if let Some(hook) = hook {
+            hook();
+        }
         let mut script = self.script.lock().unwrap();
         let fault = match script.next.get_mut(&op).and_then(VecDeque::pop_front) {
             Some(fault) => Some(fault),

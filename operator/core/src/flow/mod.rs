@@ -19,6 +19,7 @@ pub mod head_branch;
 pub mod history;
 pub mod keys;
 pub mod kube_events;
+pub mod lease;
 pub mod markdown;
 pub mod merge_policies;
 pub mod outcome;

@@ -18,6 +18,8 @@ use super::etags::Etags;
 use crate::forge::ForgeError;
 use crate::forge::error::Refusal;
 use crate::git::Secret;
+use crate::secret_source::SecretSource;
+use std::sync::RwLock;
 
 /// A GitHub answer: status, headers and JSON body (`Null` when empty).
 #[derive(Debug)]
@@ -30,10 +32,12 @@ pub struct Answer {
     pub body: Value,
 }
 
-/// The REST client of one GitHub (or GitHub Enterprise) API.
+/// The REST client of one GitHub (or GitHub Enterprise) API. The token is read from its
+/// source at each call; a rotated one gets a new client for the calls that follow.
 pub struct Api {
-    client: Octocrab,
-    token: Secret,
+    uri: http::Uri,
+    token: SecretSource,
+    client: RwLock<(Secret, Octocrab)>,
     etags: Etags,
 }
 
@@ -47,10 +51,21 @@ pub struct ApiSetupError {
     pub reason: String,
 }
 
+fn client(uri: &http::Uri, token: &Secret) -> Result<Octocrab, octocrab::Error> {
+    Octocrab::builder()
+        .base_uri(uri.clone())?
+        .personal_token(token.expose().to_string())
+        .set_connect_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .set_write_timeout(Some(Duration::from_secs(30)))
+        .build()
+}
+
 impl Api {
     /// A client of the API at `api_url` (`https://api.github.com`, or
     /// `https://HOST/api/v3` for GitHub Enterprise) authenticating with `token`.
-    pub fn new(api_url: &str, token: Secret) -> Result<Api, ApiSetupError> {
+    pub fn new(api_url: &str, token: impl Into<SecretSource>) -> Result<Api, ApiSetupError> {
+        let token = token.into();
         let refuse = |reason: String| ApiSetupError {
             url: api_url.to_string(),
             reason,
@@ -62,20 +77,34 @@ impl Api {
         if !matches!(uri.scheme_str(), Some("https" | "http")) || uri.host().is_none() {
             return Err(refuse("expected an http(s) URL with a host".into()));
         }
-        let client = Octocrab::builder()
-            .base_uri(uri)
-            .map_err(|e| refuse(e.to_string()))?
-            .personal_token(token.expose().to_string())
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .set_write_timeout(Some(Duration::from_secs(30)))
-            .build()
-            .map_err(|e| refuse(e.to_string()))?;
+        let secret = token.current();
+        let built = client(&uri, &secret).map_err(|e| refuse(secret.scrub(&e.to_string())))?;
         Ok(Api {
-            client,
+            uri,
             token,
+            client: RwLock::new((secret, built)),
             etags: Etags::default(),
         })
+    }
+
+    /// The client for the token as it is now, and that token (to scrub messages with).
+    fn current(&self, repository: &str) -> Result<(Secret, Octocrab), ForgeError> {
+        let secret = self.token.current();
+        if let Ok(cached) = self.client.read()
+            && cached.0 == secret
+        {
+            return Ok(cached.clone());
+        }
+        let built = client(&self.uri, &secret).map_err(|e| {
+            ForgeError::rejected(
+                repository,
+                secret.scrub(&format!("configuring the GitHub client: {e}")),
+            )
+        })?;
+        if let Ok(mut cached) = self.client.write() {
+            *cached = (secret.clone(), built.clone());
+        }
+        Ok((secret, built))
     }
 
     /// Sends `method path` (relative to the API URL, query included) with a JSON `body`;
@@ -89,18 +118,19 @@ impl Api {
         repository: &str,
         what: &str,
     ) -> Result<Answer, ForgeError> {
+        let (token, client) = self.current(repository)?;
         let result = match method {
             Method::GET => {
                 let mut headers = HeaderMap::new();
                 if let Some(value) = self.etags.etag(path).and_then(|e| e.parse().ok()) {
                     headers.insert(http::header::IF_NONE_MATCH, value);
                 }
-                self.client._get_with_headers(path, Some(headers)).await
+                client._get_with_headers(path, Some(headers)).await
             }
-            Method::POST => self.client._post(path, body).await,
-            Method::PATCH => self.client._patch(path, body).await,
-            Method::PUT => self.client._put(path, body).await,
-            Method::DELETE => self.client._delete(path, body).await,
+            Method::POST => client._post(path, body).await,
+            Method::PATCH => client._patch(path, body).await,
+            Method::PUT => client._put(path, body).await,
+            Method::DELETE => client._delete(path, body).await,
             other => {
                 return Err(ForgeError::rejected(
                     repository,
@@ -109,19 +139,13 @@ impl Api {
             }
         };
         let transport = |err: octocrab::Error| {
-            let message = self
-                .token
-                .scrub(&format!("{what}: GitHub unreachable: {err}"));
+            let message = token.scrub(&format!("{what}: GitHub unreachable: {err}"));
             ForgeError::unavailable(repository, message)
         };
         let response = result.map_err(transport)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let text = self
-            .client
-            .body_to_string(response)
-            .await
-            .map_err(transport)?;
+        let text = client.body_to_string(response).await.map_err(transport)?;
         let body = if text.trim().is_empty() {
             Value::Null
         } else {
@@ -167,7 +191,7 @@ impl Api {
 
     /// What a failed answer means.
     pub fn failure(&self, answer: &Answer, repository: &str, what: &str) -> ForgeError {
-        failure(answer, repository, what, jiff::Timestamp::now()).scrubbed(&self.token)
+        failure(answer, repository, what, jiff::Timestamp::now()).scrubbed(&self.token.current())
     }
 }
 

@@ -25,7 +25,7 @@ use sluice_core::flow::{Check, Review};
 use sluice_core::model::PullRequestState;
 
 use super::{Forge, ForgeError, ForgePullRequest, NewPullRequest};
-use crate::git::Secret;
+use crate::secret_source::SecretSource;
 pub use api::ApiSetupError;
 use api::{Answer, Api};
 
@@ -130,7 +130,10 @@ impl GitHubForge {
 
     /// A forge calling the API at `api_url` ([`GITHUB_API_URL`], or
     /// `https://HOST/api/v3` for GitHub Enterprise) with `token`.
-    pub fn new(api_url: &str, token: Secret) -> Result<GitHubForge, ApiSetupError> {
+    pub fn new(
+        api_url: &str,
+        token: impl Into<SecretSource>,
+    ) -> Result<GitHubForge, ApiSetupError> {
         Ok(GitHubForge {
             api: Api::new(api_url, token)?,
         })

@@ -76,6 +76,7 @@ fn main() {
     let pid = controller.id().to_string();
     let loaded = world.wait(
         "every resource has a status",
+        world::COARSE,
         Duration::from_secs(600),
         || world.every_resource_has_status(),
     );
@@ -85,9 +86,12 @@ fn main() {
         loaded_at.as_secs_f64()
     );
     let converged = loaded
-        && world.wait("every subscription Ready", Duration::from_secs(900), || {
-            world.every_subscription_ready()
-        });
+        && world.wait(
+            "every subscription Ready",
+            world::COARSE,
+            Duration::from_secs(900),
+            || world.every_subscription_ready(),
+        );
     let synced = start.elapsed();
     let synced_cpu = cpu_time_of(&pid);
     println!(

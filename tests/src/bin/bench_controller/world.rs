@@ -14,6 +14,12 @@ use super::fixture::{source_url, target_url};
 
 const NAMESPACE: &str = "default";
 
+/// How often a single object is looked at while timing.
+pub const FINE: Duration = Duration::from_millis(20);
+
+/// How often every object is looked at (each look lists 12,000 objects).
+pub const COARSE: Duration = Duration::from_secs(1);
+
 /// The resources of the benchmark, in one fake API server.
 pub struct World<'a> {
     objects: &'a Objects,
@@ -177,14 +183,20 @@ impl<'a> World<'a> {
         }
     }
 
-    /// Polls `done` every 50 ms for at most `limit`; whether it held.
-    pub fn wait(&self, what: &str, limit: Duration, done: impl Fn() -> bool) -> bool {
+    /// Polls `done` every `every` for at most `limit`; whether it held.
+    pub fn wait(
+        &self,
+        what: &str,
+        every: Duration,
+        limit: Duration,
+        done: impl Fn() -> bool,
+    ) -> bool {
         let end = Instant::now() + limit;
         while Instant::now() < end {
             if done() {
                 return true;
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(every);
         }
         eprintln!("gave up waiting: {what}");
         false
@@ -209,6 +221,7 @@ impl<'a> World<'a> {
         let builds = self.kind("builds");
         let ingested = self.wait(
             "the waiting build ingested",
+            FINE,
             Duration::from_secs(60),
             || {
                 self.objects
@@ -234,6 +247,7 @@ impl<'a> World<'a> {
         let subscriptions = self.kind("subscriptions");
         let open = self.wait(
             "the probe's pull request open",
+            FINE,
             Duration::from_secs(60),
             || {
                 self.objects
