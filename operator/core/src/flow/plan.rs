@@ -22,7 +22,7 @@
 use std::collections::BTreeMap;
 
 use crate::manifest::{DependencyUpdate, ManifestFiles};
-use crate::model::PullRequestState;
+use crate::model::{PullRequestState, Visibility};
 
 use super::coherency::CoherencyReport;
 use super::describe::{self, UpdateSection};
@@ -31,6 +31,7 @@ use super::outcome::{Outcome, Reason};
 use super::policy::{self, UpdateFacts};
 use super::render;
 use super::review;
+use super::visibility;
 use super::types::{
     Action, BuildId, BuildInfo, KeyInput, Plan, PullRequestObservation, SubscriptionView,
 };
@@ -120,7 +121,23 @@ pub fn plan(input: &KeyInput) -> Plan {
             );
             continue;
         };
-        match render::render(&working, &sub.spec, build, &input.parent_manifests) {
+        if let Some(why) = visibility::refusal(&input.visibility, name, &sub.spec, build) {
+            stalled_names.push(name);
+            plan.outcomes.insert(
+                name.to_string(),
+                Outcome::new(Reason::InternalToPublic, format!("{where_}: {why}")),
+            );
+            continue;
+        }
+        // A public target never gets an internal feed written into it.
+        let public;
+        let shown = if input.visibility.target == Visibility::Public {
+            public = visibility::public_view(build);
+            &public
+        } else {
+            build
+        };
+        match render::render(&working, &sub.spec, shown, &input.parent_manifests) {
             Ok(r) if r.files.is_empty() => unchanged.push((name, id)),
             Ok(r) => {
                 working.extend(r.files);
