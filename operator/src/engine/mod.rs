@@ -19,6 +19,7 @@ mod hand;
 mod head_branch;
 pub mod observe;
 mod observe_key;
+mod observe_visibility;
 mod publish;
 mod pull_request_view;
 pub mod queue;
