@@ -97,7 +97,7 @@ impl<F: Forge> InProcess<F> {
             .expect("host pattern");
         let engine = Engine::new(store, forges, git, remotes, author, config);
         let text = format!(
-            "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {{name: dev}}\nspec: {{}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: {SUBSCRIPTION}}}\nspec:\n  source: {{repository: \"{}\", channel: dev}}\n  target: {{repository: \"{target}\", branch: main}}\n  mergePolicies: {merge_policies}\n",
+            "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {{name: dev}}\nspec: {{}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: {SUBSCRIPTION}}}\nspec:\n  source: {{repository: \"{}\", channel: dev, visibility: public}}\n  target: {{repository: \"{target}\", branch: main}}\n  mergePolicies: {merge_policies}\n",
             remote_url(root, "runtime"),
         );
         let loaded = config::load(&[SourceFile {
