@@ -116,12 +116,14 @@ impl<F: Forge> InProcess<F> {
         }
     }
 
-    /// Publishes a runtime build with `Contoso.Runtime` at `version` on the channel.
+    /// Publishes a build of runtime's `main` head with `Contoso.Runtime` at `version` on
+    /// the channel (a commit the public runtime has, so it may flow into the public target).
     pub fn publish(&self, build_number: &str, version: &str) {
+        let runtime = self.root.join("remotes/runtime.git");
         let build = NewBuild {
             repository: remote_url(&self.root, "runtime"),
             branch: "main".into(),
-            commit: "ab".repeat(20),
+            commit: repos::git(&runtime, &["rev-parse", "main"]),
             build_number: build_number.into(),
             produced_at: String::new(),
             assets: vec![Asset {
