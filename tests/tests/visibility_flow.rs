@@ -4,7 +4,8 @@
 //! - an internal Azure DevOps mirror flows into a public GitHub target only while its
 //!   build's commit is in the public repository it declares;
 //! - a build on an internal channel is refused for a public target (Stalled, with the
-//!   reason in `sluice status` and `GET /api/status`) while its internal subscriber merges.
+//!   reason in `sluice status` and `GET /api/status`) while its internal subscribers merge:
+//!   one on Azure DevOps, one a GitHub repository that GitHub reports private.
 //!
 //! The public target of the internal channel is on a host only the running forge
 //! registry knows as GitHub, so `sluice validate` cannot see it: the engine refuses it.
@@ -98,6 +99,11 @@ fn config(root: &Path, github: &GitHubServers, azdo: &FakeAzureDevOps) -> String
             format!("{{repository: \"{runtime}\", channel: servicing}}"),
             internal("aspnetcore"),
         ),
+        sub(
+            "servicing-to-private-aspnetcore",
+            format!("{{repository: \"{runtime}\", channel: servicing}}"),
+            github.url("aspnetcore"),
+        ),
     ]
     .concat();
     std::fs::write(dir.join("flow.yaml"), text).unwrap();
@@ -131,6 +137,8 @@ fn public_and_internal_flow_between_github_and_azure_devops() {
     let azdo_sdk = internal_copy(root, "sdk");
     let azdo_aspnetcore = internal_copy(root, "aspnetcore");
     let mirror = internal_copy(root, "extensions");
+    // GitHub says this one is private: internal builds may reach it.
+    github.github.shared().state().repo("contoso/aspnetcore").private = true;
     let azdo = FakeAzureDevOps::start(&root.join("azdo")).expect("fake Azure DevOps");
     azdo.add_pat(PAT, "sluice@contoso.com");
     let config = config(root, &github, &azdo);
@@ -183,6 +191,9 @@ fn public_and_internal_flow_between_github_and_azure_devops() {
     wait::until_true("runtime 2.0.1 merged into the internal aspnetcore", limit, || {
         version_at(&azdo_aspnetcore, "Contoso.Runtime") == "2.0.1"
     });
+    wait::until_true("runtime 2.0.1 merged into the private aspnetcore", limit, || {
+        repos::version_in(root, "aspnetcore", "runtime") == "2.0.1"
+    });
     let row = wait::until_ok("the servicing build refused for public extensions", limit, || {
         let row = status_row(&server, "servicing-to-extensions");
         (row["reason"] == "InternalToPublic").then_some(row.clone()).ok_or(row)
@@ -196,14 +207,15 @@ fn public_and_internal_flow_between_github_and_azure_devops() {
     let table = server.sluice(&["status"]).unwrap_or_default();
     assert!(table.contains("InternalToPublic"), "{table}");
 
-    // Nothing internal reached a public repository.
+    // Nothing internal reached a public repository (aspnetcore on GitHub is private).
     assert_ne!(repos::version_in(root, "sdk", "extensions"), "3.0.1");
     assert_ne!(repos::version_in(root, "extensions", "runtime"), "2.0.1");
     let pulls = github.github.shared().state();
     let titles: Vec<String> = pulls
         .repos
-        .values()
-        .flat_map(|r| r.pulls.values().map(|p| p.title.clone()))
+        .iter()
+        .filter(|(name, _)| name.as_str() != "contoso/aspnetcore")
+        .flat_map(|(_, r)| r.pulls.values().map(|p| p.title.clone()))
         .collect();
     drop(pulls);
     assert!(

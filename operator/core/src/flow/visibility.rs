@@ -26,6 +26,28 @@ pub fn resolve(declared: Option<Visibility>, forge: Option<Visibility>, kind: Fo
     declared.or(forge).unwrap_or_else(|| default_visibility(kind))
 }
 
+/// What GitHub's repository answer says: its `visibility` (`public`, `private`, or
+/// `internal` on GitHub Enterprise), else its `private` flag; `None` when it says neither.
+pub fn github_visibility(visibility: Option<&str>, private: Option<bool>) -> Option<Visibility> {
+    match (visibility, private) {
+        (Some("public"), _) => Some(Visibility::Public),
+        (Some("private" | "internal"), _) => Some(Visibility::Internal),
+        (_, Some(true)) => Some(Visibility::Internal),
+        (_, Some(false)) => Some(Visibility::Public),
+        (_, None) => None,
+    }
+}
+
+/// What an Azure DevOps project's `visibility` says (`public`; `private`, or
+/// `organization` on older servers); `None` for anything else.
+pub fn azure_devops_visibility(visibility: Option<&str>) -> Option<Visibility> {
+    match visibility.map(str::to_ascii_lowercase).as_deref() {
+        Some("public") => Some(Visibility::Public),
+        Some("private" | "organization") => Some(Visibility::Internal),
+        _ => None,
+    }
+}
+
 /// The repository a build's commit must be in for the build to flow into a public target:
 /// the source itself when it is public, else its declared `publicRepository`.
 pub fn public_repository(spec: &SubscriptionSpec, source: Visibility) -> Option<&str> {

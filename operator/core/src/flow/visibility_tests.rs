@@ -91,6 +91,33 @@ fn declared_beats_forge_beats_default() {
 }
 
 #[test]
+fn forge_answers_are_read() {
+    use Visibility::{Internal, Public};
+    let github = [
+        (Some("public"), Some(true), Some(Public)),
+        (Some("private"), None, Some(Internal)),
+        (Some("internal"), Some(true), Some(Internal)),
+        (None, Some(true), Some(Internal)),
+        (None, Some(false), Some(Public)),
+        (Some("secret"), None, None),
+        (None, None, None),
+    ];
+    for (visibility, private, want) in github {
+        assert_eq!(github_visibility(visibility, private), want, "{visibility:?} {private:?}");
+    }
+    let azure = [
+        (Some("public"), Some(Public)),
+        (Some("Private"), Some(Internal)),
+        (Some("organization"), Some(Internal)),
+        (Some("unchanged"), None),
+        (None, None),
+    ];
+    for (visibility, want) in azure {
+        assert_eq!(azure_devops_visibility(visibility), want, "{visibility:?}");
+    }
+}
+
+#[test]
 fn the_public_repository_is_the_source_or_its_declared_mirror() {
     let mirror = "https://github.com/contoso/runtime";
     let table = [
