@@ -24,7 +24,13 @@ async fn commits_only_in_the_internal_mirror_are_missing_from_the_public_reposit
     let public = served.join("public.git");
     git(
         &served,
-        &["clone", "--bare", "--quiet", &internal.bare.display().to_string(), "public.git"],
+        &[
+            "clone",
+            "--bare",
+            "--quiet",
+            &internal.bare.display().to_string(),
+            "public.git",
+        ],
     );
     // ...then carries a security fix (and a commit on top of it) never pushed publicly.
     let fix = internal.commit(&[("src/lib.rs", "pub fn f() { check() }\n")], "fix");
@@ -48,19 +54,29 @@ async fn commits_only_in_the_internal_mirror_are_missing_from_the_public_reposit
         .await
         .expect("asked");
     assert!(none.is_empty(), "{none:?}");
-    assert_eq!(git_layer.network_calls().fetches, before, "answered by the cache");
+    assert_eq!(
+        git_layer.network_calls().fetches,
+        before,
+        "answered by the cache"
+    );
 
     // Once the fix is published, the range up to its tip is in the public repository.
     git(
         &internal.bare,
         &["push", "--quiet", &public.display().to_string(), "main"],
     );
-    let now = remote.missing_commits(&[oid(&after_fix)]).await.expect("asked");
+    let now = remote
+        .missing_commits(&[oid(&after_fix)])
+        .await
+        .expect("asked");
     assert!(now.is_empty(), "{now:?}");
     // A commit that is nowhere is missing too, and a server that cannot be reached is an
     // error, never "missing".
     let nowhere = oid("0123456789012345678901234567890123456789");
-    assert_eq!(remote.missing_commits(&[nowhere]).await.expect("asked"), [nowhere]);
+    assert_eq!(
+        remote.missing_commits(&[nowhere]).await.expect("asked"),
+        [nowhere]
+    );
     drop(server);
     let gone = git_layer.remote(Remote::anonymous(
         RemoteUrl::parse("http://127.0.0.1:9/public.git").expect("url"),

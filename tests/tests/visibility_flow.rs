@@ -39,13 +39,27 @@ fn internal_fix(root: &Path, mirror: &Path) -> String {
     let work = root.join("work/extensions-internal");
     repos::git(
         root,
-        &["clone", "--quiet", mirror.to_str().unwrap(), work.to_str().unwrap()],
+        &[
+            "clone",
+            "--quiet",
+            mirror.to_str().unwrap(),
+            work.to_str().unwrap(),
+        ],
     );
     std::fs::write(work.join("SECURITY.md"), "embargoed fix\n").unwrap();
     repos::git(&work, &["add", "-A"]);
     repos::git(
         &work,
-        &["-c", "user.name=dev", "-c", "user.email=dev@contoso.com", "commit", "--quiet", "-m", "embargoed fix"],
+        &[
+            "-c",
+            "user.name=dev",
+            "-c",
+            "user.email=dev@contoso.com",
+            "commit",
+            "--quiet",
+            "-m",
+            "embargoed fix",
+        ],
     );
     repos::git(&work, &["push", "--quiet", "origin", "main"]);
     repos::git(&work, &["rev-parse", "HEAD"])
@@ -113,8 +127,22 @@ fn config(root: &Path, github: &GitHubServers, azdo: &FakeAzureDevOps) -> String
 fn publish(server: &Server, repo: &str, commit: &str, number: &str, asset: &str, channel: &str) {
     server
         .sluice(&[
-            "build", "publish", "--repo", repo, "--branch", "main", "--commit", commit,
-            "--number", number, "--asset", asset, "--channel", channel, "--format", "json",
+            "build",
+            "publish",
+            "--repo",
+            repo,
+            "--branch",
+            "main",
+            "--commit",
+            commit,
+            "--number",
+            number,
+            "--asset",
+            asset,
+            "--channel",
+            channel,
+            "--format",
+            "json",
         ])
         .unwrap_or_else(|e| panic!("publish {number}: {e}"));
 }
@@ -138,7 +166,12 @@ fn public_and_internal_flow_between_github_and_azure_devops() {
     let azdo_aspnetcore = internal_copy(root, "aspnetcore");
     let mirror = internal_copy(root, "extensions");
     // GitHub says this one is private: internal builds may reach it.
-    github.github.shared().state().repo("contoso/aspnetcore").private = true;
+    github
+        .github
+        .shared()
+        .state()
+        .repo("contoso/aspnetcore")
+        .private = true;
     let azdo = FakeAzureDevOps::start(&root.join("azdo")).expect("fake Azure DevOps");
     azdo.add_pat(PAT, "sluice@contoso.com");
     let config = config(root, &github, &azdo);
@@ -148,9 +181,18 @@ fn public_and_internal_flow_between_github_and_azure_devops() {
         azdo.host(),
     );
     let extra = [
-        "--github-token-env", "SLUICE_GH", "--github-api-url", &api, "--github-host",
-        &github_host, "--azure-devops-token-env", "SLUICE_AZDO", "--azure-devops-host",
-        &azdo_host, "--pull-request-interval", "1",
+        "--github-token-env",
+        "SLUICE_GH",
+        "--github-api-url",
+        &api,
+        "--github-host",
+        &github_host,
+        "--azure-devops-token-env",
+        "SLUICE_AZDO",
+        "--azure-devops-host",
+        &azdo_host,
+        "--pull-request-interval",
+        "1",
     ];
     let env = [("SLUICE_GH", SLUICE_TOKEN), ("SLUICE_AZDO", PAT)];
     let server = Server::start_with_env(root, &config, &extra, &env).unwrap_or_else(|e| {
@@ -163,47 +205,96 @@ fn public_and_internal_flow_between_github_and_azure_devops() {
     let runtime_head = head(&root.join("remotes/runtime.git"));
 
     // A public GitHub source into an internal Azure DevOps target.
-    publish(&server, &runtime, &runtime_head, "1", "Contoso.Runtime=2.0.0", "dev");
+    publish(
+        &server,
+        &runtime,
+        &runtime_head,
+        "1",
+        "Contoso.Runtime=2.0.0",
+        "dev",
+    );
     wait::until_true("runtime 2.0.0 merged into the internal sdk", limit, || {
         version_at(&azdo_sdk, "Contoso.Runtime") == "2.0.0"
     });
 
     // An internal mirror into public GitHub: its public history flows...
     let mirror_url = azdo.repo_url("contoso", "Internal", "extensions");
-    publish(&server, &mirror_url, &head(&mirror), "2", "Contoso.Extensions=3.0.0", "dev");
+    publish(
+        &server,
+        &mirror_url,
+        &head(&mirror),
+        "2",
+        "Contoso.Extensions=3.0.0",
+        "dev",
+    );
     wait::until_true("extensions 3.0.0 merged into the public sdk", limit, || {
         repos::version_in(root, "sdk", "extensions") == "3.0.0"
     });
     // ...and a commit only the mirror has does not.
     let fix = internal_fix(root, &mirror);
-    publish(&server, &mirror_url, &fix, "3", "Contoso.Extensions=3.0.1", "dev");
+    publish(
+        &server,
+        &mirror_url,
+        &fix,
+        "3",
+        "Contoso.Extensions=3.0.1",
+        "dev",
+    );
     let refused = wait::until_ok("the embargoed build refused", limit, || {
         let row = status_row(&server, "internal-extensions-to-sdk");
-        (row["reason"] == "InternalToPublic").then_some(row.clone()).ok_or(row)
+        (row["reason"] == "InternalToPublic")
+            .then_some(row.clone())
+            .ok_or(row)
     });
     assert_eq!(refused["condition"], "Stalled", "{refused:#}");
     let message = refused["message"].as_str().unwrap_or_default();
     assert!(message.contains(&fix), "names the commit: {message}");
-    assert!(message.contains(&github.url("extensions")), "names the public repository: {message}");
+    assert!(
+        message.contains(&github.url("extensions")),
+        "names the public repository: {message}"
+    );
 
     // An internal-channel build: refused for the public target, merged for the internal one.
-    publish(&server, &runtime, &runtime_head, "4", "Contoso.Runtime=2.0.1", "servicing");
-    wait::until_true("runtime 2.0.1 merged into the internal aspnetcore", limit, || {
-        version_at(&azdo_aspnetcore, "Contoso.Runtime") == "2.0.1"
-    });
-    wait::until_true("runtime 2.0.1 merged into the private aspnetcore", limit, || {
-        repos::version_in(root, "aspnetcore", "runtime") == "2.0.1"
-    });
-    let row = wait::until_ok("the servicing build refused for public extensions", limit, || {
-        let row = status_row(&server, "servicing-to-extensions");
-        (row["reason"] == "InternalToPublic").then_some(row.clone()).ok_or(row)
-    });
+    publish(
+        &server,
+        &runtime,
+        &runtime_head,
+        "4",
+        "Contoso.Runtime=2.0.1",
+        "servicing",
+    );
+    wait::until_true(
+        "runtime 2.0.1 merged into the internal aspnetcore",
+        limit,
+        || version_at(&azdo_aspnetcore, "Contoso.Runtime") == "2.0.1",
+    );
+    wait::until_true(
+        "runtime 2.0.1 merged into the private aspnetcore",
+        limit,
+        || repos::version_in(root, "aspnetcore", "runtime") == "2.0.1",
+    );
+    let row = wait::until_ok(
+        "the servicing build refused for public extensions",
+        limit,
+        || {
+            let row = status_row(&server, "servicing-to-extensions");
+            (row["reason"] == "InternalToPublic")
+                .then_some(row.clone())
+                .ok_or(row)
+        },
+    );
     assert_eq!(row["condition"], "Stalled", "{row:#}");
     let message = row["message"].as_str().unwrap_or_default();
-    assert!(message.contains("internal channel `servicing`"), "{message}");
+    assert!(
+        message.contains("internal channel `servicing`"),
+        "{message}"
+    );
     let api_status = server.get("/api/status").unwrap_or_default();
     assert!(api_status.contains("InternalToPublic"), "{api_status}");
-    assert!(api_status.contains("internal channel `servicing`"), "{api_status}");
+    assert!(
+        api_status.contains("internal channel `servicing`"),
+        "{api_status}"
+    );
     let table = server.sluice(&["status"]).unwrap_or_default();
     assert!(table.contains("InternalToPublic"), "{table}");
 
@@ -219,7 +310,9 @@ fn public_and_internal_flow_between_github_and_azure_devops() {
         .collect();
     drop(pulls);
     assert!(
-        titles.iter().all(|t| !t.contains("2.0.1") && !t.contains("3.0.1")),
+        titles
+            .iter()
+            .all(|t| !t.contains("2.0.1") && !t.contains("3.0.1")),
         "{titles:?}"
     );
     server.stop();

@@ -93,10 +93,7 @@ impl Engine {
             return Ok(CommitReach::NotPublic { repository });
         };
         let repo = self.observer.repo(public)?;
-        let missing = repo
-            .missing_commits(&[id])
-            .await
-            .map_err(GitError::from)?;
+        let missing = repo.missing_commits(&[id]).await.map_err(GitError::from)?;
         Ok(if missing.is_empty() {
             CommitReach::Public { repository }
         } else {
@@ -108,7 +105,9 @@ impl Engine {
 /// The target visibility the key's subscriptions declare: public when any declares it
 /// public (the stricter wins), internal when they declare only that, else none.
 fn declared_target(subscriptions: &[SubscriptionView]) -> Option<Visibility> {
-    let declared = subscriptions.iter().filter_map(|s| s.spec.target.visibility);
+    let declared = subscriptions
+        .iter()
+        .filter_map(|s| s.spec.target.visibility);
     declared.reduce(|a, b| {
         if a == Visibility::Public || b == Visibility::Public {
             Visibility::Public

@@ -72,7 +72,10 @@ impl Snapshot {
             .iter()
             .map(|c| {
                 let meta = &c.resource.metadata;
-                ((meta.namespace.clone(), name(&meta.name)), c.resource.spec.visibility)
+                (
+                    (meta.namespace.clone(), name(&meta.name)),
+                    c.resource.spec.visibility,
+                )
             })
             .collect();
         let namespaces: BTreeMap<String, Option<String>> = config

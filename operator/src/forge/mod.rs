@@ -114,7 +114,10 @@ pub trait Forge: Send + Sync + 'static {
     /// Who may see `repository`, when the forge can tell (a private GitHub repository, an
     /// Azure DevOps project's visibility); `None` means unknown, and the forge kind's
     /// default applies.
-    async fn repository_visibility(&self, repository: &str) -> Result<Option<Visibility>, ForgeError> {
+    async fn repository_visibility(
+        &self,
+        repository: &str,
+    ) -> Result<Option<Visibility>, ForgeError> {
         let _ = repository;
         Ok(None)
     }

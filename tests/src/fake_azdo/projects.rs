@@ -28,7 +28,11 @@ async fn show(
     }
     if !shared.root.join(&org).join(&project).is_dir() {
         let message = format!("TF200016: The following project does not exist: {project}.");
-        return error(StatusCode::NOT_FOUND, "ProjectDoesNotExistWithNameException", &message);
+        return error(
+            StatusCode::NOT_FOUND,
+            "ProjectDoesNotExistWithNameException",
+            &message,
+        );
     }
     let key = format!("{org}/{project}");
     let public = shared.state().public_projects.contains(&key);

@@ -31,10 +31,10 @@ use super::outcome::{Outcome, Reason};
 use super::policy::{self, UpdateFacts};
 use super::render;
 use super::review;
-use super::visibility;
 use super::types::{
     Action, BuildId, BuildInfo, KeyInput, Plan, PullRequestObservation, SubscriptionView,
 };
+use super::visibility;
 pub use super::wanted::{Wanted, builds_to_read, needs_target, wanted_build};
 
 /// One subscription's rendered update.

@@ -22,8 +22,14 @@ pub fn default_visibility(kind: ForgeKind) -> Visibility {
 
 /// A repository's visibility: as declared in the configuration, else as its forge reports
 /// it, else the default of its forge kind.
-pub fn resolve(declared: Option<Visibility>, forge: Option<Visibility>, kind: ForgeKind) -> Visibility {
-    declared.or(forge).unwrap_or_else(|| default_visibility(kind))
+pub fn resolve(
+    declared: Option<Visibility>,
+    forge: Option<Visibility>,
+    kind: ForgeKind,
+) -> Visibility {
+    declared
+        .or(forge)
+        .unwrap_or_else(|| default_visibility(kind))
 }
 
 /// What GitHub's repository answer says: its `visibility` (`public`, `private`, or

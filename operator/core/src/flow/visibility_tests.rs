@@ -1,10 +1,8 @@
 use super::*;
 use crate::model::{Asset, AssetLocation, LocationType, SubscriptionSource, SubscriptionTarget};
 
-const PUB_FEED: &str =
-    "https://pkgs.dev.azure.com/dnceng/public/_packaging/darc-pub-contoso-runtime-0123456/nuget/v3/index.json";
-const INT_FEED: &str =
-    "https://pkgs.dev.azure.com/dnceng/_packaging/darc-int-contoso-runtime-0123456/nuget/v3/index.json";
+const PUB_FEED: &str = "https://pkgs.dev.azure.com/dnceng/public/_packaging/darc-pub-contoso-runtime-0123456/nuget/v3/index.json";
+const INT_FEED: &str = "https://pkgs.dev.azure.com/dnceng/_packaging/darc-int-contoso-runtime-0123456/nuget/v3/index.json";
 const NUGET_ORG: &str = "https://api.nuget.org/v3/index.json";
 
 fn spec(public_repository: Option<&str>, excluded: &[&str]) -> SubscriptionSpec {
@@ -86,7 +84,11 @@ fn declared_beats_forge_beats_default() {
         (None, None, ForgeKind::Native, Internal),
     ];
     for (declared, forge, kind, want) in table {
-        assert_eq!(resolve(declared, forge, kind), want, "{declared:?} {forge:?} {kind:?}");
+        assert_eq!(
+            resolve(declared, forge, kind),
+            want,
+            "{declared:?} {forge:?} {kind:?}"
+        );
     }
 }
 
@@ -103,7 +105,11 @@ fn forge_answers_are_read() {
         (None, None, None),
     ];
     for (visibility, private, want) in github {
-        assert_eq!(github_visibility(visibility, private), want, "{visibility:?} {private:?}");
+        assert_eq!(
+            github_visibility(visibility, private),
+            want,
+            "{visibility:?} {private:?}"
+        );
     }
     let azure = [
         (Some("public"), Some(Public)),
@@ -121,13 +127,25 @@ fn forge_answers_are_read() {
 fn the_public_repository_is_the_source_or_its_declared_mirror() {
     let mirror = "https://github.com/contoso/runtime";
     let table = [
-        (None, Visibility::Public, Some("https://dev.azure.com/contoso/internal/_git/runtime")),
-        (Some(mirror), Visibility::Public, Some("https://dev.azure.com/contoso/internal/_git/runtime")),
+        (
+            None,
+            Visibility::Public,
+            Some("https://dev.azure.com/contoso/internal/_git/runtime"),
+        ),
+        (
+            Some(mirror),
+            Visibility::Public,
+            Some("https://dev.azure.com/contoso/internal/_git/runtime"),
+        ),
         (Some(mirror), Visibility::Internal, Some(mirror)),
         (None, Visibility::Internal, None),
     ];
     for (declared, source, want) in table {
-        assert_eq!(public_repository(&spec(declared, &[]), source), want, "{declared:?} {source:?}");
+        assert_eq!(
+            public_repository(&spec(declared, &[]), source),
+            want,
+            "{declared:?} {source:?}"
+        );
     }
 }
 
@@ -137,7 +155,10 @@ fn internal_feeds_are_recognised() {
         (INT_FEED, true),
         (PUB_FEED, false),
         (NUGET_ORG, false),
-        ("https://pkgs.dev.azure.com/dnceng/_packaging/darc-int-x/nuget/v3/index.json", false),
+        (
+            "https://pkgs.dev.azure.com/dnceng/_packaging/darc-int-x/nuget/v3/index.json",
+            false,
+        ),
     ];
     for (url, want) in table {
         assert_eq!(is_internal_feed(url), want, "{url}");
@@ -160,6 +181,15 @@ fn internal_only_assets_are_those_with_every_location_internal() {
     assert_eq!(shown.assets[1].locations[0].location, PUB_FEED);
 }
 
+/// Target, channel, commit, build, and a part of the refusal (none: allowed).
+type Row<'a> = (
+    Visibility,
+    Visibility,
+    Option<CommitReach>,
+    &'a BuildInfo,
+    Option<&'a str>,
+);
+
 fn key(target: Visibility, channel: Visibility, reach: Option<CommitReach>) -> KeyVisibility {
     KeyVisibility {
         target,
@@ -172,30 +202,75 @@ fn key(target: Visibility, channel: Visibility, reach: Option<CommitReach>) -> K
 fn only_public_targets_refuse_and_they_say_why() {
     use Visibility::{Internal, Public};
     let mirror = "https://github.com/contoso/runtime".to_string();
-    let public = Some(CommitReach::Public { repository: mirror.clone() });
-    let not_public = Some(CommitReach::NotPublic { repository: mirror.clone() });
+    let public = Some(CommitReach::Public {
+        repository: mirror.clone(),
+    });
+    let not_public = Some(CommitReach::NotPublic {
+        repository: mirror.clone(),
+    });
     let no_repo = Some(CommitReach::NoPublicRepository { source: "S".into() });
     let clean = build(vec![asset("C.Pub", &[PUB_FEED])]);
     let internal_assets = build(vec![asset("A.Int", &[INT_FEED])]);
-    let table: [(Visibility, Visibility, Option<CommitReach>, &BuildInfo, Option<&str>); 9] = [
+    let table: [Row<'_>; 9] = [
         (Internal, Internal, None, &internal_assets, None),
         (Internal, Public, not_public.clone(), &clean, None),
         (Public, Public, public.clone(), &clean, None),
-        (Public, Internal, public.clone(), &clean, Some("internal channel `dev`")),
-        (Public, Public, public.clone(), &internal_assets, Some("only on internal feeds (A.Int)")),
-        (Public, Public, not_public, &clean, Some("is not in public repository https://github.com/contoso/runtime")),
-        (Public, Public, no_repo, &clean, Some("declares no `publicRepository`")),
+        (
+            Public,
+            Internal,
+            public.clone(),
+            &clean,
+            Some("internal channel `dev`"),
+        ),
+        (
+            Public,
+            Public,
+            public.clone(),
+            &internal_assets,
+            Some("only on internal feeds (A.Int)"),
+        ),
+        (
+            Public,
+            Public,
+            not_public,
+            &clean,
+            Some("is not in public repository https://github.com/contoso/runtime"),
+        ),
+        (
+            Public,
+            Public,
+            no_repo,
+            &clean,
+            Some("declares no `publicRepository`"),
+        ),
         (Public, Public, None, &clean, Some("was not verified")),
-        (Public, Internal, None, &internal_assets, Some("internal channel")),
+        (
+            Public,
+            Internal,
+            None,
+            &internal_assets,
+            Some("internal channel"),
+        ),
     ];
     for (target, channel, reach, b, want) in table {
-        let got = refusal(&key(target, channel, reach.clone()), "s", &spec(None, &[]), b);
+        let got = refusal(
+            &key(target, channel, reach.clone()),
+            "s",
+            &spec(None, &[]),
+            b,
+        );
         match (want, &got) {
             (None, None) => {}
             (Some(part), Some(text)) => {
-                assert!(text.contains(part), "{target:?} {channel:?} {reach:?}: {text}");
+                assert!(
+                    text.contains(part),
+                    "{target:?} {channel:?} {reach:?}: {text}"
+                );
                 assert!(text.contains("20261201.4"), "names the build: {text}");
-                assert!(text.contains("https://github.com/contoso/sdk"), "names the target: {text}");
+                assert!(
+                    text.contains("https://github.com/contoso/sdk"),
+                    "names the target: {text}"
+                );
             }
             _ => panic!("{target:?} {channel:?} {reach:?}: want {want:?}, got {got:?}"),
         }

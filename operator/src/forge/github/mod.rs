@@ -21,8 +21,8 @@ use async_trait::async_trait;
 use http::Method;
 use serde_json::{Value, json};
 use sluice_core::flow::github::{self as rules, GitHubRepository};
-use sluice_core::flow::{Check, Review};
 use sluice_core::flow::visibility;
+use sluice_core::flow::{Check, Review};
 use sluice_core::model::{PullRequestState, Visibility};
 
 use super::{Forge, ForgeError, ForgePullRequest, NewPullRequest};

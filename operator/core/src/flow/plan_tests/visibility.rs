@@ -5,10 +5,8 @@ use super::*;
 use crate::flow::visibility::{CommitReach, KeyVisibility};
 use crate::model::{AssetLocation, LocationType, Visibility};
 
-const INT_FEED: &str =
-    "https://pkgs.dev.azure.com/dnceng/_packaging/darc-int-contoso-runtime-0123456/nuget/v3/index.json";
-const PUB_FEED: &str =
-    "https://pkgs.dev.azure.com/dnceng/public/_packaging/darc-pub-contoso-runtime-0123456/nuget/v3/index.json";
+const INT_FEED: &str = "https://pkgs.dev.azure.com/dnceng/_packaging/darc-int-contoso-runtime-0123456/nuget/v3/index.json";
+const PUB_FEED: &str = "https://pkgs.dev.azure.com/dnceng/public/_packaging/darc-pub-contoso-runtime-0123456/nuget/v3/index.json";
 
 fn public_target(channels: &[(&str, Visibility)], reach: &[(BuildId, bool)]) -> KeyVisibility {
     KeyVisibility {
@@ -31,12 +29,19 @@ fn public_target(channels: &[(&str, Visibility)], reach: &[(BuildId, bool)]) -> 
 
 #[test]
 fn an_internal_channel_build_is_refused_for_a_public_target() {
-    let mut i = input(vec![sub("s", Some(1), None)], vec![build(1, &[("Foo.Core", "1.1.0")])]);
+    let mut i = input(
+        vec![sub("s", Some(1), None)],
+        vec![build(1, &[("Foo.Core", "1.1.0")])],
+    );
     i.visibility = public_target(&[("s", Visibility::Internal)], &[(1, true)]);
     let p = plan(&i);
     assert!(p.actions.is_empty(), "{:?}", kinds(&p));
     assert_eq!(reason(&p, "s"), "Stalled/InternalToPublic");
-    assert!(message(&p, "s").contains("internal channel `dev`"), "{}", message(&p, "s"));
+    assert!(
+        message(&p, "s").contains("internal channel `dev`"),
+        "{}",
+        message(&p, "s")
+    );
     // The same input into an internal target flows.
     i.visibility.target = Visibility::Internal;
     assert_eq!(reason(&plan(&i), "s"), "Reconciling/PullRequestOpening");
@@ -50,7 +55,10 @@ fn a_commit_missing_from_the_public_repository_is_refused_but_others_flow() {
     b.spec.batchable = true;
     let mut i = input(
         vec![a, b],
-        vec![build(1, &[("Foo.Core", "1.1.0")]), build(2, &[("Bar.Sdk", "2.1.0")])],
+        vec![
+            build(1, &[("Foo.Core", "1.1.0")]),
+            build(2, &[("Bar.Sdk", "2.1.0")]),
+        ],
     );
     i.visibility = public_target(
         &[("a", Visibility::Public), ("b", Visibility::Public)],
@@ -58,9 +66,17 @@ fn a_commit_missing_from_the_public_repository_is_refused_but_others_flow() {
     );
     let p = plan(&i);
     assert_eq!(reason(&p, "a"), "Stalled/InternalToPublic");
-    assert!(message(&p, "a").contains("is not in public repository"), "{}", message(&p, "a"));
+    assert!(
+        message(&p, "a").contains("is not in public repository"),
+        "{}",
+        message(&p, "a")
+    );
     assert_eq!(reason(&p, "b"), "Reconciling/PullRequestOpening");
-    assert!(kinds(&p).iter().any(|k| k.starts_with("Open({\"b\": 2})")), "{:?}", kinds(&p));
+    assert!(
+        kinds(&p).iter().any(|k| k.starts_with("Open({\"b\": 2})")),
+        "{:?}",
+        kinds(&p)
+    );
 }
 
 #[test]
@@ -75,7 +91,9 @@ fn a_public_target_never_gets_an_internal_feed() {
         .collect();
     let mut i = input(vec![sub("s", Some(1), None)], vec![b]);
     let config = "<configuration><packageSources><clear /></packageSources></configuration>\n";
-    i.target.files.insert("NuGet.config".into(), config.as_bytes().to_vec());
+    i.target
+        .files
+        .insert("NuGet.config".into(), config.as_bytes().to_vec());
     let written = |p: &Plan| -> String {
         p.actions
             .iter()
@@ -87,10 +105,22 @@ fn a_public_target_never_gets_an_internal_feed() {
             .unwrap_or_default()
     };
     let internal = plan(&i);
-    assert!(written(&internal).contains("darc-int-"), "{}", written(&internal));
+    assert!(
+        written(&internal).contains("darc-int-"),
+        "{}",
+        written(&internal)
+    );
     i.visibility = public_target(&[("s", Visibility::Public)], &[(1, true)]);
     let public = plan(&i);
     assert_eq!(reason(&public, "s"), "Reconciling/PullRequestOpening");
-    assert!(written(&public).contains("darc-pub-"), "{}", written(&public));
-    assert!(!written(&public).contains("darc-int-"), "{}", written(&public));
+    assert!(
+        written(&public).contains("darc-pub-"),
+        "{}",
+        written(&public)
+    );
+    assert!(
+        !written(&public).contains("darc-int-"),
+        "{}",
+        written(&public)
+    );
 }
