@@ -22,6 +22,10 @@ impl Engine {
         subscriptions: &[SubscriptionView],
         builds: &BTreeMap<BuildId, BuildInfo>,
     ) -> Result<KeyVisibility, ObserveError> {
+        // Only a wanted build is ever refused: with none, the forge is not asked.
+        if builds.is_empty() {
+            return Ok(KeyVisibility::default());
+        }
         let declared = declared_target(subscriptions);
         let target = self
             .repository_visibility(&config.target_repository, declared)
@@ -31,7 +35,7 @@ impl Engine {
             channels: config.channels.clone(),
             commits: BTreeMap::new(),
         };
-        if target == Visibility::Internal || builds.is_empty() {
+        if target == Visibility::Internal {
             return Ok(seen);
         }
         for sub in subscriptions {
