@@ -3,6 +3,7 @@
 //! - a public GitHub source flows into an internal Azure DevOps target;
 //! - an internal Azure DevOps mirror flows into a public GitHub target only while its
 //!   build's commit is in the public repository it declares;
+//! - a public build with a package only on an internal feed is refused for a public target;
 //! - a build on an internal channel is refused for a public target (Stalled, with the
 //!   reason in `sluice status` and `GET /api/status`) while its internal subscribers merge:
 //!   one on Azure DevOps, one a GitHub repository that GitHub reports private.
@@ -20,6 +21,7 @@ use sluice_tests::github_flow::{GitHubServers, SLUICE_TOKEN};
 use sluice_tests::wait;
 
 const PAT: &str = "azdopatvisibility0123456789abcdefghijklmnop";
+const INTERNAL_FEED: &str = "https://pkgs.dev.azure.com/contoso/_packaging/darc-int-contoso-runtime-0123456/nuget/v3/index.json";
 
 /// A copy of demo repository `name` served by the fake Azure DevOps as
 /// `contoso/Internal/_git/<name>`; its bare directory.
@@ -102,6 +104,11 @@ fn config(root: &Path, github: &GitHubServers, azdo: &FakeAzureDevOps) -> String
                 internal("extensions")
             ),
             sdk,
+        ),
+        sub(
+            "runtime-to-extensions",
+            format!("{{repository: \"{runtime}\", channel: dev}}"),
+            extensions.clone(),
         ),
         sub(
             "servicing-to-extensions",
@@ -298,9 +305,45 @@ fn public_and_internal_flow_between_github_and_azure_devops() {
     let table = server.sluice(&["status"]).unwrap_or_default();
     assert!(table.contains("InternalToPublic"), "{table}");
 
+    // A public build whose package is only on an internal feed: the internal sdk takes it,
+    // public extensions refuses it.
+    let build = format!(
+        "apiVersion: sluice.dev/v1alpha1\nkind: Build\nmetadata: {{name: runtime-5}}\nspec:\n  repository: \"{runtime}\"\n  branch: main\n  commit: {runtime_head}\n  buildNumber: \"5\"\n  channels: [dev]\n  assets:\n  - name: Contoso.Runtime\n    version: 2.0.2\n    locations:\n    - {{type: nugetFeed, location: \"{INTERNAL_FEED}\"}}\n"
+    );
+    let file = root.join("build-5.yaml");
+    std::fs::write(&file, build).unwrap();
+    server
+        .sluice(&[
+            "build",
+            "publish",
+            "--file",
+            file.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .expect("published");
+    wait::until_true("runtime 2.0.2 merged into the internal sdk", limit, || {
+        version_at(&azdo_sdk, "Contoso.Runtime") == "2.0.2"
+    });
+    let row = wait::until_ok(
+        "the internal-feed build refused for public extensions",
+        limit,
+        || {
+            let row = status_row(&server, "runtime-to-extensions");
+            (row["reason"] == "InternalToPublic")
+                .then_some(row.clone())
+                .ok_or(row)
+        },
+    );
+    let message = row["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("only on internal feeds (Contoso.Runtime)"),
+        "{message}"
+    );
+    assert_eq!(repos::version_in(root, "extensions", "runtime"), "2.0.0");
+
     // Nothing internal reached a public repository (aspnetcore on GitHub is private).
     assert_ne!(repos::version_in(root, "sdk", "extensions"), "3.0.1");
-    assert_ne!(repos::version_in(root, "extensions", "runtime"), "2.0.1");
     let pulls = github.github.shared().state();
     let titles: Vec<String> = pulls
         .repos
