@@ -192,6 +192,7 @@ impl Engine {
             subscriptions: Vec::new(),
             merge_policies: Vec::new(),
             failure_notification_tags: Vec::new(),
+            channels: Default::default(),
         })
     }
 }

@@ -20,6 +20,7 @@ mod head_branch;
 mod may_act;
 pub mod observe;
 mod observe_key;
+mod observe_visibility;
 mod publish;
 mod pull_request_view;
 pub mod queue;

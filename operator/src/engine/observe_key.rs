@@ -119,6 +119,9 @@ impl Engine {
             self.observe_tip_ancestry(pr, &head_branch, repository, &target)
                 .await?;
         }
+        let visibility = self
+            .observe_visibility(config, &subscriptions, &builds)
+            .await?;
         let mut input = KeyInput {
             key: config.key.clone(),
             target_repository: config.target_repository.clone(),
@@ -130,6 +133,7 @@ impl Engine {
             target,
             pull_request,
             parent_manifests: Default::default(),
+            visibility,
         };
         // Coherent children follow parents the update moves: read those parents'
         // manifests at the builds' commits (none when no dependency follows a parent).

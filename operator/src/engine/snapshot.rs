@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use sluice_core::config::ConfigSet;
 use sluice_core::flow::{UpdateKey, effective_merge_policies, keys::update_key};
-use sluice_core::model::{DefaultChannelSpec, MergePolicy, RepositoryPolicySpec, SubscriptionSpec};
+use sluice_core::model::{
+    DefaultChannelSpec, MergePolicy, RepositoryPolicySpec, SubscriptionSpec, Visibility,
+};
 
 /// One update key's configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +24,9 @@ pub struct KeyConfig {
     pub merge_policies: Vec<MergePolicy>,
     /// Failure notification tags (union over the key's subscriptions).
     pub failure_notification_tags: Vec<String>,
+    /// The visibility of each subscription's channel, by subscription name (a channel
+    /// nobody declares counts as internal).
+    pub channels: BTreeMap<String, Visibility>,
 }
 
 /// The configuration in force.
@@ -61,6 +66,26 @@ impl Snapshot {
                 .collect(),
             ..Snapshot::default()
         };
+        // Subscriptions name channels of their own namespace.
+        let channel_visibility: BTreeMap<(Option<String>, String), Visibility> = config
+            .channels
+            .iter()
+            .map(|c| {
+                let meta = &c.resource.metadata;
+                (
+                    (meta.namespace.clone(), name(&meta.name)),
+                    c.resource.spec.visibility,
+                )
+            })
+            .collect();
+        let namespaces: BTreeMap<String, Option<String>> = config
+            .subscriptions
+            .iter()
+            .map(|s| {
+                let meta = &s.resource.metadata;
+                (name(&meta.name), meta.namespace.clone())
+            })
+            .collect();
         let policies: Vec<RepositoryPolicySpec> = config
             .repository_policies
             .iter()
@@ -82,9 +107,19 @@ impl Snapshot {
                     subscriptions: Vec::new(),
                     merge_policies,
                     failure_notification_tags: Vec::new(),
+                    channels: BTreeMap::new(),
                 }
             });
             entry.subscriptions.push(sub.clone());
+            let channel = (
+                namespaces.get(sub).cloned().flatten(),
+                spec.source.channel.clone(),
+            );
+            let visibility = channel_visibility
+                .get(&channel)
+                .copied()
+                .unwrap_or(Visibility::Internal);
+            entry.channels.insert(sub.clone(), visibility);
             for tag in &spec.failure_notification_tags {
                 if !entry.failure_notification_tags.contains(tag) {
                     entry.failure_notification_tags.push(tag.clone());

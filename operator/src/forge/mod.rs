@@ -17,7 +17,7 @@ pub use registry::{ForgeRegistry, HostedForge};
 
 use async_trait::async_trait;
 use sluice_core::flow::{Check, Review};
-use sluice_core::model::PullRequestState;
+use sluice_core::model::{PullRequestState, Visibility};
 
 /// The hidden marker ending sluice's one comment on a hosted forge's pull request (an
 /// HTML comment forges do not render): found by it, the comment is edited in place.
@@ -111,4 +111,14 @@ pub trait Forge: Send + Sync + 'static {
     ) -> Result<Vec<Check>, ForgeError>;
     /// Reviews, latest per reviewer.
     async fn reviews(&self, repository: &str, id: &str) -> Result<Vec<Review>, ForgeError>;
+    /// Who may see `repository`, when the forge can tell (a private GitHub repository, an
+    /// Azure DevOps project's visibility); `None` means unknown, and the forge kind's
+    /// default applies.
+    async fn repository_visibility(
+        &self,
+        repository: &str,
+    ) -> Result<Option<Visibility>, ForgeError> {
+        let _ = repository;
+        Ok(None)
+    }
 }

@@ -35,6 +35,7 @@ mod credentials;
 mod error;
 mod network;
 mod objects;
+mod presence;
 mod push;
 mod read;
 mod remote;

@@ -183,14 +183,15 @@ pub fn versions(root: &Path, repo: &str) -> Vec<(String, String)> {
     out
 }
 
-/// A config directory under `root` flowing runtime's builds on channel `dev` into
+/// A config directory under `root` flowing runtime's builds on channel `dev` (runtime
+/// declared public, so its builds may reach a public target) into
 /// `target`'s `main` under `AllChecksSuccessful`; its path.
 pub fn write_flow_config(root: &Path, target: &str) -> String {
     let dir = root.join("config");
     std::fs::create_dir_all(&dir).unwrap();
     let runtime = remote_url(root, "runtime");
     let text = format!(
-        "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {{name: dev}}\nspec: {{}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: DefaultChannel\nmetadata: {{name: runtime-main}}\nspec: {{repository: \"{runtime}\", branch: main, channel: dev}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: runtime-to-sdk}}\nspec:\n  source: {{repository: \"{runtime}\", channel: dev}}\n  target: {{repository: \"{target}\", branch: main}}\n  mergePolicies: [{{name: AllChecksSuccessful}}]\n"
+        "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {{name: dev}}\nspec: {{}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: DefaultChannel\nmetadata: {{name: runtime-main}}\nspec: {{repository: \"{runtime}\", branch: main, channel: dev}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: runtime-to-sdk}}\nspec:\n  source: {{repository: \"{runtime}\", channel: dev, visibility: public}}\n  target: {{repository: \"{target}\", branch: main}}\n  mergePolicies: [{{name: AllChecksSuccessful}}]\n"
     );
     std::fs::write(dir.join("flow.yaml"), text).unwrap();
     dir.display().to_string()

@@ -28,6 +28,7 @@ macro_rules! try_response {
 pub mod conversation;
 pub mod gate;
 pub mod hooks;
+pub mod projects;
 pub mod pulls;
 pub mod state;
 
@@ -187,7 +188,9 @@ impl FakeAzureDevOps {
             hooks: Mutex::default(),
             runtime: runtime.handle().clone(),
         });
-        let api = pulls::routes().merge(conversation::routes());
+        let api = pulls::routes()
+            .merge(conversation::routes())
+            .merge(projects::routes());
         let gated = api
             .fallback(gate::git)
             .layer(axum::middleware::from_fn_with_state(

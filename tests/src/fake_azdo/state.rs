@@ -106,6 +106,8 @@ pub struct State {
     pub pulls: BTreeMap<u64, PullRequest>,
     /// The last id given to a pull request.
     pub last_id: u64,
+    /// Projects made public (`org/project`); every other project is private.
+    pub public_projects: std::collections::BTreeSet<String>,
 }
 
 /// A stable, GUID-shaped id of a project.

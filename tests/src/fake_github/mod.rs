@@ -33,6 +33,7 @@ pub mod gate;
 pub mod git;
 pub mod pulls;
 pub mod records;
+pub mod repos;
 pub mod state;
 pub mod webhooks;
 
@@ -133,6 +134,7 @@ impl FakeGitHub {
         });
         let app = pulls::routes()
             .merge(records::routes())
+            .merge(repos::routes())
             .merge(conversation::routes())
             .layer(axum::middleware::from_fn_with_state(
                 shared.clone(),

@@ -104,6 +104,8 @@ pub struct Repository {
     pub reviews: Vec<Review>,
     /// Issue comments in creation order.
     pub comments: Vec<Comment>,
+    /// A private repository (public by default).
+    pub private: bool,
 }
 
 /// Everything the fake keeps.

@@ -97,7 +97,7 @@ impl<F: Forge> InProcess<F> {
             .expect("host pattern");
         let engine = Engine::new(store, forges, git, remotes, author, config);
         let text = format!(
-            "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {{name: dev}}\nspec: {{}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: {SUBSCRIPTION}}}\nspec:\n  source: {{repository: \"{}\", channel: dev}}\n  target: {{repository: \"{target}\", branch: main}}\n  mergePolicies: {merge_policies}\n",
+            "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {{name: dev}}\nspec: {{}}\n---\napiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: {SUBSCRIPTION}}}\nspec:\n  source: {{repository: \"{}\", channel: dev, visibility: public}}\n  target: {{repository: \"{target}\", branch: main}}\n  mergePolicies: {merge_policies}\n",
             remote_url(root, "runtime"),
         );
         let loaded = config::load(&[SourceFile {
@@ -116,12 +116,14 @@ impl<F: Forge> InProcess<F> {
         }
     }
 
-    /// Publishes a runtime build with `Contoso.Runtime` at `version` on the channel.
+    /// Publishes a build of runtime's `main` head with `Contoso.Runtime` at `version` on
+    /// the channel (a commit the public runtime has, so it may flow into the public target).
     pub fn publish(&self, build_number: &str, version: &str) {
+        let runtime = self.root.join("remotes/runtime.git");
         let build = NewBuild {
             repository: remote_url(&self.root, "runtime"),
             branch: "main".into(),
-            commit: "ab".repeat(20),
+            commit: repos::git(&runtime, &["rev-parse", "main"]),
             build_number: build_number.into(),
             produced_at: String::new(),
             assets: vec![Asset {

@@ -303,3 +303,21 @@ async fn a_bad_token_is_a_permanent_failure_that_does_not_quote_it() {
         .await;
     assert_eq!(other.map_err(|e| e.class()), Err(FailureClass::Permanent));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repository_is_as_visible_as_its_project() {
+    use sluice_core::model::Visibility;
+    let w = world();
+    let seen = w.forge.repository_visibility(&w.repository).await;
+    assert_eq!(seen.unwrap(), Some(Visibility::Internal), "private project");
+    w.fake
+        .shared()
+        .state()
+        .public_projects
+        .insert("contoso/Sdk Team".into());
+    let seen = w.forge.repository_visibility(&w.repository).await;
+    assert_eq!(seen.unwrap(), Some(Visibility::Public), "public project");
+    // A project that does not exist is an error, never a guess.
+    let missing = w.fake.repo_url("contoso", "Nowhere", "sdk");
+    assert!(w.forge.repository_visibility(&missing).await.is_err());
+}

@@ -73,6 +73,8 @@ pub enum Rule {
     MissingRepositoryPolicy,
     /// Dependency flow between repositories forms a cycle.
     DependencyCycle,
+    /// A subscription from an internal channel into a public target repository.
+    InternalToPublic,
 }
 
 impl Rule {

@@ -42,11 +42,14 @@ fn spec() -> SubscriptionSpec {
         source: SubscriptionSource {
             repository: RT.into(),
             channel: "dev".into(),
+            visibility: None,
+            public_repository: None,
         },
         target: SubscriptionTarget {
             repository: "https://github.com/contoso/sdk".into(),
             branch: "main".into(),
             directories: vec![],
+            visibility: None,
         },
         update_frequency: UpdateFrequency::EveryBuild,
         batchable: false,
@@ -224,6 +227,7 @@ fn key_input(files: ManifestFiles, build: BuildInfo) -> KeyInput {
         },
         pull_request: None,
         parent_manifests: Manifests::new(),
+        visibility: Default::default(),
     }
 }
 

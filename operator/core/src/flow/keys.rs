@@ -176,11 +176,14 @@ mod tests {
             source: SubscriptionSource {
                 repository: "https://github.com/contoso/runtime".into(),
                 channel: "dev".into(),
+                visibility: None,
+                public_repository: None,
             },
             target: SubscriptionTarget {
                 repository: target.into(),
                 branch: branch.into(),
                 directories: vec![".".into()],
+                visibility: None,
             },
             update_frequency: UpdateFrequency::EveryBuild,
             batchable,

@@ -38,6 +38,7 @@ pub mod status;
 pub mod trigger;
 pub mod types;
 pub mod version;
+pub mod visibility;
 mod wanted;
 
 #[cfg(test)]

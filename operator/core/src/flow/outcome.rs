@@ -56,11 +56,14 @@ pub enum Reason {
     TargetUnreachable,
     /// Stalled: an action failed in a way retrying cannot fix.
     ActionFailed,
+    /// Stalled: the build may not flow into a public target (internal channel, a commit
+    /// not in the source's public repository, assets only on internal feeds).
+    InternalToPublic,
 }
 
 impl Reason {
     /// Every reason, grouped by condition (Ready, then Reconciling, then Stalled).
-    pub const ALL: [Reason; 21] = [
+    pub const ALL: [Reason; 22] = [
         Reason::UpToDate,
         Reason::NothingToUpdate,
         Reason::UpdateRejected,
@@ -82,6 +85,7 @@ impl Reason {
         Reason::ManifestRefused,
         Reason::TargetUnreachable,
         Reason::ActionFailed,
+        Reason::InternalToPublic,
     ];
 
     /// The CamelCase name, e.g. `ManifestInvalid`.
@@ -108,6 +112,7 @@ impl Reason {
             Reason::ManifestRefused => "ManifestRefused",
             Reason::TargetUnreachable => "TargetUnreachable",
             Reason::ActionFailed => "ActionFailed",
+            Reason::InternalToPublic => "InternalToPublic",
         }
     }
 
@@ -135,7 +140,8 @@ impl Reason {
             | Reason::ManifestInvalid
             | Reason::ManifestRefused
             | Reason::TargetUnreachable
-            | Reason::ActionFailed => ConditionType::Stalled,
+            | Reason::ActionFailed
+            | Reason::InternalToPublic => ConditionType::Stalled,
         }
     }
 }
@@ -216,6 +222,7 @@ mod tests {
             ("ManifestRefused", Stalled),
             ("TargetUnreachable", Stalled),
             ("ActionFailed", Stalled),
+            ("InternalToPublic", Stalled),
         ];
         assert_eq!(table.len(), Reason::ALL.len());
         for (reason, (name, condition)) in Reason::ALL.into_iter().zip(table) {

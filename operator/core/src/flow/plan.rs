@@ -22,7 +22,7 @@
 use std::collections::BTreeMap;
 
 use crate::manifest::{DependencyUpdate, ManifestFiles};
-use crate::model::PullRequestState;
+use crate::model::{PullRequestState, Visibility};
 
 use super::coherency::CoherencyReport;
 use super::describe::{self, UpdateSection};
@@ -34,6 +34,7 @@ use super::review;
 use super::types::{
     Action, BuildId, BuildInfo, KeyInput, Plan, PullRequestObservation, SubscriptionView,
 };
+use super::visibility;
 pub use super::wanted::{Wanted, builds_to_read, needs_target, wanted_build};
 
 /// One subscription's rendered update.
@@ -120,7 +121,23 @@ pub fn plan(input: &KeyInput) -> Plan {
             );
             continue;
         };
-        match render::render(&working, &sub.spec, build, &input.parent_manifests) {
+        if let Some(why) = visibility::refusal(&input.visibility, name, &sub.spec, build) {
+            stalled_names.push(name);
+            plan.outcomes.insert(
+                name.to_string(),
+                Outcome::new(Reason::InternalToPublic, format!("{where_}: {why}")),
+            );
+            continue;
+        }
+        // A public target never gets an internal feed written into it.
+        let public;
+        let shown = if input.visibility.target == Visibility::Public {
+            public = visibility::public_view(build);
+            &public
+        } else {
+            build
+        };
+        match render::render(&working, &sub.spec, shown, &input.parent_manifests) {
             Ok(r) if r.files.is_empty() => unchanged.push((name, id)),
             Ok(r) => {
                 working.extend(r.files);

@@ -253,11 +253,14 @@ mod tests {
             source: SubscriptionSource {
                 repository: "https://GitHub.com/Contoso/Runtime.git".into(),
                 channel: "dev".into(),
+                visibility: None,
+                public_repository: None,
             },
             target: SubscriptionTarget {
                 repository: "https://github.com/contoso/sdk".into(),
                 branch: "main".into(),
                 directories: vec![".".into()],
+                visibility: None,
             },
             update_frequency: UpdateFrequency::EveryBuild,
             batchable: false,

@@ -73,11 +73,14 @@ mod tests {
             source: SubscriptionSource {
                 repository: "https://example.com/a/source".into(),
                 channel: "dev".into(),
+                visibility: None,
+                public_repository: None,
             },
             target: SubscriptionTarget {
                 repository: "https://example.com/a/target".into(),
                 branch: "main".into(),
                 directories: vec![".".into()],
+                visibility: None,
             },
             update_frequency: frequency,
             batchable: false,

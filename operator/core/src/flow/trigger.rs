@@ -158,11 +158,14 @@ mod tests {
             source: SubscriptionSource {
                 repository: repo.into(),
                 channel: channel.into(),
+                visibility: None,
+                public_repository: None,
             },
             target: SubscriptionTarget {
                 repository: "https://example.com/t/t".into(),
                 branch: "main".into(),
                 directories: vec![".".into()],
+                visibility: None,
             },
             update_frequency: freq,
             batchable: false,

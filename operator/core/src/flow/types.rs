@@ -297,4 +297,7 @@ pub struct KeyInput {
     /// update moves it to (see [`super::coherency::parent_reads`]); empty when no
     /// dependency follows a parent.
     pub parent_manifests: crate::graph::Manifests,
+    /// The target's visibility, the subscriptions' channels' and where the wanted builds'
+    /// commits stand ([`super::visibility`]); the default is an internal target.
+    pub visibility: super::visibility::KeyVisibility,
 }

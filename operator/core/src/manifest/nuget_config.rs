@@ -41,6 +41,12 @@ pub fn is_managed_feed(url: &str) -> bool {
     MANAGED_FEED.iter().any(|r| r.is_match(url))
 }
 
+/// Whether `url` is an internal isolated feed (`darc-int-*`): authenticated, written
+/// only into internal repositories.
+pub fn is_internal_feed(url: &str) -> bool {
+    is_managed_feed(url) && feed_key(url).is_some_and(|(key, _)| key.starts_with("darc-int-"))
+}
+
 /// The source key and repository group of a managed feed:
 /// `darc-<pub|int>-<repo>-<sha7>[-<n>]`.
 pub fn feed_key(url: &str) -> Option<(String, String)> {

@@ -4,6 +4,7 @@ use kube_derive::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::channel::Visibility;
 use super::merge_policy::MergePolicy;
 use super::status::Condition;
 
@@ -35,6 +36,15 @@ pub struct SubscriptionSource {
     pub repository: String,
     /// The `metadata.name` of the channel whose builds flow.
     pub channel: String,
+    /// Who may see the source repository; when absent the forge is asked, then the forge
+    /// kind decides (public on github.com, internal on Azure DevOps and git remotes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+    /// For an internal source, the public repository its public commits are pushed to
+    /// (a GitHub mirror, say): a build flows into a public target only when its commit is
+    /// there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_repository: Option<String>,
 }
 
 /// Where the builds go.
@@ -48,6 +58,10 @@ pub struct SubscriptionTarget {
     /// Directories of the target whose manifests are updated; `.` is the repository root.
     #[serde(default = "default_directories")]
     pub directories: Vec<String>,
+    /// Who may see the target repository; when absent the forge is asked, then the forge
+    /// kind decides (public on github.com, internal on Azure DevOps and git remotes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
 }
 
 fn default_directories() -> Vec<String> {

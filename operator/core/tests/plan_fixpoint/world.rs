@@ -88,11 +88,14 @@ impl World {
                     source: SubscriptionSource {
                         repository: SOURCE.into(),
                         channel: "dev".into(),
+                        visibility: None,
+                        public_repository: None,
                     },
                     target: SubscriptionTarget {
                         repository: TARGET.into(),
                         branch: "main".into(),
                         directories: vec![".".into()],
+                        visibility: None,
                     },
                     update_frequency: UpdateFrequency::EveryBuild,
                     batchable: sc.batch,
@@ -260,6 +263,7 @@ impl World {
                 p
             }),
             parent_manifests: Default::default(),
+            visibility: Default::default(),
         }
     }
 

@@ -21,8 +21,9 @@ use async_trait::async_trait;
 use http::Method;
 use serde_json::{Value, json};
 use sluice_core::flow::azure_devops::{self as rules, AzureRepository, encode};
+use sluice_core::flow::visibility;
 use sluice_core::flow::{Check, Review};
-use sluice_core::model::PullRequestState;
+use sluice_core::model::{PullRequestState, Visibility};
 
 use super::{Forge, ForgeError, ForgePullRequest, NewPullRequest};
 use crate::git::Secret;
@@ -199,6 +200,19 @@ impl AzureDevOpsForge {
 
 #[async_trait]
 impl Forge for AzureDevOpsForge {
+    async fn repository_visibility(
+        &self,
+        repository: &str,
+    ) -> Result<Option<Visibility>, ForgeError> {
+        let target = Target::parse(repository)?;
+        let repo = &target.repo;
+        let url = format!("{}/_apis/projects/{}", repo.api_base, encode(&repo.project));
+        let what = format!("project {}", repo.project);
+        let answer = self.api.get(&url, repository, &what).await?;
+        let visibility = answer.body.get("visibility").and_then(Value::as_str);
+        Ok(visibility::azure_devops_visibility(visibility))
+    }
+
     async fn find_pull_request(
         &self,
         repository: &str,

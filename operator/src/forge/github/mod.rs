@@ -21,8 +21,9 @@ use async_trait::async_trait;
 use http::Method;
 use serde_json::{Value, json};
 use sluice_core::flow::github::{self as rules, GitHubRepository};
+use sluice_core::flow::visibility;
 use sluice_core::flow::{Check, Review};
-use sluice_core::model::PullRequestState;
+use sluice_core::model::{PullRequestState, Visibility};
 
 use super::{Forge, ForgeError, ForgePullRequest, NewPullRequest};
 use crate::secret_source::SecretSource;
@@ -186,6 +187,18 @@ impl GitHubForge {
 
 #[async_trait]
 impl Forge for GitHubForge {
+    async fn repository_visibility(
+        &self,
+        repository: &str,
+    ) -> Result<Option<Visibility>, ForgeError> {
+        let repo = parse(repository)?;
+        let answer = self.get(&base(&repo), repository, "the repository").await?;
+        let body = &answer.body;
+        let visibility = body.get("visibility").and_then(Value::as_str);
+        let private = body.get("private").and_then(Value::as_bool);
+        Ok(visibility::github_visibility(visibility, private))
+    }
+
     async fn find_pull_request(
         &self,
         repository: &str,

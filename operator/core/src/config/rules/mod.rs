@@ -10,6 +10,7 @@ use crate::model::{RepositoryUrl, ResourceKind};
 
 mod fields;
 mod subscription;
+mod visibility;
 
 use subscription::{merge_policies, subscription};
 
@@ -69,6 +70,7 @@ pub fn check(config: &ConfigSet, declared: &DeclaredNames, out: &mut Vec<Diagnos
     duplicate_repository_policies(config, out);
     for sub in &config.subscriptions {
         subscription(config, &channels, sub, out);
+        visibility::internal_to_public(config, sub, out);
     }
     duplicate_subscriptions(config, out);
     for build in &config.builds {

@@ -9,6 +9,7 @@ mod coherency;
 mod content;
 mod persons_commits;
 mod pull_request;
+mod visibility;
 use crate::manifest::ManifestFiles;
 use crate::model::{
     Asset, MergePolicy, MergePolicyName, MergePolicyProperties, PolicyResult, PullRequestState,
@@ -68,11 +69,14 @@ fn spec(dirs: &[&str], batchable: bool) -> SubscriptionSpec {
         source: SubscriptionSource {
             repository: RT.into(),
             channel: "dev".into(),
+            visibility: None,
+            public_repository: None,
         },
         target: SubscriptionTarget {
             repository: SDK.into(),
             branch: "main".into(),
             directories: dirs.iter().map(|d| d.to_string()).collect(),
+            visibility: None,
         },
         update_frequency: UpdateFrequency::EveryBuild,
         batchable,
@@ -138,6 +142,7 @@ fn input(subs: Vec<SubscriptionView>, builds: Vec<BuildInfo>) -> KeyInput {
         },
         pull_request: None,
         parent_manifests: Default::default(),
+        visibility: Default::default(),
     }
 }
 
