@@ -33,7 +33,9 @@ each --github-host, for GitHub Enterprise Server with --github-api-url) get thei
 requests on GitHub: found by head branch before one is opened, checked by the check runs
 and commit statuses of the head commit and the latest review per reviewer, squash-merged
 with the head commit the policies saw, the head branch deleted. git pushes to those hosts
-use the same token. Rate limits are waited out as GitHub asks (Retry-After,
+use the same token. As a GitHub App instead (--github-app-id with --github-app-key-file
+or --github-app-key-env), each repository's installation token is minted and renewed
+before it expires, for API calls and git pushes alike. Rate limits are waited out as GitHub asks (Retry-After,
 x-ratelimit-reset); open pull requests are looked at every --pull-request-interval, and
 at once when GitHub delivers a webhook about them (POST /webhooks/github, signed with
 --github-webhook-secret-env or --github-webhook-secret-file; events pull_request,

@@ -115,6 +115,15 @@ pub struct State {
     pub repos: BTreeMap<String, Repository>,
     /// The last id handed out (ids are unique across kinds, numbers per repository).
     pub next_id: u64,
+    /// When tokens that expire (installation tokens) do.
+    pub expiry: BTreeMap<String, std::time::SystemTime>,
+    /// GitHub Apps: id -> public key (DER `RSAPublicKey`).
+    pub apps: BTreeMap<u64, Vec<u8>>,
+    /// Installations by owner: (installation id, App id).
+    pub installations: BTreeMap<String, (u64, u64)>,
+    /// The lifetime of the installation tokens minted from now ([`super::apps::TOKEN_LIFETIME`]
+    /// when unset).
+    pub token_lifetime: Option<std::time::Duration>,
 }
 
 impl State {

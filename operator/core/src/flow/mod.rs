@@ -14,6 +14,7 @@ pub mod describe;
 pub mod failure;
 pub mod forges;
 pub mod github;
+pub mod github_app;
 pub mod github_events;
 pub mod head_branch;
 pub mod history;

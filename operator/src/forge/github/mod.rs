@@ -11,6 +11,7 @@
 //! comment per pull request and edits it in place ([`COMMENT_MARKER`]).
 
 pub mod api;
+pub mod app;
 mod checks;
 mod comments;
 mod etags;
@@ -25,9 +26,9 @@ use sluice_core::flow::{Check, Review};
 use sluice_core::model::PullRequestState;
 
 use super::{Forge, ForgeError, ForgePullRequest, NewPullRequest};
-use crate::secret_source::SecretSource;
-pub use api::ApiSetupError;
 use api::{Answer, Api};
+pub use api::{ApiSetupError, GitHubAuth};
+pub use app::{AppGitTokens, GitHubApp, GitHubAppError};
 
 /// The API URL of github.com.
 pub const GITHUB_API_URL: &str = "https://api.github.com";
@@ -129,13 +130,11 @@ impl GitHubForge {
     }
 
     /// A forge calling the API at `api_url` ([`GITHUB_API_URL`], or
-    /// `https://HOST/api/v3` for GitHub Enterprise) with `token`.
-    pub fn new(
-        api_url: &str,
-        token: impl Into<SecretSource>,
-    ) -> Result<GitHubForge, ApiSetupError> {
+    /// `https://HOST/api/v3` for GitHub Enterprise) with `auth` (a token, or a GitHub
+    /// App's installation tokens).
+    pub fn new(api_url: &str, auth: impl Into<GitHubAuth>) -> Result<GitHubForge, ApiSetupError> {
         Ok(GitHubForge {
-            api: Api::new(api_url, token)?,
+            api: Api::new(api_url, auth)?,
         })
     }
 
