@@ -413,8 +413,17 @@ async fn looking_again_at_an_unchanged_pull_request_is_a_conditional_request() {
                 .is_empty()
         );
     }
-    assert_eq!(statuses(&pull), [200, 304]);
+    // The checks read the pull request's base branch too (for its required checks).
+    assert_eq!(statuses(&pull), [200, 304, 304, 304]);
     assert_eq!(statuses(&runs), [200, 304]);
+    // No protection: asked once (a 404 has no ETag), then taken as absent for a while;
+    // the rulesets answer a list with an ETag.
+    let protection = format!("/repos/{OWNER}/sdk/branches/main/protection");
+    assert_eq!(statuses(&protection), [404]);
+    assert_eq!(
+        statuses(&format!("/repos/{OWNER}/sdk/rules/branches/main")),
+        [200, 304]
+    );
     // A change is seen at once: the old ETag no longer matches.
     let body =
         json!({"name": "build", "head_sha": head, "status": "completed", "conclusion": "success"});

@@ -32,6 +32,7 @@ pub mod apps;
 pub mod conversation;
 pub mod gate;
 pub mod git;
+pub mod protection;
 pub mod pulls;
 pub mod records;
 pub mod state;
@@ -140,6 +141,7 @@ impl FakeGitHub {
         });
         let app = pulls::routes()
             .merge(apps::routes())
+            .merge(protection::routes())
             .merge(records::routes())
             .merge(conversation::routes())
             .layer(axum::middleware::from_fn_with_state(
@@ -187,6 +189,21 @@ impl FakeGitHub {
     /// Whether `token` is known and has not expired (for the git server).
     pub fn token_valid(&self, token: &str) -> bool {
         self.shared.token_valid(token)
+    }
+
+    /// Protects `branch` of `owner/name`, requiring the checks `names` (classic branch
+    /// protection).
+    pub fn protect(&self, full_name: &str, branch: &str, names: &[&str]) {
+        let names = names.iter().map(|n| n.to_string()).collect();
+        let key = protection::key(full_name, branch);
+        self.shared.state().protection.insert(key, names);
+    }
+
+    /// A ruleset on `branch` of `owner/name` requiring the checks `names`.
+    pub fn require_by_ruleset(&self, full_name: &str, branch: &str, names: &[&str]) {
+        let names = names.iter().map(|n| n.to_string()).collect();
+        let key = protection::key(full_name, branch);
+        self.shared.state().rulesets.insert(key, names);
     }
 
     /// Answers the next request (matching the fault's filter) with `fault`.

@@ -124,6 +124,10 @@ pub struct State {
     /// The lifetime of the installation tokens minted from now ([`super::apps::TOKEN_LIFETIME`]
     /// when unset).
     pub token_lifetime: Option<std::time::Duration>,
+    /// Checks required by classic branch protection, by `owner/name:branch`.
+    pub protection: BTreeMap<String, Vec<String>>,
+    /// Checks required by rulesets, by `owner/name:branch`.
+    pub rulesets: BTreeMap<String, Vec<String>>,
 }
 
 impl State {

@@ -265,6 +265,17 @@ impl Api {
         Ok((answer, key, token))
     }
 
+    /// Whether `path` answered 404 or 403 (no permission) lately (see
+    /// [`super::etags::ABSENT_FOR`]); such answers are noted with [`Api::note_absent`].
+    pub fn absent(&self, path: &str) -> bool {
+        self.etags.absent(path)
+    }
+
+    /// Notes that `path` answered 404 or 403 (no permission) now.
+    pub fn note_absent(&self, path: &str) {
+        self.etags.note_absent(path);
+    }
+
     /// Like [`Api::send`], but any answer other than a success is the error it means.
     pub async fn call(
         &self,

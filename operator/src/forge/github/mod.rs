@@ -361,8 +361,8 @@ impl Forge for GitHubForge {
         head_commit: &str,
     ) -> Result<Vec<Check>, ForgeError> {
         let repo = parse(repository)?;
-        number(repository, id)?;
-        checks::checks(&self.api, repository, &base(&repo), head_commit).await
+        let n = number(repository, id)?;
+        checks::checks(&self.api, repository, &base(&repo), n, head_commit).await
     }
 
     async fn reviews(&self, repository: &str, id: &str) -> Result<Vec<Review>, ForgeError> {
