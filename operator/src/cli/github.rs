@@ -51,6 +51,14 @@ pub struct GitHubArgs {
     /// or `*.domain`), such as a GitHub Enterprise Server; repeatable.
     #[arg(long, value_name = "HOST")]
     pub github_host: Vec<String>,
+    /// A label put on the update pull requests sluice opens on GitHub (created in the
+    /// repository if missing); repeatable; `--github-label ''` for none.
+    #[arg(
+        long = "github-label",
+        value_name = "LABEL",
+        default_value = "dependencies"
+    )]
+    pub github_labels: Vec<String>,
     /// Environment variable holding the secret GitHub signs webhook deliveries with;
     /// enables `POST /webhooks/github` (deliveries with a bad signature are refused).
     #[arg(
@@ -145,7 +153,8 @@ impl GitHubArgs {
         };
         let hosts = self.hosts()?;
         let forge = GitHubForge::new(&self.github_api_url, token.clone())
-            .context("configuring the GitHub forge")?;
+            .context("configuring the GitHub forge")?
+            .with_labels(&self.github_labels);
         Ok(Some(GitHubSetup {
             hosted: HostedForge {
                 kind: ForgeKind::GitHub,
@@ -176,7 +185,8 @@ impl GitHubArgs {
     fn app_setup(&self, remotes: Remotes, app: Arc<GitHubApp>) -> anyhow::Result<GitHubSetup> {
         let hosts = self.hosts()?;
         let forge = GitHubForge::new(&self.github_api_url, app.clone())
-            .context("configuring the GitHub forge")?;
+            .context("configuring the GitHub forge")?
+            .with_labels(&self.github_labels);
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let app = app.clone();
             runtime.spawn(async move {

@@ -6,7 +6,8 @@
 //! head that moved is a [`ForgeError::Conflict`], never a blind merge; the head branch is
 //! deleted afterwards (and after closing). Calls that create something (opening a pull
 //! request, merging) are never repeated blindly: when their outcome is unknown (the
-//! network or a 5xx failed), the result is looked up first. What the answers mean (checks, reviews,
+//! network or a 5xx failed), the result is looked up first. Pull requests sluice opens
+//! carry the configured labels. What the answers mean (checks, reviews,
 //! repository names) is the core's [`sluice_core::flow::github`]. sluice keeps one
 //! comment per pull request and edits it in place ([`COMMENT_MARKER`]).
 
@@ -15,6 +16,7 @@ pub mod app;
 mod checks;
 mod comments;
 mod etags;
+mod labels;
 
 pub use comments::MARKER as COMMENT_MARKER;
 
@@ -36,6 +38,7 @@ pub const GITHUB_API_URL: &str = "https://api.github.com";
 /// The GitHub forge of one API (github.com or a GitHub Enterprise server).
 pub struct GitHubForge {
     api: Api,
+    labels: Vec<String>,
 }
 
 /// Percent-encodes `text` for a URL path or query; `/` is kept when `keep_slash`.
@@ -135,7 +138,25 @@ impl GitHubForge {
     pub fn new(api_url: &str, auth: impl Into<GitHubAuth>) -> Result<GitHubForge, ApiSetupError> {
         Ok(GitHubForge {
             api: Api::new(api_url, auth)?,
+            labels: Vec::new(),
         })
+    }
+
+    /// The forge, putting `labels` on the pull requests it opens (empty names skipped).
+    pub fn with_labels(mut self, labels: &[String]) -> GitHubForge {
+        self.labels = labels.iter().filter(|l| !l.is_empty()).cloned().collect();
+        self
+    }
+
+    /// `pr`, just opened, with the configured labels on it ([`labels::add`]).
+    async fn labelled(
+        &self,
+        repository: &str,
+        repo: &GitHubRepository,
+        pr: ForgePullRequest,
+    ) -> ForgePullRequest {
+        labels::add(&self.api, repository, &base(repo), &pr.id, &self.labels).await;
+        pr
     }
 
     async fn get(&self, path: &str, repository: &str, what: &str) -> Result<Answer, ForgeError> {
@@ -231,7 +252,10 @@ impl Forge for GitHubForge {
             .send(Method::POST, &path, Some(&body), repository, &what)
             .await
         {
-            Ok(answer) if answer.status.is_success() => return view(repository, &answer.body),
+            Ok(answer) if answer.status.is_success() => {
+                let pr = view(repository, &answer.body)?;
+                return Ok(self.labelled(repository, &repo, pr).await);
+            }
             // 422: one is open from this head already (an earlier attempt whose answer
             // was lost, or another writer); 5xx: the outcome is unknown. Either way,
             // what is open now is the answer, if anything is.
@@ -243,7 +267,7 @@ impl Forge for GitHubForge {
             Err(error) => error,
         };
         match self.find_open(repository, &repo, &new.head_branch).await {
-            Ok(Some(pr)) => Ok(pr),
+            Ok(Some(pr)) => Ok(self.labelled(repository, &repo, pr).await),
             _ => Err(error),
         }
     }
