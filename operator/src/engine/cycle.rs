@@ -89,6 +89,7 @@ impl Engine {
                 "planned"
             );
             let tracked = self.record_policies(observed.tracked, &plan.policies);
+            self.publish_policies(input, &plan.policies).await;
             self.record_outcomes(config, &plan.outcomes);
             if plan.actions.is_empty() {
                 let open = input

@@ -17,7 +17,7 @@ pub use registry::{ForgeRegistry, HostedForge};
 
 use async_trait::async_trait;
 use sluice_core::flow::{Check, Review};
-use sluice_core::model::PullRequestState;
+use sluice_core::model::{PolicyEvaluation, PullRequestState};
 
 /// The hidden marker ending sluice's one comment on a hosted forge's pull request (an
 /// HTML comment forges do not render): found by it, the comment is edited in place.
@@ -111,4 +111,16 @@ pub trait Forge: Send + Sync + 'static {
     ) -> Result<Vec<Check>, ForgeError>;
     /// Reviews, latest per reviewer.
     async fn reviews(&self, repository: &str, id: &str) -> Result<Vec<Review>, ForgeError>;
+    /// Shows the merge policies' results `policies`, evaluated on `head_commit` of pull
+    /// request `id`, where the forge has a place for them (GitHub: sluice's check run);
+    /// nowhere by default.
+    async fn publish_policies(
+        &self,
+        _repository: &str,
+        _id: &str,
+        _head_commit: &str,
+        _policies: &[PolicyEvaluation],
+    ) -> Result<(), ForgeError> {
+        Ok(())
+    }
 }

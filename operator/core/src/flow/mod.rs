@@ -16,6 +16,7 @@ pub mod forges;
 pub mod github;
 pub mod github_app;
 pub mod github_events;
+pub mod github_report;
 pub mod github_required;
 pub mod head_branch;
 pub mod history;

@@ -154,6 +154,11 @@ impl Api {
         Ok((key, secret, built))
     }
 
+    /// How the API is authenticated.
+    pub fn auth(&self) -> &GitHubAuth {
+        &self.auth
+    }
+
     /// The wait left on credential `key`'s rate limit at `now`, if it is limited.
     fn limited(&self, key: u64, now: jiff::Timestamp) -> Option<Duration> {
         let limits = self.limits.lock().unwrap_or_else(|e| e.into_inner());

@@ -7,7 +7,8 @@
 //! deleted afterwards (and after closing). Calls that create something (opening a pull
 //! request, merging) are never repeated blindly: when their outcome is unknown (the
 //! network or a 5xx failed), the result is looked up first. Pull requests sluice opens
-//! carry the configured labels. What the answers mean (checks, reviews,
+//! carry the configured labels; sluice's merge-policy results are shown on the head
+//! ([`report`]). What the answers mean (checks, reviews,
 //! repository names) is the core's [`sluice_core::flow::github`]. sluice keeps one
 //! comment per pull request and edits it in place ([`COMMENT_MARKER`]).
 
@@ -17,6 +18,7 @@ mod checks;
 mod comments;
 mod etags;
 mod labels;
+mod report;
 
 pub use comments::MARKER as COMMENT_MARKER;
 
@@ -25,7 +27,7 @@ use http::Method;
 use serde_json::{Value, json};
 use sluice_core::flow::github::{self as rules, GitHubRepository};
 use sluice_core::flow::{Check, Review};
-use sluice_core::model::PullRequestState;
+use sluice_core::model::{PolicyEvaluation, PullRequestState};
 
 use super::{Forge, ForgeError, ForgePullRequest, NewPullRequest};
 use api::{Answer, Api};
@@ -39,6 +41,7 @@ pub const GITHUB_API_URL: &str = "https://api.github.com";
 pub struct GitHubForge {
     api: Api,
     labels: Vec<String>,
+    reports: report::Reports,
 }
 
 /// Percent-encodes `text` for a URL path or query; `/` is kept when `keep_slash`.
@@ -139,6 +142,7 @@ impl GitHubForge {
         Ok(GitHubForge {
             api: Api::new(api_url, auth)?,
             labels: Vec::new(),
+            reports: report::Reports::default(),
         })
     }
 
@@ -393,5 +397,27 @@ impl Forge for GitHubForge {
         let repo = parse(repository)?;
         let n = number(repository, id)?;
         checks::reviews(&self.api, repository, &base(&repo), n).await
+    }
+
+    async fn publish_policies(
+        &self,
+        repository: &str,
+        id: &str,
+        head_commit: &str,
+        policies: &[PolicyEvaluation],
+    ) -> Result<(), ForgeError> {
+        let repo = parse(repository)?;
+        number(repository, id)?;
+        let as_app = matches!(self.api.auth(), GitHubAuth::App(_));
+        let at = (repository, base(&repo));
+        report::publish(
+            &self.api,
+            &self.reports,
+            as_app,
+            (at.0, &at.1),
+            head_commit,
+            policies,
+        )
+        .await
     }
 }
