@@ -172,7 +172,11 @@ impl GitHubFlow {
                 schedule_tick: Duration::from_secs(1),
                 ..EngineConfig::default()
             },
-            |_native| Arc::new(GitHubForge::new(&api_url, auth).expect("forge")),
+            |_native| {
+                // Labelled as `sluice serve` does by default.
+                let forge = GitHubForge::new(&api_url, auth).expect("forge");
+                Arc::new(forge.with_labels(&["dependencies".to_string()]))
+            },
         );
         GitHubFlow {
             world,
