@@ -123,4 +123,13 @@ pub trait Forge: Send + Sync + 'static {
     ) -> Result<(), ForgeError> {
         Ok(())
     }
+    /// The permission `login` has on `repository` (GitHub's `admin`, `maintain`, `write`,
+    /// `triage`, `read` or `none`), where the forge knows people; `None` by default.
+    async fn permission(
+        &self,
+        _repository: &str,
+        _login: &str,
+    ) -> Result<Option<String>, ForgeError> {
+        Ok(None)
+    }
 }

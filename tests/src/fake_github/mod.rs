@@ -206,6 +206,12 @@ impl FakeGitHub {
         self.shared.state().rulesets.insert(key, names);
     }
 
+    /// Gives `login` `permission` (`admin`, `write`, `read`, ...) on every repository.
+    pub fn grant(&self, login: &str, permission: &str) {
+        let mut state = self.shared.state();
+        state.permissions.insert(login.into(), permission.into());
+    }
+
     /// Answers the next request (matching the fault's filter) with `fault`.
     pub fn inject(&self, fault: Fault) {
         self.shared.faults.push(fault);

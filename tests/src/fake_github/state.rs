@@ -128,6 +128,8 @@ pub struct State {
     pub protection: BTreeMap<String, Vec<String>>,
     /// Checks required by rulesets, by `owner/name:branch`.
     pub rulesets: BTreeMap<String, Vec<String>>,
+    /// Collaborator permissions by login (every repository alike).
+    pub permissions: BTreeMap<String, String>,
 }
 
 impl State {

@@ -15,6 +15,7 @@ pub mod failure;
 pub mod forges;
 pub mod github;
 pub mod github_app;
+pub mod github_commands;
 pub mod github_events;
 pub mod github_report;
 pub mod github_required;

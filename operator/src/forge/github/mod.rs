@@ -399,6 +399,34 @@ impl Forge for GitHubForge {
         checks::reviews(&self.api, repository, &base(&repo), n).await
     }
 
+    async fn permission(
+        &self,
+        repository: &str,
+        login: &str,
+    ) -> Result<Option<String>, ForgeError> {
+        let repo = parse(repository)?;
+        let path = format!(
+            "{}/collaborators/{}/permission",
+            base(&repo),
+            encode(login, false)
+        );
+        let what = format!("the permission of {login}");
+        let answer = self
+            .api
+            .send(Method::GET, &path, None, repository, &what)
+            .await?;
+        match answer.status.as_u16() {
+            200..=299 => Ok(answer
+                .body
+                .get("permission")
+                .and_then(Value::as_str)
+                .map(str::to_string)),
+            // Not a collaborator (or not a user at all).
+            404 => Ok(Some("none".into())),
+            _ => Err(self.api.failure(&answer, repository, &what)),
+        }
+    }
+
     async fn publish_policies(
         &self,
         repository: &str,
