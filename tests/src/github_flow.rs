@@ -116,11 +116,18 @@ impl GitHubFlow {
     /// Creates the demo repositories under `root` and an engine flowing runtime into
     /// `contoso/sdk` on the fake GitHub under `merge_policies` (YAML flow list).
     pub fn start(root: &Path, merge_policies: &str) -> GitHubFlow {
+        GitHubFlow::start_with_config(root, |_| merge_policies.to_string())
+    }
+
+    /// As [`GitHubFlow::start`], with the merge policies (and any documents after them,
+    /// such as a RepositoryPolicy) that `config` writes for the target URL it is given.
+    pub fn start_with_config(root: &Path, config: impl FnOnce(&str) -> String) -> GitHubFlow {
         let servers = GitHubServers::start(root);
         let credentials = Credentials::token("x-access-token", Secret::new(SLUICE_TOKEN), "test")
             .expect("credentials");
         let auth = GitHubAuth::from(Secret::new(SLUICE_TOKEN));
-        GitHubFlow::assemble(root, merge_policies, servers, credentials.into(), auth)
+        let merge_policies = config(&servers.url("sdk"));
+        GitHubFlow::assemble(root, &merge_policies, servers, credentials.into(), auth)
     }
 
     /// As [`GitHubFlow::start`], but sluice is the GitHub App [`APP_ID`] installed on

@@ -108,6 +108,7 @@ impl Engine {
                 &config.target_branch,
                 tracked,
             );
+            run.merge_method = config.merge_method;
             for action in &plan.actions {
                 let name = action_name(action);
                 tracing::debug!(key = %config.key.id(), action = name, "executing");
@@ -192,6 +193,7 @@ impl Engine {
             target_branch: tracked.target_branch,
             subscriptions: Vec::new(),
             merge_policies: Vec::new(),
+            merge_method: Default::default(),
             failure_notification_tags: Vec::new(),
         })
     }

@@ -137,6 +137,7 @@ async fn resync(pulls: u64) {
                     merge_commit_sha: None,
                     user: "sluice-bot".into(),
                     labels: vec!["dependencies".into()],
+                    auto_merge: None,
                 },
             );
         }

@@ -29,6 +29,7 @@ macro_rules! try_response {
 }
 
 pub mod apps;
+pub mod auto_merge;
 pub mod conversation;
 pub mod gate;
 pub mod git;
@@ -141,6 +142,7 @@ impl FakeGitHub {
         });
         let app = pulls::routes()
             .merge(apps::routes())
+            .merge(auto_merge::routes())
             .merge(protection::routes())
             .merge(records::routes())
             .merge(conversation::routes())

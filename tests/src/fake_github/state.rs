@@ -29,6 +29,8 @@ pub struct PullRequest {
     pub user: String,
     /// Label names.
     pub labels: Vec<String>,
+    /// The merge method once auto-merge is on (`SQUASH`).
+    pub auto_merge: Option<String>,
 }
 
 /// A check run.
@@ -166,6 +168,8 @@ impl PullRequest {
             "html_url": format!("{html}/{full_name}/pull/{}", self.number),
             "user": user(&self.user),
             "labels": self.labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
+            "node_id": super::auto_merge::node_id(full_name, self.number),
+            "auto_merge": self.auto_merge.as_ref().map(|m| json!({ "merge_method": m.to_lowercase() })),
             "head": {
                 "ref": self.head,
                 "sha": self.head_sha,

@@ -50,7 +50,7 @@ mod plan_tests;
 pub use assign::default_channels_for;
 pub use head_branch::{HeadBranch, TipAncestry};
 pub use keys::{repository_identity, update_key};
-pub use merge_policies::effective_merge_policies;
+pub use merge_policies::{effective_merge_method, effective_merge_policies};
 pub use outcome::{Outcome, Reason};
 pub use plan::{builds_to_read, needs_target, plan};
 pub use policy::{all_passed, evaluate, failure_comment};

@@ -378,5 +378,6 @@ pub fn failure(answer: &Answer, repository: &str, what: &str, now: jiff::Timesta
     ForgeError::refused(repository, &refusal)
 }
 
+mod graphql;
 #[cfg(test)]
 mod tests;

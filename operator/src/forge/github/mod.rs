@@ -18,6 +18,7 @@ mod checks;
 mod comments;
 mod etags;
 mod labels;
+mod merge;
 mod report;
 
 pub use comments::MARKER as COMMENT_MARKER;
@@ -27,9 +28,9 @@ use http::Method;
 use serde_json::{Value, json};
 use sluice_core::flow::github::{self as rules, GitHubRepository};
 use sluice_core::flow::{Check, Review};
-use sluice_core::model::{PolicyEvaluation, PullRequestState};
+use sluice_core::model::{MergeMethod, PolicyEvaluation, PullRequestState};
 
-use super::{Forge, ForgeError, ForgePullRequest, NewPullRequest};
+use super::{Forge, ForgeError, ForgePullRequest, Merged, NewPullRequest};
 use api::{Answer, Api};
 pub use api::{ApiSetupError, GitHubAuth};
 pub use app::{AppGitTokens, GitHubApp, GitHubAppError};
@@ -299,63 +300,22 @@ impl Forge for GitHubForge {
         id: &str,
         head_commit: &str,
     ) -> Result<(), ForgeError> {
-        let repo = parse(repository)?;
-        let n = number(repository, id)?;
-        let current = self
-            .get(
-                &format!("{}/pulls/{n}", base(&repo)),
-                repository,
-                &format!("pull request #{n}"),
-            )
-            .await?;
-        let pr = view(repository, &current.body)?;
-        if pr.state != PullRequestState::Open {
-            return Err(ForgeError::conflict(
-                repository,
-                id,
-                format!("pull request #{n} is {:?}, not open", pr.state),
-            ));
+        self.merge_as(repository, id, head_commit, MergeMethod::Squash)
+            .await
+    }
+
+    async fn merge_pull_request_by(
+        &self,
+        repository: &str,
+        id: &str,
+        head_commit: &str,
+        method: MergeMethod,
+    ) -> Result<Merged, ForgeError> {
+        if method == MergeMethod::Platform {
+            return self.auto_merge(repository, id, head_commit).await;
         }
-        let title = current
-            .body
-            .get("title")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let body = json!({
-            "sha": head_commit,
-            "merge_method": "squash",
-            "commit_title": format!("{title} (#{n})"),
-        });
-        let what = format!("merge of pull request #{n}");
-        let path = format!("{}/pulls/{n}/merge", base(&repo));
-        let answer = self
-            .api
-            .send(Method::PUT, &path, Some(&body), repository, &what)
-            .await;
-        let unknown = match answer {
-            Ok(answer) if answer.status.is_success() => None,
-            // 409: the head is not the evaluated one; 405: not mergeable as it stands
-            // (the base moved into a conflict, or the pull request changed).
-            Ok(answer) if matches!(answer.status.as_u16(), 405 | 409) => {
-                let message = self.api.failure(&answer, repository, &what).message();
-                return Err(ForgeError::conflict(repository, id, message));
-            }
-            Ok(answer) if answer.status.is_server_error() => {
-                Some(self.api.failure(&answer, repository, &what))
-            }
-            Ok(answer) => return Err(self.api.failure(&answer, repository, &what)),
-            Err(error) => Some(error),
-        };
-        if let Some(error) = unknown {
-            // The outcome is unknown: look whether it merged before anyone tries again.
-            let merged = self.pull_request(repository, id).await;
-            if !matches!(merged, Ok(ref pr) if pr.state == PullRequestState::Merged) {
-                return Err(error);
-            }
-        }
-        self.delete_head_branch(repository, &repo, &pr.head_branch)
-            .await;
-        Ok(())
+        self.merge_as(repository, id, head_commit, method).await?;
+        Ok(Merged::Now)
     }
 
     async fn close_pull_request(&self, repository: &str, id: &str) -> Result<(), ForgeError> {
