@@ -19,6 +19,7 @@ mod comments;
 mod etags;
 mod labels;
 mod merge;
+mod people;
 mod report;
 
 pub use comments::MARKER as COMMENT_MARKER;
@@ -365,26 +366,7 @@ impl Forge for GitHubForge {
         login: &str,
     ) -> Result<Option<String>, ForgeError> {
         let repo = parse(repository)?;
-        let path = format!(
-            "{}/collaborators/{}/permission",
-            base(&repo),
-            encode(login, false)
-        );
-        let what = format!("the permission of {login}");
-        let answer = self
-            .api
-            .send(Method::GET, &path, None, repository, &what)
-            .await?;
-        match answer.status.as_u16() {
-            200..=299 => Ok(answer
-                .body
-                .get("permission")
-                .and_then(Value::as_str)
-                .map(str::to_string)),
-            // Not a collaborator (or not a user at all).
-            404 => Ok(Some("none".into())),
-            _ => Err(self.api.failure(&answer, repository, &what)),
-        }
+        people::permission(&self.api, repository, &base(&repo), login).await
     }
 
     async fn publish_policies(
