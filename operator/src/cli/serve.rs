@@ -43,8 +43,8 @@ at every --pull-request-interval, and at once when GitHub delivers a webhook abo
 (POST /webhooks/github, signed with --github-webhook-secret-env or
 --github-webhook-secret-file; events pull_request, pull_request_review, check_run,
 check_suite, status, issue_comment, push). A comment /sluice merge or /sluice refresh on
-an update pull request by someone with write access merges it now or rebuilds it on the
-current target.
+an update pull request by someone with write access merges it now, or asks again for the
+newest build and re-plans the update on the current target.
 
 Azure DevOps: with --azure-devops-token-env or --azure-devops-token-file (a personal
 access token with the scopes Code read & write and Pull request threads), repositories on
