@@ -3,7 +3,7 @@ CARGO ?= cargo
 SLUICE := target/debug/sluice
 CONFORMANCE ?= ../shared/conformance
 
-.PHONY: help demo build test crds schema validate lint fmt ci conformance bench-manifest bench-git bench-engine bench-graph bench-controller fuzz fuzz-smoke
+.PHONY: help demo build test crds schema validate lint fmt ci conformance bench-manifest bench-git bench-engine bench-graph bench-controller bench-github fuzz fuzz-smoke
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -78,6 +78,9 @@ bench-graph: ## Walk a 30-repository product graph (200 dependencies each) over 
 bench-controller: ## sluice controller over 10,000 Subscriptions and 2,000 Builds as resources in the fake API server (release build)
 	$(CARGO) build --release -p sluice -p sluice-tests --bin sluice --bin bench_controller
 	SLUICE_BIN=target/release/sluice target/release/bench_controller
+
+bench-github: ## GitHub API calls per update (content-creating: goal <= 4) and per steady resync of 1,000 open pull requests (goal: 304s only)
+	$(CARGO) run --release -p sluice-tests --bin bench_github
 
 bench-engine: ## One steady-state pass over 2,000 target branches and 10,000 subscriptions (release build)
 	$(CARGO) run --release -p sluice-tests --bin bench_engine

@@ -53,7 +53,7 @@ impl Remotes {
             .find(|(hosts, kind, _)| hosts.kind_of(url) == *kind)
             .map(|(_, _, credentials)| credentials);
         Ok(match forge.or(self.https.as_ref()) {
-            Some(credentials) => Remote::new(parsed, credentials.current()),
+            Some(credentials) => Remote::new(parsed, credentials.current(url)),
             None => Remote::anonymous(parsed),
         })
     }

@@ -165,6 +165,15 @@ impl SecretSource {
     }
 }
 
+/// Tokens that differ per repository and change over time (a GitHub App's installation
+/// tokens): the one for a repository URL, as it is now.
+pub trait RepositoryTokens: Send + Sync + std::fmt::Debug {
+    /// The token for `url` now, if one is at hand.
+    fn token_for(&self, url: &str) -> Option<Secret>;
+    /// Where the tokens come from, for messages.
+    fn origin(&self) -> &str;
+}
+
 /// Credentials whose token may rotate: what [`crate::remotes::Remotes`] hands out is
 /// resolved from it at each use.
 #[derive(Clone, Debug)]
@@ -177,6 +186,13 @@ pub enum CredentialSource {
         username: String,
         /// The token.
         token: SecretSource,
+    },
+    /// HTTPS basic authentication with the token `tokens` has for each repository.
+    PerRepository {
+        /// The user name (`x-access-token`).
+        username: String,
+        /// The tokens.
+        tokens: Arc<dyn RepositoryTokens>,
     },
 }
 
@@ -195,13 +211,17 @@ impl CredentialSource {
         }
     }
 
-    /// The credentials as they are now.
-    pub fn current(&self) -> Credentials {
+    /// The credentials for repository `url` as they are now.
+    pub fn current(&self, url: &str) -> Credentials {
         match self {
             CredentialSource::Fixed(credentials) => credentials.clone(),
             CredentialSource::Token { username, token } => {
                 Credentials::token(username, token.current(), token.origin()).unwrap_or_default()
             }
+            CredentialSource::PerRepository { username, tokens } => tokens
+                .token_for(url)
+                .and_then(|token| Credentials::token(username, token, tokens.origin()).ok())
+                .unwrap_or_default(),
         }
     }
 }
@@ -217,7 +237,11 @@ mod tests {
         std::fs::write(&path, "first\n").unwrap();
         let source = SecretSource::from_file(&path).unwrap();
         let credentials = CredentialSource::token("x-access-token", source.clone());
-        let token = |c: &CredentialSource| c.current().secret().map(|s| s.expose().to_string());
+        let token = |c: &CredentialSource| {
+            c.current("https://github.com/o/r")
+                .secret()
+                .map(|s| s.expose().to_string())
+        };
         assert_eq!(token(&credentials).as_deref(), Some("first"));
         let mut changes = source.changes();
         // Rotated in place, as the kubelet swaps a mounted Secret.

@@ -28,9 +28,13 @@ pub struct BasicAuth {
     pub password: String,
 }
 
+/// Passwords accepted besides [`BasicAuth::password`] (tokens a fake forge minted).
+pub type PasswordCheck = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
 struct ServerState {
     root: PathBuf,
     auth: std::sync::Mutex<Option<BasicAuth>>,
+    also: std::sync::Mutex<Option<PasswordCheck>>,
     backend: PathBuf,
     stall_fetch: AtomicBool,
     ever_stalled: AtomicBool,
@@ -60,6 +64,7 @@ impl GitHttpServer {
         let state = Arc::new(ServerState {
             root: root.into(),
             auth: std::sync::Mutex::new(auth),
+            also: std::sync::Mutex::new(None),
             backend: http_backend_program()?,
             stall_fetch: AtomicBool::new(false),
             ever_stalled: AtomicBool::new(false),
@@ -106,6 +111,12 @@ impl GitHttpServer {
         *self.state.auth.lock().unwrap_or_else(|e| e.into_inner()) = auth;
     }
 
+    /// Accepts, with the user name [`BasicAuth`] demands, any password `check` approves
+    /// (installation tokens, which come and expire).
+    pub fn also_accept(&self, check: PasswordCheck) {
+        *self.state.also.lock().unwrap_or_else(|e| e.into_inner()) = Some(check);
+    }
+
     /// Requests received so far (answered or not).
     pub fn requests(&self) -> u64 {
         self.state.requests.load(Ordering::SeqCst)
@@ -121,7 +132,7 @@ impl Drop for GitHttpServer {
     }
 }
 
-fn authorized(auth: &BasicAuth, headers: &HeaderMap) -> bool {
+fn authorized(auth: &BasicAuth, also: Option<&PasswordCheck>, headers: &HeaderMap) -> bool {
     let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -134,7 +145,14 @@ fn authorized(auth: &BasicAuth, headers: &HeaderMap) -> bool {
     let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
         return false;
     };
-    decoded == format!("{}:{}", auth.username, auth.password).as_bytes()
+    if decoded == format!("{}:{}", auth.username, auth.password).as_bytes() {
+        return true;
+    }
+    let text = String::from_utf8_lossy(&decoded);
+    match (text.split_once(':'), also) {
+        (Some((user, password)), Some(check)) => user == auth.username && check(password),
+        _ => false,
+    }
 }
 
 fn plain(status: StatusCode, text: &str) -> Response {
@@ -149,8 +167,9 @@ async fn cgi(State(state): State<Arc<ServerState>>, request: Request) -> Respons
     let (parts, body) = request.into_parts();
     let mut remote_user = "anonymous".to_owned();
     let auth = state.auth.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let also = state.also.lock().unwrap_or_else(|e| e.into_inner()).clone();
     if let Some(auth) = &auth {
-        if !authorized(auth, &parts.headers) {
+        if !authorized(auth, also.as_ref(), &parts.headers) {
             let mut response = plain(StatusCode::UNAUTHORIZED, "authentication required");
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -8,11 +8,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine as _;
+use ring::signature::RsaKeyPair;
 use serde_json::Value;
 use sluice::engine::EngineConfig;
-use sluice::forge::github::GitHubForge;
+use sluice::forge::github::{AppGitTokens, GitHubApp, GitHubAuth, GitHubForge};
 use sluice::git::{Credentials, Secret};
 use sluice::remotes::Remotes;
+use sluice::secret_source::CredentialSource;
 
 use crate::demo::repos;
 use crate::fake_github::FakeGitHub;
@@ -27,6 +30,25 @@ pub const SLUICE_TOKEN: &str = "ghs_sluice0123456789abcdef";
 pub const CI_TOKEN: &str = "ghs_ci0123456789abcdef";
 /// A person's token (as `octocat`).
 pub const PERSON_TOKEN: &str = "ghp_octocat0123456789abcdef";
+
+/// The id of sluice's GitHub App on the fake.
+pub const APP_ID: u64 = 4242;
+
+/// The test App's private key (PKCS#1 PEM, as GitHub gives it; made for these tests).
+pub const APP_KEY: &str = include_str!("../fixtures/github-app-key.pem");
+
+/// [`APP_KEY`] as a secret.
+pub fn app_key() -> Secret {
+    Secret::new(APP_KEY)
+}
+
+/// The DER inside a PEM text.
+pub fn pem_der(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .expect("PEM base64")
+}
 
 /// The demo repositories on the fake GitHub: served by git (requiring sluice's token)
 /// as `OWNER/NAME.git`, and by the fake's API.
@@ -58,6 +80,23 @@ impl GitHubServers {
         GitHubServers { git_server, github }
     }
 
+    /// Makes the fake know the App [`APP_ID`] (key [`APP_KEY`]) installed on [`OWNER`],
+    /// minting installation tokens that live `token_lifetime`, which git accepts until
+    /// they expire.
+    pub fn install_app(&self, token_lifetime: Duration) {
+        let public = RsaKeyPair::from_der(&pem_der(APP_KEY))
+            .expect("the test App key")
+            .public()
+            .as_ref()
+            .to_vec();
+        self.github.add_app(APP_ID, &public);
+        self.github.install(APP_ID, OWNER);
+        self.github.set_token_lifetime(token_lifetime);
+        let shared = self.github.shared().clone();
+        self.git_server
+            .also_accept(Arc::new(move |token| shared.token_valid(token)));
+    }
+
     /// The git URL of demo repository `name` (what a subscription targets).
     pub fn url(&self, name: &str) -> String {
         self.git_server.url(&format!("{OWNER}/{name}.git"))
@@ -77,10 +116,55 @@ impl GitHubFlow {
     /// Creates the demo repositories under `root` and an engine flowing runtime into
     /// `contoso/sdk` on the fake GitHub under `merge_policies` (YAML flow list).
     pub fn start(root: &Path, merge_policies: &str) -> GitHubFlow {
-        let GitHubServers { git_server, github } = GitHubServers::start(root);
-        let target = git_server.url(&format!("{OWNER}/sdk.git"));
+        GitHubFlow::start_with_config(root, |_| merge_policies.to_string())
+    }
+
+    /// As [`GitHubFlow::start`], with the merge policies (and any documents after them,
+    /// such as a RepositoryPolicy) that `config` writes for the target URL it is given.
+    pub fn start_with_config(root: &Path, config: impl FnOnce(&str) -> String) -> GitHubFlow {
+        let servers = GitHubServers::start(root);
         let credentials = Credentials::token("x-access-token", Secret::new(SLUICE_TOKEN), "test")
             .expect("credentials");
+        let auth = GitHubAuth::from(Secret::new(SLUICE_TOKEN));
+        let merge_policies = config(&servers.url("sdk"));
+        GitHubFlow::assemble(root, &merge_policies, servers, credentials.into(), auth)
+    }
+
+    /// As [`GitHubFlow::start`], but sluice is the GitHub App [`APP_ID`] installed on
+    /// [`OWNER`], whose installation tokens live `token_lifetime`: API calls and git
+    /// pushes use them, and git accepts them until they expire. The App's installations
+    /// are looked up first, as `sluice serve` does.
+    pub async fn start_app(
+        root: &Path,
+        merge_policies: &str,
+        token_lifetime: Duration,
+    ) -> (GitHubFlow, Arc<GitHubApp>) {
+        let servers = GitHubServers::start(root);
+        servers.install_app(token_lifetime);
+        let key = app_key();
+        let app = Arc::new(
+            GitHubApp::new(APP_ID, &key, "the test key", &servers.github.api_url())
+                .expect("the App"),
+        );
+        app.warm().await.expect("the App's installations");
+        let credentials = CredentialSource::PerRepository {
+            username: "x-access-token".into(),
+            tokens: Arc::new(AppGitTokens(app.clone())),
+        };
+        let auth = GitHubAuth::from(app.clone());
+        let flow = GitHubFlow::assemble(root, merge_policies, servers, credentials, auth);
+        (flow, app)
+    }
+
+    fn assemble(
+        root: &Path,
+        merge_policies: &str,
+        servers: GitHubServers,
+        credentials: CredentialSource,
+        auth: GitHubAuth,
+    ) -> GitHubFlow {
+        let GitHubServers { git_server, github } = servers;
+        let target = git_server.url(&format!("{OWNER}/sdk.git"));
         let api_url = github.api_url();
         let world = InProcess::start_with(
             root,
@@ -96,7 +180,9 @@ impl GitHubFlow {
                 ..EngineConfig::default()
             },
             |_native| {
-                Arc::new(GitHubForge::new(&api_url, Secret::new(SLUICE_TOKEN)).expect("forge"))
+                // Labelled as `sluice serve` does by default.
+                let forge = GitHubForge::new(&api_url, auth).expect("forge");
+                Arc::new(forge.with_labels(&["dependencies".to_string()]))
             },
         );
         GitHubFlow {

@@ -269,15 +269,6 @@ async fn failures_are_typed_and_never_show_the_token() {
     let forge = &flow.world.forge;
     let repository = target(&flow);
 
-    flow.github.inject(Fault::exhausted(30));
-    let limited = forge.find_pull_request(&repository, "x").await.unwrap_err();
-    assert_eq!(limited.class(), FailureClass::Retryable, "{limited}");
-    let wait = limited.retry_after().expect("a wait until the reset");
-    assert!(
-        wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
-        "{wait:?}"
-    );
-
     flow.github.inject(Fault::server_error(503));
     let unavailable = forge.find_pull_request(&repository, "x").await.unwrap_err();
     assert_eq!(
@@ -316,6 +307,20 @@ async fn failures_are_typed_and_never_show_the_token() {
         .unwrap_err();
     assert_eq!(down.class(), FailureClass::Retryable, "{down}");
     assert!(!down.to_string().contains(SLUICE_TOKEN), "{down}");
+
+    flow.github.inject(Fault::exhausted(30));
+    let limited = forge.find_pull_request(&repository, "x").await.unwrap_err();
+    assert_eq!(limited.class(), FailureClass::Retryable, "{limited}");
+    let wait = limited.retry_after().expect("a wait until the reset");
+    assert!(
+        wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+        "{wait:?}"
+    );
+    // Until it resets, the limited token's calls are not sent at all.
+    let sent = flow.github.calls().len();
+    let held = forge.find_pull_request(&repository, "y").await.unwrap_err();
+    assert!(held.retry_after().is_some_and(|w| w <= wait), "{held}");
+    assert_eq!(flow.github.calls().len(), sent, "held, not sent");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -408,8 +413,17 @@ async fn looking_again_at_an_unchanged_pull_request_is_a_conditional_request() {
                 .is_empty()
         );
     }
-    assert_eq!(statuses(&pull), [200, 304]);
+    // The checks read the pull request's base branch too (for its required checks).
+    assert_eq!(statuses(&pull), [200, 304, 304, 304]);
     assert_eq!(statuses(&runs), [200, 304]);
+    // No protection: asked once (a 404 has no ETag), then taken as absent for a while;
+    // the rulesets answer a list with an ETag.
+    let protection = format!("/repos/{OWNER}/sdk/branches/main/protection");
+    assert_eq!(statuses(&protection), [404]);
+    assert_eq!(
+        statuses(&format!("/repos/{OWNER}/sdk/rules/branches/main")),
+        [200, 304]
+    );
     // A change is seen at once: the old ETag no longer matches.
     let body =
         json!({"name": "build", "head_sha": head, "status": "completed", "conclusion": "success"});

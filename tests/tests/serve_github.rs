@@ -43,6 +43,13 @@ fn serve_flows_an_update_through_github_with_one_token() {
         .expect("published");
     let limit = Duration::from_secs(60);
     let head = wait::until("a pull request on GitHub", limit, || open_head(&servers));
+    // Labelled right after opening.
+    let labels = wait::until("the pull request labelled", limit, || {
+        let state = servers.github.shared().state();
+        let labels = &state.repos[&format!("{OWNER}/sdk")].pulls[&1].labels;
+        (!labels.is_empty()).then(|| labels.clone())
+    });
+    assert_eq!(labels, ["dependencies"], "the default label");
     let run =
         json!({"name": "build", "head_sha": head, "status": "completed", "conclusion": "success"});
     let answer = reqwest::blocking::Client::new()

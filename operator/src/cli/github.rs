@@ -1,5 +1,5 @@
-//! `sluice serve`'s GitHub options: the token, the API URL and GitHub Enterprise hosts,
-//! turned into the GitHub forge and the credentials git pushes to GitHub use.
+//! `sluice serve`'s GitHub options: the token or GitHub App, the API URL and GitHub
+//! Enterprise hosts, turned into the GitHub forge and the credentials git pushes to GitHub use.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,7 +8,8 @@ use anyhow::Context;
 use sluice_core::flow::forges::{ForgeHosts, ForgeKind};
 
 use crate::forge::HostedForge;
-use crate::forge::github::{GITHUB_API_URL, GitHubForge};
+use crate::forge::github::{AppGitTokens, GITHUB_API_URL, GitHubApp, GitHubForge};
+use crate::git::Secret;
 use crate::remotes::Remotes;
 use crate::secret_source::{CredentialSource, SecretSource};
 
@@ -20,12 +21,29 @@ pub struct GitHubArgs {
     /// Environment variable holding a GitHub token (a fine-grained or classic personal
     /// access token, or an App installation token). Enables the GitHub forge for
     /// github.com and every --github-host; git pushes to those hosts use it too.
-    #[arg(long, value_name = "VAR", conflicts_with = "github_token_file")]
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["github_token_file", "github_app_id"])]
     pub github_token_env: Option<String>,
     /// File holding the GitHub token (a mounted Kubernetes Secret works as is); re-read
     /// when it changes.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "github_app_id")]
     pub github_token_file: Option<PathBuf>,
+    /// Authenticate as the GitHub App with this id instead of a token: each repository's
+    /// installation is looked up, and its installation token (minted, renewed before it
+    /// expires) is used for API calls and git pushes. Needs --github-app-key-file or
+    /// --github-app-key-env.
+    #[arg(long, value_name = "ID")]
+    pub github_app_id: Option<u64>,
+    /// File holding the GitHub App's private key (the PEM GitHub gives to download).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "github_app_id",
+        conflicts_with = "github_app_key_env"
+    )]
+    pub github_app_key_file: Option<PathBuf>,
+    /// Environment variable holding the GitHub App's private key (PEM).
+    #[arg(long, value_name = "VAR", requires = "github_app_id")]
+    pub github_app_key_env: Option<String>,
     /// GitHub REST API base URL; for GitHub Enterprise Server `https://HOST/api/v3`.
     #[arg(long, default_value = GITHUB_API_URL, value_name = "URL")]
     pub github_api_url: String,
@@ -33,6 +51,14 @@ pub struct GitHubArgs {
     /// or `*.domain`), such as a GitHub Enterprise Server; repeatable.
     #[arg(long, value_name = "HOST")]
     pub github_host: Vec<String>,
+    /// A label put on the update pull requests sluice opens on GitHub (created in the
+    /// repository if missing); repeatable; `--github-label ''` for none.
+    #[arg(
+        long = "github-label",
+        value_name = "LABEL",
+        default_value = "dependencies"
+    )]
+    pub github_labels: Vec<String>,
     /// Environment variable holding the secret GitHub signs webhook deliveries with;
     /// enables `POST /webhooks/github` (deliveries with a bad signature are refused).
     #[arg(
@@ -73,14 +99,44 @@ impl GitHubArgs {
         )
     }
 
-    /// The GitHub forge these options configure (`None` without a token), with `remotes`
-    /// extended to push to GitHub's hosts with the same token. `token` (a Kubernetes
-    /// Secret in `sluice controller`) takes the place of `--github-token-env/-file`.
+    /// The GitHub App these options name, if any.
+    pub fn app(&self) -> anyhow::Result<Option<Arc<GitHubApp>>> {
+        let Some(app_id) = self.github_app_id else {
+            return Ok(None);
+        };
+        let (pem, origin) = match (&self.github_app_key_file, &self.github_app_key_env) {
+            (Some(file), _) => (
+                std::fs::read_to_string(file)
+                    .with_context(|| format!("reading the GitHub App key {}", file.display()))?,
+                format!("file {}", file.display()),
+            ),
+            (None, Some(var)) => (
+                std::env::var(var).with_context(|| format!("environment variable {var}"))?,
+                format!("environment variable {var}"),
+            ),
+            (None, None) => {
+                anyhow::bail!("--github-app-id needs --github-app-key-file or --github-app-key-env")
+            }
+        };
+        let app = GitHubApp::new(app_id, &Secret::new(pem), &origin, &self.github_api_url)?;
+        Ok(Some(Arc::new(app)))
+    }
+
+    /// The GitHub forge these options configure (`None` without a token or App), with
+    /// `remotes` extended to push to GitHub's hosts with the same credentials. `token` (a
+    /// Kubernetes Secret in `sluice controller`) takes the place of
+    /// `--github-token-env/-file`.
     pub fn setup(
         &self,
         remotes: Remotes,
         token: Option<SecretSource>,
     ) -> anyhow::Result<Option<GitHubSetup>> {
+        if let Some(app) = self.app()? {
+            if token.is_some() {
+                anyhow::bail!("--github-app-id and a GitHub token Secret exclude each other");
+            }
+            return self.app_setup(remotes, app).map(Some);
+        }
         let token = match token {
             Some(token) => token,
             None => match self.token()? {
@@ -88,20 +144,17 @@ impl GitHubArgs {
                 None => {
                     if !self.github_host.is_empty() {
                         anyhow::bail!(
-                            "--github-host needs a token: give --github-token-env or --github-token-file"
+                            "--github-host needs a token or an App: give --github-token-env, --github-token-file or --github-app-id"
                         );
                     }
                     return Ok(None);
                 }
             },
         };
-        let mut hosts = ForgeHosts::new();
-        for host in &self.github_host {
-            hosts.claim(host, ForgeKind::GitHub)?;
-        }
-        hosts.enable(ForgeKind::GitHub);
+        let hosts = self.hosts()?;
         let forge = GitHubForge::new(&self.github_api_url, token.clone())
-            .context("configuring the GitHub forge")?;
+            .context("configuring the GitHub forge")?
+            .with_labels(&self.github_labels);
         Ok(Some(GitHubSetup {
             hosted: HostedForge {
                 kind: ForgeKind::GitHub,
@@ -114,5 +167,45 @@ impl GitHubArgs {
                 CredentialSource::token("x-access-token", token),
             ),
         }))
+    }
+}
+
+impl GitHubArgs {
+    fn hosts(&self) -> anyhow::Result<ForgeHosts> {
+        let mut hosts = ForgeHosts::new();
+        for host in &self.github_host {
+            hosts.claim(host, ForgeKind::GitHub)?;
+        }
+        hosts.enable(ForgeKind::GitHub);
+        Ok(hosts)
+    }
+
+    /// The forge and git credentials of a GitHub App; its installations are looked up
+    /// and their tokens minted in the background, so git reaches them from the start.
+    fn app_setup(&self, remotes: Remotes, app: Arc<GitHubApp>) -> anyhow::Result<GitHubSetup> {
+        let hosts = self.hosts()?;
+        let forge = GitHubForge::new(&self.github_api_url, app.clone())
+            .context("configuring the GitHub forge")?
+            .with_labels(&self.github_labels);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let app = app.clone();
+            runtime.spawn(async move {
+                if let Err(error) = app.warm().await {
+                    tracing::warn!(%error, "could not list the GitHub App's installations; each is looked up when first used");
+                }
+            });
+        }
+        let tokens = CredentialSource::PerRepository {
+            username: "x-access-token".into(),
+            tokens: Arc::new(AppGitTokens(app)),
+        };
+        Ok(GitHubSetup {
+            hosted: HostedForge {
+                kind: ForgeKind::GitHub,
+                forge: Arc::new(forge),
+                hosts: self.github_host.clone(),
+            },
+            remotes: remotes.with_forge(hosts, ForgeKind::GitHub, tokens),
+        })
     }
 }

@@ -30,14 +30,21 @@ the git-native forge and merged once their merge policies pass.
 
 GitHub: with --github-token-env or --github-token-file, repositories on github.com (and on
 each --github-host, for GitHub Enterprise Server with --github-api-url) get their pull
-requests on GitHub: found by head branch before one is opened, checked by the check runs
-and commit statuses of the head commit and the latest review per reviewer, squash-merged
-with the head commit the policies saw, the head branch deleted. git pushes to those hosts
-use the same token. Rate limits are waited out as GitHub asks (Retry-After,
-x-ratelimit-reset); open pull requests are looked at every --pull-request-interval, and
-at once when GitHub delivers a webhook about them (POST /webhooks/github, signed with
---github-webhook-secret-env or --github-webhook-secret-file; events pull_request,
-pull_request_review, check_run, check_suite, status, issue_comment, push).
+requests on GitHub: found by head branch before one is opened, labelled (--github-label),
+checked by the check runs and commit statuses of the head commit (and the checks the
+branch requires, pending until they report) and the latest review per reviewer,
+squash-merged with the head commit the policies saw, the head branch deleted; sluice
+shows its policies' results as `sluice / merge policies` on the head. git pushes to those
+hosts use the same token. As a GitHub App instead (--github-app-id with
+--github-app-key-file or --github-app-key-env), each repository's installation token is
+minted and renewed before it expires, for API calls and git pushes alike. Rate limits are
+waited out as GitHub asks (Retry-After, x-ratelimit-reset); open pull requests are looked
+at every --pull-request-interval, and at once when GitHub delivers a webhook about them
+(POST /webhooks/github, signed with --github-webhook-secret-env or
+--github-webhook-secret-file; events pull_request, pull_request_review, check_run,
+check_suite, status, issue_comment, push). A comment /sluice merge or /sluice refresh on
+an update pull request by someone with write access merges it now, or asks again for the
+newest build and re-plans the update on the current target.
 
 Azure DevOps: with --azure-devops-token-env or --azure-devops-token-file (a personal
 access token with the scopes Code read & write and Pull request threads), repositories on

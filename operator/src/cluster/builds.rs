@@ -187,7 +187,12 @@ impl BuildSync {
             .ingested
             .ids()
             .into_iter()
-            .chain(self.builds.objects(0).iter().filter_map(|o| annotated_id(o)))
+            .chain(
+                self.builds
+                    .objects(0)
+                    .iter()
+                    .filter_map(|o| annotated_id(o)),
+            )
             .collect();
         let api = self.api(&self.namespace);
         for build in fresh.iter().filter(|b| !known.contains(&b.id)) {

@@ -89,6 +89,7 @@ impl Engine {
                 "planned"
             );
             let tracked = self.record_policies(observed.tracked, &plan.policies);
+            self.publish_policies(input, &plan.policies).await;
             self.record_outcomes(config, &plan.outcomes);
             if plan.actions.is_empty() {
                 let open = input
@@ -107,6 +108,7 @@ impl Engine {
                 &config.target_branch,
                 tracked,
             );
+            run.merge_method = config.merge_method;
             for action in &plan.actions {
                 let name = action_name(action);
                 tracing::debug!(key = %config.key.id(), action = name, "executing");
@@ -191,6 +193,7 @@ impl Engine {
             target_branch: tracked.target_branch,
             subscriptions: Vec::new(),
             merge_policies: Vec::new(),
+            merge_method: Default::default(),
             failure_notification_tags: Vec::new(),
             channels: Default::default(),
         })

@@ -40,6 +40,8 @@ pub struct KeyExecution<'a> {
     pub branch: &'a str,
     /// The tracked pull request as it stands.
     pub tracked: Option<TrackedPullRequest>,
+    /// How its pull request merges.
+    pub merge_method: sluice_core::model::MergeMethod,
     /// The last push in this cycle.
     pushed: Option<Pushed>,
 }
@@ -57,6 +59,7 @@ impl<'a> KeyExecution<'a> {
             repository,
             branch,
             tracked,
+            merge_method: Default::default(),
             pushed: None,
         }
     }
@@ -215,10 +218,16 @@ impl Engine {
                 run.tracked = Some(tracked);
             }
             Action::Merge { id, head_commit } => {
-                forge
-                    .merge_pull_request(run.repository, id, head_commit)
+                let done = forge
+                    .merge_pull_request_by(run.repository, id, head_commit, run.merge_method)
                     .await
                     .map_err(forge_err)?;
+                if done == crate::forge::Merged::Later {
+                    // The forge merges by itself once its own rules allow: the pull
+                    // request is looked at again until it says merged.
+                    tracing::info!(key = %run.key.id(), repository = %run.repository, pull_request = %id, "auto-merge on: the forge merges when its rules allow");
+                    return Ok(());
+                }
                 // The target and the head branch moved: their readers list afresh.
                 let head_branch = run.key.head_branch(run.branch);
                 self.observer

@@ -43,7 +43,10 @@ impl Engine {
 
     /// Where a pull request's head branch is now (read afresh), or the head sluice
     /// recorded while the branch is missing.
-    async fn current_head(&self, tracked: &TrackedPullRequest) -> Result<String, TriggerError> {
+    pub(super) async fn current_head(
+        &self,
+        tracked: &TrackedPullRequest,
+    ) -> Result<String, TriggerError> {
         let repo = self
             .observer
             .repo(&tracked.repository)
@@ -102,7 +105,7 @@ impl Engine {
     }
 
     /// Refuses a merge or close asked of a replica standing by: only the leader writes.
-    fn leading(&self) -> Result<(), TriggerError> {
+    pub(super) fn leading(&self) -> Result<(), TriggerError> {
         if self.may_act.get() {
             Ok(())
         } else {

@@ -15,6 +15,7 @@ mod enqueue;
 pub mod error;
 mod execute;
 mod forge_events;
+mod github_commands;
 mod hand;
 mod head_branch;
 mod may_act;

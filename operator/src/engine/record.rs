@@ -99,6 +99,35 @@ impl Engine {
         Ok(())
     }
 
+    /// Shows the merge policies' results on the open pull request's forge (GitHub:
+    /// sluice's check run on the head they were evaluated on). The leader alone writes to
+    /// forges; a failure is logged and the cycle goes on.
+    pub(super) async fn publish_policies(
+        &self,
+        input: &sluice_core::flow::KeyInput,
+        policies: &[PolicyEvaluation],
+    ) {
+        let open = input
+            .pull_request
+            .as_ref()
+            .filter(|p| p.state == PullRequestState::Open);
+        let Some(pr) = open else {
+            return;
+        };
+        if policies.is_empty() || !self.may_act.get() {
+            return;
+        }
+        let head = pr.head_branch_tip.as_deref().unwrap_or(&pr.head_commit);
+        let repository = &input.target_repository;
+        let forge = self.forges.forge_for(repository);
+        if let Err(error) = forge
+            .publish_policies(repository, &pr.id, head, policies)
+            .await
+        {
+            tracing::warn!(key = %input.key.id(), repository = %repository, pull_request = %pr.id, %error, "could not publish the merge policy results");
+        }
+    }
+
     /// Keeps the latest merge policy evaluation with the tracked pull request, written
     /// only when it changed.
     pub(super) fn record_policies(

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use sluice_core::config::ConfigSet;
-use sluice_core::flow::{UpdateKey, effective_merge_policies, keys::update_key};
+use sluice_core::flow::{
+    UpdateKey, effective_merge_method, effective_merge_policies, keys::update_key,
+};
 use sluice_core::model::{
     DefaultChannelSpec, MergePolicy, RepositoryPolicySpec, SubscriptionSpec, Visibility,
 };
@@ -22,6 +24,8 @@ pub struct KeyConfig {
     pub subscriptions: Vec<String>,
     /// Effective merge policies.
     pub merge_policies: Vec<MergePolicy>,
+    /// How its pull requests merge (the target branch's RepositoryPolicy says).
+    pub merge_method: sluice_core::model::MergeMethod,
     /// Failure notification tags (union over the key's subscriptions).
     pub failure_notification_tags: Vec<String>,
     /// The visibility of each subscription's channel, by subscription name (a channel
@@ -100,12 +104,14 @@ impl Snapshot {
             snapshot.key_of.insert(sub.clone(), id.clone());
             let entry = snapshot.keys.entry(id).or_insert_with(|| {
                 let merge_policies = effective_merge_policies(&key, spec, &policies);
+                let merge_method = effective_merge_method(spec, &policies);
                 KeyConfig {
                     key: key.clone(),
                     target_repository: spec.target.repository.clone(),
                     target_branch: spec.target.branch.clone(),
                     subscriptions: Vec::new(),
                     merge_policies,
+                    merge_method,
                     failure_notification_tags: Vec::new(),
                     channels: BTreeMap::new(),
                 }

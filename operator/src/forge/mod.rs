@@ -17,7 +17,7 @@ pub use registry::{ForgeRegistry, HostedForge};
 
 use async_trait::async_trait;
 use sluice_core::flow::{Check, Review};
-use sluice_core::model::{PullRequestState, Visibility};
+use sluice_core::model::{MergeMethod, PolicyEvaluation, PullRequestState, Visibility};
 
 /// The hidden marker ending sluice's one comment on a hosted forge's pull request (an
 /// HTML comment forges do not render): found by it, the comment is edited in place.
@@ -44,6 +44,15 @@ pub struct ForgePullRequest {
     pub state: PullRequestState,
     /// Its head branch.
     pub head_branch: String,
+}
+
+/// What a merge did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merged {
+    /// The pull request is merged.
+    Now,
+    /// The forge merges it by itself later (its auto-merge is on).
+    Later,
 }
 
 /// What opening a pull request needs.
@@ -98,6 +107,28 @@ pub trait Forge: Send + Sync + 'static {
         id: &str,
         head_commit: &str,
     ) -> Result<(), ForgeError>;
+    /// Merges by `method` if the head is still `head_commit` (see
+    /// [`Forge::merge_pull_request`]); [`MergeMethod::Platform`] turns the forge's own
+    /// auto-merge on instead ([`Merged::Later`]). A forge that only squashes refuses the
+    /// other methods.
+    async fn merge_pull_request_by(
+        &self,
+        repository: &str,
+        id: &str,
+        head_commit: &str,
+        method: MergeMethod,
+    ) -> Result<Merged, ForgeError> {
+        if method != MergeMethod::Squash {
+            return Err(ForgeError::rejected(
+                repository,
+                format!(
+                    "this forge only squash-merges; the RepositoryPolicy asks for mergeMethod {method}"
+                ),
+            ));
+        }
+        self.merge_pull_request(repository, id, head_commit).await?;
+        Ok(Merged::Now)
+    }
     /// Closes without merging.
     async fn close_pull_request(&self, repository: &str, id: &str) -> Result<(), ForgeError>;
     /// Posts a comment.
@@ -119,6 +150,28 @@ pub trait Forge: Send + Sync + 'static {
         repository: &str,
     ) -> Result<Option<Visibility>, ForgeError> {
         let _ = repository;
+        Ok(None)
+    }
+
+    /// Shows the merge policies' results `policies`, evaluated on `head_commit` of pull
+    /// request `id`, where the forge has a place for them (GitHub: sluice's check run);
+    /// nowhere by default.
+    async fn publish_policies(
+        &self,
+        _repository: &str,
+        _id: &str,
+        _head_commit: &str,
+        _policies: &[PolicyEvaluation],
+    ) -> Result<(), ForgeError> {
+        Ok(())
+    }
+    /// The permission `login` has on `repository` (GitHub's `admin`, `maintain`, `write`,
+    /// `triage`, `read` or `none`), where the forge knows people; `None` by default.
+    async fn permission(
+        &self,
+        _repository: &str,
+        _login: &str,
+    ) -> Result<Option<String>, ForgeError> {
         Ok(None)
     }
 }

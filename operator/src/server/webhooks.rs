@@ -1,14 +1,16 @@
 //! `POST /webhooks/github`: GitHub's deliveries, accepted only with a valid
 //! `X-Hub-Signature-256` (HMAC-SHA256 of the body with the configured secret, compared
 //! in constant time); a bad or missing signature is 401 and changes nothing. A valid
-//! delivery re-evaluates at once the keys it concerns.
+//! delivery re-evaluates at once the keys it concerns; a pull request comment holding a
+//! command (`/sluice refresh`, `/sluice merge`) from someone with write access is carried
+//! out.
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use sluice_core::flow::github_events;
+use sluice_core::flow::{github_commands, github_events};
 
 use super::AppState;
 use crate::git::Secret;
@@ -57,6 +59,21 @@ pub(super) fn re_evaluate(
     }
 }
 
+/// Carries out a command from a pull request comment and answers with what was done.
+async fn command(state: &AppState, asked: &github_commands::CommentCommand) -> Response {
+    let repository = asked.full_name.as_str();
+    match state.engine.pull_request_command(asked).await {
+        Ok(done) => {
+            tracing::info!(repository, pull_request = asked.number, login = %asked.login, command = ?asked.command, "pull request command: {done}");
+            answer(StatusCode::ACCEPTED, json!({"command": done}))
+        }
+        Err(err) => {
+            tracing::info!(repository, pull_request = asked.number, login = %asked.login, command = ?asked.command, error = %err, "pull request command refused");
+            answer(StatusCode::ACCEPTED, json!({"refused": err.to_string()}))
+        }
+    }
+}
+
 /// The handler.
 pub(super) async fn github(
     State(state): State<AppState>,
@@ -90,6 +107,9 @@ pub(super) async fn github(
             json!({"error": "the delivery is not JSON"}),
         );
     };
+    if let Some(asked) = github_commands::command_of(event, &payload) {
+        return command(&state, &asked).await;
+    }
     let Some(subject) = github_events::subject(event, &payload) else {
         return answer(StatusCode::ACCEPTED, json!({"event": event, "keys": []}));
     };

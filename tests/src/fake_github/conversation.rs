@@ -37,6 +37,29 @@ pub fn routes() -> Router<Arc<Shared>> {
             "/repos/{owner}/{repo}/issues/{number}/labels",
             get(labels).post(add_labels),
         )
+        .route(
+            "/repos/{owner}/{repo}/collaborators/{login}/permission",
+            get(permission),
+        )
+}
+
+/// A user's permission on a repository (as granted with
+/// [`super::FakeGitHub::grant`]; `none` for anyone else).
+async fn permission(
+    State(shared): State<Arc<Shared>>,
+    Path((owner, repo, login)): ItemPath,
+) -> Response {
+    try_response!(repo_dir(&shared, &owner, &repo));
+    let state = shared.state();
+    let permission = state
+        .permissions
+        .get(&login)
+        .cloned()
+        .unwrap_or_else(|| "none".into());
+    axum::Json(
+        json!({ "permission": permission, "role_name": permission, "user": { "login": login } }),
+    )
+    .into_response()
 }
 
 type ItemPath = Path<(String, String, String)>;

@@ -1,5 +1,5 @@
 //! What stands in front of every endpoint of the fake: authentication (401 without a
-//! known token), injected faults, `x-ratelimit-*` headers, and ETags with
+//! known token that has not expired, or an App's JSON Web Token off the App endpoints), injected faults, `x-ratelimit-*` headers, and ETags with
 //! `If-None-Match` (a `304` does not count against the limit).
 
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{Login, Shared, epoch, error};
+use super::{Login, Shared, apps, epoch, error};
 use crate::faults::Calls;
 
 /// Authentication, faults, rate-limit headers and ETags, around every endpoint (the
@@ -35,10 +35,16 @@ async fn answer(shared: &Arc<Shared>, line: &str, request: &mut Request, next: N
         })
         .map(str::trim)
         .map(str::to_string);
-    let login = token.and_then(|t| shared.state().tokens.get(&t).cloned());
+    let login = token.and_then(|t| apps::login(&shared.state(), &t));
     let Some(login) = login else {
         return error(StatusCode::UNAUTHORIZED, "Bad credentials");
     };
+    if !apps::allowed(&login, request.uri().path()) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "'Authorization' header is using the wrong type of token for this endpoint",
+        );
+    }
     if let Some(fault) = shared.faults.take(line) {
         if fault.after_serving {
             request.extensions_mut().insert(Login(login));

@@ -28,9 +28,12 @@ macro_rules! try_response {
     };
 }
 
+pub mod apps;
+pub mod auto_merge;
 pub mod conversation;
 pub mod gate;
 pub mod git;
+pub mod protection;
 pub mod pulls;
 pub mod records;
 pub mod repos;
@@ -79,6 +82,12 @@ impl Shared {
         }
         let dir = self.root.join(owner).join(format!("{name}.git"));
         dir.is_dir().then_some(dir)
+    }
+
+    /// Whether `token` is a token (not an App's JSON Web Token) that has not expired.
+    pub fn token_valid(&self, token: &str) -> bool {
+        let state = self.state();
+        state.tokens.contains_key(token) && apps::login(&state, token).is_some()
     }
 
     /// Sends a webhook delivery of `event` if a receiver is configured.
@@ -133,6 +142,9 @@ impl FakeGitHub {
             runtime: runtime.handle().clone(),
         });
         let app = pulls::routes()
+            .merge(apps::routes())
+            .merge(auto_merge::routes())
+            .merge(protection::routes())
             .merge(records::routes())
             .merge(repos::routes())
             .merge(conversation::routes())
@@ -158,6 +170,50 @@ impl FakeGitHub {
             .state()
             .tokens
             .insert(token.to_string(), login.to_string());
+    }
+
+    /// Knows the GitHub App `app_id` by its public key (DER `RSAPublicKey`).
+    pub fn add_app(&self, app_id: u64, public_key: &[u8]) {
+        self.shared.state().apps.insert(app_id, public_key.to_vec());
+    }
+
+    /// Installs App `app_id` on `owner`'s repositories; the installation id.
+    pub fn install(&self, app_id: u64, owner: &str) -> u64 {
+        let mut state = self.shared.state();
+        let id = state.id() + 1000;
+        state.installations.insert(owner.to_string(), (id, app_id));
+        id
+    }
+
+    /// Installation tokens minted from now live `lifetime`.
+    pub fn set_token_lifetime(&self, lifetime: std::time::Duration) {
+        self.shared.state().token_lifetime = Some(lifetime);
+    }
+
+    /// Whether `token` is known and has not expired (for the git server).
+    pub fn token_valid(&self, token: &str) -> bool {
+        self.shared.token_valid(token)
+    }
+
+    /// Protects `branch` of `owner/name`, requiring the checks `names` (classic branch
+    /// protection).
+    pub fn protect(&self, full_name: &str, branch: &str, names: &[&str]) {
+        let names = names.iter().map(|n| n.to_string()).collect();
+        let key = protection::key(full_name, branch);
+        self.shared.state().protection.insert(key, names);
+    }
+
+    /// A ruleset on `branch` of `owner/name` requiring the checks `names`.
+    pub fn require_by_ruleset(&self, full_name: &str, branch: &str, names: &[&str]) {
+        let names = names.iter().map(|n| n.to_string()).collect();
+        let key = protection::key(full_name, branch);
+        self.shared.state().rulesets.insert(key, names);
+    }
+
+    /// Gives `login` `permission` (`admin`, `write`, `read`, ...) on every repository.
+    pub fn grant(&self, login: &str, permission: &str) {
+        let mut state = self.shared.state();
+        state.permissions.insert(login.into(), permission.into());
     }
 
     /// Answers the next request (matching the fault's filter) with `fault`.

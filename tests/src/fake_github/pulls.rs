@@ -171,6 +171,7 @@ async fn create(
         merge_commit_sha: None,
         user: login.clone(),
         labels: vec![],
+        auto_merge: None,
     };
     let view = pr.to_json(&full, &shared.api_url, &shared.html_url);
     records.pulls.insert(number, pr);
@@ -276,8 +277,9 @@ async fn merge(
         .get("merge_method")
         .and_then(Value::as_str)
         .unwrap_or("merge");
+    // A rebase of the one-commit heads sluice pushes is the squash of it.
     let squash = match method {
-        "squash" => true,
+        "squash" | "rebase" => true,
         "merge" => false,
         _ => {
             return error(

@@ -133,6 +133,7 @@ async fn create_check_run(
     state.repo(&full).check_runs.push(run.clone());
     drop(state);
     check_run_event(&shared, &full, "created", &run, &login);
+    super::auto_merge::settle(&shared);
     (StatusCode::CREATED, axum::Json(run.to_json())).into_response()
 }
 
@@ -181,6 +182,7 @@ async fn update_check_run(
         "created"
     };
     check_run_event(&shared, &full, action, &run, &login);
+    super::auto_merge::settle(&shared);
     axum::Json(run.to_json()).into_response()
 }
 
@@ -258,5 +260,6 @@ async fn create_status(
     payload["repository"] = json!({ "full_name": full });
     payload["sender"] = json!({ "login": login });
     shared.deliver("status", payload);
+    super::auto_merge::settle(&shared);
     (StatusCode::CREATED, axum::Json(status.to_json())).into_response()
 }

@@ -29,6 +29,8 @@ pub struct PullRequest {
     pub user: String,
     /// Label names.
     pub labels: Vec<String>,
+    /// The merge method once auto-merge is on (`SQUASH`).
+    pub auto_merge: Option<String>,
 }
 
 /// A check run.
@@ -117,6 +119,21 @@ pub struct State {
     pub repos: BTreeMap<String, Repository>,
     /// The last id handed out (ids are unique across kinds, numbers per repository).
     pub next_id: u64,
+    /// When tokens that expire (installation tokens) do.
+    pub expiry: BTreeMap<String, std::time::SystemTime>,
+    /// GitHub Apps: id -> public key (DER `RSAPublicKey`).
+    pub apps: BTreeMap<u64, Vec<u8>>,
+    /// Installations by owner: (installation id, App id).
+    pub installations: BTreeMap<String, (u64, u64)>,
+    /// The lifetime of the installation tokens minted from now ([`super::apps::TOKEN_LIFETIME`]
+    /// when unset).
+    pub token_lifetime: Option<std::time::Duration>,
+    /// Checks required by classic branch protection, by `owner/name:branch`.
+    pub protection: BTreeMap<String, Vec<String>>,
+    /// Checks required by rulesets, by `owner/name:branch`.
+    pub rulesets: BTreeMap<String, Vec<String>>,
+    /// Collaborator permissions by login (every repository alike).
+    pub permissions: BTreeMap<String, String>,
 }
 
 impl State {
@@ -153,6 +170,8 @@ impl PullRequest {
             "html_url": format!("{html}/{full_name}/pull/{}", self.number),
             "user": user(&self.user),
             "labels": self.labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
+            "node_id": super::auto_merge::node_id(full_name, self.number),
+            "auto_merge": self.auto_merge.as_ref().map(|m| json!({ "merge_method": m.to_lowercase() })),
             "head": {
                 "ref": self.head,
                 "sha": self.head_sha,

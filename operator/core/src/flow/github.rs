@@ -88,7 +88,7 @@ pub fn commit_status_state(state: &str) -> CheckState {
 }
 
 /// The checks of a commit: its check runs (`name`, `status`, `conclusion`) and commit
-/// statuses (`context`, `state`), sluice's own check run left out. A check run and a
+/// statuses (`context`, `state`), sluice's own check run (or commit status) left out. A check run and a
 /// status of the same name both count (a CI reporting both ways reports twice).
 pub fn checks(
     check_runs: &[(String, String, Option<String>)],
@@ -101,10 +101,13 @@ pub fn checks(
             name: name.clone(),
             state: check_run_state(status, conclusion.as_deref()),
         });
-    let statuses = statuses.iter().map(|(context, state)| Check {
-        name: context.clone(),
-        state: commit_status_state(state),
-    });
+    let statuses = statuses
+        .iter()
+        .filter(|(context, _)| context != SLUICE_CHECK_RUN)
+        .map(|(context, state)| Check {
+            name: context.clone(),
+            state: commit_status_state(state),
+        });
     runs.chain(statuses).collect()
 }
 

@@ -1,6 +1,8 @@
 //! Which merge policies a key's pull request merges under.
 
-use crate::model::{MergePolicy, RepositoryPolicySpec, RepositoryUrl, SubscriptionSpec};
+use crate::model::{
+    MergeMethod, MergePolicy, RepositoryPolicySpec, RepositoryUrl, SubscriptionSpec,
+};
 
 use super::types::UpdateKey;
 
@@ -31,6 +33,26 @@ pub fn effective_merge_policies(
                 .unwrap_or_default()
         }
     }
+}
+
+/// How the pull requests of a key targeting `spec`'s repository and branch merge: the
+/// [`RepositoryPolicySpec`] of that repository and branch says (for every key, batched or
+/// not); without one, [`MergeMethod::Squash`].
+pub fn effective_merge_method(
+    spec: &SubscriptionSpec,
+    policies: &[RepositoryPolicySpec],
+) -> MergeMethod {
+    let Ok(target) = RepositoryUrl::parse(&spec.target.repository) else {
+        return MergeMethod::default();
+    };
+    policies
+        .iter()
+        .find(|p| {
+            p.branch == spec.target.branch
+                && RepositoryUrl::parse(&p.repository).is_ok_and(|r| r == target)
+        })
+        .map(|p| p.merge_method)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -65,6 +87,7 @@ mod tests {
                     properties: Default::default(),
                 })
                 .collect(),
+            merge_method: MergeMethod::default(),
         }
     }
 
@@ -96,5 +119,44 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "{key:?} {}", spec.target.branch);
         }
+    }
+
+    #[test]
+    fn the_repository_policy_of_the_branch_says_how_to_merge() {
+        let sdk = "https://github.com/contoso/sdk";
+        let with = |method: MergeMethod| RepositoryPolicySpec {
+            merge_method: method,
+            ..policy("https://GitHub.com/contoso/sdk.git", "main", &[])
+        };
+        let policies = [with(MergeMethod::Platform), policy(sdk, "release/9.0", &[])];
+        let cases = [
+            (spec(sdk, "main", &[]), MergeMethod::Platform),
+            (spec(sdk, "release/9.0", &[]), MergeMethod::Squash),
+            (spec(sdk, "release/8.0", &[]), MergeMethod::Squash),
+            (spec("not a url", "main", &[]), MergeMethod::Squash),
+        ];
+        for (spec, want) in cases {
+            assert_eq!(
+                effective_merge_method(&spec, &policies),
+                want,
+                "{}",
+                spec.target.branch
+            );
+        }
+        let parsed: RepositoryPolicySpec = serde_json::from_value(serde_json::json!({
+            "repository": sdk, "branch": "main", "mergeMethod": "rebase"
+        }))
+        .unwrap();
+        assert_eq!(parsed.merge_method, MergeMethod::Rebase);
+        let default: RepositoryPolicySpec =
+            serde_json::from_value(serde_json::json!({"repository": sdk, "branch": "main"}))
+                .unwrap();
+        assert_eq!(default.merge_method, MergeMethod::Squash);
+        assert!(
+            serde_json::from_value::<RepositoryPolicySpec>(serde_json::json!({
+                "repository": sdk, "branch": "main", "mergeMethod": "fastForward"
+            }))
+            .is_err()
+        );
     }
 }

@@ -100,3 +100,37 @@ pub struct MergePolicy {
     #[serde(default, skip_serializing_if = "MergePolicyProperties::is_empty")]
     pub properties: MergePolicyProperties,
 }
+
+/// How an update pull request is merged once its merge policies pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum MergeMethod {
+    /// One commit on the target with the update's changes (the default).
+    #[default]
+    Squash,
+    /// A merge commit.
+    Merge,
+    /// The update's commits replayed onto the target.
+    Rebase,
+    /// The forge merges by itself (GitHub's auto-merge) once its own branch protection
+    /// is satisfied; sluice turns it on when its policies pass.
+    Platform,
+}
+
+impl MergeMethod {
+    /// The name as written in a manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MergeMethod::Squash => "squash",
+            MergeMethod::Merge => "merge",
+            MergeMethod::Rebase => "rebase",
+            MergeMethod::Platform => "platform",
+        }
+    }
+}
+
+impl std::fmt::Display for MergeMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -28,7 +28,7 @@ pub use kind::{API_VERSION, GROUP, ResourceKind, VERSION, all_crds};
 pub use kind_status::{
     BatchedPullRequest, BuildReference, ChannelStatus, DefaultChannelStatus, RepositoryPolicyStatus,
 };
-pub use merge_policy::{MergePolicy, MergePolicyName, MergePolicyProperties};
+pub use merge_policy::{MergeMethod, MergePolicy, MergePolicyName, MergePolicyProperties};
 pub use repository::{RepositoryUrl, RepositoryUrlError, redact_credentials};
 pub use repository_policy::{RepositoryPolicy, RepositoryPolicySpec};
 pub use schema::{any_document_schema, document_schema};

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::kind_status::RepositoryPolicyStatus;
-use super::merge_policy::MergePolicy;
+use super::merge_policy::{MergeMethod, MergePolicy};
 
 /// The merge policies of a target repository branch. Batched pull requests, which carry
 /// updates from several batchable subscriptions, are merged under these policies.
@@ -49,4 +49,13 @@ pub struct RepositoryPolicySpec {
     /// Policies that must all pass before a pull request merges; empty means a person merges.
     #[serde(default)]
     pub merge_policies: Vec<MergePolicy>,
+    /// How update pull requests into this branch are merged: `squash` (the default),
+    /// `merge`, `rebase`, or `platform` (the forge's own auto-merge, turned on once the
+    /// policies pass). Applies to every update of the branch, batched or not.
+    #[serde(default, skip_serializing_if = "is_squash")]
+    pub merge_method: MergeMethod,
+}
+
+fn is_squash(method: &MergeMethod) -> bool {
+    *method == MergeMethod::Squash
 }

@@ -14,12 +14,15 @@ use octocrab::Octocrab;
 use serde_json::Value;
 use sluice_core::flow::failure::{parse_rate_limit_reset, parse_retry_after};
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use super::app::GitHubApp;
 use super::etags::Etags;
 use crate::forge::ForgeError;
 use crate::forge::error::Refusal;
 use crate::git::Secret;
 use crate::secret_source::SecretSource;
-use std::sync::RwLock;
 
 /// A GitHub answer: status, headers and JSON body (`Null` when empty).
 #[derive(Debug)]
@@ -32,12 +35,46 @@ pub struct Answer {
     pub body: Value,
 }
 
+/// How the API is authenticated: one token, or a GitHub App's installation tokens.
+#[derive(Clone)]
+pub enum GitHubAuth {
+    /// A token (personal, fine-grained, or an installation token minted elsewhere), read
+    /// from its source at each call.
+    Token(SecretSource),
+    /// A GitHub App: each repository's calls use its installation's token.
+    App(Arc<GitHubApp>),
+}
+
+impl From<SecretSource> for GitHubAuth {
+    fn from(source: SecretSource) -> Self {
+        GitHubAuth::Token(source)
+    }
+}
+
+impl From<Secret> for GitHubAuth {
+    fn from(secret: Secret) -> Self {
+        GitHubAuth::Token(secret.into())
+    }
+}
+
+impl From<Arc<GitHubApp>> for GitHubAuth {
+    fn from(app: Arc<GitHubApp>) -> Self {
+        GitHubAuth::App(app)
+    }
+}
+
+/// The credential key of a token (installations have their own ids).
+const TOKEN_KEY: u64 = 0;
+
 /// The REST client of one GitHub (or GitHub Enterprise) API. The token is read from its
-/// source at each call; a rotated one gets a new client for the calls that follow.
+/// source (or the App's installation) at each call; a new one gets a new client for the
+/// calls that follow. A rate limit is kept per token or installation: until it resets,
+/// calls with that credential are not sent.
 pub struct Api {
     uri: http::Uri,
-    token: SecretSource,
-    client: RwLock<(Secret, Octocrab)>,
+    auth: GitHubAuth,
+    clients: RwLock<HashMap<u64, (Secret, Octocrab)>>,
+    limits: Mutex<HashMap<u64, jiff::Timestamp>>,
     etags: Etags,
 }
 
@@ -63,9 +100,9 @@ fn client(uri: &http::Uri, token: &Secret) -> Result<Octocrab, octocrab::Error> 
 
 impl Api {
     /// A client of the API at `api_url` (`https://api.github.com`, or
-    /// `https://HOST/api/v3` for GitHub Enterprise) authenticating with `token`.
-    pub fn new(api_url: &str, token: impl Into<SecretSource>) -> Result<Api, ApiSetupError> {
-        let token = token.into();
+    /// `https://HOST/api/v3` for GitHub Enterprise) authenticating with `auth`.
+    pub fn new(api_url: &str, auth: impl Into<GitHubAuth>) -> Result<Api, ApiSetupError> {
+        let auth = auth.into();
         let refuse = |reason: String| ApiSetupError {
             url: api_url.to_string(),
             reason,
@@ -77,23 +114,33 @@ impl Api {
         if !matches!(uri.scheme_str(), Some("https" | "http")) || uri.host().is_none() {
             return Err(refuse("expected an http(s) URL with a host".into()));
         }
-        let secret = token.current();
-        let built = client(&uri, &secret).map_err(|e| refuse(secret.scrub(&e.to_string())))?;
+        let mut clients = HashMap::new();
+        if let GitHubAuth::Token(token) = &auth {
+            let secret = token.current();
+            let built = client(&uri, &secret).map_err(|e| refuse(secret.scrub(&e.to_string())))?;
+            clients.insert(TOKEN_KEY, (secret, built));
+        }
         Ok(Api {
             uri,
-            token,
-            client: RwLock::new((secret, built)),
+            auth,
+            clients: RwLock::new(clients),
+            limits: Mutex::default(),
             etags: Etags::default(),
         })
     }
 
-    /// The client for the token as it is now, and that token (to scrub messages with).
-    fn current(&self, repository: &str) -> Result<(Secret, Octocrab), ForgeError> {
-        let secret = self.token.current();
-        if let Ok(cached) = self.client.read()
-            && cached.0 == secret
+    /// The credential for `repository` as it is now (its key, the token to scrub
+    /// messages with) and a client using it.
+    async fn current(&self, repository: &str) -> Result<(u64, Secret, Octocrab), ForgeError> {
+        let (key, secret) = match &self.auth {
+            GitHubAuth::Token(token) => (TOKEN_KEY, token.current()),
+            GitHubAuth::App(app) => app.token_for(repository).await?,
+        };
+        if let Ok(cached) = self.clients.read()
+            && let Some((kept, client)) = cached.get(&key)
+            && *kept == secret
         {
-            return Ok(cached.clone());
+            return Ok((key, secret, client.clone()));
         }
         let built = client(&self.uri, &secret).map_err(|e| {
             ForgeError::rejected(
@@ -101,15 +148,30 @@ impl Api {
                 secret.scrub(&format!("configuring the GitHub client: {e}")),
             )
         })?;
-        if let Ok(mut cached) = self.client.write() {
-            *cached = (secret.clone(), built.clone());
+        if let Ok(mut cached) = self.clients.write() {
+            cached.insert(key, (secret.clone(), built.clone()));
         }
-        Ok((secret, built))
+        Ok((key, secret, built))
+    }
+
+    /// How the API is authenticated.
+    pub fn auth(&self) -> &GitHubAuth {
+        &self.auth
+    }
+
+    /// The wait left on credential `key`'s rate limit at `now`, if it is limited.
+    fn limited(&self, key: u64, now: jiff::Timestamp) -> Option<Duration> {
+        let limits = self.limits.lock().unwrap_or_else(|e| e.into_inner());
+        let until = limits.get(&key)?;
+        let left = until.duration_since(now);
+        (left.is_positive()).then(|| left.unsigned_abs())
     }
 
     /// Sends `method path` (relative to the API URL, query included) with a JSON `body`;
     /// any answer GitHub gives is returned, a transport failure is a retryable error
-    /// for `repository` naming `what` was being done.
+    /// for `repository` naming `what` was being done. An App installation token GitHub
+    /// refuses (401) is dropped and the call sent once more with a new one: a 401 was
+    /// not served.
     pub async fn send(
         &self,
         method: Method,
@@ -118,8 +180,40 @@ impl Api {
         repository: &str,
         what: &str,
     ) -> Result<Answer, ForgeError> {
-        let (token, client) = self.current(repository)?;
-        let result = match method {
+        let mut answer = self
+            .send_once(&method, path, body, repository, what)
+            .await?;
+        if answer.0.status == StatusCode::UNAUTHORIZED
+            && let GitHubAuth::App(app) = &self.auth
+        {
+            app.forget(answer.1, &answer.2);
+            answer = self
+                .send_once(&method, path, body, repository, what)
+                .await?;
+        }
+        Ok(answer.0)
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Value>,
+        repository: &str,
+        what: &str,
+    ) -> Result<(Answer, u64, Secret), ForgeError> {
+        let (key, token, client) = self.current(repository).await?;
+        if let Some(wait) = self.limited(key, jiff::Timestamp::now()) {
+            return Err(ForgeError::Unavailable {
+                repository: repository.to_string(),
+                message: format!(
+                    "{what}: not sent, GitHub's rate limit for this credential resets in {} s",
+                    wait.as_secs().max(1)
+                ),
+                retry_after: Some(wait),
+            });
+        }
+        let result = match *method {
             Method::GET => {
                 let mut headers = HeaderMap::new();
                 if let Some(value) = self.etags.etag(path).and_then(|e| e.parse().ok()) {
@@ -131,7 +225,7 @@ impl Api {
             Method::PATCH => client._patch(path, body).await,
             Method::PUT => client._put(path, body).await,
             Method::DELETE => client._delete(path, body).await,
-            other => {
+            ref other => {
                 return Err(ForgeError::rejected(
                     repository,
                     format!("{what}: unsupported method {other}"),
@@ -151,25 +245,40 @@ impl Api {
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
-        if method == Method::GET {
-            if status == StatusCode::NOT_MODIFIED
-                && let Some(body) = self.etags.body(path)
-            {
-                return Ok(Answer {
-                    status: StatusCode::OK,
-                    headers,
-                    body,
-                });
-            }
-            if status == StatusCode::OK {
-                self.etags.keep(path, &headers, &body);
-            }
-        }
-        Ok(Answer {
+        let mut answer = Answer {
             status,
             headers,
             body,
-        })
+        };
+        let now = jiff::Timestamp::now();
+        if let Some(Some(wait)) = rate_limit_wait(&answer, now)
+            && let Ok(wait) = jiff::SignedDuration::try_from(wait)
+        {
+            let mut limits = self.limits.lock().unwrap_or_else(|e| e.into_inner());
+            limits.insert(key, now + wait);
+        }
+        if *method == Method::GET {
+            if status == StatusCode::NOT_MODIFIED
+                && let Some(body) = self.etags.body(path)
+            {
+                answer.status = StatusCode::OK;
+                answer.body = body;
+            } else if status == StatusCode::OK {
+                self.etags.keep(path, &answer.headers, &answer.body);
+            }
+        }
+        Ok((answer, key, token))
+    }
+
+    /// Whether `path` answered 404 or 403 (no permission) lately (see
+    /// [`super::etags::ABSENT_FOR`]); such answers are noted with [`Api::note_absent`].
+    pub fn absent(&self, path: &str) -> bool {
+        self.etags.absent(path)
+    }
+
+    /// Notes that `path` answered 404 or 403 (no permission) now.
+    pub fn note_absent(&self, path: &str) {
+        self.etags.note_absent(path);
     }
 
     /// Like [`Api::send`], but any answer other than a success is the error it means.
@@ -189,9 +298,16 @@ impl Api {
         }
     }
 
-    /// What a failed answer means.
+    /// What a failed answer means, with no token in it.
     pub fn failure(&self, answer: &Answer, repository: &str, what: &str) -> ForgeError {
-        failure(answer, repository, what, jiff::Timestamp::now()).scrubbed(&self.token.current())
+        let error = failure(answer, repository, what, jiff::Timestamp::now());
+        match &self.auth {
+            GitHubAuth::Token(token) => error.scrubbed(&token.current()),
+            GitHubAuth::App(app) => app
+                .kept_tokens()
+                .iter()
+                .fold(error, |error, token| error.scrubbed(token)),
+        }
     }
 }
 
@@ -262,5 +378,6 @@ pub fn failure(answer: &Answer, repository: &str, what: &str, now: jiff::Timesta
     ForgeError::refused(repository, &refusal)
 }
 
+mod graphql;
 #[cfg(test)]
 mod tests;

@@ -1,13 +1,15 @@
 //! Checks and reviews as GitHub reports them: check runs and commit statuses of the head
-//! commit, and a pull request's reviews, fetched page by page and read by the core's
-//! rules.
+//! commit (with the checks the base branch's protection and rulesets require, pending
+//! until they report), and a pull request's reviews, fetched page by page and read by
+//! the core's rules.
 
 use http::Method;
 use serde_json::Value;
 use sluice_core::flow::github as rules;
+use sluice_core::flow::github_required as required_checks;
 use sluice_core::flow::{Check, Review};
 
-use super::api::Api;
+use super::api::{Api, rate_limit_wait};
 use crate::forge::ForgeError;
 
 /// Pages read at most per listing (100 items each).
@@ -56,11 +58,64 @@ fn text(value: &Value, field: &str) -> String {
         .to_string()
 }
 
-/// Check runs and commit statuses of `head_commit`, sluice's own check run left out.
+/// How a required-checks answer reads.
+type ReadRequired = fn(&Value) -> Vec<String>;
+
+/// The checks `branch` requires by its protection and its rulesets. No protection (404)
+/// or no permission to read it (403: classic protection needs Administration read) is
+/// none, and not asked again for a while (such answers are not conditional); any other
+/// failure is an error, so a required check is never missed.
+async fn required(
+    api: &Api,
+    repository: &str,
+    base: &str,
+    branch: &str,
+) -> Result<Vec<String>, ForgeError> {
+    let branch = super::encode(branch, false);
+    let mut names = Vec::new();
+    let sources: [(String, ReadRequired); 2] = [
+        (
+            format!("{base}/branches/{branch}/protection/required_status_checks"),
+            required_checks::required_by_protection,
+        ),
+        (
+            format!("{base}/rules/branches/{branch}"),
+            required_checks::required_by_rules,
+        ),
+    ];
+    for (path, read) in sources {
+        if api.absent(&path) {
+            continue;
+        }
+        let what = format!("the checks {branch} requires");
+        let answer = api
+            .send(Method::GET, &path, None, repository, &what)
+            .await?;
+        match answer.status.as_u16() {
+            200..=299 => names.extend(read(&answer.body)),
+            404 => api.note_absent(&path),
+            403 if rate_limit_wait(&answer, jiff::Timestamp::now()).is_none() => {
+                tracing::debug!(
+                    repository,
+                    path,
+                    "no permission to read the branch protection"
+                );
+                api.note_absent(&path);
+            }
+            _ => return Err(api.failure(&answer, repository, &what)),
+        }
+    }
+    Ok(names)
+}
+
+/// Check runs and commit statuses of `head_commit` of pull request `number`, sluice's
+/// own check run left out, with a pending check for each one its base branch requires
+/// that has not reported.
 pub async fn checks(
     api: &Api,
     repository: &str,
     base: &str,
+    number: u64,
     head_commit: &str,
 ) -> Result<Vec<Check>, ForgeError> {
     if !head_commit.bytes().all(|b| b.is_ascii_hexdigit()) || head_commit.is_empty() {
@@ -100,7 +155,24 @@ pub async fn checks(
         .iter()
         .map(|status| (text(status, "context"), text(status, "state")))
         .collect();
-    Ok(rules::checks(&runs, &statuses))
+    let pull = api
+        .call(
+            Method::GET,
+            &format!("{base}/pulls/{number}"),
+            None,
+            repository,
+            &format!("pull request #{number}"),
+        )
+        .await?;
+    let branch = pull.body.pointer("/base/ref").and_then(Value::as_str);
+    let required = match branch {
+        Some(branch) => required(api, repository, base, branch).await?,
+        None => Vec::new(),
+    };
+    Ok(required_checks::with_required(
+        rules::checks(&runs, &statuses),
+        &required,
+    ))
 }
 
 /// The latest verdict per reviewer of pull request `number`.

@@ -12,11 +12,16 @@ use serde_json::Value;
 /// Paths kept at most; beyond, the oldest half is dropped.
 const CAPACITY: usize = 4096;
 
+/// How long a path found absent (404, or 403 for lack of permission) is taken as absent
+/// without asking again: such answers carry no `ETag`, so asking costs rate limit.
+pub const ABSENT_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Kept answers by path.
 #[derive(Default)]
 pub struct Etags {
     kept: Mutex<HashMap<String, (u64, String, Value)>>,
     clock: Mutex<u64>,
+    absent: Mutex<HashMap<String, std::time::Instant>>,
 }
 
 impl Etags {
@@ -30,6 +35,21 @@ impl Etags {
     pub fn body(&self, path: &str) -> Option<Value> {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         kept.get(path).map(|(_, _, body)| body.clone())
+    }
+
+    /// Whether `path` was found absent less than [`ABSENT_FOR`] ago.
+    pub fn absent(&self, path: &str) -> bool {
+        let absent = self.absent.lock().unwrap_or_else(|e| e.into_inner());
+        absent.get(path).is_some_and(|at| at.elapsed() < ABSENT_FOR)
+    }
+
+    /// Notes that `path` is absent now.
+    pub fn note_absent(&self, path: &str) {
+        let mut absent = self.absent.lock().unwrap_or_else(|e| e.into_inner());
+        if absent.len() >= CAPACITY {
+            absent.retain(|_, at| at.elapsed() < ABSENT_FOR);
+        }
+        absent.insert(path.to_string(), std::time::Instant::now());
     }
 
     /// Keeps `body` for `path` when `headers` carry an `ETag`.

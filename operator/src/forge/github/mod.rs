@@ -6,14 +6,21 @@
 //! head that moved is a [`ForgeError::Conflict`], never a blind merge; the head branch is
 //! deleted afterwards (and after closing). Calls that create something (opening a pull
 //! request, merging) are never repeated blindly: when their outcome is unknown (the
-//! network or a 5xx failed), the result is looked up first. What the answers mean (checks, reviews,
+//! network or a 5xx failed), the result is looked up first. Pull requests sluice opens
+//! carry the configured labels; sluice's merge-policy results are shown on the head
+//! ([`report`]). What the answers mean (checks, reviews,
 //! repository names) is the core's [`sluice_core::flow::github`]. sluice keeps one
 //! comment per pull request and edits it in place ([`COMMENT_MARKER`]).
 
 pub mod api;
+pub mod app;
 mod checks;
 mod comments;
 mod etags;
+mod labels;
+mod merge;
+mod people;
+mod report;
 
 pub use comments::MARKER as COMMENT_MARKER;
 
@@ -23,12 +30,12 @@ use serde_json::{Value, json};
 use sluice_core::flow::github::{self as rules, GitHubRepository};
 use sluice_core::flow::visibility;
 use sluice_core::flow::{Check, Review};
-use sluice_core::model::{PullRequestState, Visibility};
+use sluice_core::model::{MergeMethod, PolicyEvaluation, PullRequestState, Visibility};
 
-use super::{Forge, ForgeError, ForgePullRequest, NewPullRequest};
-use crate::secret_source::SecretSource;
-pub use api::ApiSetupError;
+use super::{Forge, ForgeError, ForgePullRequest, Merged, NewPullRequest};
 use api::{Answer, Api};
+pub use api::{ApiSetupError, GitHubAuth};
+pub use app::{AppGitTokens, GitHubApp, GitHubAppError};
 
 /// The API URL of github.com.
 pub const GITHUB_API_URL: &str = "https://api.github.com";
@@ -36,6 +43,8 @@ pub const GITHUB_API_URL: &str = "https://api.github.com";
 /// The GitHub forge of one API (github.com or a GitHub Enterprise server).
 pub struct GitHubForge {
     api: Api,
+    labels: Vec<String>,
+    reports: report::Reports,
 }
 
 /// Percent-encodes `text` for a URL path or query; `/` is kept when `keep_slash`.
@@ -130,14 +139,31 @@ impl GitHubForge {
     }
 
     /// A forge calling the API at `api_url` ([`GITHUB_API_URL`], or
-    /// `https://HOST/api/v3` for GitHub Enterprise) with `token`.
-    pub fn new(
-        api_url: &str,
-        token: impl Into<SecretSource>,
-    ) -> Result<GitHubForge, ApiSetupError> {
+    /// `https://HOST/api/v3` for GitHub Enterprise) with `auth` (a token, or a GitHub
+    /// App's installation tokens).
+    pub fn new(api_url: &str, auth: impl Into<GitHubAuth>) -> Result<GitHubForge, ApiSetupError> {
         Ok(GitHubForge {
-            api: Api::new(api_url, token)?,
+            api: Api::new(api_url, auth)?,
+            labels: Vec::new(),
+            reports: report::Reports::default(),
         })
+    }
+
+    /// The forge, putting `labels` on the pull requests it opens (empty names skipped).
+    pub fn with_labels(mut self, labels: &[String]) -> GitHubForge {
+        self.labels = labels.iter().filter(|l| !l.is_empty()).cloned().collect();
+        self
+    }
+
+    /// `pr`, just opened, with the configured labels on it ([`labels::add`]).
+    async fn labelled(
+        &self,
+        repository: &str,
+        repo: &GitHubRepository,
+        pr: ForgePullRequest,
+    ) -> ForgePullRequest {
+        labels::add(&self.api, repository, &base(repo), &pr.id, &self.labels).await;
+        pr
     }
 
     async fn get(&self, path: &str, repository: &str, what: &str) -> Result<Answer, ForgeError> {
@@ -245,7 +271,10 @@ impl Forge for GitHubForge {
             .send(Method::POST, &path, Some(&body), repository, &what)
             .await
         {
-            Ok(answer) if answer.status.is_success() => return view(repository, &answer.body),
+            Ok(answer) if answer.status.is_success() => {
+                let pr = view(repository, &answer.body)?;
+                return Ok(self.labelled(repository, &repo, pr).await);
+            }
             // 422: one is open from this head already (an earlier attempt whose answer
             // was lost, or another writer); 5xx: the outcome is unknown. Either way,
             // what is open now is the answer, if anything is.
@@ -257,7 +286,7 @@ impl Forge for GitHubForge {
             Err(error) => error,
         };
         match self.find_open(repository, &repo, &new.head_branch).await {
-            Ok(Some(pr)) => Ok(pr),
+            Ok(Some(pr)) => Ok(self.labelled(repository, &repo, pr).await),
             _ => Err(error),
         }
     }
@@ -285,63 +314,22 @@ impl Forge for GitHubForge {
         id: &str,
         head_commit: &str,
     ) -> Result<(), ForgeError> {
-        let repo = parse(repository)?;
-        let n = number(repository, id)?;
-        let current = self
-            .get(
-                &format!("{}/pulls/{n}", base(&repo)),
-                repository,
-                &format!("pull request #{n}"),
-            )
-            .await?;
-        let pr = view(repository, &current.body)?;
-        if pr.state != PullRequestState::Open {
-            return Err(ForgeError::conflict(
-                repository,
-                id,
-                format!("pull request #{n} is {:?}, not open", pr.state),
-            ));
+        self.merge_as(repository, id, head_commit, MergeMethod::Squash)
+            .await
+    }
+
+    async fn merge_pull_request_by(
+        &self,
+        repository: &str,
+        id: &str,
+        head_commit: &str,
+        method: MergeMethod,
+    ) -> Result<Merged, ForgeError> {
+        if method == MergeMethod::Platform {
+            return self.auto_merge(repository, id, head_commit).await;
         }
-        let title = current
-            .body
-            .get("title")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let body = json!({
-            "sha": head_commit,
-            "merge_method": "squash",
-            "commit_title": format!("{title} (#{n})"),
-        });
-        let what = format!("merge of pull request #{n}");
-        let path = format!("{}/pulls/{n}/merge", base(&repo));
-        let answer = self
-            .api
-            .send(Method::PUT, &path, Some(&body), repository, &what)
-            .await;
-        let unknown = match answer {
-            Ok(answer) if answer.status.is_success() => None,
-            // 409: the head is not the evaluated one; 405: not mergeable as it stands
-            // (the base moved into a conflict, or the pull request changed).
-            Ok(answer) if matches!(answer.status.as_u16(), 405 | 409) => {
-                let message = self.api.failure(&answer, repository, &what).message();
-                return Err(ForgeError::conflict(repository, id, message));
-            }
-            Ok(answer) if answer.status.is_server_error() => {
-                Some(self.api.failure(&answer, repository, &what))
-            }
-            Ok(answer) => return Err(self.api.failure(&answer, repository, &what)),
-            Err(error) => Some(error),
-        };
-        if let Some(error) = unknown {
-            // The outcome is unknown: look whether it merged before anyone tries again.
-            let merged = self.pull_request(repository, id).await;
-            if !matches!(merged, Ok(ref pr) if pr.state == PullRequestState::Merged) {
-                return Err(error);
-            }
-        }
-        self.delete_head_branch(repository, &repo, &pr.head_branch)
-            .await;
-        Ok(())
+        self.merge_as(repository, id, head_commit, method).await?;
+        Ok(Merged::Now)
     }
 
     async fn close_pull_request(&self, repository: &str, id: &str) -> Result<(), ForgeError> {
@@ -375,13 +363,44 @@ impl Forge for GitHubForge {
         head_commit: &str,
     ) -> Result<Vec<Check>, ForgeError> {
         let repo = parse(repository)?;
-        number(repository, id)?;
-        checks::checks(&self.api, repository, &base(&repo), head_commit).await
+        let n = number(repository, id)?;
+        checks::checks(&self.api, repository, &base(&repo), n, head_commit).await
     }
 
     async fn reviews(&self, repository: &str, id: &str) -> Result<Vec<Review>, ForgeError> {
         let repo = parse(repository)?;
         let n = number(repository, id)?;
         checks::reviews(&self.api, repository, &base(&repo), n).await
+    }
+
+    async fn permission(
+        &self,
+        repository: &str,
+        login: &str,
+    ) -> Result<Option<String>, ForgeError> {
+        let repo = parse(repository)?;
+        people::permission(&self.api, repository, &base(&repo), login).await
+    }
+
+    async fn publish_policies(
+        &self,
+        repository: &str,
+        id: &str,
+        head_commit: &str,
+        policies: &[PolicyEvaluation],
+    ) -> Result<(), ForgeError> {
+        let repo = parse(repository)?;
+        number(repository, id)?;
+        let as_app = matches!(self.api.auth(), GitHubAuth::App(_));
+        let at = (repository, base(&repo));
+        report::publish(
+            &self.api,
+            &self.reports,
+            as_app,
+            (at.0, &at.1),
+            head_commit,
+            policies,
+        )
+        .await
     }
 }
