@@ -4,35 +4,17 @@
 //! it takes it and does all of that.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use sluice_tests::demo::{Server, repos};
 use sluice_tests::fake_kube::FakeKube;
+use sluice_tests::kubectl::Kubectl;
 use sluice_tests::wait;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-}
-
 fn kubectl(config: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("kubectl")
-        .env("KUBECONFIG", config)
-        .arg("--cache-dir")
-        .arg(config.with_file_name("kube-cache"))
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .map_err(|e| e.to_string())?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    Kubectl::new(config).run(args)
 }
 
 fn open_pull_requests(server: &Server) -> usize {
