@@ -227,16 +227,11 @@ fn kubectl_apply_drives_the_flow_and_status_shows_it() {
     // changed, each time once.
     assert_eq!(kube.objects().writes("channels/status"), 3);
     assert_eq!(
-        jsonpath_of(
-            &kc,
+        Kubectl::new(&kc).jsonpath(
             "channel",
             "product-dev",
             "{.status.latestBuilds[*].buildNumber}"
         ),
         "20261201.2"
     );
-}
-
-fn jsonpath_of(config: &Path, kind: &str, name: &str, path: &str) -> String {
-    Kubectl::new(config).jsonpath(kind, name, path)
 }

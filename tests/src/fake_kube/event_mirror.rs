@@ -5,6 +5,35 @@
 
 use serde_json::{Value, json};
 
+use super::kinds::ResourceType;
+use super::objects::{Change, Key};
+
+/// The change to core v1 Events that `change` (to an events.k8s.io Event) makes, when the
+/// server serves core Events.
+pub fn mirrored(types: &[ResourceType], change: &Change) -> Option<Change> {
+    let core = types
+        .iter()
+        .find(|t| t.group.is_empty() && t.plural == "events")?;
+    Some(Change {
+        rv: change.rv,
+        kind: change.kind,
+        group: String::new(),
+        plural: core.plural.clone(),
+        object: core_event(&change.object),
+    })
+}
+
+/// Where the mirrored event of `change` is kept.
+pub fn key(change: &Change) -> Key {
+    let meta = &change.object["metadata"];
+    (
+        String::new(),
+        change.plural.clone(),
+        meta["namespace"].as_str().unwrap_or_default().to_string(),
+        meta["name"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
 /// The core v1 form of an events.k8s.io/v1 Event.
 pub fn core_event(event: &Value) -> Value {
     let event_time = event.get("eventTime").cloned().unwrap_or(Value::Null);

@@ -193,34 +193,15 @@ impl Objects {
     /// Keeps the core v1 form of an events.k8s.io Event in step with it: the same
     /// storage, read through either API.
     fn mirror_event(&self, inner: &mut Inner, change: &Change) {
-        let Some(core) = inner
-            .types
-            .iter()
-            .find(|t| t.group.is_empty() && t.plural == "events")
-            .cloned()
-        else {
+        let Some(mirrored) = super::event_mirror::mirrored(&inner.types, change) else {
             return;
         };
-        let object = super::event_mirror::core_event(&change.object);
-        let meta = &object["metadata"];
-        let key = (
-            String::new(),
-            core.plural.clone(),
-            meta["namespace"].as_str().unwrap_or_default().to_string(),
-            meta["name"].as_str().unwrap_or_default().to_string(),
-        );
-        if change.kind == "DELETED" {
+        let key = super::event_mirror::key(&mirrored);
+        if mirrored.kind == "DELETED" {
             inner.items.remove(&key);
         } else {
-            inner.items.insert(key, object.clone());
+            inner.items.insert(key, mirrored.object.clone());
         }
-        let mirrored = Change {
-            rv: change.rv,
-            kind: change.kind,
-            group: String::new(),
-            plural: core.plural,
-            object,
-        };
         inner.history.push_back(mirrored.clone());
         let _ = self.changes.send(mirrored);
     }
