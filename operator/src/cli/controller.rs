@@ -72,7 +72,8 @@ pub struct ControllerArgs {
     /// Watch one namespace only (default: all namespaces).
     #[arg(long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
-    /// Seconds between status passes (status is also written after every change).
+    /// Seconds between resyncs of finalizers and exported Build resources. Status and
+    /// events do not wait for it: they follow every change within a quarter second.
     #[arg(long, default_value_t = 2, value_name = "SECONDS")]
     pub status_interval: u64,
     /// Namespace where builds published through the HTTP API or `sluice build publish`

@@ -125,7 +125,7 @@ pub(super) enum Source {
         /// How often it is polled.
         poll: Duration,
     },
-    /// The cluster the controller runs against, its status interval, and what the
+    /// The cluster the controller runs against, its resync interval, and what the
     /// controller brings besides (leadership, tokens from Secrets).
     Cluster(crate::cluster::Cluster, Duration, ControllerSetup),
 }

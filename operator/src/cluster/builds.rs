@@ -69,12 +69,17 @@ impl Ingested {
             .collect()
     }
 
-    /// The resource of build `id`, if it has one.
-    pub fn resource_of(&self, id: BuildId) -> Option<(String, String)> {
-        let map = self.by_resource.lock().ok()?;
+    /// Each Build resource that holds a stored build, with the build's id.
+    pub fn stored(&self) -> Vec<((String, String), BuildId)> {
+        let Ok(map) = self.by_resource.lock() else {
+            return Vec::new();
+        };
         map.iter()
-            .find(|(_, (_, i))| *i == Ingest::Stored(id))
-            .map(|(k, _)| k.clone())
+            .filter_map(|(k, (_, i))| match i {
+                Ingest::Stored(id) => Some((k.clone(), *id)),
+                Ingest::Refused { .. } => None,
+            })
+            .collect()
     }
 }
 
@@ -159,7 +164,9 @@ impl BuildSync {
                         rule: "build-conflict".into(),
                         message,
                     },
-                    // Not ready, or the store failed: the next pass tries again.
+                    // Before the configuration is loaded: the pass after it publishes.
+                    Err(TriggerError::NotReady) => continue,
+                    // The store failed: the next pass tries again.
                     Err(err) => {
                         tracing::warn!(build = %format!("{}/{}", k.0, k.1), "build not ingested yet: {err}");
                         continue;

@@ -8,20 +8,35 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::ObjectReference;
 use kube::api::DynamicObject;
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use serde_json::Value;
+use sluice_core::flow::event_batch::Batch;
 use sluice_core::flow::kube_events::{self, ResourceEvent, Severity};
 use sluice_core::model::Condition;
 
 use super::Cluster;
 use super::builds::Ingested;
-use super::resources::Resources;
+use super::resources::{Resources, key};
 use crate::server::AppState;
 
-/// How many history entries one pass publishes at most.
-const PAGE: u32 = 500;
+/// How many history entries one read takes.
+const PAGE: u32 = 2_000;
+
+/// How many history entries one pass folds at most (the rest wait for the next pass).
+const BACKLOG: usize = 100_000;
+
+/// How many events are published at once.
+const CONCURRENCY: usize = 8;
+
+/// The resource an event is on: a Subscription by name or a Build by store id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Target {
+    Subscription(String),
+    Build(i64),
+}
 
 /// Publishes events for the controller.
 pub struct EventSink {
@@ -83,44 +98,86 @@ impl EventSink {
     }
 
     /// Publishes the history entries appended since the last call (since the start, at
-    /// first).
+    /// first). A backlog is folded first ([`event_batch`]): repeats of a reason on a
+    /// resource become one event saying how many it stands for; the rest are published a
+    /// few at a time.
     pub async fn follow(&self) {
         let store = self.state.engine.store();
-        let Ok(cursor) = self.cursor.lock().map(|c| *c) else {
+        let Ok(mut cursor) = self.cursor.lock().map(|c| *c) else {
             return;
         };
-        let entries = match store.events_after(cursor, PAGE) {
-            Ok(entries) if !entries.is_empty() => entries,
-            Ok(_) => return,
-            Err(err) => {
-                tracing::warn!(error = %err, "flow history not read for events");
-                return;
-            }
-        };
-        let subscriptions = self.by_name("Subscription");
-        for entry in &entries {
-            if let (Some(name), Some(event)) = (
-                entry.subscription.as_deref(),
-                kube_events::for_subscription(entry.kind, &entry.message),
-            ) && let Some(object) = subscriptions.get(name)
-            {
-                self.publish(object, "Subscription", event).await;
-            }
-            if let (Some(id), Some(event)) = (
-                entry.build,
-                kube_events::for_build(entry.kind, entry.subscription.as_deref(), &entry.message),
-            ) && let Some(object) = self.build_resource(id)
-            {
-                let related = entry
-                    .subscription
-                    .as_deref()
-                    .and_then(|name| subscriptions.get(name))
-                    .map(|s| reference(s, "Subscription"));
-                self.publish_related(&object, "Build", event, related).await;
+        let mut batch: Batch<Target, Option<String>> = Batch::new();
+        let mut read = 0;
+        while read < BACKLOG {
+            let entries = match store.events_after(cursor, PAGE) {
+                Ok(entries) => entries,
+                Err(err) => {
+                    tracing::warn!(error = %err, "flow history not read for events");
+                    break;
+                }
+            };
+            let Some(last) = entries.last() else { break };
+            cursor = last.seq;
+            read += entries.len();
+            for entry in &entries {
+                let subscription = entry.subscription.as_deref();
+                if let (Some(name), Some(event)) = (
+                    subscription,
+                    kube_events::for_subscription(entry.kind, &entry.message),
+                ) {
+                    batch.push(Target::Subscription(name.to_string()), event, None);
+                }
+                if let (Some(id), Some(event)) = (
+                    entry.build,
+                    kube_events::for_build(entry.kind, subscription, &entry.message),
+                ) {
+                    batch.push(Target::Build(id), event, subscription.map(str::to_string));
+                }
             }
         }
-        if let (Some(last), Ok(mut c)) = (entries.last(), self.cursor.lock()) {
-            *c = last.seq;
+        if read == 0 {
+            return;
+        }
+        if batch.len() < read {
+            tracing::debug!(
+                entries = read,
+                events = batch.len(),
+                "flow history folded into fewer events"
+            );
+        }
+        let subscriptions = self.by_name("Subscription");
+        let builds = self.builds_by_id();
+        let reference_of = |target: &Target| match target {
+            Target::Subscription(name) => {
+                subscriptions.get(name).map(|o| (o.clone(), "Subscription"))
+            }
+            Target::Build(id) => builds.get(id).map(|o| (o.clone(), "Build")),
+        };
+        // In order on each resource; resources a few at a time.
+        let mut by_target: BTreeMap<Target, Vec<_>> = BTreeMap::new();
+        for b in batch.finish() {
+            let Some((object, kind)) = reference_of(&b.target) else {
+                continue;
+            };
+            let related = b
+                .extra
+                .as_deref()
+                .and_then(|name| subscriptions.get(name))
+                .map(|s| reference(s, "Subscription"));
+            by_target
+                .entry(b.target)
+                .or_default()
+                .push((object, kind, b.event, related));
+        }
+        futures_util::stream::iter(by_target.into_values())
+            .for_each_concurrent(CONCURRENCY, |events| async move {
+                for (object, kind, event, related) in events {
+                    self.publish_related(&object, kind, event, related).await;
+                }
+            })
+            .await;
+        if let Ok(mut c) = self.cursor.lock() {
+            *c = cursor;
         }
     }
 
@@ -165,12 +222,19 @@ impl EventSink {
             .collect()
     }
 
-    fn build_resource(&self, id: i64) -> Option<Arc<DynamicObject>> {
-        let (namespace, name) = self.ingested.resource_of(id)?;
-        self.builds.objects(0).into_iter().find(|o| {
-            o.metadata.name.as_deref() == Some(name.as_str())
-                && o.metadata.namespace.as_deref() == Some(namespace.as_str())
-        })
+    /// The Build resources that hold a stored build, by its id.
+    fn builds_by_id(&self) -> BTreeMap<i64, Arc<DynamicObject>> {
+        let by_key: BTreeMap<_, _> = self
+            .builds
+            .objects(0)
+            .into_iter()
+            .map(|o| (key(&o), o))
+            .collect();
+        self.ingested
+            .stored()
+            .into_iter()
+            .filter_map(|(k, id)| Some((id, by_key.get(&k)?.clone())))
+            .collect()
     }
 
     async fn publish(&self, object: &DynamicObject, kind: &str, event: ResourceEvent) {

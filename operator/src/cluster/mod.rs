@@ -98,14 +98,14 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
     watch_all(&cluster, &resources);
     watch_all(&cluster, &builds);
     let ingested = Arc::new(builds::Ingested::default());
-    let sync = builds::BuildSync::new(
+    let sync = Arc::new(builds::BuildSync::new(
         cluster.clone(),
         state.clone(),
         builds.clone(),
         ingested.clone(),
         cluster.build_namespace.clone(),
         cluster.build_retention,
-    );
+    ));
     let events = Arc::new(events::EventSink::new(
         &cluster,
         state.clone(),
@@ -121,13 +121,50 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
         ingested,
         events.clone(),
     );
+    let writer = Arc::new(writer);
+    let may_act = state.engine.may_act().clone();
+    let ready = {
+        let (resources, builds) = (resources.clone(), builds.clone());
+        move || resources.ready() && builds.ready()
+    };
+    // Status and events each on their own: thousands of events after a start never hold
+    // status back, nor a long status pass a new resource.
+    tokio::spawn(every_change(ready.clone(), may_act.clone(), {
+        let writer = writer.clone();
+        move |leading| {
+            let writer = writer.clone();
+            async move {
+                if leading {
+                    writer.write_all().await;
+                }
+            }
+        }
+    }));
+    tokio::spawn(every_change(ready, may_act, {
+        let events = events.clone();
+        move |leading| {
+            let events = events.clone();
+            async move {
+                if leading {
+                    events.follow().await;
+                } else {
+                    // What happens while another replica leads is that one's to tell.
+                    events.skip();
+                }
+            }
+        }
+    }));
+    let housekeeping = Arc::new(tokio::sync::Notify::new());
+    tokio::spawn(keep_house(
+        cluster.clone(),
+        state.clone(),
+        resources.clone(),
+        sync.clone(),
+        housekeeping.clone(),
+        status_interval,
+    ));
     let mut changed = resources.subscribe();
     let mut builds_changed = builds.subscribe();
-    let mut tick = tokio::time::interval(status_interval);
-    // Only the leader writes (status, finalizers, Build resources, events); a standby
-    // loads, ingests and keeps watching.
-    let may_act = state.engine.may_act().clone();
-    let mut leadership = may_act.subscribe();
     loop {
         tokio::select! {
             _ = changed.changed() => {
@@ -135,38 +172,75 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 changed.mark_unchanged();
                 if resources.ready() {
+                    let started = std::time::Instant::now();
                     load(&cluster, &resources, &state);
-                    if may_act.get() {
-                        finalizer::reconcile_finalizers(&cluster, &state, &resources).await;
-                    }
-                }
-            }
-            Ok(()) = leadership.changed() => {
-                if *leadership.borrow_and_update() && resources.ready() {
-                    finalizer::reconcile_finalizers(&cluster, &state, &resources).await;
+                    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "configuration loaded");
+                    housekeeping.notify_one();
                 }
             }
             _ = builds_changed.changed() => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 builds_changed.mark_unchanged();
             }
-            _ = tick.tick() => {
-                if resources.ready() && may_act.get() {
-                    finalizer::reconcile_finalizers(&cluster, &state, &resources).await;
-                    sync.export().await;
-                }
-            }
         }
         if resources.ready() && builds.ready() {
             // A standby ingests builds into its own store too, ready to take over.
             sync.ingest();
-            if may_act.get() {
-                events.follow().await;
-                writer.write_all().await;
-            } else {
-                // What happens while another replica leads is that one's to tell.
-                events.skip();
+        }
+    }
+}
+
+/// Finalizers and exported Build resources, apart from the loop that loads and ingests:
+/// after every configuration change, when leadership is won, and every `interval`. Only
+/// the leader writes; a standby keeps watching.
+async fn keep_house(
+    cluster: Cluster,
+    state: AppState,
+    resources: Arc<Resources>,
+    sync: Arc<builds::BuildSync>,
+    kick: Arc<tokio::sync::Notify>,
+    interval: Duration,
+) {
+    let may_act = state.engine.may_act().clone();
+    let mut leadership = may_act.subscribe();
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let exporting = tokio::select! {
+            _ = kick.notified() => false,
+            Ok(()) = leadership.changed() => {
+                leadership.borrow_and_update();
+                false
             }
+            _ = tick.tick() => true,
+        };
+        if !(resources.ready() && may_act.get()) {
+            continue;
+        }
+        finalizer::reconcile_finalizers(&cluster, &state, &resources).await;
+        if exporting {
+            sync.export().await;
+        }
+    }
+}
+
+/// How often the status and events tasks look for something to tell (a look that finds
+/// nothing changed reads a few counters).
+const TELL_EVERY: Duration = Duration::from_millis(250);
+
+/// Runs `pass` every [`TELL_EVERY`] once the resources are listed, telling it whether
+/// this replica leads (only the leader writes).
+async fn every_change<F, Fut>(ready: impl Fn() -> bool, may_act: crate::engine::MayAct, pass: F)
+where
+    F: Fn(bool) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut every = tokio::time::interval(TELL_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if ready() {
+            pass(may_act.get()).await;
         }
     }
 }

@@ -55,13 +55,55 @@ pub const BUILD_KINDS: [ConfigKind; 1] = [ConfigKind {
     plural: "builds",
 }];
 
-/// Objects are shared: a pass over ten thousand of them copies pointers, not objects.
+/// One watched object: shared (a pass over ten thousand of them copies pointers, not
+/// objects), and with the digest of the status it shows ([`slim`] keeps only the part of
+/// the status sluice reads back).
+type Held = (Arc<DynamicObject>, Option<u64>);
+
 #[derive(Default)]
 struct Kind {
-    objects: BTreeMap<(String, String), Arc<DynamicObject>>,
+    objects: BTreeMap<(String, String), Held>,
     /// Objects of a relist in progress.
-    pending: Option<BTreeMap<(String, String), Arc<DynamicObject>>>,
+    pending: Option<BTreeMap<(String, String), Held>>,
     ready: bool,
+}
+
+/// The members of a status that sluice reads back: the conditions (for transition times
+/// and warnings) and the annotation values handled. The rest (a Build's flow, say) is
+/// only compared, by [`digest`].
+const STATUS_READ_BACK: [&str; 3] = ["conditions", "lastHandledRequestedAt", "lastHandledForceAt"];
+
+/// A digest of `value` that does not depend on the order of object members, so a status
+/// compares equal to its echo from the API server however that orders its fields.
+pub fn digest(value: &Value) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    feed(value, &mut hasher);
+    std::hash::Hasher::finish(&hasher)
+}
+
+fn feed(value: &Value, hasher: &mut std::hash::DefaultHasher) {
+    use std::hash::Hash;
+    match value {
+        Value::Null => 0u8.hash(hasher),
+        Value::Bool(b) => (1u8, b).hash(hasher),
+        Value::Number(n) => (2u8, n.to_string()).hash(hasher),
+        Value::String(s) => (3u8, s).hash(hasher),
+        Value::Array(items) => {
+            (4u8, items.len()).hash(hasher);
+            for item in items {
+                feed(item, hasher);
+            }
+        }
+        Value::Object(map) => {
+            (5u8, map.len()).hash(hasher);
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            for key in keys {
+                key.hash(hasher);
+                feed(&map[key], hasher);
+            }
+        }
+    }
 }
 
 /// Every watched resource of some kinds and what validation said of it.
@@ -92,19 +134,33 @@ pub fn key(object: &DynamicObject) -> (String, String) {
     )
 }
 
-/// `object` without what sluice never reads and a real API server adds to every object:
-/// the managed fields (often the largest part of it).
-fn slim(mut object: DynamicObject) -> DynamicObject {
+/// `object` without what sluice never reads: the managed fields a real API server adds
+/// to every object (often the largest part of it), and the status beyond what sluice
+/// reads back; with the digest of the whole status.
+fn slim(mut object: DynamicObject) -> Held {
     object.metadata.managed_fields = None;
-    object
+    let shown = object
+        .data
+        .as_object_mut()
+        .and_then(|data| data.remove("status"));
+    let digest = shown.as_ref().map(digest);
+    if let Some(Value::Object(mut status)) = shown {
+        status.retain(|member, _| STATUS_READ_BACK.contains(&member.as_str()));
+        if let Some(data) = object.data.as_object_mut() {
+            data.insert("status".into(), Value::Object(status));
+        }
+    }
+    (Arc::new(object), digest)
 }
 
-/// Whether two versions of a resource differ at most in status and resourceVersion.
+/// Whether two versions of a resource differ at most in what sluice writes itself and
+/// never acts upon: status, finalizers, resourceVersion.
 fn same_but_status(a: &DynamicObject, b: &DynamicObject) -> bool {
     let strip = |o: &DynamicObject| {
         let mut o = o.clone();
         o.metadata.resource_version = None;
         o.metadata.managed_fields = None;
+        o.metadata.finalizers = None;
         if let Some(data) = o.data.as_object_mut() {
             data.remove("status");
         }
@@ -137,17 +193,19 @@ impl Resources {
             Event::InitApply(object) => {
                 kind.pending
                     .get_or_insert_with(BTreeMap::new)
-                    .insert(key(&object), Arc::new(slim(object)));
+                    .insert(key(&object), slim(object));
             }
             Event::InitDone => {
                 kind.objects = kind.pending.take().unwrap_or_default();
                 kind.ready = true;
             }
             Event::Apply(object) => {
-                let object = Arc::new(slim(object));
-                let old = kind.objects.insert(key(&object), object.clone());
-                // The echo of a status write (sluice's own) changes nothing to act upon.
-                if old.is_some_and(|old| same_but_status(&old, &object)) {
+                let held = slim(object);
+                let object = held.0.clone();
+                let old = kind.objects.insert(key(&object), held);
+                // The echo of a status or finalizer write (sluice's own) changes nothing
+                // to act upon.
+                if old.is_some_and(|(old, _)| same_but_status(&old, &object)) {
                     return;
                 }
             }
@@ -177,8 +235,16 @@ impl Resources {
             .unwrap_or(false)
     }
 
-    /// Every resource of kind `index`.
+    /// Every resource of kind `index` (its status holds only what sluice reads back).
     pub fn objects(&self, index: usize) -> Vec<Arc<DynamicObject>> {
+        self.objects_with_status(index)
+            .into_iter()
+            .map(|(o, _)| o)
+            .collect()
+    }
+
+    /// Every resource of kind `index`, with the [`digest`] of the status it shows.
+    pub fn objects_with_status(&self, index: usize) -> Vec<Held> {
         self.kinds
             .lock()
             .map(|k| {
@@ -223,5 +289,60 @@ impl Resources {
     /// The findings that refused the resource at `path`, if it was refused.
     pub fn refusal(&self, path: &str) -> Option<Vec<Diagnostic>> {
         self.refused.lock().ok()?.get(path).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(status: Value) -> DynamicObject {
+        serde_json::from_value(json!({
+            "apiVersion": "sluice.dev/v1alpha1", "kind": "Build",
+            "metadata": {"name": "b", "namespace": "ns",
+                         "managedFields": [{"manager": "sluice"}]},
+            "spec": {"repository": "https://github.com/contoso/runtime"},
+            "status": status,
+        }))
+        .expect("an object")
+    }
+
+    #[test]
+    fn a_digest_ignores_member_order_and_sees_every_value() {
+        let a: Value = serde_json::from_str(r#"{"x": 1, "y": [{"p": "q", "r": true}]}"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{"y": [{"r": true, "p": "q"}], "x": 1}"#).unwrap();
+        assert_eq!(digest(&a), digest(&b));
+        for other in [
+            json!({"x": 2, "y": [{"p": "q", "r": true}]}),
+            json!({"x": 1, "y": [{"p": "q", "r": false}]}),
+            json!({"x": 1, "y": [{"p": "q", "r": true}, null]}),
+            json!({"x": "1", "y": [{"p": "q", "r": true}]}),
+        ] {
+            assert_ne!(digest(&a), digest(&other), "{other}");
+        }
+    }
+
+    #[test]
+    fn a_held_object_keeps_what_is_read_back_and_the_digest_of_the_rest() {
+        let status = json!({
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "lastHandledRequestedAt": "1",
+            "flow": [{"subscription": "s", "state": "Applied"}],
+        });
+        let (held, shown) = slim(object(status.clone()));
+        assert_eq!(shown, Some(digest(&status)));
+        assert_eq!(
+            held.data["status"],
+            json!({"conditions": [{"type": "Ready", "status": "True"}],
+                   "lastHandledRequestedAt": "1"})
+        );
+        assert!(held.metadata.managed_fields.is_none());
+        assert_eq!(
+            held.data["spec"]["repository"],
+            "https://github.com/contoso/runtime"
+        );
+        let mut without = object(Value::Null);
+        without.data.as_object_mut().unwrap().remove("status");
+        assert_eq!(slim(without).1, None);
     }
 }

@@ -67,10 +67,7 @@ impl Engine {
         if let Some(stored) = self.stored_build(&build)? {
             return self.repeated(stored, &repeat);
         }
-        let fired = flow::trigger::fired_by(
-            &probe,
-            snapshot.subscriptions.iter().map(|(n, s)| (n.as_str(), s)),
-        );
+        let fired = snapshot.readers.fired_by(&probe);
         let stored = match self.store.publish_build(&build, &defaults, &fired) {
             Ok(stored) => stored,
             // Published meanwhile by a concurrent request: that one is the build.
@@ -126,10 +123,7 @@ impl Engine {
             return Err(TriggerError::NotFound(format!("build {id} not found")));
         };
         build.channels = vec![channel.to_string()];
-        let fired = flow::trigger::fired_by(
-            &build,
-            snapshot.subscriptions.iter().map(|(n, s)| (n.as_str(), s)),
-        );
+        let fired = snapshot.readers.fired_by(&build);
         let added = self.store.add_to_channel(id, channel, &fired)?;
         self.enqueue_subscriptions(&fired, Trigger::Build);
         Ok(added)

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use sluice_core::config::ConfigSet;
+use sluice_core::flow::readers::Readers;
 use sluice_core::flow::{
     UpdateKey, effective_merge_method, effective_merge_policies, keys::update_key,
 };
@@ -46,6 +47,8 @@ pub struct Snapshot {
     pub keys: BTreeMap<String, KeyConfig>,
     /// Key id of each enabled subscription.
     pub key_of: BTreeMap<String, String>,
+    /// Subscriptions by what they read, to find a build's readers without a scan.
+    pub readers: Readers,
 }
 
 impl Snapshot {
@@ -70,6 +73,8 @@ impl Snapshot {
                 .collect(),
             ..Snapshot::default()
         };
+        snapshot.readers =
+            Readers::new(snapshot.subscriptions.iter().map(|(n, s)| (n.as_str(), s)));
         // Subscriptions name channels of their own namespace.
         let channel_visibility: BTreeMap<(Option<String>, String), Visibility> = config
             .channels

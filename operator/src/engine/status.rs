@@ -1,13 +1,17 @@
 //! Status as people read it: one row per subscription, and where a build has flowed. Numbers are numbers and references are
 //! objects; formatting is the reader's business.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
 use serde::{Deserialize, Serialize};
 use sluice_core::flow::status::{self, Summary};
 use sluice_core::flow::{BuildId, BuildInfo};
 use sluice_core::model::{Condition, PolicyEvaluation, PullRequestState};
 
 use super::Engine;
-use crate::store::{StoreError, TrackedPullRequest};
+use super::snapshot::Snapshot;
+use crate::store::{StoreError, SubscriptionRecord, TrackedPullRequest};
 
 /// A build as views name it: its id and its build number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,37 +170,80 @@ impl Engine {
     /// Where a build has flowed: one entry per subscription reading its repository on one
     /// of its channels.
     pub fn build_flow(&self, id: BuildId) -> Result<Vec<BuildFlowEntry>, StoreError> {
-        let Some(build) = self.store.build(id)? else {
-            return Err(StoreError::NotFound {
+        self.flow_reader()?
+            .flow(id)?
+            .ok_or_else(|| StoreError::NotFound {
                 what: format!("build {id}"),
-            });
+            })
+    }
+
+    /// A reader of where builds flowed that reads the subscription records once and each
+    /// update key's pull request at most once, however many builds it is asked about.
+    pub fn flow_reader(&self) -> Result<FlowReader<'_>, StoreError> {
+        Ok(FlowReader {
+            engine: self,
+            snapshot: self.snapshot(),
+            records: self.store.subscriptions()?,
+            tracked: Mutex::new(BTreeMap::new()),
+        })
+    }
+}
+
+/// Where builds flowed, as of one moment ([`Engine::flow_reader`]).
+pub struct FlowReader<'a> {
+    engine: &'a Engine,
+    snapshot: Arc<Snapshot>,
+    records: BTreeMap<String, SubscriptionRecord>,
+    tracked: Mutex<BTreeMap<String, Option<TrackedPullRequest>>>,
+}
+
+impl FlowReader<'_> {
+    fn tracked(
+        &self,
+        key: &sluice_core::flow::UpdateKey,
+    ) -> Result<Option<TrackedPullRequest>, StoreError> {
+        let id = key.id();
+        if let Some(t) = self.tracked.lock().ok().and_then(|m| m.get(&id).cloned()) {
+            return Ok(t);
+        }
+        let t = self.engine.store.tracked_pull_request(key)?;
+        if let Ok(mut m) = self.tracked.lock() {
+            m.insert(id, t.clone());
+        }
+        Ok(t)
+    }
+
+    /// Where build `id` flowed (`None` when there is no such build): one entry per
+    /// subscription reading it, by name.
+    pub fn flow(&self, id: BuildId) -> Result<Option<Vec<BuildFlowEntry>>, StoreError> {
+        let Some(build) = self.engine.store.build(id)? else {
+            return Ok(None);
         };
-        let snapshot = self.snapshot();
-        let records = self.store.subscriptions()?;
         let mut out = Vec::new();
-        for (name, spec) in &snapshot.subscriptions {
-            if !sluice_core::flow::trigger::reads(spec, &build) {
+        for name in self.snapshot.readers.of(&build) {
+            let Some(spec) = self.snapshot.subscriptions.get(&name) else {
                 continue;
-            }
-            let state = records
-                .get(name)
+            };
+            let state = self
+                .records
+                .get(&name)
                 .map(|r| r.state.clone())
                 .unwrap_or_default();
-            let tracked = match snapshot.key_for_subscription(name) {
-                Some(k) => self.store.tracked_pull_request(&k.key)?,
+            let tracked = match self.snapshot.key_for_subscription(&name) {
+                Some(k) => self.tracked(&k.key)?,
                 None => None,
             };
-            let carrying = tracked.filter(|t| t.carried.get(name) == Some(&id));
+            let carrying = tracked.filter(|t| t.carried.get(&name) == Some(&id));
             let flow_state =
                 sluice_core::flow::FlowState::of(id, &state, carrying.as_ref().map(|t| t.state));
             out.push(BuildFlowEntry {
-                subscription: name.clone(),
                 target_repository: spec.target.repository.clone(),
                 target_branch: spec.target.branch.clone(),
                 pull_request: carrying.map(|t| t.url),
                 state: flow_state.as_str().to_string(),
+                subscription: name,
             });
         }
-        Ok(out)
+        Ok(Some(out))
     }
 }

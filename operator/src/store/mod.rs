@@ -218,6 +218,14 @@ pub trait Store: Send + Sync + 'static {
         change: &mut dyn FnMut(&mut SubscriptionRecord),
     ) -> Result<SubscriptionRecord, StoreError>;
 
+    /// Read-modify-write of several subscription records in one transaction: `change`
+    /// is called with each of `names` and its record.
+    fn update_subscriptions(
+        &self,
+        names: &[String],
+        change: &mut dyn FnMut(&str, &mut SubscriptionRecord),
+    ) -> Result<(), StoreError>;
+
     /// The latest tracked pull request of a key.
     fn tracked_pull_request(
         &self,
@@ -232,6 +240,12 @@ pub trait Store: Send + Sync + 'static {
     fn append_event(&self, event: &FlowEvent) -> Result<(), StoreError>;
     /// Events about a build, oldest first.
     fn events_for_build(&self, build: BuildId) -> Result<Vec<FlowEvent>, StoreError>;
+    /// When each subscription's newest event about `build` happened (RFC 3339), by
+    /// subscription name: where a build flowed, without reading its whole history.
+    fn flow_times(
+        &self,
+        build: BuildId,
+    ) -> Result<std::collections::BTreeMap<String, String>, StoreError>;
     /// The newest `limit` events, oldest first.
     fn recent_events(&self, limit: u32) -> Result<Vec<FlowEvent>, StoreError>;
     /// At most `limit` events with a sequence number above `seq`, oldest first: a

@@ -15,6 +15,7 @@ use sluice_core::model::{
 use super::{StatusWriter, refused, to_value};
 use crate::cluster::builds::Ingest;
 use crate::cluster::resources;
+use crate::engine::FlowReader;
 use crate::store::BuildQuery;
 
 /// How many recent builds a DefaultChannel shows.
@@ -43,6 +44,7 @@ impl StatusWriter {
         object: &DynamicObject,
         previous: &[Condition],
         now: &str,
+        flows: Option<&FlowReader<'_>>,
     ) -> Option<Value> {
         let generation = object.metadata.generation;
         let id = match self.ingested.get(&resources::key(object), generation)? {
@@ -51,18 +53,13 @@ impl StatusWriter {
             }
             Ingest::Stored(id) => id,
         };
-        let engine = &self.state.engine;
-        let events = engine.store().events_for_build(id).unwrap_or_default();
-        let flow = engine
-            .build_flow(id)
+        let times = self.state.engine.store().flow_times(id).unwrap_or_default();
+        let flow = flows
+            .and_then(|f| f.flow(id).ok().flatten())
             .unwrap_or_default()
             .into_iter()
             .map(|entry| BuildFlow {
-                at: events
-                    .iter()
-                    .rev()
-                    .find(|e| e.subscription.as_deref() == Some(entry.subscription.as_str()))
-                    .map(|e| e.at.clone()),
+                at: times.get(&entry.subscription).cloned(),
                 state: FlowState::parse(&entry.state)
                     .unwrap_or(FlowState::Pending)
                     .into(),

@@ -14,8 +14,11 @@
 mod kinds;
 mod subscription;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt;
 
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use serde_json::{Value, json};
@@ -27,11 +30,14 @@ use super::builds::Ingested;
 use super::events::EventSink;
 use super::resources::{self, ConfigKind, Resources};
 use crate::clock::now_rfc3339;
-use crate::engine::SubscriptionStatusView;
+use crate::engine::{FlowReader, SubscriptionStatusView};
 use crate::server::AppState;
 
 /// The field manager of sluice's status writes.
 pub const FIELD_MANAGER: &str = "sluice";
+
+/// How many status writes are in flight at once.
+const CONCURRENCY: usize = 16;
 
 /// Writes the status of every watched resource that needs it.
 pub struct StatusWriter {
@@ -44,13 +50,21 @@ pub struct StatusWriter {
     /// Annotation values acted upon, by subscription and whether forced: a pass that runs
     /// before the status write reaches the watch does not act on them twice.
     handled: Mutex<BTreeMap<(String, bool), String>>,
+    /// The digest of the status last written to each resource, with the digest its status
+    /// showed then: while the resource still shows that, the write's echo is on its way.
+    written: Mutex<BTreeMap<ResourcePath, (u64, Option<u64>)>>,
     /// What the last complete pass saw: the resources' and the store's revisions.
     seen: Mutex<Option<(u64, u64, u64)>>,
 }
 
+/// A resource: its plural, namespace and name.
+type ResourcePath = (&'static str, Option<String>, Option<String>);
+
 /// What one pass reads once for all resources.
-struct Pass {
+struct Pass<'a> {
     views: BTreeMap<String, SubscriptionStatusView>,
+    /// Where builds flowed, read build by build as their statuses are made.
+    flows: Option<FlowReader<'a>>,
     now: String,
 }
 
@@ -80,6 +94,7 @@ impl StatusWriter {
             ingested,
             events,
             handled: Mutex::new(BTreeMap::new()),
+            written: Mutex::new(BTreeMap::new()),
             seen: Mutex::new(None),
         }
     }
@@ -95,36 +110,90 @@ impl StatusWriter {
         if self.seen.lock().is_ok_and(|seen| *seen == Some(revision)) {
             return;
         }
+        let started = std::time::Instant::now();
         let views = self.state.engine.status().unwrap_or_default();
         let pass = Pass {
             views: views.into_iter().map(|v| (v.name.clone(), v)).collect(),
+            flows: self.state.engine.flow_reader().ok(),
             now: now_rfc3339(),
         };
-        let mut complete = true;
+        let mut objects = Vec::new();
         for resources in [&self.config, &self.builds] {
             for (index, kind) in resources.kinds().iter().enumerate() {
                 // A resource being deleted is no longer acted upon; its status stays.
-                for object in resources
-                    .objects(index)
-                    .into_iter()
-                    .filter(|o| o.metadata.deletion_timestamp.is_none())
-                {
-                    let Some(desired) = self.desired(resources, kind, &object, &pass) else {
-                        continue;
-                    };
-                    if object.data.get("status") == Some(&desired) {
-                        continue;
-                    }
-                    if kind.kind == "Subscription" {
-                        self.events.transition(&object, &desired).await;
-                    }
-                    if let Err(err) = self.write(kind, &object, desired).await {
-                        complete = false;
-                        tracing::warn!(kind = kind.kind, name = ?object.metadata.name, error = %err, "status not written; trying again later");
-                    }
-                }
+                objects.extend(
+                    resources
+                        .objects_with_status(index)
+                        .into_iter()
+                        .filter(|(o, _)| o.metadata.deletion_timestamp.is_none())
+                        .map(|(o, shown)| (resources, kind, o, shown)),
+                );
             }
         }
+        let present: BTreeSet<ResourcePath> = objects
+            .iter()
+            .map(|(_, kind, o, _)| {
+                (
+                    kind.plural,
+                    o.metadata.namespace.clone(),
+                    o.metadata.name.clone(),
+                )
+            })
+            .collect();
+        if let Ok(mut w) = self.written.lock() {
+            w.retain(|path, _| present.contains(path));
+        }
+        // Each desired status is made, compared and written in turn: a pass over
+        // thousands of resources holds a few statuses at a time, not all of them.
+        let looked_at = objects.len();
+        let writes = AtomicUsize::new(0);
+        let complete = AtomicBool::new(true);
+        futures_util::stream::iter(objects)
+            .for_each_concurrent(CONCURRENCY, |(resources, kind, object, shown)| {
+                let (complete, writes, pass) = (&complete, &writes, &pass);
+                async move {
+                    let Some(desired) = self.desired(resources, kind, &object, pass) else {
+                        return;
+                    };
+                    let wanted = resources::digest(&desired);
+                    let path = (kind.plural, object.metadata.namespace.clone(), object.metadata.name.clone());
+                    // Shown already, or written and its echo not back yet.
+                    let echo_pending = self
+                        .written
+                        .lock()
+                        .is_ok_and(|w| w.get(&path) == Some(&(wanted, shown)));
+                    if shown == Some(wanted) || echo_pending {
+                        return;
+                    }
+                    writes.fetch_add(1, Ordering::Relaxed);
+                    match self.write(kind, &object, &desired).await {
+                        // Told once the status shows it: a failed write is tried again
+                        // by a later pass, and its warning is not told twice.
+                        Ok(()) => {
+                            if let Ok(mut w) = self.written.lock() {
+                                w.insert(path, (wanted, shown));
+                            }
+                            if kind.kind == "Subscription" {
+                                self.events.transition(&object, &desired).await;
+                            }
+                        }
+                        Err(err) => {
+                            complete.store(false, Ordering::Relaxed);
+                            tracing::warn!(kind = kind.kind, name = ?object.metadata.name, error = %err, "status not written; trying again later");
+                        }
+                    }
+                }
+            })
+            .await;
+        let writes = writes.into_inner();
+        let complete = complete.into_inner();
+        tracing::debug!(
+            resources = looked_at,
+            writes,
+            complete,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "status pass"
+        );
         if let Ok(mut seen) = self.seen.lock() {
             *seen = complete.then_some(revision);
         }
@@ -136,7 +205,7 @@ impl StatusWriter {
         resources: &Resources,
         kind: &ConfigKind,
         object: &DynamicObject,
-        pass: &Pass,
+        pass: &Pass<'_>,
     ) -> Option<Value> {
         let namespace = object.metadata.namespace.as_deref().unwrap_or("");
         let name = object.metadata.name.as_deref().unwrap_or("");
@@ -163,7 +232,7 @@ impl StatusWriter {
                 let view = pass.views.get(name)?;
                 Some(self.subscription(object, view))
             }
-            "Build" => self.build(object, &previous, &pass.now),
+            "Build" => self.build(object, &previous, &pass.now, pass.flows.as_ref()),
             "Channel" => Some(self.channel(name, generation, accepted)),
             "DefaultChannel" => Some(self.default_channel(object, generation, accepted)),
             "RepositoryPolicy" => Some(self.repository_policy(object, generation, accepted)),
@@ -178,7 +247,7 @@ impl StatusWriter {
         &self,
         kind: &ConfigKind,
         object: &DynamicObject,
-        desired: Value,
+        desired: &Value,
     ) -> Result<(), kube::Error> {
         let resource = kind.api_resource();
         let name = object.metadata.name.clone().unwrap_or_default();

@@ -76,6 +76,21 @@ pub(super) fn for_build(tx: &Transaction<'_>, build: BuildId) -> Result<Vec<Flow
     .collect()
 }
 
+/// When each subscription's newest event about `build` happened, by subscription.
+pub(super) fn last_by_subscription(
+    tx: &Transaction<'_>,
+    build: BuildId,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    // SQLite takes the bare column `at` from the row holding MAX(seq).
+    tx.prepare_cached(
+        "SELECT subscription, at, MAX(seq) FROM events \
+         WHERE build = ?1 AND subscription IS NOT NULL GROUP BY subscription",
+    )?
+    .query_map([build], |row| Ok((row.get(0)?, row.get(1)?)))?
+    .map(|row| Ok(row?))
+    .collect()
+}
+
 /// The newest `limit` events, oldest first.
 pub(super) fn recent(tx: &Transaction<'_>, limit: u32) -> Result<Vec<FlowEvent>> {
     let mut events: Vec<FlowEvent> = tx

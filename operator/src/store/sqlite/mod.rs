@@ -208,6 +208,21 @@ impl Store for SqliteStore {
         })
     }
 
+    fn update_subscriptions(
+        &self,
+        names: &[String],
+        change: &mut dyn FnMut(&str, &mut SubscriptionRecord),
+    ) -> std::result::Result<(), StoreError> {
+        self.write(|tx| {
+            for name in names {
+                let mut record = subscriptions::load(tx, name)?.unwrap_or_default();
+                change(name, &mut record);
+                subscriptions::save(tx, name, &record)?;
+            }
+            Ok(())
+        })
+    }
+
     fn tracked_pull_request(
         &self,
         key: &UpdateKey,
@@ -232,6 +247,13 @@ impl Store for SqliteStore {
 
     fn events_for_build(&self, build: BuildId) -> std::result::Result<Vec<FlowEvent>, StoreError> {
         self.read(|tx| events::for_build(tx, build))
+    }
+
+    fn flow_times(
+        &self,
+        build: BuildId,
+    ) -> std::result::Result<std::collections::BTreeMap<String, String>, StoreError> {
+        self.read(|tx| events::last_by_subscription(tx, build))
     }
 
     fn recent_events(&self, limit: u32) -> std::result::Result<Vec<FlowEvent>, StoreError> {

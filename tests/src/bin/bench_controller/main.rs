@@ -14,7 +14,8 @@
 //!    pull request being open (goal under 1 s).
 //!
 //! Sizes: BENCH_REPOS, BENCH_BRANCHES, BENCH_SUBSCRIPTIONS, BENCH_SOURCES, BENCH_BUILDS;
-//! BENCH_STEADY_SECONDS (60) is the steady window.
+//! BENCH_STEADY_SECONDS (60) is the steady window. BENCH_LOG (a `RUST_LOG` filter) keeps
+//! the controller's log at that level in the temporary directory's parent.
 
 #[path = "../bench_engine/fixture.rs"]
 #[allow(dead_code)]
@@ -107,10 +108,18 @@ fn main() {
 
     // Steady: nothing changes, resyncs and status passes keep running.
     world.settle();
-    let writes = world.writes();
+    let before = world.writes_by_kind();
     let cpu = cpu_time_of(&pid);
     std::thread::sleep(steady);
-    let steady_writes = world.writes() - writes;
+    let after = world.writes_by_kind();
+    let steady_writes: u64 =
+        after.iter().map(|(_, n)| n).sum::<u64>() - before.iter().map(|(_, n)| n).sum::<u64>();
+    let steady_by_kind: Vec<String> = after
+        .iter()
+        .zip(&before)
+        .filter(|((_, a), (_, b))| a > b)
+        .map(|((kind, a), (_, b))| format!("{kind} {}", a - b))
+        .collect();
     let steady_cpu = cpu_time_of(&pid) - cpu;
     let per_minute = steady_writes as f64 * 60.0 / steady.as_secs_f64();
 
@@ -118,6 +127,11 @@ fn main() {
     let (peak, current) = rss_mib_of(&pid);
     let _ = controller.kill();
     let _ = controller.wait();
+    if std::env::var("BENCH_LOG").is_ok() {
+        let kept = std::env::temp_dir().join("sluice-bench-controller.log");
+        let _ = std::fs::copy(root.join("controller.log"), &kept);
+        println!("controller log: {}", kept.display());
+    }
 
     println!(
         "\n{:<46} {:>12} {:>12} {:>8}",
@@ -167,6 +181,9 @@ fn main() {
         steady_cpu.as_secs_f64(),
         100.0 * steady_cpu.as_secs_f64() / steady.as_secs_f64()
     );
+    if !steady_by_kind.is_empty() {
+        println!("steady writes by resource: {}", steady_by_kind.join(", "));
+    }
     println!(
         "start to every resource with a status / baseline list: {:.1}x; to synced: {:.1}x",
         loaded_at.as_secs_f64() / baseline.as_secs_f64().max(1e-9),
@@ -189,7 +206,10 @@ fn spawn(root: &std::path::Path, kubeconfig: &std::path::Path, builds: usize) ->
         .arg(root.join("data"))
         .args(["--build-retention", &builds.to_string()])
         .env("KUBECONFIG", kubeconfig)
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()

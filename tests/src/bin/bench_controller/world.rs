@@ -138,20 +138,28 @@ impl<'a> World<'a> {
                 .all(|b| b.pointer("/status/id").is_some())
     }
 
-    /// Whether every Subscription is `Ready`.
+    /// Whether every Subscription is `Ready` with a build applied: every build was
+    /// evaluated on its target (`Ready` alone holds from the start, before any build is
+    /// requested).
     pub fn every_subscription_ready(&self) -> bool {
         self.all("subscriptions").iter().all(|s| {
-            s.pointer("/status/conditions")
-                .and_then(Value::as_array)
-                .is_some_and(|c| {
-                    c.iter()
-                        .any(|c| c["type"] == "Ready" && c["status"] == "True")
-                })
+            s.pointer("/status/lastAppliedBuild").is_some()
+                && s.pointer("/status/conditions")
+                    .and_then(Value::as_array)
+                    .is_some_and(|c| {
+                        c.iter()
+                            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+                    })
         })
     }
 
     /// Writes to the API server so far, leases aside (a leader renews its lease).
     pub fn writes(&self) -> u64 {
+        self.writes_by_kind().iter().map(|(_, n)| n).sum()
+    }
+
+    /// Writes to the API server so far per resource (and subresource), leases aside.
+    pub fn writes_by_kind(&self) -> Vec<(&'static str, u64)> {
         [
             "subscriptions",
             "builds",
@@ -163,9 +171,9 @@ impl<'a> World<'a> {
             "defaultchannels/status",
             "repositorypolicies/status",
         ]
-        .iter()
-        .map(|w| self.objects.writes(w))
-        .sum()
+        .into_iter()
+        .map(|w| (w, self.objects.writes(w)))
+        .collect()
     }
 
     /// Waits until writes stop for five seconds (two minutes at most).
