@@ -226,12 +226,18 @@ pub(super) async fn run_engine(args: RunArgs, source: Source) -> anyhow::Result<
         name: args.author_name.clone(),
         email: args.author_email.clone(),
     };
+    // Bound first: links name the port actually listened on (`--listen 127.0.0.1:0`
+    // picks one).
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let local = listener.local_addr()?;
     // Links must be reachable: a wildcard listen address is not an address to visit.
     let public_url = args.public_url.clone().unwrap_or_else(|| {
-        if args.listen.ip().is_unspecified() {
-            format!("http://localhost:{}", args.listen.port())
+        if local.ip().is_unspecified() {
+            format!("http://localhost:{}", local.port())
         } else {
-            format!("http://{}", args.listen)
+            format!("http://{local}")
         }
     });
     let config = EngineConfig {
@@ -287,10 +293,6 @@ pub(super) async fn run_engine(args: RunArgs, source: Source) -> anyhow::Result<
     });
     let _workers = engine.spawn();
 
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("listening on {}", args.listen))?;
-    let local = listener.local_addr()?;
     tracing::info!(address = %local, data = %args.data.display(), "sluice serving");
     eprintln!(
         "sluice serving on http://{local} (data in {})",
