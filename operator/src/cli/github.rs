@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use sluice_core::flow::forges::{ForgeHosts, ForgeKind};
@@ -59,6 +60,11 @@ pub struct GitHubArgs {
         default_value = "dependencies"
     )]
     pub github_labels: Vec<String>,
+    /// Seconds a pull request head's merge policies may wait before sluice shows them as
+    /// pending on GitHub (its `sluice / merge policies` check run or status); checks that
+    /// report sooner leave one completed report. 0 shows pending results at once.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub github_pending_report_after: u64,
     /// Environment variable holding the secret GitHub signs webhook deliveries with;
     /// enables `POST /webhooks/github` (deliveries with a bad signature are refused).
     #[arg(
@@ -154,7 +160,8 @@ impl GitHubArgs {
         let hosts = self.hosts()?;
         let forge = GitHubForge::new(&self.github_api_url, token.clone())
             .context("configuring the GitHub forge")?
-            .with_labels(&self.github_labels);
+            .with_labels(&self.github_labels)
+            .with_pending_report_after(Duration::from_secs(self.github_pending_report_after));
         Ok(Some(GitHubSetup {
             hosted: HostedForge {
                 kind: ForgeKind::GitHub,
@@ -186,7 +193,8 @@ impl GitHubArgs {
         let hosts = self.hosts()?;
         let forge = GitHubForge::new(&self.github_api_url, app.clone())
             .context("configuring the GitHub forge")?
-            .with_labels(&self.github_labels);
+            .with_labels(&self.github_labels)
+            .with_pending_report_after(Duration::from_secs(self.github_pending_report_after));
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let app = app.clone();
             runtime.spawn(async move {

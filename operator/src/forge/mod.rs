@@ -153,6 +153,13 @@ pub trait Forge: Send + Sync + 'static {
         Ok(None)
     }
 
+    /// Says that `repository` itself changed (a webhook delivery: made private or public,
+    /// renamed, its settings edited): what the forge kept of it is forgotten. Nothing by
+    /// default.
+    fn repository_changed(&self, repository: &str) {
+        let _ = repository;
+    }
+
     /// Shows the merge policies' results `policies`, evaluated on `head_commit` of pull
     /// request `id`, where the forge has a place for them (GitHub: sluice's check run);
     /// nowhere by default.
