@@ -34,7 +34,8 @@ pub struct GitHubArgs {
     /// --github-app-key-env.
     #[arg(long, value_name = "ID")]
     pub github_app_id: Option<u64>,
-    /// File holding the GitHub App's private key (the PEM GitHub gives to download).
+    /// File holding the GitHub App's private key (the PEM GitHub gives to download);
+    /// re-read when it changes (a mounted Secret rotates in place).
     #[arg(
         long,
         value_name = "FILE",
@@ -105,39 +106,44 @@ impl GitHubArgs {
         )
     }
 
-    /// The GitHub App these options name, if any.
-    pub fn app(&self) -> anyhow::Result<Option<Arc<GitHubApp>>> {
+    /// The GitHub App these options name, if any; `key` (a Kubernetes Secret in
+    /// `sluice controller`) takes the place of `--github-app-key-file/-env`.
+    pub fn app(&self, key: Option<SecretSource>) -> anyhow::Result<Option<Arc<GitHubApp>>> {
         let Some(app_id) = self.github_app_id else {
+            if key.is_some() {
+                anyhow::bail!("a GitHub App key Secret needs --github-app-id");
+            }
             return Ok(None);
         };
-        let (pem, origin) = match (&self.github_app_key_file, &self.github_app_key_env) {
-            (Some(file), _) => (
-                std::fs::read_to_string(file)
-                    .with_context(|| format!("reading the GitHub App key {}", file.display()))?,
-                format!("file {}", file.display()),
-            ),
-            (None, Some(var)) => (
-                std::env::var(var).with_context(|| format!("environment variable {var}"))?,
-                format!("environment variable {var}"),
-            ),
-            (None, None) => {
-                anyhow::bail!("--github-app-id needs --github-app-key-file or --github-app-key-env")
+        let key = match (key, &self.github_app_key_file, &self.github_app_key_env) {
+            (Some(key), _, _) => key,
+            (None, Some(file), _) => SecretSource::key_material_file(file)
+                .with_context(|| format!("reading the GitHub App key {}", file.display()))?,
+            (None, None, Some(var)) => {
+                let pem =
+                    std::env::var(var).with_context(|| format!("environment variable {var}"))?;
+                let origin = format!("environment variable {var}");
+                SecretSource::key_material(Secret::new(pem), &origin)?
             }
+            (None, None, None) => anyhow::bail!(
+                "--github-app-id needs --github-app-key-file, --github-app-key-env or (sluice controller) --github-app-key-secret"
+            ),
         };
-        let app = GitHubApp::new(app_id, &Secret::new(pem), &origin, &self.github_api_url)?;
+        let app = GitHubApp::from_source(app_id, key, &self.github_api_url)?;
         Ok(Some(Arc::new(app)))
     }
 
     /// The GitHub forge these options configure (`None` without a token or App), with
-    /// `remotes` extended to push to GitHub's hosts with the same credentials. `token` (a
-    /// Kubernetes Secret in `sluice controller`) takes the place of
-    /// `--github-token-env/-file`.
+    /// `remotes` extended to push to GitHub's hosts with the same credentials. `token`
+    /// and `app_key` (Kubernetes Secrets in `sluice controller`) take the place of
+    /// `--github-token-env/-file` and `--github-app-key-file/-env`.
     pub fn setup(
         &self,
         remotes: Remotes,
         token: Option<SecretSource>,
+        app_key: Option<SecretSource>,
     ) -> anyhow::Result<Option<GitHubSetup>> {
-        if let Some(app) = self.app()? {
+        if let Some(app) = self.app(app_key)? {
             if token.is_some() {
                 anyhow::bail!("--github-app-id and a GitHub token Secret exclude each other");
             }

@@ -26,7 +26,6 @@ use sluice_core::flow::{Check, Review};
 use sluice_core::model::{PullRequestState, Visibility};
 
 use super::{Forge, ForgeError, ForgePullRequest, NewPullRequest};
-use crate::git::Secret;
 pub use api::ApiSetupError;
 use api::{Answer, Api};
 
@@ -123,8 +122,11 @@ fn shortened(text: &str, max: usize) -> String {
 }
 
 impl AzureDevOpsForge {
-    /// A forge authenticating with the personal access token `token`.
-    pub fn new(token: Secret) -> Result<AzureDevOpsForge, ApiSetupError> {
+    /// A forge authenticating with the personal access token `token` (a [`crate::git::Secret`], or a
+    /// [`crate::secret_source::SecretSource`] followed as it rotates).
+    pub fn new(
+        token: impl Into<crate::secret_source::SecretSource>,
+    ) -> Result<AzureDevOpsForge, ApiSetupError> {
         Ok(AzureDevOpsForge {
             api: Api::new(token)?,
         })

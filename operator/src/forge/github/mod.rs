@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod app;
+mod app_key;
 mod checks;
 mod comments;
 mod etags;
