@@ -11,6 +11,7 @@ pub mod error;
 pub mod github;
 pub mod local;
 pub mod registry;
+pub mod ttl_cache;
 
 pub use error::ForgeError;
 pub use registry::{ForgeRegistry, HostedForge};

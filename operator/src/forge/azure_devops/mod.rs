@@ -17,6 +17,8 @@ mod checks;
 mod completion;
 mod threads;
 
+use std::time::Instant;
+
 use async_trait::async_trait;
 use http::Method;
 use serde_json::{Value, json};
@@ -25,6 +27,7 @@ use sluice_core::flow::visibility;
 use sluice_core::flow::{Check, Review};
 use sluice_core::model::{PullRequestState, Visibility};
 
+use super::ttl_cache::TtlCache;
 use super::{Forge, ForgeError, ForgePullRequest, NewPullRequest};
 pub use api::ApiSetupError;
 use api::{Answer, Api};
@@ -35,7 +38,14 @@ const MAX_DESCRIPTION: usize = 4000;
 /// The Azure DevOps forge (any organization or server the registry routes to it).
 pub struct AzureDevOpsForge {
     api: Api,
+    /// Projects' visibility by API base and project, kept for
+    /// [`PROJECT_VISIBILITY_TTL`].
+    visibility: TtlCache<Option<Visibility>>,
 }
+
+/// How long a project's visibility is used before Azure DevOps is asked again (it is
+/// asked on every cycle with a waiting build otherwise).
+pub const PROJECT_VISIBILITY_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// A repository's parsed URL and the URLs of its API.
 struct Target {
@@ -129,6 +139,7 @@ impl AzureDevOpsForge {
     ) -> Result<AzureDevOpsForge, ApiSetupError> {
         Ok(AzureDevOpsForge {
             api: Api::new(token)?,
+            visibility: TtlCache::new(PROJECT_VISIBILITY_TTL),
         })
     }
 
@@ -209,10 +220,23 @@ impl Forge for AzureDevOpsForge {
         let target = Target::parse(repository)?;
         let repo = &target.repo;
         let url = format!("{}/_apis/projects/{}", repo.api_base, encode(&repo.project));
+        if let Some(kept) = self.visibility.fresh(&url, Instant::now()) {
+            return Ok(kept);
+        }
         let what = format!("project {}", repo.project);
         let answer = self.api.get(&url, repository, &what).await?;
         let visibility = answer.body.get("visibility").and_then(Value::as_str);
-        Ok(visibility::azure_devops_visibility(visibility))
+        let visibility = visibility::azure_devops_visibility(visibility);
+        self.visibility.keep(url, Instant::now(), visibility);
+        Ok(visibility)
+    }
+
+    fn repository_changed(&self, repository: &str) {
+        if let Ok(target) = Target::parse(repository) {
+            let repo = &target.repo;
+            let url = format!("{}/_apis/projects/{}", repo.api_base, encode(&repo.project));
+            self.visibility.forget(&url);
+        }
     }
 
     async fn find_pull_request(

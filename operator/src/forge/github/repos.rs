@@ -6,8 +6,6 @@
 //! private or public, edited, renamed...) forgets it at once
 //! ([`crate::forge::Forge::repository_changed`]).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use http::Method;
@@ -18,12 +16,10 @@ use sluice_core::model::Visibility;
 
 use super::api::Api;
 use crate::forge::ForgeError;
+use crate::forge::ttl_cache::TtlCache;
 
 /// How long a repository's answer is used before it is asked again.
 pub const DEFAULT_REPOSITORY_TTL: Duration = Duration::from_secs(600);
-
-/// Repositories kept at most; beyond, all are forgotten.
-const CAPACITY: usize = 4096;
 
 /// What sluice uses of a repository's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,44 +47,22 @@ impl RepoSettings {
     }
 }
 
-/// Repositories' settings by `owner/name` (lowercase: GitHub's names ignore case), each
-/// with when it was read.
-pub struct RepoCache {
-    ttl: Duration,
-    kept: Mutex<HashMap<String, (Instant, RepoSettings)>>,
-}
+/// Repositories' settings by `owner/name` (lowercase: GitHub's names ignore case).
+pub struct RepoCache(TtlCache<RepoSettings>);
 
 impl RepoCache {
     /// A cache using an answer for `ttl`.
     pub fn new(ttl: Duration) -> RepoCache {
-        RepoCache {
-            ttl,
-            kept: Mutex::default(),
-        }
+        RepoCache(TtlCache::new(ttl))
     }
 
     fn key(repo: &GitHubRepository) -> String {
         format!("{}/{}", repo.owner, repo.name).to_ascii_lowercase()
     }
 
-    fn fresh(&self, key: &str, now: Instant) -> Option<RepoSettings> {
-        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        let (read, settings) = kept.get(key)?;
-        (now.duration_since(*read) < self.ttl).then_some(*settings)
-    }
-
-    fn keep(&self, key: String, now: Instant, settings: RepoSettings) {
-        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        if kept.len() >= CAPACITY {
-            kept.clear();
-        }
-        kept.insert(key, (now, settings));
-    }
-
     /// Forgets what was read of `repo`: the next use asks GitHub.
     pub fn forget(&self, repo: &GitHubRepository) {
-        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        kept.remove(&RepoCache::key(repo));
+        self.0.forget(&RepoCache::key(repo));
     }
 
     /// `repo`'s settings (`base` is its API path): kept ones while fresh, else GitHub's
@@ -101,14 +75,14 @@ impl RepoCache {
         base: &str,
     ) -> Result<RepoSettings, ForgeError> {
         let key = RepoCache::key(repo);
-        if let Some(settings) = self.fresh(&key, Instant::now()) {
+        if let Some(settings) = self.0.fresh(&key, Instant::now()) {
             return Ok(settings);
         }
         let answer = api
             .call(Method::GET, base, None, repository, "the repository")
             .await?;
         let settings = RepoSettings::of(&answer.body);
-        self.keep(key, Instant::now(), settings);
+        self.0.keep(key, Instant::now(), settings);
         Ok(settings)
     }
 }
@@ -151,26 +125,11 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_is_used_until_its_ttl_then_asked_again() {
-        let cache = RepoCache::new(Duration::from_secs(60));
+    fn repositories_are_kept_by_their_name_in_lower_case() {
         let repo = GitHubRepository {
             owner: "Contoso".into(),
             name: "SDK".into(),
         };
-        let key = RepoCache::key(&repo);
-        assert_eq!(key, "contoso/sdk");
-        let t0 = Instant::now();
-        let settings = RepoSettings {
-            visibility: Some(Visibility::Public),
-            deletes_merged_heads: true,
-        };
-        cache.keep(key.clone(), t0, settings);
-        assert_eq!(
-            cache.fresh(&key, t0 + Duration::from_secs(59)),
-            Some(settings)
-        );
-        assert_eq!(cache.fresh(&key, t0 + Duration::from_secs(60)), None);
-        cache.forget(&repo);
-        assert_eq!(cache.fresh(&key, t0), None, "forgotten");
+        assert_eq!(RepoCache::key(&repo), "contoso/sdk");
     }
 }
