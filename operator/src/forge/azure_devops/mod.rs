@@ -15,15 +15,15 @@
 pub mod api;
 mod checks;
 mod completion;
+mod projects;
 mod threads;
 
-use std::time::Instant;
+pub use projects::PROJECT_VISIBILITY_TTL;
 
 use async_trait::async_trait;
 use http::Method;
 use serde_json::{Value, json};
 use sluice_core::flow::azure_devops::{self as rules, AzureRepository, encode};
-use sluice_core::flow::visibility;
 use sluice_core::flow::{Check, Review};
 use sluice_core::model::{PullRequestState, Visibility};
 
@@ -42,10 +42,6 @@ pub struct AzureDevOpsForge {
     /// [`PROJECT_VISIBILITY_TTL`].
     visibility: TtlCache<Option<Visibility>>,
 }
-
-/// How long a project's visibility is used before Azure DevOps is asked again (it is
-/// asked on every cycle with a waiting build otherwise).
-pub const PROJECT_VISIBILITY_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// A repository's parsed URL and the URLs of its API.
 struct Target {
@@ -217,26 +213,11 @@ impl Forge for AzureDevOpsForge {
         &self,
         repository: &str,
     ) -> Result<Option<Visibility>, ForgeError> {
-        let target = Target::parse(repository)?;
-        let repo = &target.repo;
-        let url = format!("{}/_apis/projects/{}", repo.api_base, encode(&repo.project));
-        if let Some(kept) = self.visibility.fresh(&url, Instant::now()) {
-            return Ok(kept);
-        }
-        let what = format!("project {}", repo.project);
-        let answer = self.api.get(&url, repository, &what).await?;
-        let visibility = answer.body.get("visibility").and_then(Value::as_str);
-        let visibility = visibility::azure_devops_visibility(visibility);
-        self.visibility.keep(url, Instant::now(), visibility);
-        Ok(visibility)
+        self.project_visibility(repository).await
     }
 
     fn repository_changed(&self, repository: &str) {
-        if let Ok(target) = Target::parse(repository) {
-            let repo = &target.repo;
-            let url = format!("{}/_apis/projects/{}", repo.api_base, encode(&repo.project));
-            self.visibility.forget(&url);
-        }
+        self.forget_project(repository);
     }
 
     async fn find_pull_request(
