@@ -127,7 +127,7 @@ async fn per_update(scenario: &Scenario) -> usize {
     println!("\n1. {}", scenario.name);
     println!(
         "   {:<62} {:>6} {:>6}",
-        "content-creating call", "count", "failed"
+        "content-creating call (one check-run POST is the CI's)", "count", "failed"
     );
     for (kind, (count, failed)) in &by_kind {
         println!("   {kind:<62} {count:>6} {failed:>6}");
