@@ -30,7 +30,7 @@ pub enum SecretSourceError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The value is empty or holds control characters.
+    /// The value is empty or holds control characters (key material may span lines).
     #[error("the value from {0} is empty or not a single line")]
     Unusable(String),
 }
@@ -38,6 +38,8 @@ pub enum SecretSourceError {
 struct Inner {
     value: RwLock<Secret>,
     origin: String,
+    /// Key material (a PEM): lines allowed.
+    lines: bool,
     changes: tokio::sync::watch::Sender<u64>,
 }
 
@@ -57,26 +59,47 @@ impl From<Secret> for SecretSource {
     }
 }
 
-fn usable(secret: &Secret) -> bool {
-    !secret.is_empty() && !secret.expose().chars().any(char::is_control)
+/// A token or secret is one line; key material (`lines`) may span lines, with no other
+/// control characters.
+fn usable(secret: &Secret, lines: bool) -> bool {
+    let allowed = |c: char| lines && matches!(c, '\n' | '\r' | '\t');
+    !secret.is_empty()
+        && !secret
+            .expose()
+            .chars()
+            .any(|c| c.is_control() && !allowed(c))
 }
 
 impl SecretSource {
     /// A value that never changes, from `origin` (for messages).
     pub fn fixed(secret: Secret, origin: &str) -> Self {
+        SecretSource::made(secret, origin, false)
+    }
+
+    fn made(secret: Secret, origin: &str, lines: bool) -> Self {
         SecretSource(Arc::new(Inner {
             value: RwLock::new(secret),
             origin: origin.to_string(),
+            lines,
             changes: tokio::sync::watch::Sender::new(0),
         }))
     }
 
     /// A usable value read now from `origin` and set later with [`SecretSource::set`].
     pub fn new(secret: Secret, origin: &str) -> Result<Self, SecretSourceError> {
-        if !usable(&secret) {
+        if !usable(&secret, false) {
             return Err(SecretSourceError::Unusable(origin.to_string()));
         }
         Ok(SecretSource::fixed(secret, origin))
+    }
+
+    /// Key material (a PEM private key) read now from `origin`: as [`SecretSource::new`],
+    /// but the value may span lines (and keeps doing so when [`SecretSource::set`]).
+    pub fn key_material(secret: Secret, origin: &str) -> Result<Self, SecretSourceError> {
+        if !usable(&secret, true) {
+            return Err(SecretSourceError::Unusable(origin.to_string()));
+        }
+        Ok(SecretSource::made(secret, origin, true))
     }
 
     /// The value of the environment variable `var` (read once: a process's environment
@@ -91,6 +114,16 @@ impl SecretSource {
     /// runtime (when there is one) for as long as any clone lives. A content that cannot
     /// be read or is empty (a file being replaced) keeps the previous value.
     pub fn from_file(path: &Path) -> Result<Self, SecretSourceError> {
+        SecretSource::file(path, false)
+    }
+
+    /// Key material (a PEM private key) in `path`, followed as [`SecretSource::from_file`]
+    /// follows a token; the value may span lines.
+    pub fn key_material_file(path: &Path) -> Result<Self, SecretSourceError> {
+        SecretSource::file(path, true)
+    }
+
+    fn file(path: &Path, lines: bool) -> Result<Self, SecretSourceError> {
         let read = |path: &Path| {
             std::fs::read_to_string(path)
                 .map(Secret::new)
@@ -99,7 +132,13 @@ impl SecretSource {
                     source,
                 })
         };
-        let source = SecretSource::new(read(path)?, &format!("file {}", path.display()))?;
+        let origin = format!("file {}", path.display());
+        let value = read(path)?;
+        let source = if lines {
+            SecretSource::key_material(value, &origin)?
+        } else {
+            SecretSource::new(value, &origin)?
+        };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let weak = Arc::downgrade(&source.0);
             let path = path.to_owned();
@@ -141,7 +180,7 @@ impl SecretSource {
     /// Replaces the value; an unusable one is refused (and said, without the value).
     /// Returns whether the value changed.
     pub fn set(&self, secret: Secret) -> bool {
-        if !usable(&secret) {
+        if !usable(&secret, self.0.lines) {
             tracing::warn!(origin = %self.0.origin, "new secret value is empty or not a single line; the previous value stays in use");
             return false;
         }
@@ -267,6 +306,13 @@ mod tests {
         assert!(!source.set(Secret::new("one")));
         assert!(source.set(Secret::new("three")));
         assert_eq!(source.current().expose(), "three");
+        // Key material may span lines; nothing else may.
+        let pem = "-----BEGIN PRIVATE KEY-----\r\nMIIB\n-----END PRIVATE KEY-----\n";
+        assert!(SecretSource::new(Secret::new(pem), "test").is_err());
+        let key = SecretSource::key_material(Secret::new(pem), "test").unwrap();
+        assert!(key.set(Secret::new("-----BEGIN PRIVATE KEY-----\nMIIC\n")));
+        assert!(!key.set(Secret::new("bell\u{7}\n")));
+        assert!(SecretSource::key_material(Secret::new("\n"), "test").is_err());
         let err = SecretSource::from_env("SLUICE_SURELY_UNSET_VARIABLE").unwrap_err();
         assert!(err.to_string().contains("SLUICE_SURELY_UNSET_VARIABLE"));
     }

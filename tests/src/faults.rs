@@ -125,7 +125,7 @@ pub struct Call {
     pub at: Instant,
     /// `METHOD /path?query`.
     pub request: String,
-    /// The status answered.
+    /// The status answered (0 while it is being answered).
     pub status: u16,
 }
 
@@ -139,9 +139,17 @@ async fn log_calls(
     calls.logged(&line, next.run(request)).await
 }
 
-/// Every call a fake received.
+/// Every call a fake received, in the order they arrived. A call is noted when it
+/// arrives, before the fake acts on it, and its status once answered: whatever a call
+/// changed (a merge written into a repository) is never seen before the call itself.
 #[derive(Debug, Default)]
-pub struct Calls(Mutex<Vec<Call>>);
+pub struct Calls {
+    log: Mutex<Vec<Call>>,
+    answered: std::sync::Condvar,
+}
+
+/// How long [`Calls::all`] waits for calls that arrived before it to be answered.
+const ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Calls {
     /// `router` with every call logged into `calls` (outermost: injected faults and
@@ -162,25 +170,42 @@ impl Calls {
         format!("{} {path}", request.method())
     }
 
-    /// The answer `answer` gives to the call `line`, logged.
+    /// The answer `answer` gives to the call `line`, logged: noted (status 0) before
+    /// `answer` runs, its status filled in once it is answered.
     pub async fn logged(
         &self,
         line: &str,
         answer: impl std::future::Future<Output = Response>,
     ) -> Response {
         let at = Instant::now();
-        let response = answer.await;
-        let call = Call {
-            at,
-            request: line.to_string(),
-            status: response.status().as_u16(),
+        let index = {
+            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+            log.push(Call {
+                at,
+                request: line.to_string(),
+                status: 0,
+            });
+            log.len() - 1
         };
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(call);
+        let response = answer.await;
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        log[index].status = response.status().as_u16();
+        drop(log);
+        self.answered.notify_all();
         response
     }
 
-    /// Every call so far.
+    /// Every call so far, once those that had arrived are answered (waiting at most ten
+    /// seconds; one still unanswered then shows status 0).
     pub fn all(&self) -> Vec<Call> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let arrived = log.len();
+        let (log, _) = self
+            .answered
+            .wait_timeout_while(log, ANSWER_WAIT, |log| {
+                log[..arrived].iter().any(|c| c.status == 0)
+            })
+            .unwrap_or_else(|e| e.into_inner());
+        log.clone()
     }
 }

@@ -122,12 +122,37 @@ impl GitHubFlow {
     /// As [`GitHubFlow::start`], with the merge policies (and any documents after them,
     /// such as a RepositoryPolicy) that `config` writes for the target URL it is given.
     pub fn start_with_config(root: &Path, config: impl FnOnce(&str) -> String) -> GitHubFlow {
+        let pending_after = sluice::forge::github::DEFAULT_PENDING_REPORT_AFTER;
+        GitHubFlow::start_configured(root, config, pending_after)
+    }
+
+    /// As [`GitHubFlow::start`], with sluice's report showing a pending result once a
+    /// head has waited `pending_after` (zero: at once).
+    pub fn start_reporting(
+        root: &Path,
+        merge_policies: &str,
+        pending_after: Duration,
+    ) -> GitHubFlow {
+        GitHubFlow::start_configured(root, |_| merge_policies.to_string(), pending_after)
+    }
+
+    fn start_configured(
+        root: &Path,
+        config: impl FnOnce(&str) -> String,
+        pending_after: Duration,
+    ) -> GitHubFlow {
         let servers = GitHubServers::start(root);
         let credentials = Credentials::token("x-access-token", Secret::new(SLUICE_TOKEN), "test")
             .expect("credentials");
         let auth = GitHubAuth::from(Secret::new(SLUICE_TOKEN));
         let merge_policies = config(&servers.url("sdk"));
-        GitHubFlow::assemble(root, &merge_policies, servers, credentials.into(), auth)
+        GitHubFlow::assemble(
+            root,
+            &merge_policies,
+            servers,
+            credentials.into(),
+            (auth, pending_after),
+        )
     }
 
     /// As [`GitHubFlow::start`], but sluice is the GitHub App [`APP_ID`] installed on
@@ -138,6 +163,18 @@ impl GitHubFlow {
         root: &Path,
         merge_policies: &str,
         token_lifetime: Duration,
+    ) -> (GitHubFlow, Arc<GitHubApp>) {
+        let pending_after = sluice::forge::github::DEFAULT_PENDING_REPORT_AFTER;
+        GitHubFlow::start_app_reporting(root, merge_policies, token_lifetime, pending_after).await
+    }
+
+    /// As [`GitHubFlow::start_app`], with sluice's check run showing a pending result
+    /// once a head has waited `pending_after` (zero: at once).
+    pub async fn start_app_reporting(
+        root: &Path,
+        merge_policies: &str,
+        token_lifetime: Duration,
+        pending_after: Duration,
     ) -> (GitHubFlow, Arc<GitHubApp>) {
         let servers = GitHubServers::start(root);
         servers.install_app(token_lifetime);
@@ -152,7 +189,13 @@ impl GitHubFlow {
             tokens: Arc::new(AppGitTokens(app.clone())),
         };
         let auth = GitHubAuth::from(app.clone());
-        let flow = GitHubFlow::assemble(root, merge_policies, servers, credentials, auth);
+        let flow = GitHubFlow::assemble(
+            root,
+            merge_policies,
+            servers,
+            credentials,
+            (auth, pending_after),
+        );
         (flow, app)
     }
 
@@ -161,7 +204,7 @@ impl GitHubFlow {
         merge_policies: &str,
         servers: GitHubServers,
         credentials: CredentialSource,
-        auth: GitHubAuth,
+        (auth, pending_after): (GitHubAuth, Duration),
     ) -> GitHubFlow {
         let GitHubServers { git_server, github } = servers;
         let target = git_server.url(&format!("{OWNER}/sdk.git"));
@@ -182,7 +225,11 @@ impl GitHubFlow {
             |_native| {
                 // Labelled as `sluice serve` does by default.
                 let forge = GitHubForge::new(&api_url, auth).expect("forge");
-                Arc::new(forge.with_labels(&["dependencies".to_string()]))
+                Arc::new(
+                    forge
+                        .with_labels(&["dependencies".to_string()])
+                        .with_pending_report_after(pending_after),
+                )
             },
         );
         GitHubFlow {

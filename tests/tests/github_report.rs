@@ -44,7 +44,13 @@ async fn ci_reports(flow: &GitHubFlow, head: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn as_an_app_sluice_keeps_one_check_run_per_head_edited_in_place() {
     let tmp = tempfile::tempdir().unwrap();
-    let (flow, _app) = GitHubFlow::start_app(tmp.path(), POLICIES, Duration::from_secs(3600)).await;
+    let (flow, _app) = GitHubFlow::start_app_reporting(
+        tmp.path(),
+        POLICIES,
+        Duration::from_secs(3600),
+        Duration::ZERO,
+    )
+    .await;
     let _workers = flow.world.engine.spawn();
     flow.world.publish("1", "2.0.0");
     until_async("a pull request", LIMIT, || open_head(&flow).is_some()).await;
@@ -88,10 +94,52 @@ async fn as_an_app_sluice_keeps_one_check_run_per_head_edited_in_place() {
     );
 }
 
+/// Checks that report before a head has waited the grace (a minute by default) leave one
+/// check run, created completed: no pending one edited later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quick_check_leaves_one_check_run_created_completed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (flow, _app) = GitHubFlow::start_app(tmp.path(), POLICIES, Duration::from_secs(3600)).await;
+    let _workers = flow.world.engine.spawn();
+    flow.world.publish("1", "2.0.0");
+    until_async("a pull request", LIMIT, || open_head(&flow).is_some()).await;
+    let head = open_head(&flow).expect("open");
+    // The policies were evaluated (pending) at least once before the CI reports.
+    until_async("the pull request's checks read", LIMIT, || {
+        flow.github
+            .calls()
+            .iter()
+            .any(|c| c.request.contains(&format!("/commits/{head}/check-runs")))
+    })
+    .await;
+    assert!(
+        sluice_runs(&flow, &head).is_empty(),
+        "nothing shown while pending"
+    );
+    ci_reports(&flow, &head).await;
+    until_async("the update merged", LIMIT, || {
+        flow.world.target_version() == "2.0.0"
+    })
+    .await;
+    let runs = sluice_runs(&flow, &head);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(
+        (runs[0].status.as_str(), runs[0].conclusion.as_deref()),
+        ("completed", Some("success"))
+    );
+    let edits = flow
+        .github
+        .calls()
+        .iter()
+        .filter(|c| c.request.starts_with("PATCH ") && c.request.contains("/check-runs/"))
+        .count();
+    assert_eq!(edits, 0, "created completed, never edited");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_token_sluice_reports_a_commit_status_that_never_counts() {
     let tmp = tempfile::tempdir().unwrap();
-    let flow = GitHubFlow::start(tmp.path(), POLICIES);
+    let flow = GitHubFlow::start_reporting(tmp.path(), POLICIES, Duration::ZERO);
     let _workers = flow.world.engine.spawn();
     flow.world.publish("1", "2.0.0");
     until_async("a pull request", LIMIT, || open_head(&flow).is_some()).await;

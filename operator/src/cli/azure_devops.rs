@@ -11,8 +11,8 @@ use sluice_core::flow::forges::{ForgeHosts, ForgeKind};
 use super::run_args::read_secret;
 use crate::forge::HostedForge;
 use crate::forge::azure_devops::AzureDevOpsForge;
-use crate::git::Credentials;
 use crate::remotes::Remotes;
+use crate::secret_source::CredentialSource;
 use crate::secret_source::SecretSource;
 
 /// The user name git pushes send with the token (Azure DevOps accepts any).
@@ -28,7 +28,8 @@ pub struct AzureDevOpsArgs {
     #[arg(long, value_name = "VAR", conflicts_with = "azure_devops_token_file")]
     pub azure_devops_token_env: Option<String>,
     /// File holding the Azure DevOps personal access token (a mounted Kubernetes Secret
-    /// works as is).
+    /// works as is); re-read when it changes, so a rotated token is used without a
+    /// restart.
     #[arg(long, value_name = "FILE")]
     pub azure_devops_token_file: Option<PathBuf>,
     /// A host whose repositories are on Azure DevOps besides dev.azure.com and
@@ -70,23 +71,33 @@ impl AzureDevOpsArgs {
     }
 
     /// The Azure DevOps forge these options configure (`None` without a token), with
-    /// `remotes` extended to push to Azure DevOps's hosts with the same token.
-    pub fn setup(&self, remotes: Remotes) -> anyhow::Result<Option<AzureDevOpsSetup>> {
-        let credentials = match (&self.azure_devops_token_env, &self.azure_devops_token_file) {
-            (Some(var), _) => Credentials::token_from_env(GIT_USER, var)?,
-            (None, Some(file)) => Credentials::token_from_file(GIT_USER, file)?,
-            (None, None) => {
-                if !self.azure_devops_host.is_empty() {
-                    anyhow::bail!(
-                        "--azure-devops-host needs a token: give --azure-devops-token-env or --azure-devops-token-file"
-                    );
+    /// `remotes` extended to push to Azure DevOps's hosts with the same token. `token` (a
+    /// Kubernetes Secret in `sluice controller`) takes the place of
+    /// `--azure-devops-token-env/-file`; a token file is re-read when it changes.
+    pub fn setup(
+        &self,
+        remotes: Remotes,
+        token: Option<SecretSource>,
+    ) -> anyhow::Result<Option<AzureDevOpsSetup>> {
+        let token = match token {
+            Some(token) => token,
+            None => match read_secret(
+                "the Azure DevOps token",
+                self.azure_devops_token_env.as_deref(),
+                self.azure_devops_token_file.as_deref(),
+            )? {
+                Some(token) => token,
+                None => {
+                    if !self.azure_devops_host.is_empty() {
+                        anyhow::bail!(
+                            "--azure-devops-host needs a token: give --azure-devops-token-env or --azure-devops-token-file"
+                        );
+                    }
+                    return Ok(None);
                 }
-                return Ok(None);
-            }
+            },
         };
-        let Some(token) = credentials.secret().cloned() else {
-            anyhow::bail!("the Azure DevOps token is empty");
-        };
+        let credentials = CredentialSource::token(GIT_USER, token.clone());
         let mut hosts = ForgeHosts::new();
         for host in &self.azure_devops_host {
             hosts.claim(host, ForgeKind::AzureDevOps)?;

@@ -10,7 +10,7 @@ use super::run_args::RunArgs;
 use super::serve::{ControllerSetup, Source, TokenSources, run_engine};
 use crate::cluster::Cluster;
 use crate::cluster::lease::{self, Elector, LeaseConfig};
-use crate::cluster::secrets::{self, SecretRef};
+use crate::cluster::secrets::{self, Holds, SecretRef};
 use crate::engine::MayAct;
 
 /// Arguments of `sluice controller`.
@@ -58,9 +58,11 @@ warm (GET /readyz says standby, the metric sluice_leader is 0) and one takes ove
 two thirds of the duration after its last renewal, and leadership is checked again right
 before every push, pull request and merge. On shutdown the lease is released at once.
 
-Secrets: --git-token-secret, --github-token-secret and --github-webhook-secret-secret take
-NAME/KEY, a key of a Secret in --secret-namespace, followed through a watch: a rotated
-Secret is used by the next request, without a restart. The --*-file options re-read their
+Secrets: --git-token-secret, --github-token-secret, --github-webhook-secret-secret,
+--github-app-key-secret (the App's PEM key, which may span lines) and
+--azure-devops-token-secret take NAME/KEY, a key of a Secret in --secret-namespace,
+followed through a watch: a rotated Secret is used by the next request, without a
+restart. The --*-file options re-read their
 file when it changes (a mounted Secret rotates in place). Values are never logged.
 
 Examples:
@@ -112,6 +114,14 @@ pub struct ControllerArgs {
     /// GitHub webhook secret from a Secret's key, followed as it rotates.
     #[arg(long, value_name = "NAME/KEY", conflicts_with_all = ["github_webhook_secret_env", "github_webhook_secret_file"])]
     pub github_webhook_secret_secret: Option<SecretRef>,
+    /// GitHub App private key (the PEM, lines and all) from a Secret's key, followed as
+    /// it rotates; needs --github-app-id.
+    #[arg(long, value_name = "NAME/KEY", requires = "github_app_id", conflicts_with_all = ["github_app_key_env", "github_app_key_file"])]
+    pub github_app_key_secret: Option<SecretRef>,
+    /// Azure DevOps personal access token from a Secret's key, followed as it rotates
+    /// (enables the Azure DevOps forge as --azure-devops-token-env does).
+    #[arg(long, value_name = "NAME/KEY", conflicts_with_all = ["azure_devops_token_env", "azure_devops_token_file"])]
+    pub azure_devops_token_secret: Option<SecretRef>,
     /// Everything `sluice serve` takes besides the configuration source.
     #[command(flatten)]
     pub run: RunArgs,
@@ -133,18 +143,21 @@ pub fn run(args: ControllerArgs) -> anyhow::Result<ExitCode> {
             .context("connecting to the Kubernetes API server (KUBECONFIG or in-cluster)")?;
         let own = lease::own_namespace(&client);
         let secret_namespace = args.secret_namespace.clone().unwrap_or_else(|| own.clone());
-        let follow = |reference: &Option<SecretRef>| {
+        let follow_holding = |reference: &Option<SecretRef>, holds: Holds| {
             let (client, namespace) = (client.clone(), secret_namespace.clone());
             let reference = reference.clone();
             async move {
                 match reference {
-                    Some(r) => secrets::follow(client, &namespace, &r, SECRET_WAIT)
-                        .await
-                        .map(Some),
+                    Some(r) => {
+                        secrets::follow_holding(client, &namespace, &r, SECRET_WAIT, holds)
+                            .await
+                            .map(Some)
+                    }
                     None => Ok(None),
                 }
             }
         };
+        let follow = |reference: &Option<SecretRef>| follow_holding(reference, Holds::Token);
         let tokens = TokenSources {
             git: follow(&args.git_token_secret).await.context("--git-token-secret")?,
             github: follow(&args.github_token_secret)
@@ -153,6 +166,12 @@ pub fn run(args: ControllerArgs) -> anyhow::Result<ExitCode> {
             github_webhook: follow(&args.github_webhook_secret_secret)
                 .await
                 .context("--github-webhook-secret-secret")?,
+            github_app_key: follow_holding(&args.github_app_key_secret, Holds::KeyMaterial)
+                .await
+                .context("--github-app-key-secret")?,
+            azure_devops: follow(&args.azure_devops_token_secret)
+                .await
+                .context("--azure-devops-token-secret")?,
         };
         let may_act = MayAct::new(!args.leader_election);
         let election = args.leader_election.then(|| LeaseConfig {

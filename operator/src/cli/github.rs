@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use sluice_core::flow::forges::{ForgeHosts, ForgeKind};
@@ -33,7 +34,8 @@ pub struct GitHubArgs {
     /// --github-app-key-env.
     #[arg(long, value_name = "ID")]
     pub github_app_id: Option<u64>,
-    /// File holding the GitHub App's private key (the PEM GitHub gives to download).
+    /// File holding the GitHub App's private key (the PEM GitHub gives to download);
+    /// re-read when it changes (a mounted Secret rotates in place).
     #[arg(
         long,
         value_name = "FILE",
@@ -59,6 +61,11 @@ pub struct GitHubArgs {
         default_value = "dependencies"
     )]
     pub github_labels: Vec<String>,
+    /// Seconds a pull request head's merge policies may wait before sluice shows them as
+    /// pending on GitHub (its `sluice / merge policies` check run or status); checks that
+    /// report sooner leave one completed report. 0 shows pending results at once.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub github_pending_report_after: u64,
     /// Environment variable holding the secret GitHub signs webhook deliveries with;
     /// enables `POST /webhooks/github` (deliveries with a bad signature are refused).
     #[arg(
@@ -99,39 +106,44 @@ impl GitHubArgs {
         )
     }
 
-    /// The GitHub App these options name, if any.
-    pub fn app(&self) -> anyhow::Result<Option<Arc<GitHubApp>>> {
+    /// The GitHub App these options name, if any; `key` (a Kubernetes Secret in
+    /// `sluice controller`) takes the place of `--github-app-key-file/-env`.
+    pub fn app(&self, key: Option<SecretSource>) -> anyhow::Result<Option<Arc<GitHubApp>>> {
         let Some(app_id) = self.github_app_id else {
+            if key.is_some() {
+                anyhow::bail!("a GitHub App key Secret needs --github-app-id");
+            }
             return Ok(None);
         };
-        let (pem, origin) = match (&self.github_app_key_file, &self.github_app_key_env) {
-            (Some(file), _) => (
-                std::fs::read_to_string(file)
-                    .with_context(|| format!("reading the GitHub App key {}", file.display()))?,
-                format!("file {}", file.display()),
-            ),
-            (None, Some(var)) => (
-                std::env::var(var).with_context(|| format!("environment variable {var}"))?,
-                format!("environment variable {var}"),
-            ),
-            (None, None) => {
-                anyhow::bail!("--github-app-id needs --github-app-key-file or --github-app-key-env")
+        let key = match (key, &self.github_app_key_file, &self.github_app_key_env) {
+            (Some(key), _, _) => key,
+            (None, Some(file), _) => SecretSource::key_material_file(file)
+                .with_context(|| format!("reading the GitHub App key {}", file.display()))?,
+            (None, None, Some(var)) => {
+                let pem =
+                    std::env::var(var).with_context(|| format!("environment variable {var}"))?;
+                let origin = format!("environment variable {var}");
+                SecretSource::key_material(Secret::new(pem), &origin)?
             }
+            (None, None, None) => anyhow::bail!(
+                "--github-app-id needs --github-app-key-file, --github-app-key-env or (sluice controller) --github-app-key-secret"
+            ),
         };
-        let app = GitHubApp::new(app_id, &Secret::new(pem), &origin, &self.github_api_url)?;
+        let app = GitHubApp::from_source(app_id, key, &self.github_api_url)?;
         Ok(Some(Arc::new(app)))
     }
 
     /// The GitHub forge these options configure (`None` without a token or App), with
-    /// `remotes` extended to push to GitHub's hosts with the same credentials. `token` (a
-    /// Kubernetes Secret in `sluice controller`) takes the place of
-    /// `--github-token-env/-file`.
+    /// `remotes` extended to push to GitHub's hosts with the same credentials. `token`
+    /// and `app_key` (Kubernetes Secrets in `sluice controller`) take the place of
+    /// `--github-token-env/-file` and `--github-app-key-file/-env`.
     pub fn setup(
         &self,
         remotes: Remotes,
         token: Option<SecretSource>,
+        app_key: Option<SecretSource>,
     ) -> anyhow::Result<Option<GitHubSetup>> {
-        if let Some(app) = self.app()? {
+        if let Some(app) = self.app(app_key)? {
             if token.is_some() {
                 anyhow::bail!("--github-app-id and a GitHub token Secret exclude each other");
             }
@@ -154,7 +166,8 @@ impl GitHubArgs {
         let hosts = self.hosts()?;
         let forge = GitHubForge::new(&self.github_api_url, token.clone())
             .context("configuring the GitHub forge")?
-            .with_labels(&self.github_labels);
+            .with_labels(&self.github_labels)
+            .with_pending_report_after(Duration::from_secs(self.github_pending_report_after));
         Ok(Some(GitHubSetup {
             hosted: HostedForge {
                 kind: ForgeKind::GitHub,
@@ -186,7 +199,8 @@ impl GitHubArgs {
         let hosts = self.hosts()?;
         let forge = GitHubForge::new(&self.github_api_url, app.clone())
             .context("configuring the GitHub forge")?
-            .with_labels(&self.github_labels);
+            .with_labels(&self.github_labels)
+            .with_pending_report_after(Duration::from_secs(self.github_pending_report_after));
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let app = app.clone();
             runtime.spawn(async move {

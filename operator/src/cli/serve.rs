@@ -148,6 +148,10 @@ pub(super) struct TokenSources {
     pub github: Option<SecretSource>,
     /// The secret GitHub signs webhook deliveries with.
     pub github_webhook: Option<SecretSource>,
+    /// The GitHub App's private key (PEM).
+    pub github_app_key: Option<SecretSource>,
+    /// The Azure DevOps personal access token.
+    pub azure_devops: Option<SecretSource>,
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -207,14 +211,21 @@ pub(super) async fn run_engine(args: RunArgs, source: Source) -> anyhow::Result<
         Some(token) => Remotes::with_https(CredentialSource::token("x-access-token", token)),
         None => Remotes::anonymous(),
     };
-    let (remotes, mut hosted) = match args.github.setup(remotes.clone(), setup.tokens.github)? {
+    let (remotes, mut hosted) = match args.github.setup(
+        remotes.clone(),
+        setup.tokens.github,
+        setup.tokens.github_app_key,
+    )? {
         Some(github) => {
             tracing::info!(api = %args.github.github_api_url, hosts = ?args.github.github_host, "GitHub forge enabled");
             (github.remotes, vec![github.hosted])
         }
         None => (remotes, Vec::new()),
     };
-    let remotes = match args.azure_devops.setup(remotes.clone())? {
+    let remotes = match args
+        .azure_devops
+        .setup(remotes.clone(), setup.tokens.azure_devops)?
+    {
         Some(azure) => {
             tracing::info!(hosts = ?args.azure_devops.azure_devops_host, "Azure DevOps forge enabled");
             hosted.push(azure.hosted);

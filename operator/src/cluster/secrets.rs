@@ -80,6 +80,15 @@ fn value(secret: &KubeSecret, key: &str) -> Option<Secret> {
     (!secret.is_empty()).then_some(secret)
 }
 
+/// What a followed key holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    /// A token or secret: one line.
+    Token,
+    /// Key material (a PEM private key): it may span lines.
+    KeyMaterial,
+}
+
 /// Follows `reference` in `namespace`: waits up to `wait` for its first usable value,
 /// then keeps the returned source current for as long as the process runs.
 pub async fn follow(
@@ -87,6 +96,17 @@ pub async fn follow(
     namespace: &str,
     reference: &SecretRef,
     wait: Duration,
+) -> Result<SecretSource, SecretsError> {
+    follow_holding(client, namespace, reference, wait, Holds::Token).await
+}
+
+/// As [`follow`], for a key holding `holds`.
+pub async fn follow_holding(
+    client: kube::Client,
+    namespace: &str,
+    reference: &SecretRef,
+    wait: Duration,
+    holds: Holds,
 ) -> Result<SecretSource, SecretsError> {
     let api: Api<KubeSecret> = Api::namespaced(client, namespace);
     let config = watcher::Config::default().fields(&format!("metadata.name={}", reference.name));
@@ -124,7 +144,11 @@ pub async fn follow(
                     source.set(secret);
                 }
                 None => {
-                    let Ok(new) = SecretSource::new(secret, &task_origin) else {
+                    let new = match holds {
+                        Holds::Token => SecretSource::new(secret, &task_origin),
+                        Holds::KeyMaterial => SecretSource::key_material(secret, &task_origin),
+                    };
+                    let Ok(new) = new else {
                         tracing::warn!(origin = %task_origin, "the value is not a single line; waiting for a usable one");
                         continue;
                     };

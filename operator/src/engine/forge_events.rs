@@ -33,4 +33,13 @@ impl Engine {
         }
         Ok(keys)
     }
+
+    /// Tells the forge serving `repository` (a URL) that the repository itself changed
+    /// (GitHub's `repository` delivery: made private or public, renamed, its settings
+    /// edited), so what it kept of it is read again.
+    pub fn repository_changed(&self, repository: &str) {
+        self.forges
+            .forge_for(repository)
+            .repository_changed(repository);
+    }
 }

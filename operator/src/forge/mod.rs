@@ -11,6 +11,7 @@ pub mod error;
 pub mod github;
 pub mod local;
 pub mod registry;
+pub mod ttl_cache;
 
 pub use error::ForgeError;
 pub use registry::{ForgeRegistry, HostedForge};
@@ -151,6 +152,13 @@ pub trait Forge: Send + Sync + 'static {
     ) -> Result<Option<Visibility>, ForgeError> {
         let _ = repository;
         Ok(None)
+    }
+
+    /// Says that `repository` itself changed (a webhook delivery: made private or public,
+    /// renamed, its settings edited): what the forge kept of it is forgotten. Nothing by
+    /// default.
+    fn repository_changed(&self, repository: &str) {
+        let _ = repository;
     }
 
     /// Shows the merge policies' results `policies`, evaluated on `head_commit` of pull

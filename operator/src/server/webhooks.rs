@@ -74,6 +74,27 @@ async fn command(state: &AppState, asked: &github_commands::CommentCommand) -> R
     }
 }
 
+/// A verified `repository` delivery: the repository named by its `html_url` (a GitHub
+/// repository URL, else ignored) is read again when next needed.
+fn repository_changed(state: &AppState, payload: &Value) -> Response {
+    let url = payload
+        .pointer("/repository/html_url")
+        .and_then(Value::as_str)
+        .filter(|url| sluice_core::flow::github::repository(url).is_ok());
+    let Some(url) = url else {
+        return answer(
+            StatusCode::ACCEPTED,
+            json!({"event": "repository", "keys": []}),
+        );
+    };
+    tracing::info!(repository = %url, "GitHub says the repository changed");
+    state.engine.repository_changed(url);
+    answer(
+        StatusCode::ACCEPTED,
+        json!({"event": "repository", "keys": []}),
+    )
+}
+
 /// The handler.
 pub(super) async fn github(
     State(state): State<AppState>,
@@ -107,6 +128,9 @@ pub(super) async fn github(
             json!({"error": "the delivery is not JSON"}),
         );
     };
+    if event == "repository" {
+        return repository_changed(&state, &payload);
+    }
     if let Some(asked) = github_commands::command_of(event, &payload) {
         return command(&state, &asked).await;
     }

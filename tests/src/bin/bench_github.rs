@@ -1,9 +1,12 @@
 //! `make bench-github`: GitHub API calls sluice makes, counted on the fake GitHub.
 //!
-//! 1. Per update, open to merged, as a GitHub App: every call by kind; the calls that
-//!    create or change content (POST, PATCH, PUT, DELETE on repositories) against the
-//!    goal of at most 4 (GitHub's secondary limit allows 80 a minute). The CI's own
-//!    report is left out; minting installation tokens is shown apart.
+//! 1. Per update, open to merged, as a GitHub App: the calls that create or change
+//!    content (POST, PATCH, PUT, DELETE on repositories) by kind, against the goal of at
+//!    most 4 (GitHub's secondary limit allows 80 a minute), in four scenarios: the
+//!    baseline (pending report shown at once, sluice deleting the head branch, as
+//!    before), the defaults with a quick CI with the repository's
+//!    `delete_branch_on_merge` off and on, and a CI slower than the pending grace. The
+//!    CI's own report is left out; minting installation tokens is shown apart.
 //! 2. Steady-state resync of BENCH_PULLS (1,000) open pull requests: what one look at a
 //!    pull request costs (its state, the checks of its head with the branch's required
 //!    checks, its reviews), as a first pass (the baseline: every answer a full one) and
@@ -45,24 +48,56 @@ fn writes(call: &Call) -> bool {
     !call.request.starts_with("GET ") && !call.request.contains(" /app/")
 }
 
-async fn per_update() {
+/// One way an update goes: the repository's setting, how long sluice waits before it
+/// shows pending policies, and how long the CI takes.
+struct Scenario {
+    name: &'static str,
+    delete_branch_on_merge: bool,
+    pending_after: Duration,
+    ci_after: Duration,
+}
+
+/// The branch `branch` still exists in the served `sdk` repository.
+fn branch_exists(root: &std::path::Path, branch: &str) -> bool {
+    std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(root.join("remotes/sdk.git"))
+        .args([
+            "show-ref",
+            "--verify",
+            "--quiet",
+            &format!("refs/heads/{branch}"),
+        ])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Runs one update of `scenario`; its content-creating calls.
+async fn per_update(scenario: &Scenario) -> usize {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let (flow, _app) = GitHubFlow::start_app(
+    let (flow, _app) = GitHubFlow::start_app_reporting(
         tmp.path(),
         "[{name: AllChecksSuccessful}]",
         Duration::from_secs(3600),
+        scenario.pending_after,
     )
     .await;
+    flow.github
+        .shared()
+        .state()
+        .repo(&format!("{OWNER}/sdk"))
+        .delete_branch_on_merge = scenario.delete_branch_on_merge;
     let _workers = flow.world.engine.spawn();
     flow.world.publish("1", "2.0.0");
     let open = || {
         let state = flow.github.shared().state();
         let pulls = state.repos.get(&format!("{OWNER}/sdk"))?;
         let open = pulls.pulls.values().find(|p| p.state == "open");
-        open.map(|p| p.head_sha.clone())
+        open.map(|p| (p.head_sha.clone(), p.head.clone()))
     };
     until_async("a pull request", LIMIT, || open().is_some()).await;
-    let head = open().expect("open");
+    let (head, branch) = open().expect("open");
+    tokio::time::sleep(scenario.ci_after).await;
     let run =
         json!({"name": "build", "head_sha": head, "status": "completed", "conclusion": "success"});
     flow.call(
@@ -76,26 +111,26 @@ async fn per_update() {
         flow.world.target_version() == "2.0.0"
     })
     .await;
-    let deleted = || {
-        flow.github
-            .calls()
-            .iter()
-            .any(|c| c.request.starts_with("DELETE "))
-    };
-    until_async("the head branch deleted", LIMIT, deleted).await;
+    until_async("the head branch deleted", LIMIT, || {
+        !branch_exists(tmp.path(), &branch)
+    })
+    .await;
     let calls = flow.github.calls();
     let mut by_kind: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for call in &calls {
+    for call in calls.iter().filter(|c| writes(c)) {
         let entry = by_kind.entry(kind(call)).or_default();
         entry.0 += 1;
-        if call.status == 304 {
+        if call.status >= 400 {
             entry.1 += 1;
         }
     }
-    println!("\n1. one update, open to merged, as a GitHub App (polling every second)");
-    println!("   {:<62} {:>6} {:>6}", "call", "count", "304");
-    for (kind, (count, not_modified)) in &by_kind {
-        println!("   {kind:<62} {count:>6} {not_modified:>6}");
+    println!("\n1. {}", scenario.name);
+    println!(
+        "   {:<62} {:>6} {:>6}",
+        "content-creating call (one check-run POST is the CI's)", "count", "failed"
+    );
+    for (kind, (count, failed)) in &by_kind {
+        println!("   {kind:<62} {count:>6} {failed:>6}");
     }
     // The CI's report is one of the check-run POSTs.
     let content = calls.iter().filter(|c| writes(c)).count() - 1;
@@ -103,15 +138,20 @@ async fn per_update() {
         .iter()
         .filter(|c| c.request.starts_with("POST /app/"))
         .count();
+    let reads = calls
+        .iter()
+        .filter(|c| c.request.starts_with("GET "))
+        .count();
     let verdict = if content <= CONTENT_GOAL {
         "met"
     } else {
         "MISSED"
     };
     println!(
-        "   content-creating calls: {content} (goal <= {CONTENT_GOAL}: {verdict}); installation tokens minted: {mints}; all calls: {}",
+        "   sluice's content-creating calls: {content} (goal <= {CONTENT_GOAL}: {verdict}); GETs: {reads}; installation tokens minted: {mints}; all calls: {}",
         calls.len()
     );
+    content
 }
 
 async fn resync(pulls: u64) {
@@ -190,6 +230,47 @@ fn main() {
         .build()
         .expect("runtime");
     println!("GitHub API budget benchmark (calls on the fake GitHub)");
-    runtime.block_on(per_update());
+    let minute = sluice::forge::github::DEFAULT_PENDING_REPORT_AFTER;
+    let scenarios = [
+        Scenario {
+            name: "baseline: pending report shown at once, sluice deletes the branch (as before)",
+            delete_branch_on_merge: false,
+            pending_after: Duration::ZERO,
+            ci_after: Duration::ZERO,
+        },
+        Scenario {
+            name: "defaults, CI done within the pending grace, repository does not delete merged heads",
+            delete_branch_on_merge: false,
+            pending_after: minute,
+            ci_after: Duration::ZERO,
+        },
+        Scenario {
+            name: "defaults, CI done within the pending grace, delete_branch_on_merge on",
+            delete_branch_on_merge: true,
+            pending_after: minute,
+            ci_after: Duration::ZERO,
+        },
+        Scenario {
+            name: "CI slower than the pending grace (2 s here, CI after 4 s), delete_branch_on_merge on",
+            delete_branch_on_merge: true,
+            pending_after: Duration::from_secs(2),
+            ci_after: Duration::from_secs(4),
+        },
+    ];
+    let mut counts = Vec::new();
+    for scenario in &scenarios {
+        counts.push(runtime.block_on(per_update(scenario)));
+    }
+    println!(
+        "\n   per update, content-creating calls (ratio to the baseline's {}):",
+        counts[0]
+    );
+    for (scenario, count) in scenarios.iter().zip(&counts) {
+        println!(
+            "   {count:>3}  x{:.2}  {}",
+            *count as f64 / counts[0] as f64,
+            scenario.name
+        );
+    }
     runtime.block_on(resync(pulls));
 }

@@ -1,9 +1,12 @@
 //! Pull requests: listed by source branch and status, created (one active per source
 //! and target, as Azure DevOps allows), read, changed (title, description), abandoned
 //! and completed. Completion checks `lastMergeSourceCommit` against the source branch
-//! (a moved head is a 409), refuses while a blocking policy or a rejecting vote stands
-//! (TF401027, as for a user without the bypass permission), squashes onto the target
-//! branch in the bare repository and deletes the source branch when asked.
+//! (a moved head is a 409; the `TF401181` code in its message is an assumption, no public
+//! documentation of it was found), refuses while a blocking policy or a rejecting vote
+//! stands (403 `TF401027` naming the `PullRequestBypassPolicy` permission: that code is
+//! Azure DevOps's generic missing-permission refusal; that completing past a policy asks
+//! for that permission is an assumption), squashes onto the target branch in the bare
+//! repository and deletes the source branch when asked.
 
 use std::collections::HashMap;
 use std::sync::Arc;

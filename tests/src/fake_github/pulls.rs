@@ -306,6 +306,11 @@ async fn merge(
             pr.state = "closed".into();
             pr.merge_commit_sha = Some(commit.clone());
             let view = pr.to_json(&full, &shared.api_url, &shared.html_url);
+            let head = pr.head.clone();
+            // GitHub's "Automatically delete head branches", merges through the API too.
+            if state.repo(&full).delete_branch_on_merge {
+                git::delete_branch(&dir, &head);
+            }
             drop(state);
             shared.deliver(
                 "pull_request",

@@ -1,4 +1,6 @@
-//! Repositories: read, with their visibility (public unless a scenario made one private).
+//! Repositories: read, with their visibility (public unless a scenario made one private)
+//! and whether merges delete head branches (`delete_branch_on_merge`, off unless a
+//! scenario turned it on).
 
 use std::sync::Arc;
 
@@ -24,12 +26,17 @@ async fn show(
         return *refused;
     }
     let full_name = format!("{owner}/{repo}");
-    let private = shared.state().repo(&full_name).private;
+    let (private, delete_branch_on_merge) = {
+        let mut state = shared.state();
+        let kept = state.repo(&full_name);
+        (kept.private, kept.delete_branch_on_merge)
+    };
     let body = json!({
         "name": repo,
         "full_name": full_name,
         "private": private,
         "visibility": if private { "private" } else { "public" },
+        "delete_branch_on_merge": delete_branch_on_merge,
     });
     axum::Json(body).into_response()
 }

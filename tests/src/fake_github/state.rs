@@ -108,6 +108,9 @@ pub struct Repository {
     pub comments: Vec<Comment>,
     /// A private repository (public by default).
     pub private: bool,
+    /// "Automatically delete head branches": a merge deletes the pull request's head
+    /// branch (off by default, as on GitHub).
+    pub delete_branch_on_merge: bool,
 }
 
 /// Everything the fake keeps.

@@ -315,8 +315,25 @@ async fn a_repository_is_as_visible_as_its_project() {
         .state()
         .public_projects
         .insert("contoso/Sdk Team".into());
+    let projects = |w: &World| {
+        let calls = w.fake.shared().calls.all();
+        calls
+            .iter()
+            .filter(|c| c.request.contains("/_apis/projects/"))
+            .count()
+    };
+    let seen = w.forge.repository_visibility(&w.repository).await;
+    assert_eq!(
+        seen.unwrap(),
+        Some(Visibility::Internal),
+        "kept, not asked again"
+    );
+    assert_eq!(projects(&w), 1);
+    // Told the repository changed (as after a webhook), the forge asks again.
+    w.forge.repository_changed(&w.repository);
     let seen = w.forge.repository_visibility(&w.repository).await;
     assert_eq!(seen.unwrap(), Some(Visibility::Public), "public project");
+    assert_eq!(projects(&w), 2);
     // A project that does not exist is an error, never a guess.
     let missing = w.fake.repo_url("contoso", "Nowhere", "sdk");
     assert!(w.forge.repository_visibility(&missing).await.is_err());

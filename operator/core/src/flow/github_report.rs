@@ -8,6 +8,11 @@ use crate::model::{PolicyEvaluation, PolicyResult};
 
 pub use super::github::SLUICE_CHECK_RUN;
 
+/// How long a head's policies may wait before sluice shows them as pending, by default:
+/// a check that reports within it leaves one completed report instead of a pending one
+/// edited later (GitHub's secondary rate limit counts every content-creating call).
+pub const DEFAULT_PENDING_REPORT_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The most a commit status's description holds.
 pub const STATUS_DESCRIPTION_MAX: usize = 140;
 
@@ -95,6 +100,28 @@ pub fn policy_report(evals: &[PolicyEvaluation]) -> Option<PolicyReport> {
     })
 }
 
+/// Whether `report` on a head is sent now. A completed report (passed or failed) is sent
+/// at once; a pending one only once the head has been waiting `pending_after` (since
+/// `waiting_since`, when sluice first saw it pending), or at once when a report was sent
+/// on this head before (`sent_before`: the pending one replaces an outdated result).
+/// Whether it differs from what was sent is the caller's concern.
+pub fn send_now(
+    report: &PolicyReport,
+    sent_before: bool,
+    waiting_since: jiff::Timestamp,
+    now: jiff::Timestamp,
+    pending_after: std::time::Duration,
+) -> bool {
+    if report.conclusion.is_some() || sent_before {
+        return true;
+    }
+    if pending_after.is_zero() {
+        return true;
+    }
+    let waited = now.duration_since(waiting_since);
+    !waited.is_negative() && waited.unsigned_abs() >= pending_after
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +187,33 @@ mod tests {
             );
         }
         assert_eq!(policy_report(&[]), None, "no policies: nothing to report");
+    }
+
+    #[test]
+    fn a_pending_report_waits_its_grace_a_completed_one_does_not() {
+        use PolicyResult::*;
+        let report = |r: PolicyResult| policy_report(&[eval("P", r, "why")]).unwrap();
+        let t0: jiff::Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
+        let s = |secs: i64| t0 + jiff::SignedDuration::from_secs(secs);
+        let minute = std::time::Duration::from_secs(60);
+        // (result, sent before, now, grace, sent now)
+        let table = [
+            (Passed, false, s(0), minute, true),
+            (Failed, false, s(0), minute, true),
+            (Pending, false, s(0), minute, false),
+            (Pending, false, s(59), minute, false),
+            (Pending, false, s(60), minute, true),
+            (Pending, false, s(-5), minute, false),
+            (Pending, true, s(0), minute, true),
+            (Pending, false, s(0), std::time::Duration::ZERO, true),
+        ];
+        for (result, sent_before, now, grace, expected) in table {
+            assert_eq!(
+                send_now(&report(result), sent_before, t0, now, grace),
+                expected,
+                "{result:?} sent before {sent_before} at {now} grace {grace:?}"
+            );
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::forge::ForgeError;
 use crate::forge::error::Refusal;
-use crate::git::Secret;
+use crate::secret_source::SecretSource;
 
 /// An Azure DevOps answer: status, headers and JSON body (`Null` when empty).
 #[derive(Debug)]
@@ -43,12 +43,14 @@ pub struct ApiSetupError(String);
 /// The REST client of Azure DevOps (any organization or server: URLs are absolute).
 pub struct Api {
     client: reqwest::Client,
-    token: Secret,
+    token: SecretSource,
 }
 
 impl Api {
-    /// A client authenticating with the personal access token `token`.
-    pub fn new(token: Secret) -> Result<Api, ApiSetupError> {
+    /// A client authenticating with the personal access token `token`, read from its
+    /// source at each call (a rotated token is used by the next call).
+    pub fn new(token: impl Into<SecretSource>) -> Result<Api, ApiSetupError> {
+        let token = token.into();
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
@@ -60,7 +62,7 @@ impl Api {
     }
 
     fn authorization(&self) -> String {
-        let pair = format!(":{}", self.token.expose());
+        let pair = format!(":{}", self.token.current().expose());
         format!(
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode(pair)
@@ -95,7 +97,7 @@ impl Api {
         }
         let transport = |err: reqwest::Error| {
             // reqwest names the URL; the token is never in it, but scrub all the same.
-            let message = self.token.scrub(&format!(
+            let message = self.token.current().scrub(&format!(
                 "{what}: Azure DevOps unreachable: {}",
                 err.without_url()
             ));
@@ -153,7 +155,7 @@ impl Api {
 
     /// What a failed answer means, with the token scrubbed from the message.
     pub fn failure(&self, answer: &Answer, repository: &str, what: &str) -> ForgeError {
-        failure(answer, repository, what, jiff::Timestamp::now()).scrubbed(&self.token)
+        failure(answer, repository, what, jiff::Timestamp::now()).scrubbed(&self.token.current())
     }
 }
 

@@ -15,18 +15,20 @@
 pub mod api;
 mod checks;
 mod completion;
+mod projects;
 mod threads;
+
+pub use projects::PROJECT_VISIBILITY_TTL;
 
 use async_trait::async_trait;
 use http::Method;
 use serde_json::{Value, json};
 use sluice_core::flow::azure_devops::{self as rules, AzureRepository, encode};
-use sluice_core::flow::visibility;
 use sluice_core::flow::{Check, Review};
 use sluice_core::model::{PullRequestState, Visibility};
 
+use super::ttl_cache::TtlCache;
 use super::{Forge, ForgeError, ForgePullRequest, NewPullRequest};
-use crate::git::Secret;
 pub use api::ApiSetupError;
 use api::{Answer, Api};
 
@@ -36,6 +38,9 @@ const MAX_DESCRIPTION: usize = 4000;
 /// The Azure DevOps forge (any organization or server the registry routes to it).
 pub struct AzureDevOpsForge {
     api: Api,
+    /// Projects' visibility by API base and project, kept for
+    /// [`PROJECT_VISIBILITY_TTL`].
+    visibility: TtlCache<Option<Visibility>>,
 }
 
 /// A repository's parsed URL and the URLs of its API.
@@ -123,10 +128,14 @@ fn shortened(text: &str, max: usize) -> String {
 }
 
 impl AzureDevOpsForge {
-    /// A forge authenticating with the personal access token `token`.
-    pub fn new(token: Secret) -> Result<AzureDevOpsForge, ApiSetupError> {
+    /// A forge authenticating with the personal access token `token` (a [`crate::git::Secret`], or a
+    /// [`crate::secret_source::SecretSource`] followed as it rotates).
+    pub fn new(
+        token: impl Into<crate::secret_source::SecretSource>,
+    ) -> Result<AzureDevOpsForge, ApiSetupError> {
         Ok(AzureDevOpsForge {
             api: Api::new(token)?,
+            visibility: TtlCache::new(PROJECT_VISIBILITY_TTL),
         })
     }
 
@@ -204,13 +213,11 @@ impl Forge for AzureDevOpsForge {
         &self,
         repository: &str,
     ) -> Result<Option<Visibility>, ForgeError> {
-        let target = Target::parse(repository)?;
-        let repo = &target.repo;
-        let url = format!("{}/_apis/projects/{}", repo.api_base, encode(&repo.project));
-        let what = format!("project {}", repo.project);
-        let answer = self.api.get(&url, repository, &what).await?;
-        let visibility = answer.body.get("visibility").and_then(Value::as_str);
-        Ok(visibility::azure_devops_visibility(visibility))
+        self.project_visibility(repository).await
+    }
+
+    fn repository_changed(&self, repository: &str) {
+        self.forget_project(repository);
     }
 
     async fn find_pull_request(

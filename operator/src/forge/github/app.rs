@@ -11,19 +11,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::Method;
 use jiff::Timestamp;
 use octocrab::Octocrab;
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use ring::signature::RSA_PKCS1_SHA256;
 use serde_json::Value;
 use sluice_core::flow::github::{self as rules, GitHubRepository};
 use sluice_core::flow::github_app::{self as renew, Renewal};
 
 use super::api::{Answer, failure};
+use super::app_key::AppKey;
 use crate::forge::ForgeError;
 use crate::git::Secret;
-use crate::secret_source::RepositoryTokens;
+use crate::secret_source::{RepositoryTokens, SecretSource};
 
 /// An App that cannot be configured: its key is unusable.
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +56,7 @@ struct Memory {
 pub struct GitHubApp {
     origin: String,
     app_id: u64,
-    key: RsaKeyPair,
+    key: AppKey,
     uri: http::Uri,
     memory: Mutex<Memory>,
     minting: tokio::sync::Mutex<()>,
@@ -63,29 +64,6 @@ pub struct GitHubApp {
 
 fn repo_key(repo: &GitHubRepository) -> String {
     format!("{}/{}", repo.owner, repo.name).to_ascii_lowercase()
-}
-
-/// The DER inside a PEM text, and whether it is PKCS#8 (`PRIVATE KEY`) or PKCS#1.
-fn pem_der(pem: &str) -> Result<(Vec<u8>, bool), String> {
-    let begin = pem
-        .lines()
-        .find(|l| l.starts_with("-----BEGIN "))
-        .ok_or("no PEM BEGIN line")?;
-    let pkcs8 = begin.contains("BEGIN PRIVATE KEY");
-    if !pkcs8 && !begin.contains("BEGIN RSA PRIVATE KEY") {
-        return Err("expected an RSA PRIVATE KEY or PRIVATE KEY block".into());
-    }
-    let body: String = pem
-        .lines()
-        .skip_while(|l| !l.starts_with("-----BEGIN "))
-        .skip(1)
-        .take_while(|l| !l.starts_with("-----END "))
-        .map(str::trim)
-        .collect();
-    let der = STANDARD
-        .decode(body)
-        .map_err(|_| "the PEM body is not base64".to_string())?;
-    Ok((der, pkcs8))
 }
 
 impl GitHubApp {
@@ -97,21 +75,28 @@ impl GitHubApp {
         origin: &str,
         api_url: &str,
     ) -> Result<GitHubApp, GitHubAppError> {
-        let refuse = |reason: String| GitHubAppError::Key {
-            origin: origin.to_string(),
-            reason,
-        };
-        let (der, pkcs8) = pem_der(pem.expose()).map_err(refuse)?;
-        let key = if pkcs8 {
-            RsaKeyPair::from_pkcs8(&der)
-        } else {
-            RsaKeyPair::from_der(&der)
-        }
-        .map_err(|e| refuse(e.to_string()))?;
+        GitHubApp::with_key(app_id, AppKey::new(pem, origin)?, api_url)
+    }
+
+    /// As [`GitHubApp::new`], with the key from `source` (a Kubernetes Secret, a file):
+    /// a rotated key is used for the next JSON Web Token; a rotated value that is not a
+    /// usable key leaves the last one in use (and says so, without the value).
+    pub fn from_source(
+        app_id: u64,
+        source: SecretSource,
+        api_url: &str,
+    ) -> Result<GitHubApp, GitHubAppError> {
+        GitHubApp::with_key(app_id, AppKey::following(source)?, api_url)
+    }
+
+    fn with_key(app_id: u64, key: AppKey, api_url: &str) -> Result<GitHubApp, GitHubAppError> {
         let uri = api_url
             .trim_end_matches('/')
             .parse()
-            .map_err(|e: http::uri::InvalidUri| refuse(format!("API URL: {e}")))?;
+            .map_err(|e: http::uri::InvalidUri| GitHubAppError::Key {
+                origin: key.origin().to_string(),
+                reason: format!("API URL: {e}"),
+            })?;
         Ok(GitHubApp {
             origin: format!("GitHub App {app_id}"),
             app_id,
@@ -138,10 +123,10 @@ impl GitHubApp {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
         let claims = URL_SAFE_NO_PAD.encode(renew::jwt_claims(self.app_id, now).to_string());
         let signed = format!("{header}.{claims}");
-        let mut signature = vec![0; self.key.public().modulus_len()];
+        let key = self.key.current();
+        let mut signature = vec![0; key.public().modulus_len()];
         let rng = ring::rand::SystemRandom::new();
-        self.key
-            .sign(&RSA_PKCS1_SHA256, &rng, signed.as_bytes(), &mut signature)
+        key.sign(&RSA_PKCS1_SHA256, &rng, signed.as_bytes(), &mut signature)
             .map_err(|_| {
                 ForgeError::rejected(repository, "signing the GitHub App's JSON Web Token failed")
             })?;

@@ -14,21 +14,27 @@
 
 pub mod api;
 pub mod app;
+mod app_key;
 mod checks;
 mod comments;
 mod etags;
 mod labels;
 mod merge;
 mod people;
+mod pulls;
 mod report;
+mod repos;
 
 pub use comments::MARKER as COMMENT_MARKER;
+pub use repos::DEFAULT_REPOSITORY_TTL;
+pub use sluice_core::flow::github_report::DEFAULT_PENDING_REPORT_AFTER;
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 use http::Method;
 use serde_json::{Value, json};
 use sluice_core::flow::github::{self as rules, GitHubRepository};
-use sluice_core::flow::visibility;
 use sluice_core::flow::{Check, Review};
 use sluice_core::model::{MergeMethod, PolicyEvaluation, PullRequestState, Visibility};
 
@@ -45,6 +51,7 @@ pub struct GitHubForge {
     api: Api,
     labels: Vec<String>,
     reports: report::Reports,
+    repos: repos::RepoCache,
 }
 
 /// Percent-encodes `text` for a URL path or query; `/` is kept when `keep_slash`.
@@ -115,29 +122,6 @@ fn view(repository: &str, pr: &Value) -> Result<ForgePullRequest, ForgeError> {
 }
 
 impl GitHubForge {
-    /// PATCHes pull request `id` with `body`; its number and what GitHub says it is now.
-    async fn patch_pull_request(
-        &self,
-        repository: &str,
-        id: &str,
-        body: &Value,
-    ) -> Result<(u64, ForgePullRequest), ForgeError> {
-        let repo = parse(repository)?;
-        let n = number(repository, id)?;
-        let path = format!("{}/pulls/{n}", base(&repo));
-        let answer = self
-            .api
-            .call(
-                Method::PATCH,
-                &path,
-                Some(body),
-                repository,
-                &format!("pull request #{n}"),
-            )
-            .await?;
-        Ok((n, view(repository, &answer.body)?))
-    }
-
     /// A forge calling the API at `api_url` ([`GITHUB_API_URL`], or
     /// `https://HOST/api/v3` for GitHub Enterprise) with `auth` (a token, or a GitHub
     /// App's installation tokens).
@@ -146,6 +130,7 @@ impl GitHubForge {
             api: Api::new(api_url, auth)?,
             labels: Vec::new(),
             reports: report::Reports::default(),
+            repos: repos::RepoCache::new(DEFAULT_REPOSITORY_TTL),
         })
     }
 
@@ -155,59 +140,24 @@ impl GitHubForge {
         self
     }
 
-    /// `pr`, just opened, with the configured labels on it ([`labels::add`]).
-    async fn labelled(
-        &self,
-        repository: &str,
-        repo: &GitHubRepository,
-        pr: ForgePullRequest,
-    ) -> ForgePullRequest {
-        labels::add(&self.api, repository, &base(repo), &pr.id, &self.labels).await;
-        pr
+    /// The forge, showing a pending merge-policy report only once a head has waited
+    /// `after` ([`DEFAULT_PENDING_REPORT_AFTER`] by default; zero shows it at once).
+    pub fn with_pending_report_after(mut self, after: Duration) -> GitHubForge {
+        self.reports = report::Reports::new(after);
+        self
+    }
+
+    /// The forge, using what it read of a repository for `ttl`
+    /// ([`DEFAULT_REPOSITORY_TTL`] by default).
+    pub fn with_repository_ttl(mut self, ttl: Duration) -> GitHubForge {
+        self.repos = repos::RepoCache::new(ttl);
+        self
     }
 
     async fn get(&self, path: &str, repository: &str, what: &str) -> Result<Answer, ForgeError> {
         self.api
             .call(Method::GET, path, None, repository, what)
             .await
-    }
-
-    async fn find_open(
-        &self,
-        repository: &str,
-        repo: &GitHubRepository,
-        head_branch: &str,
-    ) -> Result<Option<ForgePullRequest>, ForgeError> {
-        let head = encode(&format!("{}:{head_branch}", repo.owner), false);
-        let path = format!("{}/pulls?state=open&head={head}&per_page=100", base(repo));
-        let what = format!("open pull requests from {head_branch}");
-        let answer = self.get(&path, repository, &what).await?;
-        let found = answer.body.as_array().and_then(|list| {
-            list.iter()
-                .find(|pr| pr.pointer("/head/ref").and_then(Value::as_str) == Some(head_branch))
-        });
-        found.map(|pr| view(repository, pr)).transpose()
-    }
-
-    /// Deletes a merged pull request's head branch; failures are logged, not fatal (the
-    /// merge happened; a branch left behind is tidied by a person or the next update).
-    async fn delete_head_branch(&self, repository: &str, repo: &GitHubRepository, branch: &str) {
-        let path = format!("{}/git/refs/heads/{}", base(repo), encode(branch, true));
-        let what = format!("deleting branch {branch}");
-        match self
-            .api
-            .send(Method::DELETE, &path, None, repository, &what)
-            .await
-        {
-            Ok(answer) if answer.status.is_success() || answer.status.as_u16() == 422 => {}
-            Ok(answer) => {
-                let error = self.api.failure(&answer, repository, &what);
-                tracing::warn!(repository, branch, error = %error, "could not delete the merged head branch");
-            }
-            Err(error) => {
-                tracing::warn!(repository, branch, error = %error, "could not delete the merged head branch");
-            }
-        }
     }
 }
 
@@ -218,11 +168,17 @@ impl Forge for GitHubForge {
         repository: &str,
     ) -> Result<Option<Visibility>, ForgeError> {
         let repo = parse(repository)?;
-        let answer = self.get(&base(&repo), repository, "the repository").await?;
-        let body = &answer.body;
-        let visibility = body.get("visibility").and_then(Value::as_str);
-        let private = body.get("private").and_then(Value::as_bool);
-        Ok(visibility::github_visibility(visibility, private))
+        let settings = self
+            .repos
+            .settings(&self.api, repository, &repo, &base(&repo))
+            .await?;
+        Ok(settings.visibility)
+    }
+
+    fn repository_changed(&self, repository: &str) {
+        if let Ok(repo) = parse(repository) {
+            self.repos.forget(&repo);
+        }
     }
 
     async fn find_pull_request(
@@ -255,40 +211,7 @@ impl Forge for GitHubForge {
         &self,
         new: &NewPullRequest,
     ) -> Result<ForgePullRequest, ForgeError> {
-        let repository = new.repository.as_str();
-        let repo = parse(repository)?;
-        let body = json!({
-            "title": new.title,
-            "body": new.description,
-            "head": new.head_branch,
-            "base": new.base_branch,
-            "maintainer_can_modify": false,
-        });
-        let what = format!("new pull request from {}", new.head_branch);
-        let path = format!("{}/pulls", base(&repo));
-        let error = match self
-            .api
-            .send(Method::POST, &path, Some(&body), repository, &what)
-            .await
-        {
-            Ok(answer) if answer.status.is_success() => {
-                let pr = view(repository, &answer.body)?;
-                return Ok(self.labelled(repository, &repo, pr).await);
-            }
-            // 422: one is open from this head already (an earlier attempt whose answer
-            // was lost, or another writer); 5xx: the outcome is unknown. Either way,
-            // what is open now is the answer, if anything is.
-            Ok(answer) if answer.status.as_u16() == 422 || answer.status.is_server_error() => {
-                self.api.failure(&answer, repository, &what)
-            }
-            Ok(answer) => return Err(self.api.failure(&answer, repository, &what)),
-            // The network failed: the request may or may not have been served.
-            Err(error) => error,
-        };
-        match self.find_open(repository, &repo, &new.head_branch).await {
-            Ok(Some(pr)) => Ok(self.labelled(repository, &repo, pr).await),
-            _ => Err(error),
-        }
+        self.open_pull_request(new).await
     }
 
     async fn update_pull_request(
@@ -333,21 +256,7 @@ impl Forge for GitHubForge {
     }
 
     async fn close_pull_request(&self, repository: &str, id: &str) -> Result<(), ForgeError> {
-        let repo = parse(repository)?;
-        let (n, pr) = self
-            .patch_pull_request(repository, id, &json!({ "state": "closed" }))
-            .await?;
-        if pr.state == PullRequestState::Merged {
-            return Err(ForgeError::conflict(
-                repository,
-                id,
-                format!("pull request #{n} was merged meanwhile"),
-            ));
-        }
-        // As the git-native forge does: a closed update's branch is not left behind.
-        self.delete_head_branch(repository, &repo, &pr.head_branch)
-            .await;
-        Ok(())
+        self.close(repository, id).await
     }
 
     async fn comment(&self, repository: &str, id: &str, body: &str) -> Result<(), ForgeError> {

@@ -1,14 +1,20 @@
 //! sluice's own merge-policy report on a pull request's head ([`SLUICE_CHECK_RUN`]): a
 //! check run with an App (created once per head, then edited in place), a commit status
 //! of that context with a token (tokens cannot write check runs). What it says is the
-//! core's [`sluice_core::flow::github_report`]; an unchanged report is not sent again.
+//! core's [`sluice_core::flow::github_report`]; an unchanged report is not sent again,
+//! and a pending one only once the head has waited a while ([`send_now`]): checks that
+//! report quickly leave one completed check run, created completed, instead of a pending
+//! one edited later.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use http::Method;
 use serde_json::{Value, json};
-use sluice_core::flow::github_report::{PolicyReport, SLUICE_CHECK_RUN, policy_report};
+use sluice_core::flow::github_report::{
+    DEFAULT_PENDING_REPORT_AFTER, PolicyReport, SLUICE_CHECK_RUN, policy_report, send_now,
+};
 use sluice_core::model::PolicyEvaluation;
 
 use super::api::Api;
@@ -18,25 +24,57 @@ use crate::forge::ForgeError;
 /// Reports kept at most; beyond, all are forgotten (the next one of each is sent again).
 const CAPACITY: usize = 4096;
 
-/// The reports sent, by repository and head commit: the check run's id (with an App) and
-/// what it said.
-#[derive(Default)]
+/// What is known of sluice's report on one head: the check run's id (with an App), what
+/// was sent last, and when the head was first seen.
+#[derive(Clone)]
+struct Kept {
+    run: Option<u64>,
+    sent: Option<PolicyReport>,
+    seen: jiff::Timestamp,
+}
+
+/// The reports sent, by repository and head commit, and how long a pending one waits
+/// before it is shown ([`send_now`]).
 pub struct Reports {
-    sent: Mutex<HashMap<String, (Option<u64>, PolicyReport)>>,
+    kept: Mutex<HashMap<String, Kept>>,
+    pending_after: Duration,
+}
+
+impl Default for Reports {
+    fn default() -> Self {
+        Reports::new(DEFAULT_PENDING_REPORT_AFTER)
+    }
 }
 
 impl Reports {
-    fn get(&self, key: &str) -> Option<(Option<u64>, PolicyReport)> {
-        let sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-        sent.get(key).cloned()
+    /// Reports that show a pending result once a head has waited `pending_after`.
+    pub fn new(pending_after: Duration) -> Reports {
+        Reports {
+            kept: Mutex::default(),
+            pending_after,
+        }
     }
 
-    fn keep(&self, key: String, run: Option<u64>, report: PolicyReport) {
-        let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-        if sent.len() >= CAPACITY {
-            sent.clear();
+    /// What is known of `key`, first seen now if it was not known.
+    fn get(&self, key: &str, now: jiff::Timestamp) -> Kept {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() >= CAPACITY && !kept.contains_key(key) {
+            kept.clear();
         }
-        sent.insert(key, (run, report));
+        let entry = kept.entry(key.to_string()).or_insert(Kept {
+            run: None,
+            sent: None,
+            seen: now,
+        });
+        entry.clone()
+    }
+
+    fn keep(&self, key: &str, run: Option<u64>, report: PolicyReport) {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = kept.get_mut(key) {
+            entry.run = run;
+            entry.sent = Some(report);
+        }
     }
 }
 
@@ -95,8 +133,17 @@ pub async fn publish(
         ));
     }
     let key = format!("{repository}@{head}");
-    let kept = reports.get(&key);
-    if kept.as_ref().is_some_and(|(_, sent)| *sent == report) {
+    let now = jiff::Timestamp::now();
+    let kept = reports.get(&key, now);
+    if kept.sent.as_ref() == Some(&report)
+        || !send_now(
+            &report,
+            kept.sent.is_some(),
+            kept.seen,
+            now,
+            reports.pending_after,
+        )
+    {
         return Ok(());
     }
     let what = "sluice's merge policy report";
@@ -109,10 +156,10 @@ pub async fn publish(
         let path = format!("{base}/statuses/{head}");
         api.call(Method::POST, &path, Some(&body), repository, what)
             .await?;
-        reports.keep(key, None, report);
+        reports.keep(&key, None, report);
         return Ok(());
     }
-    let run = match kept.and_then(|(run, _)| run) {
+    let run = match kept.run {
         Some(run) => Some(run),
         None => find_run(api, repository, base, head).await?,
     };
@@ -137,6 +184,6 @@ pub async fn publish(
             run
         }
     };
-    reports.keep(key, Some(run), report);
+    reports.keep(&key, Some(run), report);
     Ok(())
 }

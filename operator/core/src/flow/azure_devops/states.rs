@@ -115,15 +115,27 @@ pub enum Completion {
 }
 
 /// What a refused completion answer (`status`, Azure DevOps's `typeKey` and `message`)
-/// means. A known "needs approval / policy" refusal (`TF401027`: the bypass permission,
-/// a message or type about policies or approvals) is
-/// [`Completion::Blocked`]; a stale source commit (`TF401181`,
-/// `lastMergeSourceCommit`, 409) or a pull request no longer active is a
-/// [`Completion::Conflict`].
+/// means: a refusal by the branch policies (a message or type about policies or
+/// approvals) is [`Completion::Blocked`]; a stale source commit (409, or a message about
+/// `lastMergeSourceCommit`) or a pull request no longer active is a
+/// [`Completion::Conflict`]; anything else is [`Completion::Other`].
+///
+/// The codes, and what is known of them:
+/// - `TF401027` is Azure DevOps's generic missing-permission refusal, "You need the Git
+///   '<permission>' permission to perform this action" (public reports show it naming
+///   `PullRequestContribute`, `GenericContribute`, `CreateRepository`,
+///   `PullRequestBypassPolicy`). The code alone therefore means nothing about policies:
+///   only the permission it names decides. `PullRequestBypassPolicy` is read as
+///   Blocked: that completing while a policy is not satisfied asks for that permission
+///   is an assumption, not documented; the others are [`Completion::Other`] (a token
+///   lacking a permission, which the 403 already says).
+/// - `TF401181`: no public documentation of this code was found; that it is the stale
+///   `lastMergeSourceCommit` refusal is an assumption. The mapping does not rest on it:
+///   a 409, or a message naming `lastMergeSourceCommit`, is a Conflict either way.
 pub fn completion_refusal(status: u16, type_key: &str, message: &str) -> Completion {
     let message = message.to_ascii_lowercase();
     let type_key = type_key.to_ascii_lowercase();
-    let blocked = ["tf401027", "bypasspolicy", "polic", "approv"]
+    let blocked = ["pullrequestbypasspolicy", "bypasspolicy", "polic", "approv"]
         .iter()
         .any(|w| message.contains(w) || type_key.contains(w));
     if blocked && status != 409 {
@@ -277,6 +289,19 @@ mod tests {
             ),
             (400, "", "The pull request is not active", Conflict),
             (403, "", "Access denied", Other),
+            // TF401027 names a missing permission: only the bypass one is about policies.
+            (
+                403,
+                "",
+                "TF401027: You need the Git 'PullRequestContribute' permission to perform this action.",
+                Other,
+            ),
+            (
+                403,
+                "",
+                "TF401027: You need the Git 'GenericContribute' permission to perform this action.",
+                Other,
+            ),
             (500, "", "Internal error", Other),
         ] {
             assert_eq!(
