@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
 use serde_json::json;
-use sluice_core::flow::build_resource::{self, BUILD_ID_ANNOTATION, KeptBuild};
+use sluice_core::flow::build_resource::{self, BUILD_ID_ANNOTATION, BuildRefusal, KeptBuild};
 use sluice_core::flow::{self, BuildId, BuildInfo};
 use sluice_core::model::BuildSpec;
 
@@ -151,17 +151,17 @@ impl BuildSync {
             let spec = object.data.get("spec").cloned().unwrap_or_default();
             let outcome = match serde_json::from_value::<BuildSpec>(spec) {
                 Err(err) => Ingest::Refused {
-                    rule: "invalid-build".into(),
+                    rule: BuildRefusal::Invalid.rule().into(),
                     message: format!("spec: {err}"),
                 },
                 Ok(spec) => match self.state.engine.publish_build(&new_build(spec)) {
                     Ok(published) => Ingest::Stored(published.build.id),
                     Err(TriggerError::Invalid(message)) => Ingest::Refused {
-                        rule: "invalid-build".into(),
+                        rule: BuildRefusal::Invalid.rule().into(),
                         message,
                     },
                     Err(TriggerError::Conflict(message)) => Ingest::Refused {
-                        rule: "build-conflict".into(),
+                        rule: BuildRefusal::Conflict.rule().into(),
                         message,
                     },
                     // Before the configuration is loaded: the pass after it publishes.

@@ -9,6 +9,25 @@ use super::keys::repository_identity;
 /// The annotation carrying the store id of the build a Build resource stands for.
 pub const BUILD_ID_ANNOTATION: &str = "sluice.dev/build-id";
 
+/// Why a Build resource was not published into the store; its status shows the rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildRefusal {
+    /// The spec does not parse, or a field fails the build validators.
+    Invalid,
+    /// A different build is stored under the same repository, commit and number.
+    Conflict,
+}
+
+impl BuildRefusal {
+    /// The rule a refused Build's `Stalled` condition names (kebab-case).
+    pub fn rule(self) -> &'static str {
+        match self {
+            BuildRefusal::Invalid => "invalid-build",
+            BuildRefusal::Conflict => "build-conflict",
+        }
+    }
+}
+
 /// The longest a part of a generated name may be.
 const PART: usize = 60;
 
@@ -196,5 +215,11 @@ mod tests {
         assert_eq!(names(1), vec!["r2", "r1", "s1"]);
         assert!(names(0).is_empty());
         assert!(names(3).is_empty());
+    }
+
+    #[test]
+    fn refusals_name_their_rule() {
+        assert_eq!(BuildRefusal::Invalid.rule(), "invalid-build");
+        assert_eq!(BuildRefusal::Conflict.rule(), "build-conflict");
     }
 }

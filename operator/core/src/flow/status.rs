@@ -68,6 +68,22 @@ pub fn refused(
     )
 }
 
+/// What a resource refused by validation shows: the rule of its first finding (kebab-case)
+/// and every finding's message with its hint, in one sentence list; `None` when nothing
+/// refused it.
+pub fn refusal(findings: &[crate::config::Diagnostic]) -> Option<(String, String)> {
+    let first = findings.first()?;
+    let message = findings
+        .iter()
+        .map(|d| match &d.hint {
+            Some(hint) => format!("{} ({hint})", d.message),
+            None => d.message.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Some((first.rule.id(), message))
+}
+
 /// The conditions of a configuration resource that passed validation and is in force:
 /// `Ready` `True` with reason `Accepted`; transition times as in [`conditions`].
 pub fn accepted(

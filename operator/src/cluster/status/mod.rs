@@ -211,19 +211,10 @@ impl StatusWriter {
         let name = object.metadata.name.as_deref().unwrap_or("");
         let generation = object.metadata.generation;
         let previous = previous_conditions(object);
-        if let Some(findings) = resources.refusal(&resources::path(kind, namespace, name)) {
-            let rule = serde_json::to_value(findings[0].rule)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let message = findings
-                .iter()
-                .map(|d| match &d.hint {
-                    Some(hint) => format!("{} ({hint})", d.message),
-                    None => d.message.clone(),
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
+        if let Some((rule, message)) = resources
+            .refusal(&resources::path(kind, namespace, name))
+            .and_then(|findings| status::refusal(&findings))
+        {
             return Some(refused(&previous, &rule, &message, generation, &pass.now));
         }
         let accepted = status::accepted(&previous, generation, &pass.now);
