@@ -1,6 +1,10 @@
 //! Table tests of the product graph: the walk, coherency and the renderers.
 
 mod coherency;
+mod diff;
+mod network;
+mod readiness;
+mod timing;
 mod render;
 mod walk;
 
