@@ -151,9 +151,9 @@ fn unwrap_merge_subject(subject: &str) -> &str {
         .map_or(subject, |(_, rest)| rest);
     match subject.rsplit_once(" (#") {
         Some((head, tail))
-            if tail.strip_suffix(')').is_some_and(|n| {
-                !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
-            }) =>
+            if tail
+                .strip_suffix(')')
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())) =>
         {
             head
         }

@@ -95,9 +95,14 @@ pub fn text(time: &FlowTime) -> String {
         time.hops.len()
     );
     let mut rows = vec![
-        ["HOP", "SUBSCRIPTION", "UPDATE median / p90 (n)", "BUILD median / p90 (n)"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "HOP",
+            "SUBSCRIPTION",
+            "UPDATE median / p90 (n)",
+            "BUILD median / p90 (n)",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     for h in &time.hops {
         rows.push(vec![

@@ -74,8 +74,11 @@ impl Index {
                     .or_insert_with(|| url.clone());
             }
         }
-        let ids: BTreeMap<String, usize> =
-            spelled.keys().enumerate().map(|(i, k)| (k.clone(), i)).collect();
+        let ids: BTreeMap<String, usize> = spelled
+            .keys()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), i))
+            .collect();
         let names: Vec<String> = spelled.into_values().collect();
         let mut out = vec![Vec::new(); names.len()];
         let mut ends = Vec::new();
@@ -133,6 +136,9 @@ fn cycle_links(index: &Index) -> Vec<bool> {
         .collect()
 }
 
+/// A path found and its (cost, links) key.
+type Found = Option<((i64, usize), Vec<usize>)>;
+
 /// The most path extensions a search of simple paths makes; past it the best path found
 /// so far is the answer (and it says so).
 pub const MAX_STEPS: usize = 1_000_000;
@@ -147,8 +153,8 @@ fn best_path(
     from: usize,
     goal: Option<usize>,
     steps: &mut usize,
-) -> (Option<((i64, usize), Vec<usize>)>, usize, bool) {
-    let mut best: Option<((i64, usize), Vec<usize>)> = None;
+) -> (Found, usize, bool) {
+    let mut best: Found = None;
     let mut compared = 0usize;
     let mut on_path = vec![false; index.names.len()];
     on_path[from] = true;

@@ -68,7 +68,13 @@ pub fn text(network: &FlowNetwork) -> String {
     }
     let mut rows = vec![
         [
-            "", "SUBSCRIPTION", "SOURCE", "TARGET", "FREQUENCY", "POLICIES", "UPDATE (median / p90)",
+            "",
+            "SUBSCRIPTION",
+            "SOURCE",
+            "TARGET",
+            "FREQUENCY",
+            "POLICIES",
+            "UPDATE (median / p90)",
             "BUILD (median / p90)",
         ]
         .map(String::from)

@@ -197,6 +197,8 @@ pub fn parse_window(text: &str) -> Result<i64, String> {
         .map_err(|_| format!("window {text:?}: expected a number before the unit, e.g. 30d"))?;
     match n.checked_mul(unit_secs) {
         Some(secs) if secs > 0 => Ok(secs),
-        _ => Err(format!("window {text:?}: must be positive and under 290 billion years")),
+        _ => Err(format!(
+            "window {text:?}: must be positive and under 290 billion years"
+        )),
     }
 }

@@ -4,8 +4,8 @@ mod coherency;
 mod diff;
 mod network;
 mod readiness;
-mod timing;
 mod render;
+mod timing;
 mod walk;
 
 use std::collections::BTreeMap;

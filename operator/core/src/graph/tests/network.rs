@@ -49,8 +49,16 @@ fn diamond() -> Vec<LinkTiming> {
 
 #[test]
 fn critical_path_cases() {
-    // (links, channel, want path, want total, want cycle links)
-    let cases: Vec<(&str, Vec<LinkTiming>, Option<&str>, Vec<&str>, i64, Vec<usize>)> = vec![
+    // (what, links, channel, want path, want total, want cycle links)
+    type Case = (
+        &'static str,
+        Vec<LinkTiming>,
+        Option<&'static str>,
+        Vec<&'static str>,
+        i64,
+        Vec<usize>,
+    );
+    let cases: Vec<Case> = vec![
         (
             "diamond: the slow branch wins",
             diamond(),
@@ -94,7 +102,10 @@ fn critical_path_cases() {
         ),
         (
             "filtered by channel",
-            vec![link("tools", "sdk", Some(9_999), None), link("runtime", "sdk", Some(5), None)],
+            vec![
+                link("tools", "sdk", Some(9_999), None),
+                link("runtime", "sdk", Some(5), None),
+            ],
             Some("dev"),
             vec!["runtime", "sdk"],
             5,
@@ -126,12 +137,30 @@ fn slowest_path_cases() {
     let mut cyclic = diamond();
     cyclic.push(link("sdk", "runtime", Some(1), Some(1)));
     for (what, links, from, to, want) in [
-        ("diamond", diamond(), "runtime", "sdk", Some((vec!["runtime", "aspnet", "sdk"], 2))),
-        ("one hop", diamond(), "sdk", "installer", Some((vec!["sdk", "installer"], 1))),
+        (
+            "diamond",
+            diamond(),
+            "runtime",
+            "sdk",
+            Some((vec!["runtime", "aspnet", "sdk"], 2)),
+        ),
+        (
+            "one hop",
+            diamond(),
+            "sdk",
+            "installer",
+            Some((vec!["sdk", "installer"], 1)),
+        ),
         ("against the flow", diamond(), "sdk", "runtime", None),
         ("unknown repository", diamond(), "nowhere", "sdk", None),
         ("itself", diamond(), "sdk", "sdk", None),
-        ("through a cycle", cyclic, "extensions", "aspnet", Some((vec!["extensions", "sdk", "runtime", "aspnet"], 1))),
+        (
+            "through a cycle",
+            cyclic,
+            "extensions",
+            "aspnet",
+            Some((vec!["extensions", "sdk", "runtime", "aspnet"], 1)),
+        ),
     ] {
         let got = slowest_path(&links, &url(from), &url(to));
         let got = got.as_ref().map(|(p, n)| (names(&p.repositories), *n));
@@ -142,7 +171,12 @@ fn slowest_path_cases() {
 #[test]
 fn flow_time_sums_the_figures_it_shows() {
     let links = diamond();
-    let time = flow_time(&links, &url("runtime"), &format!("{}.git", url("installer"))).unwrap();
+    let time = flow_time(
+        &links,
+        &url("runtime"),
+        &format!("{}.git", url("installer")),
+    )
+    .unwrap();
     assert_eq!(time.paths_compared, 2);
     let subs: Vec<&str> = time.hops.iter().map(|h| h.subscription.as_str()).collect();
     assert_eq!(subs, ["runtime-aspnet", "aspnet-sdk", "sdk-installer"]);

@@ -62,7 +62,10 @@ fn build(name: &str, branch: &str, produced_at: i64) -> BuildRecord {
 
 #[test]
 fn samples_pair_merges_with_the_next_target_build() {
-    let links = [link("rt-ext", "runtime", "extensions"), link("ext-sdk", "extensions", "sdk")];
+    let links = [
+        link("rt-ext", "runtime", "extensions"),
+        link("ext-sdk", "extensions", "sdk"),
+    ];
     let merges = [
         merge("rt-ext", 1_000, 1_600),
         merge("rt-ext", 2_000, 2_300),
@@ -106,7 +109,10 @@ fn samples_pair_merges_with_the_next_target_build() {
     );
     assert_eq!(t[0].weight_secs(), 400);
     // No merge of ext-sdk: no history.
-    assert_eq!((t[1].update, t[1].build, t[1].weight_secs()), (None, None, 0));
+    assert_eq!(
+        (t[1].update, t[1].build, t[1].weight_secs()),
+        (None, None, 0)
+    );
 }
 
 #[test]
