@@ -20,6 +20,7 @@
 
 pub mod coherency;
 pub mod diff;
+pub mod diff_report;
 pub mod draw;
 pub mod flow;
 pub mod flow_time;

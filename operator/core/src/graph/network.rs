@@ -10,13 +10,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::product::repository_identity;
 use super::timing::LinkTiming;
 
 /// One repository of the network.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkNode {
     /// Its URL, as first met.
@@ -26,7 +26,7 @@ pub struct NetworkNode {
 }
 
 /// A chain of links and what it costs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LinkPath {
     /// Repositories in flow order (one more than links).
@@ -38,7 +38,7 @@ pub struct LinkPath {
 }
 
 /// The flow network and its critical path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowNetwork {
     /// The window the times were observed over, in seconds.
@@ -257,4 +257,46 @@ pub fn slowest_path(links: &[LinkTiming], source: &str, target: &str) -> Option<
     }
     let (best, compared, _) = best_path(&index, links, from, Some(to), &mut 0);
     best.map(|(_, chain)| (index.path(from, chain, links), compared))
+}
+
+impl FlowNetwork {
+    /// The repository `name` means: a URL of one of the nodes (by identity), or the short
+    /// name (last path segment) of exactly one. The error says what matched instead.
+    pub fn resolve(&self, name: &str) -> Result<&str, String> {
+        let id = repository_identity(name);
+        if let Some(node) = self
+            .nodes
+            .iter()
+            .find(|n| repository_identity(&n.repository) == id)
+        {
+            return Ok(&node.repository);
+        }
+        let short: Vec<&str> = self
+            .nodes
+            .iter()
+            .map(|n| n.repository.as_str())
+            .filter(|r| super::product::display_name(r) == name)
+            .collect();
+        match short.as_slice() {
+            [one] => Ok(one),
+            [] => Err(format!(
+                "{name:?} is no source or target of a subscription{}",
+                if self.nodes.is_empty() {
+                    String::new()
+                } else {
+                    let known: Vec<&str> = self
+                        .nodes
+                        .iter()
+                        .map(|n| super::product::display_name(&n.repository))
+                        .collect();
+                    format!(" (known: {})", known.join(", "))
+                }
+            )),
+            many => Err(format!(
+                "{name:?} names {} repositories; give the URL: {}",
+                many.len(),
+                many.join(", ")
+            )),
+        }
+    }
 }

@@ -222,3 +222,20 @@ fn renderings_mark_the_critical_path() {
     assert_eq!(mermaid.matches("linkStyle").count(), 3, "{mermaid}");
     assert_eq!(mermaid.matches("-.->").count(), 2, "{mermaid}");
 }
+
+#[test]
+fn repositories_are_named_by_url_or_short_name() {
+    let mut links = diamond();
+    links.push(link("sdk", "installer", None, None));
+    links[5].link.target = "https://example.com/other/installer".into();
+    let net = network(links, None, 60);
+    assert_eq!(net.resolve("runtime"), Ok(url("runtime").as_str()));
+    assert_eq!(
+        net.resolve(&format!("{}.git", url("sdk"))),
+        Ok(url("sdk").as_str())
+    );
+    let err = net.resolve("installer").unwrap_err();
+    assert!(err.contains("names 2 repositories"), "{err}");
+    let err = net.resolve("nowhere").unwrap_err();
+    assert!(err.contains("known: aspnet, extensions"), "{err}");
+}
