@@ -28,6 +28,7 @@ pub mod network;
 pub mod network_render;
 pub mod product;
 pub mod readiness;
+pub mod readiness_render;
 pub mod render;
 pub mod timing;
 pub mod walk;

@@ -181,3 +181,60 @@ fn compare_two_graphs() {
     );
     assert_eq!(presences[2].range(), None);
 }
+
+#[test]
+fn report_text_lists_ranges_and_left_out_updates() {
+    use crate::graph::diff_report::{GraphDiff, RangeSummary, RepoDiff, text};
+    let old = walk(&at("sdk", 1), &diamond(), WalkOptions::default()).0;
+    let mut new_world = diamond();
+    let deps = new_world.remove(&at("sdk", 1)).unwrap();
+    new_world.insert(at("sdk", 5), deps);
+    let new = walk(&at("sdk", 5), &new_world, WalkOptions::default()).0;
+    let repositories: Vec<RepoDiff> = compare(&old, &new)
+        .into_iter()
+        .map(|presence| {
+            let moved = presence.range().is_some();
+            RepoDiff {
+                status: presence.status(),
+                presence,
+                range: moved.then(|| {
+                    RangeSummary::new(
+                        vec![
+                            CommitInfo {
+                                id: sha(5),
+                                parents: 1,
+                                message: "Add a fast path\n\nbody".into(),
+                            },
+                            commit("[main] Update dependencies from contoso/runtime (#3)", 1),
+                        ],
+                        0,
+                        false,
+                    )
+                }),
+                error: None,
+            }
+        })
+        .collect();
+    let report = GraphDiff {
+        old: old.root.clone(),
+        new: new.root.clone(),
+        repositories,
+        unreadable: old.unreadable.clone(),
+    };
+    let out = text(&report, true);
+    for want in [
+        "sdk: 0001abababab -> 0005abababab",
+        "sdk         moved      0001abababab",
+        "runtime     unchanged  0002abababab,0020abababab",
+        "sdk 0001abababab..0005abababab: 1 real commit(s), 1 sluice update(s) left out",
+        "  0005abababab Add a fast path",
+    ] {
+        assert!(out.contains(want), "{want:?} not in\n{out}");
+    }
+    assert!(!out.contains("Update dependencies"), "{out}");
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["repositories"][0]["status"], "moved");
+    assert_eq!(json["repositories"][0]["range"]["realCommits"], 1);
+    assert_eq!(json["repositories"][0]["range"]["leftOut"], 1);
+    assert!(json["repositories"][1].get("range").is_none());
+}

@@ -249,3 +249,40 @@ fn no_known_build_makes_every_path_stale_and_no_history_is_flagged() {
     assert_eq!(coherent.estimate_secs, Some(0));
     assert!(coherent.findings.is_empty());
 }
+
+#[test]
+fn text_names_hops_blockers_and_estimates() {
+    let (graph, _) = walk(&at("sdk", 1), &diamond(), WalkOptions::default());
+    let builds = [known(9, "runtime", 2)];
+    let mut rt_asp = link("rt-asp", "runtime", "aspnetcore");
+    rt_asp.requested_build = Some(9);
+    rt_asp.open_pull_request = Some((Some(4), "https://forge/pr/4".into()));
+    rt_asp.pending_policies = vec!["AllChecksSuccessful".into()];
+    let links = [rt_asp, link("asp-sdk", "aspnetcore", "sdk")];
+    let r = readiness(
+        &graph.incoherencies,
+        "main",
+        &links,
+        &builds,
+        &[timing("rt-asp", 3_600, 600)],
+    );
+    let text = crate::graph::readiness_render::text(&at("sdk", 1), "main", &r);
+    for want in [
+        "sdk@main (0001abababab) is NOT coherent: 1 repository(ies)",
+        "runtime: align on 0002abababab (build b9, id 9",
+        "  at 0020abababab via sdk -> aspnetcore -> runtime",
+        "    runtime -> aspnetcore [rt-asp]: pull request #4 open (https://forge/pr/4)",
+        "      blocked: merge policy pending: AllChecksSuccessful",
+        "    aspnetcore -> sdk [asp-sdk]: waits for a new build of its source",
+        "    resolved in: at least 1h 10m (median; some hops have no history)",
+        "    runtime -> extensions [-]: no subscription",
+        "Estimated time to a coherent product: none (a hop has no subscription)",
+    ] {
+        assert!(text.contains(want), "{want:?} not in\n{text}");
+    }
+    let coherent = readiness(&[], "main", &[], &[], &[]);
+    assert_eq!(
+        crate::graph::readiness_render::text(&at("sdk", 1), "main", &coherent),
+        "sdk@main (0001abababab) is coherent: every repository is reached at one commit.\n"
+    );
+}
