@@ -27,7 +27,7 @@ pub struct RangeCommit {
 /// The commits between two commits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitRange {
-    /// Reachable from the new commit and not from the old one, newest first.
+    /// Reachable from the new commit and not from the old one, each before its parents.
     pub ahead: Vec<RangeCommit>,
     /// How many are reachable from the old commit and not from the new one (non-zero
     /// when the repository moved back or to a diverging line).
@@ -76,25 +76,46 @@ pub(crate) fn range(
 ) -> Result<CommitRange, ReadError> {
     let (from_old, cut_old) = ancestors(repo, remote, old, limit)?;
     let (from_new, cut_new) = ancestors(repo, remote, new, limit)?;
-    let mut ahead = Vec::new();
-    for id in from_new.iter().filter(|id| !from_old.contains(*id)) {
-        let commit = find_commit(repo, remote, *id)?;
+    // Children before parents (newest first in a linear history), from a depth-first
+    // walk of the range from `new`: reverse post-order is a topological order.
+    let mut order = Vec::new();
+    let mut done: HashSet<ObjectId> = HashSet::new();
+    let in_range = |id: &ObjectId| from_new.contains(id) && !from_old.contains(id);
+    let mut stack: Vec<(ObjectId, bool)> = vec![(new, false)];
+    while let Some((id, expanded)) = stack.pop() {
+        if expanded {
+            order.push(id);
+            continue;
+        }
+        if !in_range(&id) || !repo.has_object(id) || !done.insert(id) {
+            continue;
+        }
+        stack.push((id, true));
+        let commit = find_commit(repo, remote, id)?;
+        let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
+        for parent in parents.into_iter().rev() {
+            stack.push((parent, false));
+        }
+    }
+    order.reverse();
+    let mut ahead = Vec::with_capacity(order.len());
+    for id in order {
+        let commit = find_commit(repo, remote, id)?;
         let time = commit
             .time()
-            .map_err(|e| object_error(remote, *id, e.to_string()))?
+            .map_err(|e| object_error(remote, id, e.to_string()))?
             .seconds;
         let message = commit
             .message_raw()
-            .map_err(|e| object_error(remote, *id, e.to_string()))?
+            .map_err(|e| object_error(remote, id, e.to_string()))?
             .to_string();
         ahead.push(RangeCommit {
-            id: *id,
+            id,
             parents: commit.parent_ids().count(),
             message,
             time,
         });
     }
-    ahead.sort_by(|a, b| b.time.cmp(&a.time).then(a.id.cmp(&b.id)));
     Ok(CommitRange {
         ahead,
         behind: from_old.iter().filter(|id| !from_new.contains(*id)).count(),
