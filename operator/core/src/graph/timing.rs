@@ -156,17 +156,30 @@ pub fn link_timings(
         .collect()
 }
 
-/// `1d 4h`, `2h 05m`, `3m 20s`, `45s`: a duration for people, two units at most.
+/// `1d 4h`, `2h 05m`, `3m 20s`, `45s`, `30d`: a duration for people, two units at most,
+/// the smaller left out when it is zero.
 pub fn human(secs: i64) -> String {
     let sign = if secs < 0 { "-" } else { "" };
     let s = secs.unsigned_abs();
     let (d, h, m, sec) = (s / 86_400, s / 3_600 % 24, s / 60 % 60, s % 60);
     let body = if d > 0 {
-        format!("{d}d {h}h")
+        if h > 0 {
+            format!("{d}d {h}h")
+        } else {
+            format!("{d}d")
+        }
     } else if h > 0 {
-        format!("{h}h {m:02}m")
+        if m > 0 {
+            format!("{h}h {m:02}m")
+        } else {
+            format!("{h}h")
+        }
     } else if m > 0 {
-        format!("{m}m {sec:02}s")
+        if sec > 0 {
+            format!("{m}m {sec:02}s")
+        } else {
+            format!("{m}m")
+        }
     } else {
         format!("{sec}s")
     };
