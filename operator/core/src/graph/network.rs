@@ -5,13 +5,15 @@
 //! A link's cost is its median update time plus its median build time (see
 //! [`LinkTiming::weight_secs`]). The critical path is the simple path (no repository
 //! twice, so cycles are followed at most once around) of greatest cost, then most links,
-//! found by a depth-first search of the simple paths from every repository, bounded by
+//! exactly and in linear time when no link closes a cycle (see [`super::longest`]), else
+//! by a depth-first search of the simple paths from every repository, bounded by
 //! [`MAX_STEPS`].
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::longest::Dag;
 use super::product::repository_identity;
 use super::timing::LinkTiming;
 
@@ -209,19 +211,33 @@ pub fn network(links: Vec<LinkTiming>, channel: Option<&str>, window_secs: i64) 
         .collect();
     let index = Index::new(&links);
     let on_cycle = cycle_links(&index);
-    let mut steps = 0usize;
     let mut exhaustive = true;
-    let mut best: Option<((i64, usize), usize, Vec<usize>)> = None;
-    for start in 0..index.names.len() {
-        let (found, _, complete) = best_path(&index, &links, start, None, &mut steps);
-        exhaustive &= complete;
-        if let Some((key, chain)) = found
-            && best.as_ref().is_none_or(|(k, _, _)| key > *k)
-        {
-            best = Some((key, start, chain));
+    let critical_path = if on_cycle.iter().any(|&c| c) {
+        let mut steps = 0usize;
+        let mut best: Option<((i64, usize), usize, Vec<usize>)> = None;
+        for start in 0..index.names.len() {
+            let (found, _, complete) = best_path(&index, &links, start, None, &mut steps);
+            exhaustive &= complete;
+            if let Some((key, chain)) = found
+                && best.as_ref().is_none_or(|(k, _, _)| key > *k)
+            {
+                best = Some((key, start, chain));
+            }
         }
-    }
-    let critical_path = best.map(|(_, start, chain)| index.path(start, chain, &links));
+        best.map(|(_, start, chain)| index.path(start, chain, &links))
+    } else {
+        let weight: Vec<i64> = links.iter().map(LinkTiming::weight_secs).collect();
+        let dag = Dag {
+            n: index.names.len(),
+            out: &index.out,
+            ends: &index.ends,
+            weight: &weight,
+        };
+        dag.best(None, None).map(|(chain, _, _)| {
+            let start = index.ends[chain[0]].0;
+            index.path(start, chain, &links)
+        })
+    };
     let on_path: Vec<bool> = (0..index.names.len())
         .map(|v| {
             critical_path
@@ -255,8 +271,19 @@ pub fn slowest_path(links: &[LinkTiming], source: &str, target: &str) -> Option<
     if from == to {
         return None;
     }
-    let (best, compared, _) = best_path(&index, links, from, Some(to), &mut 0);
-    best.map(|(_, chain)| (index.path(from, chain, links), compared))
+    if cycle_links(&index).iter().any(|&c| c) {
+        let (best, compared, _) = best_path(&index, links, from, Some(to), &mut 0);
+        return best.map(|(_, chain)| (index.path(from, chain, links), compared));
+    }
+    let weight: Vec<i64> = links.iter().map(LinkTiming::weight_secs).collect();
+    let dag = Dag {
+        n: index.names.len(),
+        out: &index.out,
+        ends: &index.ends,
+        weight: &weight,
+    };
+    let (chain, _, compared) = dag.best(Some(from), Some(to))?;
+    Some((index.path(from, chain, links), compared))
 }
 
 impl FlowNetwork {

@@ -239,3 +239,31 @@ fn repositories_are_named_by_url_or_short_name() {
     let err = net.resolve("nowhere").unwrap_err();
     assert!(err.contains("known: aspnet, extensions"), "{err}");
 }
+
+#[test]
+fn a_large_acyclic_network_is_searched_exactly() {
+    // 40 layers of 3 repositories, every repository feeding all three of the next layer:
+    // 3^39 paths, far too many to list, and one slow link per layer on a known chain.
+    let mut links = Vec::new();
+    for layer in 0..39 {
+        for a in 0..3 {
+            for b in 0..3 {
+                let slow = a == layer % 3 && b == (layer + 1) % 3;
+                links.push(link(
+                    &format!("r{layer}-{a}"),
+                    &format!("r{}-{b}", layer + 1),
+                    Some(if slow { 100 } else { 1 }),
+                    None,
+                ));
+            }
+        }
+    }
+    let net = network(links.clone(), None, 60);
+    assert!(net.exhaustive);
+    let path = net.critical_path.unwrap();
+    assert_eq!(path.total_secs, 39 * 100);
+    assert_eq!(path.links.len(), 39);
+    let (slow, compared) = slowest_path(&links, &url("r0-0"), &url("r39-0")).unwrap();
+    assert_eq!(slow.total_secs, 39 * 100);
+    assert_eq!(compared, 3usize.pow(38));
+}
