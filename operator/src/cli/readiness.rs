@@ -58,7 +58,8 @@ JSON output:
                  \"stale\": [{\"commit\", \"path\", \"hops\": [{\"source\", \"target\",
                    \"subscription\", \"state\", ..., \"blockers\"}], \"estimateSecs\",
                    \"estimateComplete\"}]}],
-   \"estimateSecs\", \"estimateComplete\", \"incoherencies\": [as in `sluice graph`]}
+   \"estimateSecs\", \"estimateComplete\", \"incoherencies\" and \"unreadable\": [as in
+   `sluice graph`]}
 
 Exit status: 0 coherent, 3 not coherent, 1 when the root or the server cannot be read,
 2 for a usage error.
@@ -100,6 +101,7 @@ struct Report<'a> {
     #[serde(flatten)]
     readiness: &'a Readiness,
     incoherencies: &'a [sluice_core::graph::Incoherency],
+    unreadable: &'a [sluice_core::graph::Unreadable],
 }
 
 fn usage(what: &str, err: impl std::fmt::Display) -> ExitCode {
@@ -204,13 +206,17 @@ pub fn run(args: ReadinessArgs) -> anyhow::Result<ExitCode> {
         )
     };
     match args.format {
-        Format::Text => out!("{}", readiness_render::text(&root, &args.branch, &verdict)),
+        Format::Text => out!(
+            "{}",
+            readiness_render::text(&root, &args.branch, &verdict, &graph.unreadable)
+        ),
         Format::Json => {
             let report = Report {
                 root: &root,
                 branch: &args.branch,
                 readiness: &verdict,
                 incoherencies: &graph.incoherencies,
+                unreadable: &graph.unreadable,
             };
             out!("{}\n", serde_json::to_string_pretty(&report)?);
         }

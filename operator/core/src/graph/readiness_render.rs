@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::product::{RepoAt, display_name};
+use super::product::{RepoAt, Unreadable, display_name};
 use super::readiness::{HopState, Readiness};
 use super::render::short_commit;
 use super::timing::human;
@@ -32,8 +32,35 @@ fn estimate_text(secs: Option<i64>, complete: bool) -> String {
     }
 }
 
-/// Readiness of the product rooted at `root` (on `branch`) as text.
-pub fn text(root: &RepoAt, branch: &str, readiness: &Readiness) -> String {
+/// Readiness of the product rooted at `root` (on `branch`) as text, then the nodes that
+/// could not be read (coherency is judged on what was read).
+pub fn text(
+    root: &RepoAt,
+    branch: &str,
+    readiness: &Readiness,
+    unreadable: &[Unreadable],
+) -> String {
+    let mut out = verdict(root, branch, readiness);
+    if !unreadable.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} node(s) could not be read; coherency is judged on the rest:",
+            unreadable.len()
+        );
+        for u in unreadable {
+            let _ = writeln!(
+                out,
+                "  {} at {}: {}",
+                display_name(&u.repository),
+                short_commit(&u.commit),
+                u.reason
+            );
+        }
+    }
+    out
+}
+
+fn verdict(root: &RepoAt, branch: &str, readiness: &Readiness) -> String {
     let head = format!(
         "{}@{branch} ({})",
         display_name(&root.repository),

@@ -266,7 +266,13 @@ fn text_names_hops_blockers_and_estimates() {
         &builds,
         &[timing("rt-asp", 3_600, 600)],
     );
-    let text = crate::graph::readiness_render::text(&at("sdk", 1), "main", &r);
+    let unreadable = [crate::graph::Unreadable {
+        node: 3,
+        repository: url("arcade"),
+        commit: sha(9),
+        reason: "fetch failed".into(),
+    }];
+    let text = crate::graph::readiness_render::text(&at("sdk", 1), "main", &r, &unreadable);
     for want in [
         "sdk@main (0001abababab) is NOT coherent: 1 repository(ies)",
         "runtime: align on 0002abababab (build b9, id 9",
@@ -277,12 +283,13 @@ fn text_names_hops_blockers_and_estimates() {
         "    resolved in: at least 1h 10m (median; some hops have no history)",
         "    runtime -> extensions [-]: no subscription",
         "Estimated time to a coherent product: none (a hop has no subscription)",
+        "1 node(s) could not be read; coherency is judged on the rest:\n  arcade at 0009abababab: fetch failed",
     ] {
         assert!(text.contains(want), "{want:?} not in\n{text}");
     }
     let coherent = readiness(&[], "main", &[], &[], &[]);
     assert_eq!(
-        crate::graph::readiness_render::text(&at("sdk", 1), "main", &coherent),
+        crate::graph::readiness_render::text(&at("sdk", 1), "main", &coherent, &[]),
         "sdk@main (0001abababab) is coherent: every repository is reached at one commit.\n"
     );
 }
