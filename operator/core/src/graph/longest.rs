@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 /// A graph of `n` nodes whose link `l` leads from `ends[l].0` to `ends[l].1`, `out[v]`
-/// listing the links leaving `v`, with no cycle.
+/// listing the links leaving `v` (only those listed count), with no cycle.
 pub(crate) struct Dag<'a> {
     /// How many nodes.
     pub n: usize,
@@ -28,8 +28,8 @@ impl Dag<'_> {
     /// a topological order taken smallest node first.
     pub fn best(&self, start: Option<usize>, goal: Option<usize>) -> Option<Best> {
         let mut indegree = vec![0usize; self.n];
-        for &(_, b) in self.ends {
-            indegree[b] += 1;
+        for &l in self.out.iter().flatten() {
+            indegree[self.ends[l].1] += 1;
         }
         let mut ready: BTreeSet<usize> = (0..self.n).filter(|&v| indegree[v] == 0).collect();
         let mut best: Vec<Reach> = match start {
@@ -78,4 +78,78 @@ impl Dag<'_> {
         chain.reverse();
         Some((chain, key, paths[end].max(1)))
     }
+}
+
+/// `out` without a small set of links whose removal leaves no cycle, chosen by the greedy
+/// ordering of Eades, Lin and Smyth: repeatedly, sinks go to the back of the order,
+/// sources to the front, else the node with the most links out over links in (smallest
+/// index on a tie) to the front; the links leading backwards in the order are dropped.
+pub(crate) fn without_back_links(out: &[Vec<usize>], ends: &[(usize, usize)]) -> Vec<Vec<usize>> {
+    let n = out.len();
+    let mut incoming: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &l in out.iter().flatten() {
+        incoming[ends[l].1].push(l);
+    }
+    let mut alive = vec![true; n];
+    let degree = |v: usize, links: &[usize], alive: &[bool], pick: fn((usize, usize)) -> usize| {
+        links
+            .iter()
+            .filter(|&&l| {
+                let other = pick(ends[l]);
+                other != v && alive[other]
+            })
+            .count()
+    };
+    let (mut front, mut back) = (Vec::new(), Vec::new());
+    let mut left = n;
+    while left > 0 {
+        let mut moved = false;
+        for v in 0..n {
+            if !alive[v] {
+                continue;
+            }
+            let (o, i) = (
+                degree(v, &out[v], &alive, |e| e.1),
+                degree(v, &incoming[v], &alive, |e| e.0),
+            );
+            if o == 0 {
+                back.push(v);
+            } else if i == 0 {
+                front.push(v);
+            } else {
+                continue;
+            }
+            alive[v] = false;
+            left -= 1;
+            moved = true;
+        }
+        if moved {
+            continue;
+        }
+        let pick = (0..n).filter(|&v| alive[v]).max_by_key(|&v| {
+            let o = degree(v, &out[v], &alive, |e| e.1) as i64;
+            let i = degree(v, &incoming[v], &alive, |e| e.0) as i64;
+            (o - i, std::cmp::Reverse(v))
+        });
+        if let Some(v) = pick {
+            front.push(v);
+            alive[v] = false;
+            left -= 1;
+        }
+    }
+    back.reverse();
+    front.extend(back);
+    let mut position = vec![0usize; n];
+    for (p, &v) in front.iter().enumerate() {
+        position[v] = p;
+    }
+    out.iter()
+        .map(|links| {
+            links
+                .iter()
+                .copied()
+                .filter(|&l| position[ends[l].0] < position[ends[l].1])
+                .collect()
+        })
+        .collect()
 }

@@ -11,6 +11,8 @@
 //!
 //! Only merges at or after the start of the window count.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::product::repository_identity;
@@ -126,19 +128,33 @@ pub fn link_timings(
     builds: &[BuildRecord],
     since: i64,
 ) -> Vec<LinkTiming> {
+    // Each record is looked at once: builds by (repository identity, branch), sorted by
+    // time; merges in the window by subscription.
+    let mut by_target: BTreeMap<(String, &str), Vec<i64>> = BTreeMap::new();
+    for b in builds {
+        by_target
+            .entry((repository_identity(&b.repository), b.branch.as_str()))
+            .or_default()
+            .push(b.produced_at);
+    }
+    for times in by_target.values_mut() {
+        times.sort_unstable();
+    }
+    let mut by_subscription: BTreeMap<&str, Vec<&MergeRecord>> = BTreeMap::new();
+    for m in merges.iter().filter(|m| m.merged_at >= since) {
+        by_subscription
+            .entry(m.subscription.as_str())
+            .or_default()
+            .push(m);
+    }
     links
         .iter()
         .map(|link| {
-            let target = repository_identity(&link.target);
-            let mut target_builds: Vec<i64> = builds
-                .iter()
-                .filter(|b| b.branch == link.branch && repository_identity(&b.repository) == target)
-                .map(|b| b.produced_at)
-                .collect();
-            target_builds.sort_unstable();
-            let mine = merges
-                .iter()
-                .filter(|m| m.subscription == link.subscription && m.merged_at >= since);
+            let key = (repository_identity(&link.target), link.branch.as_str());
+            let target_builds = by_target.get(&key).map_or(&[][..], Vec::as_slice);
+            let mine = by_subscription
+                .get(link.subscription.as_str())
+                .map_or(&[][..], Vec::as_slice);
             let (mut update, mut build) = (Vec::new(), Vec::new());
             for merge in mine {
                 update.push((merge.merged_at - merge.produced_at).max(0));

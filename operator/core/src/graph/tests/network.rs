@@ -267,3 +267,32 @@ fn a_large_acyclic_network_is_searched_exactly() {
     assert_eq!(slow.total_secs, 39 * 100);
     assert_eq!(compared, 3usize.pow(38));
 }
+
+#[test]
+fn a_large_cyclic_network_is_never_worse_than_its_acyclic_rest() {
+    // The layered network of the test above, plus a link from the last layer back to the
+    // first: too many simple paths to compare them all.
+    let mut links = Vec::new();
+    for layer in 0..39 {
+        for a in 0..3 {
+            for b in 0..3 {
+                let slow = a == layer % 3 && b == (layer + 1) % 3;
+                links.push(link(
+                    &format!("r{layer}-{a}"),
+                    &format!("r{}-{b}", layer + 1),
+                    Some(if slow { 100 } else { 1 }),
+                    None,
+                ));
+            }
+        }
+    }
+    links.push(link("r39-0", "r0-2", Some(0), None));
+    let net = network(links, None, 60);
+    assert!(!net.exhaustive);
+    assert!(net.critical_path.as_ref().unwrap().total_secs >= 39 * 100);
+    let text = network_render::text(&net);
+    assert!(
+        text.contains("too many paths to compare them all"),
+        "{text}"
+    );
+}
