@@ -3,7 +3,7 @@ CARGO ?= cargo
 SLUICE := target/debug/sluice
 CONFORMANCE ?= ../shared/conformance
 
-.PHONY: help demo build test crds schema validate lint fmt ci conformance bench-manifest bench-git bench-engine bench-graph bench-controller bench-github fuzz fuzz-smoke
+.PHONY: help demo build test crds schema validate lint fmt ci conformance bench-manifest bench-git bench-engine bench-graph bench-flow bench-controller bench-github fuzz fuzz-smoke
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ bench-git: ## Time one dependency update on a large synthetic repository: sluice
 
 bench-graph: ## Walk a 30-repository product graph (200 dependencies each) over loopback HTTP: sluice cold/warm vs git CLI (release build)
 	$(CARGO) run --release -p sluice-tests --bin bench_graph
+
+bench-flow: ## The flow network's times and critical path over 250 subscriptions and 50,000 merges, against the statistics alone
+	$(CARGO) bench -p sluice-core --bench flow_network
 
 bench-controller: ## sluice controller over 10,000 Subscriptions and 2,000 Builds as resources in the fake API server (release build)
 	$(CARGO) build --release -p sluice -p sluice-tests --bin sluice --bin bench_controller

@@ -74,6 +74,16 @@ fn documented_status_codes() {
         "bad JSON",
     );
     assert_error(
+        &call(&server, "GET", "/api/flow/graph?window=30", None),
+        400,
+        "a flow window without a unit",
+    );
+    assert_error(
+        &call(&server, "GET", "/api/flow/graph?windows=30d", None),
+        400,
+        "an unknown query parameter",
+    );
+    assert_error(
         &call(&server, "POST", "/api/builds", Some(r#"{"repository": 3}"#)),
         422,
         "JSON of the wrong shape",
@@ -246,6 +256,12 @@ const ENDPOINTS: &[(&str, &str, &str, &str)] = &[
         "GET /pull-requests/N",
         "GET",
         "/pull-requests/1",
+    ),
+    (
+        "`GET /api/flow/graph?window=30d&channel=`",
+        "GET /api/flow/graph",
+        "GET",
+        "/api/flow/graph",
     ),
     ("`GET /api/config`", "GET /api/config", "GET", "/api/config"),
     ("`GET /healthz`", "GET /healthz", "GET", "/healthz"),

@@ -26,7 +26,8 @@ pub enum Format {
 
 /// Arguments of `sluice graph`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "\
+#[command(
+    after_help = "\
 sluice graph reads eng/Version.Details.xml of REPO at --ref, then of every repository at
 the commit each dependency names (<Uri> and <Sha>), and so on: the product as it was
 built. Each repository is read from a bare cache under --cache (one per remote, each
@@ -50,15 +51,25 @@ from the root.)
 Exit status: 0 when the walk ran (coherent or not), 1 when the root cannot be read,
 2 for a usage error.
 
+`sluice graph diff REPO A B` reports the real changes between two commits of REPO across
+the whole graph (see `sluice graph diff --help`).
+
 Examples:
   sluice graph https://github.com/contoso/sdk
   sluice graph https://github.com/contoso/sdk --ref release/9.0 --depth 2
   sluice graph https://github.com/contoso/sdk --format json | jq '.incoherencies'
-  sluice graph https://github.com/contoso/sdk --format dot | dot -Tsvg > product.svg")]
+  sluice graph https://github.com/contoso/sdk --format dot | dot -Tsvg > product.svg
+  sluice graph diff https://github.com/contoso/sdk v9.0.100 main --commits",
+    subcommand_negates_reqs = true,
+    args_conflicts_with_subcommands = true
+)]
 pub struct GraphArgs {
+    /// Compare two commits instead of walking one.
+    #[command(subcommand)]
+    pub command: Option<GraphCommand>,
     /// The repository to start from (https://, ssh://, file:// or git@host:path).
-    #[arg(value_name = "REPO")]
-    pub repository: String,
+    #[arg(value_name = "REPO", required = true)]
+    pub repository: Option<String>,
     /// The branch, or full commit id, to start from.
     #[arg(long = "ref", default_value = "main", value_name = "BRANCH|SHA")]
     pub reference: String,
@@ -86,7 +97,8 @@ pub struct GraphArgs {
     pub git_token_file: Option<PathBuf>,
 }
 
-fn default_cache() -> anyhow::Result<PathBuf> {
+/// The default cache directory: `$XDG_CACHE_HOME/sluice/git` or `~/.cache/sluice/git`.
+pub(super) fn default_cache() -> anyhow::Result<PathBuf> {
     let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
         None => std::env::var_os("HOME")
@@ -96,8 +108,22 @@ fn default_cache() -> anyhow::Result<PathBuf> {
     Ok(base.join("sluice").join("git"))
 }
 
+/// What `sluice graph` does besides walking.
+#[derive(Debug, clap::Subcommand)]
+pub enum GraphCommand {
+    /// Real changes between two commits of REPO, across the whole product graph.
+    Diff(super::graph_diff::DiffArgs),
+}
+
 /// Runs `sluice graph`.
 pub fn run(args: GraphArgs) -> anyhow::Result<ExitCode> {
+    if let Some(GraphCommand::Diff(diff)) = args.command {
+        return super::graph_diff::run(diff);
+    }
+    let Some(repository) = args.repository.clone() else {
+        eprintln!("error: REPO is required");
+        return Ok(ExitCode::from(super::EXIT_USAGE));
+    };
     let reference = match RootRef::parse(&args.reference) {
         Ok(reference) => reference,
         Err(err) => {
@@ -105,7 +131,7 @@ pub fn run(args: GraphArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(super::EXIT_USAGE));
         }
     };
-    if let Err(err) = sluice_core::validate::repository(&args.repository) {
+    if let Err(err) = sluice_core::validate::repository(&repository) {
         eprintln!("error: REPO: {err}");
         return Ok(ExitCode::from(super::EXIT_USAGE));
     }
@@ -131,9 +157,9 @@ pub fn run(args: GraphArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     let graph = runtime.block_on(async {
         let root = reader
-            .resolve_root(&args.repository, &reference)
+            .resolve_root(&repository, &reference)
             .await
-            .with_context(|| format!("cannot read the root {}", args.repository))?;
+            .with_context(|| format!("cannot read the root {repository}"))?;
         anyhow::Ok(reader.walk(&root, options).await)
     })?;
     let text = match args.format {

@@ -6,9 +6,13 @@ pub mod client;
 pub mod controller;
 pub mod crds;
 pub mod deps;
+pub mod flow;
+pub mod git_access;
 pub mod github;
 pub mod graph;
+pub mod graph_diff;
 pub mod pr;
+pub mod readiness;
 pub mod run_args;
 pub mod schema;
 pub mod serve;
@@ -48,6 +52,10 @@ Examples:
   sluice build publish --repo URL --branch main --commit SHA --number 1 --asset NAME=VERSION
   sluice status                            one row per subscription (-o wide: every column)
   sluice pr show 7                         one pull request: builds, policies, checks, reviews
+  sluice graph diff URL A B --commits      real changes between two commits, across the product
+  sluice flow graph                        subscriptions with observed times, the critical path
+  sluice flow time runtime sdk             how long a fix in runtime takes to reach sdk
+  sluice readiness URL --ref release/9.0   coherent? if not, what resolves it and when
 
 Logs go to stderr: `sluice serve` logs at info (configuration loads, pull requests opened,
 updated, merged and closed, stalls and recoveries), other commands only warnings and
@@ -90,6 +98,10 @@ pub enum Command {
     Pr(pr::PrArgs),
     /// One row per subscription: last build, pull request, policies, condition.
     Status(status::StatusArgs),
+    /// The flow network with the times observed in the history; time from one repository to another.
+    Flow(flow::FlowArgs),
+    /// Is the product coherent at the head of a branch? If not, what resolves it and when.
+    Readiness(readiness::ReadinessArgs),
 }
 
 /// Parses the command line, sets up logging, runs the subcommand and maps errors to exit codes.
@@ -113,6 +125,8 @@ pub fn main() -> ExitCode {
         Command::Subscription(args) => pr::run_subscription(args),
         Command::Pr(args) => pr::run(args),
         Command::Status(args) => status::run(args),
+        Command::Flow(args) => flow::run(args),
+        Command::Readiness(args) => readiness::run(args),
     };
     match result {
         Ok(code) => code,

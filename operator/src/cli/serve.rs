@@ -75,6 +75,7 @@ listens on loopback only (or anywhere with --insecure-no-auth). The CLI sends SL
 HTTP API (JSON; errors are {\"error\": ...}):  GET /api/config
   POST /api/builds  GET /api/builds[/ID]  POST /api/builds/ID/channels
   POST /api/subscriptions/NAME/trigger  GET /api/status  GET /api/events
+  GET /api/flow/graph (subscriptions with observed flow times, the critical path)
   GET /api/pull-requests[/N]  POST /api/pull-requests/N/{checks,reviews,close,merge}
   GET /pull-requests/N (plain text)  GET /healthz  GET /readyz  GET /metrics (Prometheus)
   POST /webhooks/github (GitHub deliveries, verified by their signature instead of a token)

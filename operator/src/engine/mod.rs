@@ -14,6 +14,7 @@ mod cycle;
 mod enqueue;
 pub mod error;
 mod execute;
+mod flow_times;
 mod forge_events;
 mod github_commands;
 mod hand;

@@ -300,3 +300,48 @@ pub(crate) fn fetch_commit(
         .map_err(|e| failure(Stage::Receive, remote, &e))?;
     Ok(repo.has_object(commit))
 }
+
+/// Fetch `commit` and its whole history into the cache, asking for it by id; a shallow
+/// cache is deepened to the root. Nothing goes over the network when the cache holds the
+/// commit and is not shallow (a complete cache holds every ancestor of what it holds).
+pub(crate) fn fetch_history(
+    repo: &mut gix::Repository,
+    remote: &Remote,
+    commit: ObjectId,
+    stall_timeout: Duration,
+    interrupt: &AtomicBool,
+) -> Result<bool, NetworkFailure> {
+    let shallow = repo.is_shallow().unwrap_or(true);
+    if repo.has_object(commit) && !shallow {
+        return Ok(true);
+    }
+    configure_ssh(repo, remote)?;
+    let repo = &*repo;
+    let options = transport_options(repo, remote, stall_timeout)?;
+    let spec = format!("+{commit}:refs/sluice/history/{commit}");
+    let gremote = gix_remote_with(repo, remote, &spec)?;
+    let mut connection = gremote
+        .connect(Direction::Fetch)
+        .map_err(|e| failure(Stage::Connect, remote, &e))?
+        .with_credentials(
+            remote
+                .credentials
+                .gix_callback(!remote.url.is_cleartext_http()),
+        );
+    if let Some(options) = options {
+        connection = connection.with_transport_options(options);
+    }
+    let depth = if shallow {
+        gix::remote::fetch::Shallow::undo()
+    } else {
+        gix::remote::fetch::Shallow::NoChange
+    };
+    connection
+        .prepare_fetch(gix::progress::Discard, Default::default())
+        .map_err(|e| failure(Stage::Connect, remote, &e))?
+        .with_shallow(depth)
+        .with_write_packed_refs_only(true)
+        .receive(gix::progress::Discard, interrupt)
+        .map_err(|e| failure(Stage::Receive, remote, &e))?;
+    Ok(repo.has_object(commit))
+}

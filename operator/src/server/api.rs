@@ -13,7 +13,7 @@ use crate::engine::TriggerError;
 use crate::store::{BuildQuery, NewBuild, PullRequestQuery, StoreError};
 
 /// An API error: status and message.
-pub(super) struct ApiError(StatusCode, String);
+pub(super) struct ApiError(pub(super) StatusCode, pub(super) String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -331,6 +331,6 @@ pub(super) async fn close_pull_request(
     Ok(Json(json!({"pullRequest": number, "state": "Closed"})))
 }
 
-fn internal(err: impl std::fmt::Display) -> ApiError {
+pub(super) fn internal(err: impl std::fmt::Display) -> ApiError {
     ApiError(StatusCode::INTERNAL_SERVER_ERROR, err.to_string())
 }

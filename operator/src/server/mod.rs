@@ -3,6 +3,7 @@
 
 mod api;
 pub mod auth;
+mod flow_api;
 mod rejections;
 pub mod webhooks;
 pub mod webhooks_azure;
@@ -74,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/subscriptions/{name}/trigger", post(api::trigger))
         .route("/api/status", get(api::status))
         .route("/api/events", get(api::events))
+        .route("/api/flow/graph", get(flow_api::flow_graph))
         .route("/api/pull-requests", get(api::list_pull_requests))
         .route("/api/pull-requests/{number}", get(api::show_pull_request))
         .route(

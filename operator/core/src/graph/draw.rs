@@ -8,7 +8,7 @@ use crate::manifest::DependencyKind;
 use super::product::{ProductGraph, display_name};
 use super::render::short_commit;
 
-fn dot_escape(text: &str) -> String {
+pub(crate) fn dot_escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
@@ -57,7 +57,7 @@ pub fn dot(graph: &ProductGraph) -> String {
 
 /// Text inside a Mermaid quoted label: quotes and the characters Mermaid reads as markup
 /// become entity codes.
-fn mermaid_escape(text: &str) -> String {
+pub(crate) fn mermaid_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -1,7 +1,11 @@
 //! Table tests of the product graph: the walk, coherency and the renderers.
 
 mod coherency;
+mod diff;
+mod network;
+mod readiness;
 mod render;
+mod timing;
 mod walk;
 
 use std::collections::BTreeMap;

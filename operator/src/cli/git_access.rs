@@ -1,0 +1,64 @@
+//! How the commands that read repositories themselves (`graph diff`, `readiness`) reach
+//! them: the bare caches and the HTTPS token, as `sluice graph` does.
+
+use std::path::PathBuf;
+
+use crate::git::{Credentials, Git, GitConfig};
+use crate::product_graph::GraphReader;
+use crate::remotes::Remotes;
+
+/// Where the caches are and how to reach the remotes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GitAccessArgs {
+    /// Directory of the bare repository caches (default: $XDG_CACHE_HOME/sluice/git or
+    /// ~/.cache/sluice/git).
+    #[arg(long, env = "SLUICE_GIT_CACHE", value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Repositories read at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub parallel: usize,
+    /// Environment variable holding an HTTPS token for git remotes.
+    #[arg(long, value_name = "VAR", conflicts_with = "git_token_file")]
+    pub git_token_env: Option<String>,
+    /// File holding an HTTPS token for git remotes.
+    #[arg(long, value_name = "FILE")]
+    pub git_token_file: Option<PathBuf>,
+}
+
+impl GitAccessArgs {
+    /// The cache directory.
+    pub fn cache_dir(&self) -> anyhow::Result<PathBuf> {
+        match &self.cache {
+            Some(dir) => Ok(dir.clone()),
+            None => super::graph::default_cache(),
+        }
+    }
+
+    /// How remotes are reached.
+    pub fn remotes(&self) -> anyhow::Result<Remotes> {
+        Ok(match (&self.git_token_env, &self.git_token_file) {
+            (Some(var), _) => {
+                Remotes::with_https(Credentials::token_from_env("x-access-token", var)?)
+            }
+            (None, Some(file)) => {
+                Remotes::with_https(Credentials::token_from_file("x-access-token", file)?)
+            }
+            (None, None) => Remotes::anonymous(),
+        })
+    }
+
+    /// A reader of manifests through the caches.
+    pub fn reader(&self) -> anyhow::Result<GraphReader> {
+        Ok(GraphReader::new(
+            Git::new(GitConfig::new(self.cache_dir()?)),
+            self.remotes()?,
+            self.parallel,
+        ))
+    }
+
+    /// The git layer over the caches kept for whole histories (`_history` under the
+    /// cache directory; the depth-1 caches of manifest reads stay small).
+    pub fn history_git(&self) -> anyhow::Result<Git> {
+        Ok(Git::new(GitConfig::new(self.cache_dir()?.join("_history"))))
+    }
+}
