@@ -127,19 +127,21 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
         let (resources, builds) = (resources.clone(), builds.clone());
         move || resources.ready() && builds.ready()
     };
-    // Status and events each on their own: thousands of events after a start never hold
-    // status back, nor a long status pass a new resource.
-    tokio::spawn(every_change(ready.clone(), may_act.clone(), {
-        let writer = writer.clone();
-        move |leading| {
+    // Status of the configuration, of Builds, and events each on their own: thousands of
+    // events or Builds never hold back the status of a new Subscription.
+    for part in [status::Part::Configuration, status::Part::Builds] {
+        tokio::spawn(every_change(ready.clone(), may_act.clone(), {
             let writer = writer.clone();
-            async move {
-                if leading {
-                    writer.write_all().await;
+            move |leading| {
+                let writer = writer.clone();
+                async move {
+                    if leading {
+                        writer.write_all(part).await;
+                    }
                 }
             }
-        }
-    }));
+        }));
+    }
     tokio::spawn(every_change(ready, may_act, {
         let events = events.clone();
         move |leading| {

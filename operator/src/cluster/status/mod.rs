@@ -53,8 +53,18 @@ pub struct StatusWriter {
     /// The digest of the status last written to each resource, with the digest its status
     /// showed then: while the resource still shows that, the write's echo is on its way.
     written: Mutex<BTreeMap<ResourcePath, (u64, Option<u64>)>>,
-    /// What the last complete pass saw: the resources' and the store's revisions.
-    seen: Mutex<Option<(u64, u64, u64)>>,
+    /// What the last complete pass over each [`Part`] saw: the resources' and the store's
+    /// revisions.
+    seen: Mutex<[Option<(u64, u64, u64)>; 2]>,
+}
+
+/// The resources a status pass goes over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Channels, DefaultChannels, Subscriptions and RepositoryPolicies.
+    Configuration = 0,
+    /// Build resources.
+    Builds = 1,
 }
 
 /// A resource: its plural, namespace and name.
@@ -95,40 +105,57 @@ impl StatusWriter {
             events,
             handled: Mutex::new(BTreeMap::new()),
             written: Mutex::new(BTreeMap::new()),
-            seen: Mutex::new(None),
+            seen: Mutex::new([None, None]),
         }
     }
 
-    /// Brings every resource's status up to date, unless nothing changed since the last
-    /// pass that wrote everything it had to.
-    pub async fn write_all(&self) {
+    /// Brings the status of every resource of `part` up to date, unless nothing changed
+    /// since the last pass over it that wrote everything it had to. The configuration
+    /// and the Builds are passed over apart, so thousands of Builds never hold back the
+    /// status of a new Subscription.
+    pub async fn write_all(&self, part: Part) {
         let revision = (
             self.config.revision(),
             self.builds.revision(),
             self.state.engine.store().revision(),
         );
-        if self.seen.lock().is_ok_and(|seen| *seen == Some(revision)) {
+        if self
+            .seen
+            .lock()
+            .is_ok_and(|seen| seen[part as usize] == Some(revision))
+        {
             return;
         }
         let started = std::time::Instant::now();
-        let views = self.state.engine.status().unwrap_or_default();
-        let pass = Pass {
-            views: views.into_iter().map(|v| (v.name.clone(), v)).collect(),
-            flows: self.state.engine.flow_reader().ok(),
-            now: now_rfc3339(),
+        let (resources, pass) = match part {
+            Part::Configuration => {
+                let views = self.state.engine.status().unwrap_or_default();
+                let pass = Pass {
+                    views: views.into_iter().map(|v| (v.name.clone(), v)).collect(),
+                    flows: None,
+                    now: now_rfc3339(),
+                };
+                (&self.config, pass)
+            }
+            Part::Builds => {
+                let pass = Pass {
+                    views: BTreeMap::new(),
+                    flows: self.state.engine.flow_reader().ok(),
+                    now: now_rfc3339(),
+                };
+                (&self.builds, pass)
+            }
         };
         let mut objects = Vec::new();
-        for resources in [&self.config, &self.builds] {
-            for (index, kind) in resources.kinds().iter().enumerate() {
-                // A resource being deleted is no longer acted upon; its status stays.
-                objects.extend(
-                    resources
-                        .objects_with_status(index)
-                        .into_iter()
-                        .filter(|(o, _)| o.metadata.deletion_timestamp.is_none())
-                        .map(|(o, shown)| (resources, kind, o, shown)),
-                );
-            }
+        for (index, kind) in resources.kinds().iter().enumerate() {
+            // A resource being deleted is no longer acted upon; its status stays.
+            objects.extend(
+                resources
+                    .objects_with_status(index)
+                    .into_iter()
+                    .filter(|(o, _)| o.metadata.deletion_timestamp.is_none())
+                    .map(|(o, shown)| (resources, kind, o, shown)),
+            );
         }
         let present: BTreeSet<ResourcePath> = objects
             .iter()
@@ -141,7 +168,9 @@ impl StatusWriter {
             })
             .collect();
         if let Ok(mut w) = self.written.lock() {
-            w.retain(|path, _| present.contains(path));
+            // Only this part's resources are known to this pass.
+            let ours = |plural: &str| resources.kinds().iter().any(|k| k.plural == plural);
+            w.retain(|path, _| !ours(path.0) || present.contains(path));
         }
         // Each desired status is made, compared and written in turn: a pass over
         // thousands of resources holds a few statuses at a time, not all of them.
@@ -195,7 +224,7 @@ impl StatusWriter {
             "status pass"
         );
         if let Ok(mut seen) = self.seen.lock() {
-            *seen = complete.then_some(revision);
+            seen[part as usize] = complete.then_some(revision);
         }
     }
 
