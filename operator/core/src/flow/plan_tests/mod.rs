@@ -142,6 +142,7 @@ fn input(subs: Vec<SubscriptionView>, builds: Vec<BuildInfo>) -> KeyInput {
         },
         pull_request: None,
         parent_manifests: Default::default(),
+        product_manifests: Default::default(),
         visibility: Default::default(),
     }
 }
