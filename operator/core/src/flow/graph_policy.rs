@@ -79,10 +79,6 @@ pub fn update_graph(
     }
 }
 
-fn short(commit: &str) -> &str {
-    commit.get(..12).unwrap_or(commit)
-}
-
 /// One incoherency for people: the repository, then each commit it is reached at with
 /// the versions pinning it and the paths (repository names from the target) leading
 /// there.
@@ -106,11 +102,7 @@ pub fn describe(incoherency: &Incoherency) -> String {
             } else {
                 format!(" ({})", c.versions.join(", "))
             };
-            format!(
-                "{}{versions} along {}",
-                short(&c.commit),
-                paths.join(" and ")
-            )
+            format!("{}{versions} along {}", c.commit, paths.join(" and "))
         })
         .collect();
     format!(
@@ -155,7 +147,7 @@ pub fn validate_graph(graph: Option<&UpdateGraph>) -> (PolicyResult, String) {
         let found: Vec<String> = graph
             .unreadable
             .iter()
-            .map(|u| format!("{} at {}: {}", u.repository, short(&u.commit), u.reason))
+            .map(|u| format!("{} at {}: {}", u.repository, u.commit, u.reason))
             .collect();
         return (
             PolicyResult::Failed,

@@ -143,8 +143,8 @@ fn an_update_leaving_two_runtimes_in_the_product_fails_naming_versions_and_paths
         format!(
             "the product graph would be incoherent: {} at 2 commits: {} (8.0.2) along sdk -> runtime, {} (8.0.1) along sdk -> aspnetcore -> runtime",
             url("runtime"),
-            &sha(2)[..12],
-            &sha(1)[..12]
+            sha(2),
+            sha(1)
         )
     );
 }
@@ -204,7 +204,7 @@ fn unreadable_nodes_and_manifests_fail_with_the_reason() {
             format!(
                 "the product graph cannot be checked: {} at {}: commit not found",
                 url("runtime"),
-                &sha(2)[..12]
+                sha(2)
             )
         )
     );
@@ -217,7 +217,7 @@ fn unreadable_nodes_and_manifests_fail_with_the_reason() {
         message.starts_with(&format!(
             "the product graph cannot be checked: {} at {}: eng/Version.Details.xml",
             url("sdk"),
-            &sha(9)[..12]
+            sha(9)
         )),
         "{message}"
     );

@@ -7,6 +7,7 @@ use super::*;
 
 mod coherency;
 mod content;
+mod graph;
 mod persons_commits;
 mod pull_request;
 mod visibility;
