@@ -15,6 +15,7 @@
 
 pub mod coherency;
 pub mod draw;
+pub mod drop;
 pub mod flow;
 pub mod product;
 pub mod render;

@@ -1,6 +1,7 @@
 //! Table tests of the product graph: the walk, coherency and the renderers.
 
 mod coherency;
+mod drop;
 mod render;
 mod walk;
 
