@@ -86,7 +86,7 @@ pub struct GraphArgs {
     pub git_token_file: Option<PathBuf>,
 }
 
-fn default_cache() -> anyhow::Result<PathBuf> {
+pub(super) fn default_cache() -> anyhow::Result<PathBuf> {
     let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
         None => std::env::var_os("HOME")

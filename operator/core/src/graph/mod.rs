@@ -15,8 +15,8 @@
 
 pub mod coherency;
 pub mod draw;
-pub mod drop;
 pub mod flow;
+pub mod gather;
 pub mod product;
 pub mod render;
 pub mod walk;

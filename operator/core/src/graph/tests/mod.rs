@@ -1,7 +1,7 @@
 //! Table tests of the product graph: the walk, coherency and the renderers.
 
 mod coherency;
-mod drop;
+mod gather;
 mod render;
 mod walk;
 

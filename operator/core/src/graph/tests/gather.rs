@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::super::drop::{
+use super::super::gather::{
     DropFile, Source, asset_path, nuget_package_url, package_base_address, plan, safe_segment,
 };
 use super::{at, product, walk, world};
