@@ -214,12 +214,12 @@ fn print_plan(graph: &ProductGraph, plan: &DropPlan) {
             continue;
         };
         outln!(
-            "  {}/ ({} build {} of {} @ {})",
-            build.directory,
+            "  {} @ {}: build {} (id {}) into {}/",
+            node.repository,
+            short(&node.commit),
             build.number,
             build.id,
-            node.repository,
-            short(&node.commit)
+            build.directory
         );
         for file in &node.files {
             outln!("    {}", file.path);
