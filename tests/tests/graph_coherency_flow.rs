@@ -22,7 +22,7 @@ use sluice::remotes::Remotes;
 use sluice::store::NewBuild;
 use sluice::store::sqlite::SqliteStore;
 use sluice_core::config::{self, SourceFile};
-use sluice_core::flow::{Check, CheckState};
+use sluice_core::flow::{Check, CheckState, repository_identity};
 use sluice_core::model::{Asset, PolicyEvaluation, PullRequestState};
 use sluice_tests::binary;
 use sluice_tests::fixture_repo::FixtureRepo;
@@ -30,6 +30,13 @@ use sluice_tests::git_server::GitHttpServer;
 use sluice_tests::version_details::{Dep, xml};
 
 /// (repository, what it consumes), in dependency order.
+/// runtime, aspnetcore taking it, and sdk taking both (a diamond).
+const THREE: &[(&str, &[&str])] = &[
+    ("runtime", &[]),
+    ("aspnetcore", &["runtime"]),
+    ("sdk", &["aspnetcore", "runtime"]),
+];
+
 const FIVE: &[(&str, &[&str])] = &[
     ("runtime", &[]),
     ("extensions", &["runtime"]),
@@ -49,13 +56,21 @@ struct World {
     urls: BTreeMap<&'static str, String>,
     engine: Arc<Engine>,
     builds: usize,
+    /// The update key of each batched subscription.
+    batched: BTreeMap<String, String>,
 }
 
 /// The product's repositories, each with a first commit whose manifest pins what it
-/// consumes at the first commits of those (version 1.0.0); every edge a subscription
-/// with `policies` (YAML flow sequence) for targets in `strict` and
-/// `[{name: AllChecksSuccessful}]` for the others.
-fn world(product: &[(&'static str, &[&'static str])], strict: &[&str], policies: &str) -> World {
+/// consumes at the first commits of those (version 1.0.0); every edge a subscription,
+/// whose spec ends with `strict_spec` (YAML lines) for targets in `strict` and with
+/// `mergePolicies: [{name: AllChecksSuccessful}]` for the others; `extra` documents
+/// follow, with `{URL:name}` replaced by the repository's URL.
+fn world(
+    product: &[(&'static str, &[&'static str])],
+    strict: &[&str],
+    strict_spec: &str,
+    extra: &[&str],
+) -> World {
     let dir = tempfile::tempdir().expect("tempdir");
     let served = dir.path().join("served");
     std::fs::create_dir_all(&served).expect("mkdir");
@@ -63,6 +78,7 @@ fn world(product: &[(&'static str, &[&'static str])], strict: &[&str], policies:
     let mut repos: BTreeMap<&'static str, FixtureRepo> = BTreeMap::new();
     let mut urls: BTreeMap<&'static str, String> = BTreeMap::new();
     let mut heads: BTreeMap<&'static str, String> = BTreeMap::new();
+    let mut batched = BTreeMap::new();
     let mut docs = vec![
         "apiVersion: sluice.dev/v1alpha1\nkind: Channel\nmetadata: {name: dev}\nspec: {}\n"
             .to_string(),
@@ -81,18 +97,31 @@ fn world(product: &[(&'static str, &[&'static str])], strict: &[&str], policies:
         let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
         heads.insert(name, repo.commit(&files, "initial"));
         for source in *consumes {
-            let policy = if strict.contains(name) {
-                policies
+            let tail = if strict.contains(name) {
+                strict_spec
             } else {
-                "[{name: AllChecksSuccessful}]"
+                "  mergePolicies: [{name: AllChecksSuccessful}]\n"
             };
+            if tail.contains("batchable: true") {
+                batched.insert(
+                    format!("{source}-to-{name}"),
+                    format!("batch/{}#main", repository_identity(&url)),
+                );
+            }
             docs.push(format!(
-                "apiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: {source}-to-{name}}}\nspec:\n  source: {{repository: \"{}\", channel: dev}}\n  target: {{repository: \"{url}\", branch: main}}\n  mergePolicies: {policy}\n",
+                "apiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: {source}-to-{name}}}\nspec:\n  source: {{repository: \"{}\", channel: dev}}\n  target: {{repository: \"{url}\", branch: main}}\n{tail}",
                 urls[source]
             ));
         }
         repos.insert(*name, repo);
         urls.insert(*name, url);
+    }
+    for doc in extra {
+        let mut doc = doc.to_string();
+        for (name, url) in &urls {
+            doc = doc.replace(&format!("{{URL:{name}}}"), url);
+        }
+        docs.push(doc);
     }
     let engine = Engine::embedded(
         Arc::new(SqliteStore::open_in_memory().expect("store")),
@@ -117,6 +146,7 @@ fn world(product: &[(&'static str, &[&'static str])], strict: &[&str], policies:
         urls,
         engine,
         builds: 0,
+        batched,
     }
 }
 
@@ -149,8 +179,12 @@ impl World {
     }
 
     async fn cycle(&self, subscription: &str) {
-        if let CycleResult::Failed(f) = self.engine.reconcile(&format!("sub/{subscription}")).await
-        {
+        let key = self
+            .batched
+            .get(subscription)
+            .cloned()
+            .unwrap_or_else(|| format!("sub/{subscription}"));
+        if let CycleResult::Failed(f) = self.engine.reconcile(&key).await {
             panic!("{subscription}: cycle failed: {f:?}");
         }
     }
@@ -227,7 +261,7 @@ fn names(path: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incoherent_product_is_found_from_the_top_and_resolved_by_the_flow() {
-    let mut w = world(FIVE, &[], "");
+    let mut w = world(FIVE, &[], "", &[]);
     let before = w.graph("installer");
     assert_eq!(before["nodes"].as_array().expect("nodes").len(), 5);
     assert_eq!(before["incoherencies"], Value::Array(vec![]));
@@ -295,15 +329,11 @@ async fn an_incoherent_product_is_found_from_the_top_and_resolved_by_the_flow() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn standard_with_graph_merges_a_coherent_update_and_blocks_an_incoherent_one() {
-    const THREE: &[(&str, &[&str])] = &[
-        ("runtime", &[]),
-        ("aspnetcore", &["runtime"]),
-        ("sdk", &["aspnetcore", "runtime"]),
-    ];
     let mut w = world(
         THREE,
         &["sdk"],
-        "[{name: Standard, properties: {graph: true}}]",
+        "  mergePolicies: [{name: Standard, properties: {graph: true}}]\n",
+        &[],
     );
     let r1 = w.head("runtime");
 
@@ -363,4 +393,51 @@ async fn standard_with_graph_merges_a_coherent_update_and_blocks_an_incoherent_o
             .all(|p| p.result == sluice_core::model::PolicyResult::Passed),
         "{others:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batched_diamond_merges_once_both_sides_carry_the_same_runtime() {
+    let policy = "apiVersion: sluice.dev/v1alpha1\nkind: RepositoryPolicy\nmetadata: {name: sdk-main}\nspec:\n  repository: \"{URL:sdk}\"\n  branch: main\n  mergePolicies: [{name: Standard, properties: {graph: true}}]\n";
+    let mut w = world(THREE, &["sdk"], "  batchable: true\n", &[policy]);
+
+    // The runtime fix alone: sdk's batched pull request would be incoherent.
+    let r2 = w.repos["runtime"].commit(&[("src/fix.txt", "fixed\n")], "a fix");
+    w.publish("runtime", "2.0.0");
+    let sdk_before = w.head("sdk");
+    let (merged, policies) = w.run("runtime-to-sdk").await;
+    assert!(!merged, "{policies:?}");
+    assert_eq!(w.head("sdk"), sdk_before);
+    let coherency = policies
+        .iter()
+        .find(|p| p.name == "ValidateCoherency")
+        .expect("evaluated");
+    assert!(
+        coherency
+            .message
+            .starts_with("the product graph would be incoherent: "),
+        "{coherency:?}"
+    );
+
+    // aspnetcore takes the fix and publishes: the same pull request now carries both
+    // builds, the graph is coherent, and it merges.
+    let aspnetcore = xml(&[Dep::product(
+        &asset("runtime"),
+        "2.0.0",
+        &w.urls["runtime"],
+        &r2,
+    )]);
+    w.repos["aspnetcore"].commit(&[("eng/Version.Details.xml", &aspnetcore)], "runtime 2.0.0");
+    w.publish("aspnetcore", "2.0.0");
+    let (merged, policies) = w.run("aspnetcore-to-sdk").await;
+    assert!(merged, "{policies:?}");
+    let graph = w.graph("sdk");
+    assert_eq!(graph["incoherencies"], Value::Array(vec![]), "{graph:#}");
+    let runtimes: Vec<&Value> = graph["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter(|n| n["repository"] == w.urls["runtime"].as_str())
+        .collect();
+    assert_eq!(runtimes.len(), 1);
+    assert_eq!(runtimes[0]["commit"], r2.as_str());
 }
