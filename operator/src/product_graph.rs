@@ -176,7 +176,7 @@ pub struct ManifestMemo {
 }
 
 /// Most manifests a [`ManifestMemo`] keeps.
-pub const MEMO_LIMIT: usize = 20_000;
+pub const MEMO_LIMIT: usize = 2_000;
 
 impl ManifestMemo {
     fn get(&self, at: &RepoAt) -> Option<ManifestRead> {

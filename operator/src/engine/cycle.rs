@@ -72,19 +72,22 @@ impl Engine {
     /// pending.
     async fn plan_with_graph(&self, input: &mut flow::KeyInput) -> flow::Plan {
         let mut plan = flow::plan(input);
+        // Each node is tried once per cycle: one that failed in a way that may mend is
+        // read again by a later cycle, not in a loop here.
+        let mut tried = std::collections::BTreeSet::new();
         for _ in 0..MAX_GRAPH_LEVELS {
-            if plan.graph_reads.is_empty() {
+            let fresh: Vec<_> = std::mem::take(&mut plan.graph_reads)
+                .into_iter()
+                .filter(|at| tried.insert(at.clone()))
+                .collect();
+            if fresh.is_empty() {
                 break;
             }
-            let known = input.product_manifests.len();
-            let read = self
-                .observer
-                .product_manifests(std::mem::take(&mut plan.graph_reads))
-                .await;
+            let read = self.observer.product_manifests(fresh).await;
+            if read.is_empty() {
+                break;
+            }
             input.product_manifests.extend(read);
-            if input.product_manifests.len() == known {
-                break;
-            }
             plan = flow::plan(input);
         }
         plan
