@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         "repositories: runtime -> extensions -> aspnetcore -> sdk, plus runtime and extensions straight into sdk and aspnetcore (a diamond)"
     );
     println!(
-        "merge policies: Standard into sdk (checks, no requested changes, no downgrades, coherency), AllChecksSuccessful elsewhere\n"
+        "merge policies: Standard into aspnetcore (checks, no requested changes, no downgrades, coherency), AllChecksSuccessful elsewhere\n"
     );
     let options = Options {
         root: root.clone(),

@@ -135,8 +135,8 @@ pub fn create_repositories(root: &Path) -> Vec<PathBuf> {
 }
 
 /// Writes the config: one channel, a default channel per repository, and a subscription
-/// per consumed repository: `Standard` into sdk (the top of the product), where every
-/// update must pass checks, draw no requested changes, downgrade nothing and stay
+/// per consumed repository: `Standard` into aspnetcore (the middle of the diamond), where
+/// every update must pass checks, draw no requested changes, downgrade nothing and stay
 /// coherent; `AllChecksSuccessful` elsewhere.
 pub fn write_config(root: &Path) -> PathBuf {
     let dir = root.join("config");
@@ -148,7 +148,7 @@ pub fn write_config(root: &Path) -> PathBuf {
             spec.name,
             remote_url(root, spec.name)
         ));
-        let policy = if spec.name == "sdk" {
+        let policy = if spec.name == "aspnetcore" {
             "Standard"
         } else {
             "AllChecksSuccessful"
