@@ -72,7 +72,7 @@ conformance: build ## Replay real dependency-update commits against `sluice deps
 bench-git: ## Time one dependency update on a large synthetic repository: sluice cold/warm vs clone+push (release build)
 	$(CARGO) run --release -p sluice-tests --bin bench_git
 
-bench-graph: ## Walk a 30-repository product graph (200 dependencies each) over loopback HTTP: sluice cold/warm vs git CLI (release build)
+bench-graph: ## Walk a 30-repository product graph (200 dependencies each) over loopback HTTP: sluice cold/warm vs git CLI, and the graph: true policy's reads and decision (release build)
 	$(CARGO) run --release -p sluice-tests --bin bench_graph
 
 bench-flow: ## The flow network's times and critical path over 250 subscriptions and 50,000 merges, against the statistics alone

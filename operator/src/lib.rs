@@ -12,6 +12,7 @@ pub mod data_dir;
 pub mod engine;
 pub mod files;
 pub mod forge;
+pub mod gather;
 pub mod git;
 pub mod logging;
 pub mod metrics;

@@ -166,6 +166,78 @@ pub async fn read_details(
     }
 }
 
+/// Manifests of repositories at commits, kept once read: the files of a commit never
+/// change, so a node read once is not read again (nor its bare cache opened). Only
+/// answers that cannot change are kept (a commit missing now may be pushed later), and
+/// at most [`MEMO_LIMIT`] of them: past that the memo starts over.
+#[derive(Debug, Default)]
+pub struct ManifestMemo {
+    known: std::sync::Mutex<Manifests>,
+}
+
+/// Most manifests a [`ManifestMemo`] keeps.
+pub const MEMO_LIMIT: usize = 2_000;
+
+impl ManifestMemo {
+    fn get(&self, at: &RepoAt) -> Option<ManifestRead> {
+        self.known.lock().ok()?.get(at).cloned()
+    }
+
+    fn keep(&self, at: &RepoAt, read: &ManifestRead) {
+        if !matches!(read, ManifestRead::Dependencies(_)) {
+            return;
+        }
+        if let Ok(mut known) = self.known.lock() {
+            if known.len() >= MEMO_LIMIT {
+                known.clear();
+            }
+            known.insert(at.clone(), read.clone());
+        }
+    }
+}
+
+/// `eng/Version.Details.xml` of each of `reads`, at most `parallel` at once, through
+/// `memo` when given. A read that failed in a way that may mend is left out (and
+/// logged), so what needs it stays undecided until a later read.
+pub async fn read_all(
+    git: &Git,
+    remotes: &Remotes,
+    reads: Vec<RepoAt>,
+    parallel: usize,
+    memo: Option<&ManifestMemo>,
+) -> Manifests {
+    let mut out = Manifests::new();
+    let permits = Arc::new(Semaphore::new(parallel.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for at in reads {
+        if let Some(read) = memo.and_then(|m| m.get(&at)) {
+            out.insert(at, read);
+            continue;
+        }
+        let (git, remotes, permits) = (git.clone(), remotes.clone(), permits.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let read = read_details(&git, &remotes, &at).await;
+            (at, read)
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((at, Ok(read))) => {
+                if let Some(memo) = memo {
+                    memo.keep(&at, &read);
+                }
+                out.insert(at, read);
+            }
+            Ok((at, Err(reason))) => {
+                tracing::warn!(repository = %at.repository, commit = %at.commit, %reason, "cannot read a manifest yet");
+            }
+            Err(err) => tracing::warn!(error = %err, "a manifest read failed"),
+        }
+    }
+    out
+}
+
 fn parse_commit(hex: &str) -> Option<ObjectId> {
     ObjectId::from_hex(hex.as_bytes()).ok()
 }

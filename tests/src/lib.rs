@@ -2,6 +2,8 @@
 //!
 //! - [`git_server`]: a real smart-HTTP git server (`git http-backend` behind a small
 //!   HTTP shim) with optional basic authentication and fault injection.
+//! - [`asset_server`]: a real HTTP server of build assets (blobs with ranges, a NuGet
+//!   feed) for gather-drop.
 //! - [`binary`]: the `sluice` binary of the same build.
 //! - [`demo`]: a self-contained multi-repository flow driven through the CLI.
 //! - [`fake_azdo`]: a stateful fake Azure DevOps (REST API 7.1, PAT checks, throttling,
@@ -22,6 +24,7 @@
 //! - [`version_details`]: `eng/Version.Details.xml` for fixture repositories.
 //! - [`wait`]: polling for a condition with a deadline.
 
+pub mod asset_server;
 pub mod binary;
 pub mod demo;
 pub mod fake_azdo;

@@ -7,6 +7,7 @@ pub mod controller;
 pub mod crds;
 pub mod deps;
 pub mod flow;
+pub mod gather_drop;
 pub mod git_access;
 pub mod github;
 pub mod graph;
@@ -48,6 +49,7 @@ Examples:
   sluice schema --out schemas/             JSON Schemas for editor validation
   sluice deps list --dir ~/src/sdk         show what a repository depends on
   sluice graph https://github.com/contoso/sdk   the product graph and its incoherencies
+  sluice gather-drop URL --ref SHA --output drop/   every asset of the product, downloaded
   sluice serve --config config/ --data data/   run the reconciler
   sluice build publish --repo URL --branch main --commit SHA --number 1 --asset NAME=VERSION
   sluice status                            one row per subscription (-o wide: every column)
@@ -86,6 +88,8 @@ pub enum Command {
     Deps(deps::DepsArgs),
     /// Walk the product graph from a repository at a commit and report its incoherencies.
     Graph(graph::GraphArgs),
+    /// Download every asset of a product: each node's build from the registry, its files.
+    GatherDrop(Box<gather_drop::GatherDropArgs>),
     /// Run the reconciler: embedded store, git-native forge, HTTP API.
     Serve(Box<serve::ServeArgs>),
     /// Run the reconciler in a Kubernetes cluster: the sluice resources are its configuration.
@@ -119,6 +123,7 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Deps(args) => deps::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::GatherDrop(args) => gather_drop::run(*args),
         Command::Serve(args) => serve::run(*args),
         Command::Controller(args) => controller::run(*args),
         Command::Build(args) => build::run(args),

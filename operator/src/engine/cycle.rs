@@ -30,6 +30,9 @@ pub enum CycleResult {
 /// Rounds of plan-and-execute per cycle: enough for push, open, merge and record.
 const MAX_ROUNDS: usize = 6;
 
+/// Most levels of an update's product graph read in one cycle.
+const MAX_GRAPH_LEVELS: usize = 64;
+
 impl Engine {
     /// Reconciles one key by id.
     pub async fn reconcile(&self, key_id: &str) -> CycleResult {
@@ -63,10 +66,37 @@ impl Engine {
         result
     }
 
+    /// The key's plan, after reading the product graph below its update as far as
+    /// `ValidateCoherency` with `graph: true` asks (a breadth-first level per round, each
+    /// level in parallel). When a level cannot be read now, the plan leaves the policy
+    /// pending.
+    async fn plan_with_graph(&self, input: &mut flow::KeyInput) -> flow::Plan {
+        let mut plan = flow::plan(input);
+        // Each node is tried once per cycle: one that failed in a way that may mend is
+        // read again by a later cycle, not in a loop here.
+        let mut tried = std::collections::BTreeSet::new();
+        for _ in 0..MAX_GRAPH_LEVELS {
+            let fresh: Vec<_> = std::mem::take(&mut plan.graph_reads)
+                .into_iter()
+                .filter(|at| tried.insert(at.clone()))
+                .collect();
+            if fresh.is_empty() {
+                break;
+            }
+            let read = self.observer.product_manifests(fresh).await;
+            if read.is_empty() {
+                break;
+            }
+            input.product_manifests.extend(read);
+            plan = flow::plan(input);
+        }
+        plan
+    }
+
     async fn reconcile_key(&self, config: &KeyConfig) -> CycleResult {
         let mut last_conflict = None;
         for _ in 0..MAX_ROUNDS {
-            let observed = match self.observe_key(config).await {
+            let mut observed = match self.observe_key(config).await {
                 Ok(observed) => observed,
                 Err(err) if err.class() == FailureClass::Conflict => {
                     self.replan_after(config, &err.to_string());
@@ -78,8 +108,8 @@ impl Engine {
             if let Err(err) = self.record_observed(config, &observed) {
                 return CycleResult::Failed(err);
             }
+            let plan = self.plan_with_graph(&mut observed.input).await;
             let input = &observed.input;
-            let plan = flow::plan(input);
             tracing::debug!(
                 key = %config.key.id(),
                 head = ?input.target.head,

@@ -113,9 +113,9 @@ impl Engine {
             loop {
                 let page = self.store().builds(&BuildQuery {
                     repository: Some(repository.to_owned()),
-                    channel: None,
                     limit: Some(BUILD_PAGE),
                     before,
+                    ..BuildQuery::default()
                 })?;
                 let Some(last) = page.last() else { break };
                 before = Some(last.id);

@@ -22,6 +22,9 @@ use crate::remotes::Remotes;
 pub use super::error::ObserveError;
 
 type CacheKey = (String, String, Vec<String>);
+
+/// Most manifests read at once for coherent parents and product graphs.
+pub const PARALLEL_READS: usize = 8;
 /// The head last read for a key and the manifest files at it.
 type Seen = (ObjectId, BTreeMap<String, Vec<u8>>);
 
@@ -33,6 +36,7 @@ pub struct Observer {
     adverts: Advertisements,
     listings: Mutex<Option<UnboundedReceiver<Listing>>>,
     refreshing: Mutex<HashSet<String>>,
+    memo: product_graph::ManifestMemo,
 }
 
 /// A background refresh of one repository's advertisement; ends when dropped.
@@ -60,6 +64,7 @@ impl Observer {
             adverts: Advertisements::new(advert_ttl, sender),
             listings: Mutex::new(Some(receiver)),
             refreshing: Mutex::default(),
+            memo: product_graph::ManifestMemo::default(),
         }
     }
 
@@ -153,29 +158,22 @@ impl Observer {
     /// update moves them to), read in parallel. A read that failed in a way that may mend
     /// is left out, so the update's coherency stays pending until a later cycle reads it.
     pub async fn parent_manifests(&self, reads: Vec<RepoAt>) -> Manifests {
-        let mut tasks = tokio::task::JoinSet::new();
-        for at in reads {
-            let (git, remotes) = (self.git.clone(), self.remotes.clone());
-            tasks.spawn(async move {
-                let read = product_graph::read_details(&git, &remotes, &at).await;
-                (at, read)
-            });
-        }
-        let mut out = Manifests::new();
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok((at, Ok(read))) => {
-                    out.insert(at, read);
-                }
-                Ok((at, Err(reason))) => {
-                    tracing::warn!(repository = %at.repository, commit = %at.commit, %reason, "cannot read a coherent parent's manifest yet");
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "a coherent parent's manifest read failed")
-                }
-            }
-        }
-        out
+        product_graph::read_all(&self.git, &self.remotes, reads, PARALLEL_READS, None).await
+    }
+
+    /// `eng/Version.Details.xml` of each of `reads` (nodes of an update's product graph,
+    /// for `ValidateCoherency` with `graph: true`), at most [`PARALLEL_READS`] at once
+    /// from the bare caches, each node read once per process. A read that may mend is
+    /// left out: the policy stays pending until a later cycle reads it.
+    pub async fn product_manifests(&self, reads: Vec<RepoAt>) -> Manifests {
+        product_graph::read_all(
+            &self.git,
+            &self.remotes,
+            reads,
+            PARALLEL_READS,
+            Some(&self.memo),
+        )
+        .await
     }
 
     /// The head of `branch` and the manifest files under each of `dirs` at that head.

@@ -133,6 +133,7 @@ impl Engine {
             target,
             pull_request,
             parent_manifests: Default::default(),
+            product_manifests: Default::default(),
             visibility,
         };
         // Coherent children follow parents the update moves: read those parents'

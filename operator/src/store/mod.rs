@@ -83,6 +83,8 @@ pub struct BuildQuery {
     pub repository: Option<String>,
     /// Only builds on this channel.
     pub channel: Option<String>,
+    /// Only builds of this commit (full id, any case).
+    pub commit: Option<String>,
     /// At most this many, newest first (default 100).
     pub limit: Option<u32>,
     /// Only builds older than this id: the next page after a page whose last build it is.

@@ -119,6 +119,20 @@ fn builds_filter_by_repository_identity_channel_and_limit() {
     let page = store.builds(&next).unwrap();
     assert_eq!(page.len(), 1);
     assert!(page[0].id < c.id, "the next page starts below the cursor");
+
+    // By repository and commit, as gather-drop finds a node's build; any case.
+    let at = BuildQuery {
+        repository: Some(RUNTIME.to_string()),
+        commit: Some(c.commit.to_ascii_uppercase()),
+        ..Default::default()
+    };
+    assert_eq!(store.builds(&at).unwrap(), vec![c.clone()]);
+    let elsewhere = BuildQuery {
+        repository: Some("https://github.com/contoso/sdk".to_string()),
+        commit: Some(c.commit.clone()),
+        ..Default::default()
+    };
+    assert!(store.builds(&elsewhere).unwrap().is_empty());
 }
 
 #[test]

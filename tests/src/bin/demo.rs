@@ -17,7 +17,10 @@ fn main() -> ExitCode {
     let root = tmp.path().to_path_buf();
     println!("sluice demo in {}", root.display());
     println!(
-        "repositories: runtime -> extensions -> aspnetcore -> sdk, plus runtime and extensions straight into sdk and aspnetcore (a diamond)\n"
+        "repositories: runtime -> extensions -> aspnetcore -> sdk, plus runtime and extensions straight into sdk and aspnetcore (a diamond)"
+    );
+    println!(
+        "merge policies: Standard into aspnetcore (checks, no requested changes, no downgrades, coherency), AllChecksSuccessful elsewhere\n"
     );
     let options = Options {
         root: root.clone(),

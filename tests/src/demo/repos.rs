@@ -135,7 +135,9 @@ pub fn create_repositories(root: &Path) -> Vec<PathBuf> {
 }
 
 /// Writes the config: one channel, a default channel per repository, and a subscription
-/// per consumed repository with `AllChecksSuccessful`.
+/// per consumed repository: `Standard` into aspnetcore (the middle of the diamond), where
+/// every update must pass checks, draw no requested changes, downgrade nothing and stay
+/// coherent; `AllChecksSuccessful` elsewhere.
 pub fn write_config(root: &Path) -> PathBuf {
     let dir = root.join("config");
     std::fs::create_dir_all(&dir).expect("create config dir");
@@ -146,9 +148,14 @@ pub fn write_config(root: &Path) -> PathBuf {
             spec.name,
             remote_url(root, spec.name)
         ));
+        let policy = if spec.name == "aspnetcore" {
+            "Standard"
+        } else {
+            "AllChecksSuccessful"
+        };
         for dep in spec.consumes {
             docs.push(format!(
-                "apiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: {dep}-to-{0}}}\nspec:\n  source: {{repository: \"{1}\", channel: product-dev}}\n  target: {{repository: \"{2}\", branch: main}}\n  mergePolicies: [{{name: AllChecksSuccessful}}]\n",
+                "apiVersion: sluice.dev/v1alpha1\nkind: Subscription\nmetadata: {{name: {dep}-to-{0}}}\nspec:\n  source: {{repository: \"{1}\", channel: product-dev}}\n  target: {{repository: \"{2}\", branch: main}}\n  mergePolicies: [{{name: {policy}}}]\n",
                 spec.name,
                 remote_url(root, dep),
                 remote_url(root, spec.name)

@@ -227,6 +227,7 @@ fn key_input(files: ManifestFiles, build: BuildInfo) -> KeyInput {
         },
         pull_request: None,
         parent_manifests: Manifests::new(),
+        product_manifests: Manifests::new(),
         visibility: Default::default(),
     }
 }

@@ -20,6 +20,7 @@ pub mod github_commands;
 pub mod github_events;
 pub mod github_report;
 pub mod github_required;
+pub mod graph_policy;
 pub mod head_branch;
 pub mod history;
 pub mod keys;

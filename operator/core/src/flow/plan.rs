@@ -26,6 +26,7 @@ use crate::model::{PullRequestState, Visibility};
 
 use super::coherency::CoherencyReport;
 use super::describe::{self, UpdateSection};
+use super::graph_policy::{self, UpdateGraph};
 use super::head_branch::{self, HeadBranch};
 use super::outcome::{Outcome, Reason};
 use super::policy::{self, UpdateFacts};
@@ -323,10 +324,19 @@ pub fn plan(input: &KeyInput) -> Plan {
         directories.extend(c.directories.iter().cloned());
     }
     let props = policy::details_props(&after, &directories);
+    let graph = graph_policy::wants_graph(&input.merge_policies).then(|| {
+        let root =
+            crate::graph::RepoAt::new(input.target_repository.as_str(), pr.head_commit.as_str());
+        graph_policy::update_graph(&root, &after, &directories, &input.product_manifests)
+    });
+    if let Some(UpdateGraph::Unread(reads)) = &graph {
+        plan.graph_reads = reads.clone();
+    }
     let facts = UpdateFacts {
         updates: &updates,
         coherency: Some(&coherency),
         details_props: Some(props.as_deref()),
+        product_graph: graph.as_ref(),
     };
     let outcome = review::review(input, pr, &pr.head_commit, &facts, &mut plan);
     set_all(&mut plan, outcome);

@@ -6,6 +6,7 @@ use crate::manifest::{self, DependencyUpdate, ManifestFiles};
 use crate::model::{MergePolicy, MergePolicyName, PolicyEvaluation, PolicyResult};
 
 use super::coherency::CoherencyReport;
+use super::graph_policy::{self, UpdateGraph};
 use super::markdown;
 use super::render::{directory_view, normalize_directory};
 use super::types::{Check, CheckState, Review, ReviewState};
@@ -24,6 +25,9 @@ pub struct UpdateFacts<'a> {
     /// each disagreement (`file:line:col: message`) otherwise; `None` when not worked out,
     /// which leaves `VersionDetailsProps` pending.
     pub details_props: Option<Option<&'a [String]>>,
+    /// The product graph of the target after the update, for `ValidateCoherency` with
+    /// `graph: true`; `None` when not worked out, which leaves that policy pending.
+    pub product_graph: Option<&'a UpdateGraph>,
 }
 
 /// Evaluates every configured policy against a pull request's checks, reviews and the
@@ -62,6 +66,12 @@ pub fn evaluate_update(
                 }
                 MergePolicyName::NoRequestedChanges => no_requested_changes(reviews),
                 MergePolicyName::DontAutomergeDowngrades => dont_automerge_downgrades(updates),
+                MergePolicyName::ValidateCoherency if policy.properties.graph => {
+                    graph_policy::combine(
+                        validate_coherency(facts.coherency),
+                        graph_policy::validate_graph(facts.product_graph),
+                    )
+                }
                 MergePolicyName::ValidateCoherency => validate_coherency(facts.coherency),
                 MergePolicyName::VersionDetailsProps => version_details_props(facts.details_props),
                 MergePolicyName::CodeflowConsistency | MergePolicyName::Standard => (

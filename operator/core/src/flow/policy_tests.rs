@@ -9,6 +9,7 @@ fn policy(name: MergePolicyName, ignore: &[&str]) -> MergePolicy {
         name,
         properties: MergePolicyProperties {
             ignore_checks: ignore.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
         },
     }
 }
@@ -200,6 +201,7 @@ fn standard_expands_and_carries_ignore_checks() {
         updates: &[],
         coherency: Some(&clean),
         details_props: None,
+        product_graph: None,
     };
     let got = evaluate_update(
         &[policy(MergePolicyName::Standard, &["x"])],
@@ -342,6 +344,7 @@ fn coherency_and_props_table() {
             updates: &[],
             coherency,
             details_props,
+            product_graph: None,
         };
         let got = evaluate_update(
             &[

@@ -270,6 +270,9 @@ pub struct Plan {
     pub outcomes: BTreeMap<String, Outcome>,
     /// Merge policy evaluation of the open pull request, if any.
     pub policies: Vec<PolicyEvaluation>,
+    /// Product graph nodes below the update that `ValidateCoherency` with `graph: true`
+    /// still needs read: read them into [`KeyInput::product_manifests`] and plan again.
+    pub graph_reads: Vec<crate::graph::RepoAt>,
 }
 
 /// Everything the planner needs for one key.
@@ -297,6 +300,10 @@ pub struct KeyInput {
     /// update moves it to (see [`super::coherency::parent_reads`]); empty when no
     /// dependency follows a parent.
     pub parent_manifests: crate::graph::Manifests,
+    /// `eng/Version.Details.xml` of the product graph's nodes below the update, read so
+    /// far for `ValidateCoherency` with `graph: true` (see [`Plan::graph_reads`]); empty
+    /// when no policy asks for the graph.
+    pub product_manifests: crate::graph::Manifests,
     /// The target's visibility, the subscriptions' channels' and where the wanted builds'
     /// commits stand ([`super::visibility`]); the default is an internal target.
     pub visibility: super::visibility::KeyVisibility,

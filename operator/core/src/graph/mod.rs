@@ -24,6 +24,7 @@ pub mod diff_report;
 pub mod draw;
 pub mod flow;
 pub mod flow_time;
+pub mod gather;
 mod longest;
 pub mod network;
 pub mod network_render;

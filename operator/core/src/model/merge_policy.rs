@@ -74,19 +74,25 @@ impl std::fmt::Display for MergePolicyName {
     }
 }
 
-/// Settings of a merge policy. Only `AllChecksSuccessful` takes any today.
+/// Settings of a merge policy: `ignoreChecks` for `AllChecksSuccessful`, `graph` for
+/// `ValidateCoherency` (both also through `Standard`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MergePolicyProperties {
     /// Names of checks that `AllChecksSuccessful` (or `Standard`) does not wait for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignore_checks: Vec<String>,
+    /// `ValidateCoherency` (or `Standard`) also fails when the update would leave the
+    /// target's product graph incoherent: one repository reached at two commits along
+    /// two paths of product dependencies.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub graph: bool,
 }
 
 impl MergePolicyProperties {
     /// True when no property is set.
     pub fn is_empty(&self) -> bool {
-        self.ignore_checks.is_empty()
+        self.ignore_checks.is_empty() && !self.graph
     }
 }
 

@@ -263,6 +263,7 @@ impl World {
                 p
             }),
             parent_manifests: Default::default(),
+            product_manifests: Default::default(),
             visibility: Default::default(),
         }
     }

@@ -241,15 +241,17 @@ fn assets(tx: &Transaction<'_>, id: BuildId) -> Result<Vec<Asset>> {
 /// Builds matching `query`, newest first.
 pub(super) fn list(tx: &Transaction<'_>, query: &BuildQuery) -> Result<Vec<BuildInfo>> {
     let identity = query.repository.as_deref().map(codec::identity);
+    let commit = query.commit.as_deref().map(str::to_ascii_lowercase);
     let ids: Vec<BuildId> = tx
         .prepare_cached(
             "SELECT b.id FROM builds b
              WHERE (?1 IS NULL OR b.repository_identity = ?1)
                AND (?2 IS NULL OR EXISTS (SELECT 1 FROM build_channels c WHERE c.build_id = b.id AND c.channel = ?2))
                AND (?4 IS NULL OR b.id < ?4)
+               AND (?5 IS NULL OR lower(b.commit_sha) = ?5)
              ORDER BY b.id DESC LIMIT ?3",
         )?
-        .query_map(params![identity, query.channel, query.limit.unwrap_or(DEFAULT_LIMIT), query.before], |row| row.get(0))?
+        .query_map(params![identity, query.channel, query.limit.unwrap_or(DEFAULT_LIMIT), query.before, commit], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     collect(tx, ids)
 }

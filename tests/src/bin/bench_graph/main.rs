@@ -13,6 +13,11 @@
 //!    `git show SHA:eng/Version.Details.xml`;
 //! 4. baseline warm: `git show` in the repositories the cold baseline fetched.
 //!
+//! Then what `ValidateCoherency` with `graph: true` costs a cycle on the same graph: the
+//! engine's reads of the graph below an update once each node was read before (from its
+//! memo of read commits), against the warm walk above; and the core's decision (the
+//! update's graph built from what was read, and its incoherencies).
+//!
 //! Environment: `BENCH_REPOS` (default 30), `BENCH_DEPS` (default 200), `BENCH_RUNS`
 //! (default 5), `BENCH_DIR` (scratch directory, default a temporary one).
 
@@ -20,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use sluice::git::{Git, GitConfig};
-use sluice::product_graph::GraphReader;
+use sluice::product_graph::{GraphReader, ManifestMemo, read_all};
 use sluice::remotes::Remotes;
 use sluice_core::graph::{self, Manifests, ProductGraph, RepoAt, RootRef, WalkOptions};
 use sluice_tests::fixture_repo::{FixtureRepo, git, git_command};
@@ -130,6 +135,85 @@ fn baseline_walk(dir: &Path, root: &RepoAt, warm: bool) -> BenchResult<ProductGr
     Ok(graph::build_graph(root, &known, options))
 }
 
+/// The walk as the engine reads it for `graph: true`: a frontier at a time through
+/// `read_all` with the engine's memo; the graph and what was read.
+async fn memo_walk(cache: &Path, root: &RepoAt, memo: &ManifestMemo) -> (ProductGraph, Manifests) {
+    let git_layer = Git::new(GitConfig::new(cache));
+    let options = WalkOptions::default();
+    let mut known = Manifests::new();
+    loop {
+        let next = graph::next_reads(root, &known, options);
+        if next.is_empty() {
+            break;
+        }
+        let read = read_all(&git_layer, &Remotes::anonymous(), next, 8, Some(memo)).await;
+        known.extend(read);
+    }
+    (graph::build_graph(root, &known, options), known)
+}
+
+/// Median times of the engine's memo reads and of the core's decision for `graph: true`
+/// over the graph from `root` (cache warm), printed against the warm walk `warm`. The
+/// update's own manifest is `r0`'s file (`root_bare` holds it).
+fn graph_policy(
+    runtime: &tokio::runtime::Runtime,
+    cache: &Path,
+    root: &RepoAt,
+    root_bare: &Path,
+    runs: usize,
+    warm: Duration,
+) -> BenchResult<()> {
+    use sluice_core::flow::graph_policy::{UpdateGraph, update_graph, validate_graph};
+    let memo = ManifestMemo::default();
+    let (first, _) = runtime.block_on(memo_walk(cache, root, &memo));
+    let (mut reads, mut decisions) = (vec![], vec![]);
+    let mut known = Manifests::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let (again, read) = runtime.block_on(memo_walk(cache, root, &memo));
+        reads.push(t.elapsed());
+        if again != first {
+            return Err("the memo walk saw another graph".into());
+        }
+        known = read;
+    }
+    let manifest = git_command(root_bare)
+        .args(["show", &format!("{}:eng/Version.Details.xml", root.commit)])
+        .output()?
+        .stdout;
+    let files = sluice_core::manifest::ManifestFiles::from([(
+        "eng/Version.Details.xml".to_owned(),
+        manifest,
+    )]);
+    let mut verdict = String::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let graph = update_graph(root, &files, &[], &known);
+        let (result, message) = validate_graph(Some(&graph));
+        decisions.push(t.elapsed());
+        if !matches!(graph, UpdateGraph::Walked(_)) {
+            return Err("the decision asked for more reads".into());
+        }
+        verdict = format!("{result:?}: {message}");
+    }
+    let (reads, decisions) = (median(reads), median(decisions));
+    println!("\nValidateCoherency graph: true on this graph (median of {runs} runs):");
+    println!(
+        "  engine reads through its memo (nodes read before) {:>10}",
+        ms(reads)
+    );
+    println!(
+        "  core decision (update's graph + incoherencies)    {:>10}",
+        ms(decisions)
+    );
+    println!("  verdict: {verdict}");
+    println!(
+        "memo reads / sluice warm walk = {:.2}",
+        reads.as_secs_f64() / warm.as_secs_f64()
+    );
+    Ok(())
+}
+
 fn main() -> BenchResult<()> {
     let repos = env_number("BENCH_REPOS", 30).max(2);
     let deps = env_number("BENCH_DEPS", 200).max(1);
@@ -182,7 +266,9 @@ fn main() -> BenchResult<()> {
             return Err("the baseline walked another graph".into());
         }
         shape = Some((graph.nodes.len(), graph.edges.len(), cold_calls, warm_calls));
-        std::fs::remove_dir_all(&cache)?;
+        if run + 1 < runs {
+            std::fs::remove_dir_all(&cache)?;
+        }
         std::fs::remove_dir_all(&base)?;
     }
     let (nodes, edges, cold_calls, warm_calls) = shape.ok_or("no run")?;
@@ -221,6 +307,14 @@ fn main() -> BenchResult<()> {
             "not met"
         }
     );
+    graph_policy(
+        &runtime,
+        &root_dir.join(format!("cache-{}", runs - 1)),
+        &root,
+        &served.join("r0.git"),
+        runs,
+        warm,
+    )?;
     drop(scratch);
     Ok(())
 }

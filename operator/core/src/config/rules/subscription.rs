@@ -58,6 +58,21 @@ pub(super) fn merge_policies(
                 .with_hint("`ignoreChecks` belongs to `AllChecksSuccessful` or `Standard`"),
             );
         }
+        let takes_graph = policy
+            .name
+            .members()
+            .contains(&MergePolicyName::ValidateCoherency);
+        if policy.properties.graph && !takes_graph {
+            out.push(
+                Diagnostic::error(
+                    &origin.file,
+                    origin.pos(&["spec", "mergePolicies", &index, "properties"]),
+                    Rule::UnusedPolicyProperty,
+                    format!("`{}` takes no `graph`", policy.name),
+                )
+                .with_hint("`graph` belongs to `ValidateCoherency` or `Standard`"),
+            );
+        }
         if policy.name == MergePolicyName::CodeflowConsistency && !source_enabled {
             out.push(
                 Diagnostic::error(

@@ -7,6 +7,7 @@ use super::*;
 
 mod coherency;
 mod content;
+mod graph;
 mod persons_commits;
 mod pull_request;
 mod visibility;
@@ -142,6 +143,7 @@ fn input(subs: Vec<SubscriptionView>, builds: Vec<BuildInfo>) -> KeyInput {
         },
         pull_request: None,
         parent_manifests: Default::default(),
+        product_manifests: Default::default(),
         visibility: Default::default(),
     }
 }

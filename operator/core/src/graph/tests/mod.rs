@@ -2,6 +2,7 @@
 
 mod coherency;
 mod diff;
+mod gather;
 mod network;
 mod readiness;
 mod render;
