@@ -45,6 +45,9 @@ type ResourceKey = (String, String);
 #[derive(Debug, Default)]
 pub struct Ingested {
     by_resource: Mutex<BTreeMap<ResourceKey, (Option<i64>, Ingest)>>,
+    /// How many decisions were recorded: a refusal changes no store row, yet its status
+    /// must be written.
+    decisions: std::sync::atomic::AtomicU64,
 }
 
 impl Ingested {
@@ -54,6 +57,11 @@ impl Ingested {
         map.get(key)
             .filter(|(g, _)| *g == generation)
             .map(|(_, i)| i.clone())
+    }
+
+    /// A number that grows with every decision recorded.
+    pub fn revision(&self) -> u64 {
+        self.decisions.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The store ids of the builds that have a resource.
@@ -179,6 +187,9 @@ impl BuildSync {
             if let Ok(mut map) = self.ingested.by_resource.lock() {
                 map.insert(k, (generation, outcome));
             }
+            self.ingested
+                .decisions
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
     }
 

@@ -31,11 +31,13 @@ const BACKLOG: usize = 100_000;
 /// How many events are published at once.
 const CONCURRENCY: usize = 8;
 
-/// The resource an event is on: a Subscription by name or a Build by store id.
+/// The resource an event is on: a Subscription by name, or a Build by store id with the
+/// subscription whose pull request the event tells of (events of different pull requests
+/// never fold into one).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Target {
     Subscription(String),
-    Build(i64),
+    Build(i64, Option<String>),
 }
 
 /// Publishes events for the controller.
@@ -131,7 +133,14 @@ impl EventSink {
                     entry.build,
                     kube_events::for_build(entry.kind, subscription, &entry.message),
                 ) {
-                    batch.push(Target::Build(id), event, subscription.map(str::to_string));
+                    let per = kube_events::build_event_per_subscription(entry.kind)
+                        .then(|| subscription.map(str::to_string))
+                        .flatten();
+                    batch.push(
+                        Target::Build(id, per),
+                        event,
+                        subscription.map(str::to_string),
+                    );
                 }
             }
         }
@@ -151,7 +160,7 @@ impl EventSink {
             Target::Subscription(name) => {
                 subscriptions.get(name).map(|o| (o.clone(), "Subscription"))
             }
-            Target::Build(id) => builds.get(id).map(|o| (o.clone(), "Build")),
+            Target::Build(id, _) => builds.get(id).map(|o| (o.clone(), "Build")),
         };
         // In order on each resource; resources a few at a time.
         let mut by_target: BTreeMap<Target, Vec<_>> = BTreeMap::new();

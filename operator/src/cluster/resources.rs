@@ -112,6 +112,8 @@ pub struct Resources {
     kinds: Mutex<Vec<Kind>>,
     refused: Mutex<BTreeMap<String, Vec<Diagnostic>>>,
     changes: tokio::sync::watch::Sender<u64>,
+    /// How many validations were recorded.
+    validations: std::sync::atomic::AtomicU64,
 }
 
 impl Resources {
@@ -122,6 +124,7 @@ impl Resources {
             kinds: Mutex::new(watched.iter().map(|_| Kind::default()).collect()),
             refused: Mutex::new(BTreeMap::new()),
             changes: tokio::sync::watch::Sender::new(0),
+            validations: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }
@@ -217,9 +220,11 @@ impl Resources {
         self.changes.send_modify(|n| *n += 1);
     }
 
-    /// How many changes were observed so far.
+    /// A number that grows with every change observed and every validation recorded
+    /// ([`Resources::set_refused`]): a status pass that ran between a change and its
+    /// validation runs again.
     pub fn revision(&self) -> u64 {
-        *self.changes.borrow()
+        *self.changes.borrow() + self.validations.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A receiver told of every change.
@@ -284,6 +289,8 @@ impl Resources {
         if let Ok(mut r) = self.refused.lock() {
             *r = refused;
         }
+        self.validations
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The findings that refused the resource at `path`, if it was refused.

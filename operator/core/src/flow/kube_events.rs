@@ -94,6 +94,19 @@ pub fn for_build(
     }
 }
 
+/// Whether an event on a Build tells of one subscription's pull request, and so stands on
+/// its own however many subscriptions the build flows to; the others (nothing to update,
+/// published) fold across subscriptions when many come at once ([`super::event_batch`]).
+pub fn build_event_per_subscription(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::PullRequestCreated
+            | EventKind::PullRequestUpdated
+            | EventKind::PullRequestMerged
+            | EventKind::PullRequestClosed
+    )
+}
+
 fn reason_of(conditions: &[Condition], type_: ConditionType) -> Option<&str> {
     true_condition(conditions, type_).map(|c| c.reason.as_str())
 }
@@ -182,6 +195,25 @@ mod tests {
         );
         assert_eq!(for_build(EventKind::Fired, Some("s"), "m"), None);
         assert_eq!(for_build(EventKind::Failed, Some("s"), "m"), None);
+    }
+
+    #[test]
+    fn pull_request_events_on_a_build_stand_per_subscription() {
+        for kind in [
+            EventKind::PullRequestCreated,
+            EventKind::PullRequestUpdated,
+            EventKind::PullRequestMerged,
+            EventKind::PullRequestClosed,
+        ] {
+            assert!(build_event_per_subscription(kind), "{kind:?}");
+        }
+        for kind in [
+            EventKind::NothingToDo,
+            EventKind::BuildPublished,
+            EventKind::Fired,
+        ] {
+            assert!(!build_event_per_subscription(kind), "{kind:?}");
+        }
     }
 
     #[test]

@@ -53,9 +53,9 @@ pub struct StatusWriter {
     /// The digest of the status last written to each resource, with the digest its status
     /// showed then: while the resource still shows that, the write's echo is on its way.
     written: Mutex<BTreeMap<ResourcePath, (u64, Option<u64>)>>,
-    /// What the last complete pass over each [`Part`] saw: the resources' and the store's
-    /// revisions.
-    seen: Mutex<[Option<(u64, u64, u64)>; 2]>,
+    /// What the last complete pass over each [`Part`] saw: the revisions of the
+    /// resources, of the Build decisions and of the store.
+    seen: Mutex<[Option<Revision>; 2]>,
 }
 
 /// The resources a status pass goes over.
@@ -66,6 +66,10 @@ pub enum Part {
     /// Build resources.
     Builds = 1,
 }
+
+/// The revisions a status pass depends on: the configuration resources, the Build
+/// resources, the Build decisions and the store.
+type Revision = (u64, u64, u64, u64);
 
 /// A resource: its plural, namespace and name.
 type ResourcePath = (&'static str, Option<String>, Option<String>);
@@ -117,6 +121,7 @@ impl StatusWriter {
         let revision = (
             self.config.revision(),
             self.builds.revision(),
+            self.ingested.revision(),
             self.state.engine.store().revision(),
         );
         if self
