@@ -17,9 +17,6 @@ use sluice_core::graph::{ProductGraph, RootRef, WalkOptions};
 use super::client::{Client, ServerArgs};
 use super::stdout::outln;
 use crate::gather::{Downloader, NotGathered};
-use crate::git::{Credentials, Git, GitConfig};
-use crate::product_graph::GraphReader;
-use crate::remotes::Remotes;
 
 /// Arguments of `sluice gather-drop`.
 #[derive(Debug, clap::Args)]
@@ -95,26 +92,19 @@ pub fn run(args: GatherDropArgs) -> anyhow::Result<ExitCode> {
         eprintln!("error: REPO: {err}");
         return Ok(ExitCode::from(super::EXIT_USAGE));
     }
-    let cache = match &args.cache {
-        Some(dir) => dir.clone(),
-        None => super::graph::default_cache()?,
+    // Repositories are read as `sluice graph` reads them; --parallel is for downloads.
+    let access = super::git_access::GitAccessArgs {
+        cache: args.cache.clone(),
+        parallel: 8,
+        git_token_env: args.git_token_env.clone(),
+        git_token_file: args.git_token_file.clone(),
     };
-    let remotes = match (&args.git_token_env, &args.git_token_file) {
-        (Some(var), _) => Remotes::with_https(Credentials::token_from_env("x-access-token", var)?),
-        (None, Some(file)) => {
-            Remotes::with_https(Credentials::token_from_file("x-access-token", file)?)
-        }
-        (None, None) => Remotes::anonymous(),
-    };
-    let reader = GraphReader::new(Git::new(GitConfig::new(cache)), remotes, 8);
+    let reader = access.reader()?;
     let options = WalkOptions {
         max_depth: None,
         include_toolset: args.include_toolset,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = super::git_access::runtime()?;
     let graph = runtime.block_on(async {
         let root = reader
             .resolve_root(&args.repository, &reference)

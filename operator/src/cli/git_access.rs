@@ -25,6 +25,15 @@ pub struct GitAccessArgs {
     pub git_token_file: Option<PathBuf>,
 }
 
+/// The runtime the reading commands walk repositories on.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
 impl GitAccessArgs {
     /// The cache directory.
     pub fn cache_dir(&self) -> anyhow::Result<PathBuf> {

@@ -1,5 +1,6 @@
 //! `sluice graph`: the product graph of a repository at a commit, and its incoherencies.
 
+use super::git_access::GitAccessArgs;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -7,9 +8,6 @@ use anyhow::Context;
 use sluice_core::graph::{RootRef, WalkOptions, draw, render};
 
 use super::stdout::out;
-use crate::git::{Credentials, Git, GitConfig};
-use crate::product_graph::GraphReader;
-use crate::remotes::Remotes;
 
 /// Output formats of `sluice graph`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -82,19 +80,9 @@ pub struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Directory of the bare repository caches (default: $XDG_CACHE_HOME/sluice/git or
-    /// ~/.cache/sluice/git).
-    #[arg(long, env = "SLUICE_GIT_CACHE", value_name = "DIR")]
-    pub cache: Option<PathBuf>,
-    /// Repositories read at once.
-    #[arg(long, default_value_t = 8, value_name = "N")]
-    pub parallel: usize,
-    /// Environment variable holding an HTTPS token for git remotes.
-    #[arg(long, value_name = "VAR", conflicts_with = "git_token_file")]
-    pub git_token_env: Option<String>,
-    /// File holding an HTTPS token for git remotes.
-    #[arg(long, value_name = "FILE")]
-    pub git_token_file: Option<PathBuf>,
+    /// Caches and credentials.
+    #[command(flatten)]
+    pub access: GitAccessArgs,
 }
 
 /// The default cache directory: `$XDG_CACHE_HOME/sluice/git` or `~/.cache/sluice/git`.
@@ -135,26 +123,12 @@ pub fn run(args: GraphArgs) -> anyhow::Result<ExitCode> {
         eprintln!("error: REPO: {err}");
         return Ok(ExitCode::from(super::EXIT_USAGE));
     }
-    let cache = match &args.cache {
-        Some(dir) => dir.clone(),
-        None => default_cache()?,
-    };
-    let remotes = match (&args.git_token_env, &args.git_token_file) {
-        (Some(var), _) => Remotes::with_https(Credentials::token_from_env("x-access-token", var)?),
-        (None, Some(file)) => {
-            Remotes::with_https(Credentials::token_from_file("x-access-token", file)?)
-        }
-        (None, None) => Remotes::anonymous(),
-    };
-    let reader = GraphReader::new(Git::new(GitConfig::new(cache)), remotes, args.parallel);
+    let reader = args.access.reader()?;
     let options = WalkOptions {
         max_depth: args.depth,
         include_toolset: args.include_toolset,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = super::git_access::runtime()?;
     let graph = runtime.block_on(async {
         let root = reader
             .resolve_root(&repository, &reference)

@@ -112,10 +112,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
         max_depth: args.depth,
         include_toolset: args.include_toolset,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = super::git_access::runtime()?;
     let diff = runtime.block_on(async {
         let old_root = reader
             .resolve_root(&args.repository, &old_ref)

@@ -159,10 +159,7 @@ pub fn run(args: ReadinessArgs) -> anyhow::Result<ExitCode> {
         max_depth: args.depth,
         include_toolset: args.include_toolset,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = super::git_access::runtime()?;
     let (root, graph) = runtime.block_on(async {
         let root = reader
             .resolve_root(&args.repository, &RootRef::Branch(args.branch.clone()))
