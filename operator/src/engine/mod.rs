@@ -10,6 +10,7 @@
 //! requests go through the forge the [`ForgeRegistry`] picks for it.
 
 mod advertisements;
+mod arrivals;
 mod cycle;
 mod enqueue;
 pub mod error;
@@ -243,50 +244,7 @@ impl Engine {
         flow::reload::accept(snapshot.subscriptions.len(), open)?;
         let now = unix_now();
         let known = self.store.subscriptions().unwrap_or_default();
-        // New subscriptions, recorded in one transaction however many arrive. One that
-        // arrives takes the newest build already waiting on its channel, as it would have
-        // had it been there when the build landed.
-        let mut arriving: Vec<String> = Vec::new();
-        let mut waiting = std::collections::BTreeMap::new();
-        for (name, spec) in &snapshot.subscriptions {
-            if known.get(name).is_some_and(|r| r.first_seen.is_some()) {
-                continue;
-            }
-            arriving.push(name.clone());
-            if flow::trigger::takes_newest_on_arrival(spec)
-                && let Ok(Some(build)) = self
-                    .store
-                    .latest_build(&spec.source.repository, &spec.source.channel)
-            {
-                waiting.insert(name.clone(), build);
-            }
-        }
-        if !arriving.is_empty() {
-            let _ = self.store.update_subscriptions(&arriving, &mut |name, r| {
-                r.first_seen.get_or_insert(now);
-                if let Some(build) = waiting.get(name) {
-                    r.state.request(build.id);
-                }
-            });
-        }
-        for (name, build) in &waiting {
-            let channel = snapshot
-                .subscriptions
-                .get(name)
-                .map(|s| s.source.channel.as_str())
-                .unwrap_or_default();
-            tracing::info!(subscription = %name, build = build.id, "new subscription takes the newest build on its channel");
-            let _ = self.event(
-                store::EventKind::Fired,
-                Some(name),
-                Some(build.id),
-                None,
-                &format!(
-                    "build {} requested: the newest on channel {channel} when the subscription arrived",
-                    build.build_number
-                ),
-            );
-        }
+        self.record_arrivals(&snapshot, &known, now);
         // Subscriptions this configuration dropped: said once (the record forgets when it
         // was first seen, so a later return counts as new).
         for (name, record) in &known {

@@ -292,3 +292,37 @@ pub fn reasons_help() -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_names_the_first_rule_and_every_finding() {
+        use crate::config::{Diagnostic, Rule, Severity};
+        let finding = |rule, message: &str, hint: Option<&str>| Diagnostic {
+            file: "ns/subscriptions/s".into(),
+            line: 1,
+            column: 1,
+            severity: Severity::Error,
+            rule,
+            message: message.into(),
+            hint: hint.map(str::to_string),
+        };
+        assert_eq!(refusal(&[]), None);
+        let (rule, message) = refusal(&[
+            finding(
+                Rule::UnknownChannel,
+                "channel `x` is not declared",
+                Some("declare it"),
+            ),
+            finding(Rule::InvalidBranchPattern, "bad pattern", None),
+        ])
+        .unwrap();
+        assert_eq!(rule, "unknown-channel");
+        assert_eq!(
+            message,
+            "channel `x` is not declared (declare it); bad pattern"
+        );
+    }
+}
