@@ -60,7 +60,7 @@ impl Server {
 pub struct FakeKube {
     addr: SocketAddr,
     server: Arc<Server>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    shutdown: Option<tokio::sync::watch::Sender<bool>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -78,7 +78,7 @@ impl FakeKube {
             requests: Mutex::new(BTreeMap::new()),
             applied: Mutex::new(BTreeMap::new()),
         });
-        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+        let (shutdown, stop) = tokio::sync::watch::channel(false);
         let state = server.clone();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -89,12 +89,23 @@ impl FakeKube {
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
                 let app = axum::Router::new().fallback(api::handle).with_state(state);
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stop.await;
-                    })
-                    .await;
+                let mut graceful = stop.clone();
+                let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                    let _ = graceful.wait_for(|stop| *stop).await;
+                });
+                // A graceful shutdown waits for open connections, and a watch held by a
+                // client that lives on would keep it forever: a moment, then they go.
+                let mut stop = stop;
+                let deadline = async move {
+                    let _ = stop.wait_for(|stop| *stop).await;
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                };
+                tokio::select! {
+                    _ = serve => {}
+                    _ = deadline => {}
+                }
             });
+            runtime.shutdown_background();
         });
         Ok(FakeKube {
             addr,
@@ -150,7 +161,7 @@ impl Drop for FakeKube {
     fn drop(&mut self) {
         self.drop_watches();
         if let Some(stop) = self.shutdown.take() {
-            let _ = stop.send(());
+            let _ = stop.send(true);
         }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
