@@ -9,7 +9,7 @@ use gix::ObjectId;
 use super::error::{FetchError, ReadError};
 use super::read::{find_commit, object_error};
 use super::remote::RemoteUrl;
-use super::{RemoteRepo, error, network};
+use super::{RemoteRepo, network};
 
 /// One commit of a range.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,31 +135,11 @@ impl RemoteRepo {
                 self.git.config.fetch_timeout,
                 move |lock, remote, interrupt| {
                     let mut open = lock.open().map_err(FetchError::Cache)?;
-                    match network::fetch_history(&mut open.repo, remote, commit, stall, interrupt) {
-                        Ok(true) => Ok(()),
-                        Ok(false) => Err(FetchError::MissingCommit {
-                            remote: remote.url.clone(),
-                            commit: commit.to_string(),
-                        }),
-                        Err(f) if f.message.contains("not our ref") => {
-                            Err(FetchError::MissingCommit {
-                                remote: remote.url.clone(),
-                                commit: commit.to_string(),
-                            })
-                        }
-                        Err(f) if error::is_authentication_failure(&f.message) => {
-                            Err(FetchError::Authentication {
-                                remote: remote.url.clone(),
-                                branch: commit.to_string(),
-                                op: "fetch from",
-                            })
-                        }
-                        Err(f) => Err(FetchError::Remote {
-                            remote: remote.url.clone(),
-                            branch: commit.to_string(),
-                            message: f.message,
-                        }),
-                    }
+                    super::transfer::by_id_outcome(
+                        remote,
+                        commit,
+                        network::fetch_history(&mut open.repo, remote, commit, stall, interrupt),
+                    )
                 },
             )
             .await;

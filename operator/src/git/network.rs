@@ -275,30 +275,13 @@ pub(crate) fn fetch_commit(
     if repo.has_object(commit) {
         return Ok(true);
     }
-    configure_ssh(repo, remote)?;
-    let repo = &*repo;
-    let options = transport_options(repo, remote, stall_timeout)?;
-    let spec = format!("+{commit}:refs/sluice/commits/{commit}");
-    let gremote = gix_remote_with(repo, remote, &spec)?;
-    let mut connection = gremote
-        .connect(Direction::Fetch)
-        .map_err(|e| failure(Stage::Connect, remote, &e))?
-        .with_credentials(
-            remote
-                .credentials
-                .gix_callback(!remote.url.is_cleartext_http()),
-        );
-    if let Some(options) = options {
-        connection = connection.with_transport_options(options);
-    }
-    connection
-        .prepare_fetch(gix::progress::Discard, Default::default())
-        .map_err(|e| failure(Stage::Connect, remote, &e))?
-        .with_shallow(gix::remote::fetch::Shallow::DepthAtRemote(NonZeroU32::MIN))
-        .with_write_packed_refs_only(true)
-        .receive(gix::progress::Discard, interrupt)
-        .map_err(|e| failure(Stage::Receive, remote, &e))?;
-    Ok(repo.has_object(commit))
+    let depth = gix::remote::fetch::Shallow::DepthAtRemote(NonZeroU32::MIN);
+    let by_id = ById {
+        commit,
+        refs: "commits",
+        depth,
+    };
+    fetch_by_id(repo, remote, by_id, stall_timeout, interrupt)
 }
 
 /// Fetch `commit` and its whole history into the cache, asking for it by id; a shallow
@@ -315,10 +298,43 @@ pub(crate) fn fetch_history(
     if repo.has_object(commit) && !shallow {
         return Ok(true);
     }
+    let depth = if shallow {
+        gix::remote::fetch::Shallow::undo()
+    } else {
+        gix::remote::fetch::Shallow::NoChange
+    };
+    let by_id = ById {
+        commit,
+        refs: "history",
+        depth,
+    };
+    fetch_by_id(repo, remote, by_id, stall_timeout, interrupt)
+}
+
+/// A fetch of one commit by id: kept under `refs/sluice/<refs>/<commit>`, at `depth`.
+struct ById {
+    commit: ObjectId,
+    refs: &'static str,
+    depth: gix::remote::fetch::Shallow,
+}
+
+/// Fetches `by_id`; whether the cache holds the commit afterwards.
+fn fetch_by_id(
+    repo: &mut gix::Repository,
+    remote: &Remote,
+    by_id: ById,
+    stall_timeout: Duration,
+    interrupt: &AtomicBool,
+) -> Result<bool, NetworkFailure> {
+    let ById {
+        commit,
+        refs,
+        depth,
+    } = by_id;
     configure_ssh(repo, remote)?;
     let repo = &*repo;
     let options = transport_options(repo, remote, stall_timeout)?;
-    let spec = format!("+{commit}:refs/sluice/history/{commit}");
+    let spec = format!("+{commit}:refs/sluice/{refs}/{commit}");
     let gremote = gix_remote_with(repo, remote, &spec)?;
     let mut connection = gremote
         .connect(Direction::Fetch)
@@ -331,11 +347,6 @@ pub(crate) fn fetch_history(
     if let Some(options) = options {
         connection = connection.with_transport_options(options);
     }
-    let depth = if shallow {
-        gix::remote::fetch::Shallow::undo()
-    } else {
-        gix::remote::fetch::Shallow::NoChange
-    };
     connection
         .prepare_fetch(gix::progress::Discard, Default::default())
         .map_err(|e| failure(Stage::Connect, remote, &e))?

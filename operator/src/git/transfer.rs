@@ -148,32 +148,11 @@ impl RemoteRepo {
                         return Ok(());
                     }
                     calls.fetches.fetch_add(1, Ordering::Relaxed);
-                    match network::fetch_commit(&mut open.repo, remote, commit, stall, interrupt) {
-                        Ok(true) => Ok(()),
-                        // A server that does not hold the commit answers "not our ref".
-                        Ok(false) => Err(FetchError::MissingCommit {
-                            remote: remote.url.clone(),
-                            commit: commit.to_string(),
-                        }),
-                        Err(f) if f.message.contains("not our ref") => {
-                            Err(FetchError::MissingCommit {
-                                remote: remote.url.clone(),
-                                commit: commit.to_string(),
-                            })
-                        }
-                        Err(f) if error::is_authentication_failure(&f.message) => {
-                            Err(FetchError::Authentication {
-                                remote: remote.url.clone(),
-                                branch: commit.to_string(),
-                                op: "fetch from",
-                            })
-                        }
-                        Err(f) => Err(FetchError::Remote {
-                            remote: remote.url.clone(),
-                            branch: commit.to_string(),
-                            message: f.message,
-                        }),
-                    }
+                    by_id_outcome(
+                        remote,
+                        commit,
+                        network::fetch_commit(&mut open.repo, remote, commit, stall, interrupt),
+                    )
                 },
             )
             .await;
@@ -266,5 +245,33 @@ fn advertisement_error(
             branch: branch.to_owned(),
             message: failure.message,
         }
+    }
+}
+
+/// What a fetch of `commit` by id came to: a server that does not hold the commit answers
+/// "not our ref" (or sends nothing), which is a missing commit, not a network failure.
+pub(super) fn by_id_outcome(
+    remote: &super::Remote,
+    commit: ObjectId,
+    fetched: Result<bool, NetworkFailure>,
+) -> Result<(), FetchError> {
+    let missing = || FetchError::MissingCommit {
+        remote: remote.url.clone(),
+        commit: commit.to_string(),
+    };
+    match fetched {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(missing()),
+        Err(f) if f.message.contains("not our ref") => Err(missing()),
+        Err(f) if error::is_authentication_failure(&f.message) => Err(FetchError::Authentication {
+            remote: remote.url.clone(),
+            branch: commit.to_string(),
+            op: "fetch from",
+        }),
+        Err(f) => Err(FetchError::Remote {
+            remote: remote.url.clone(),
+            branch: commit.to_string(),
+            message: f.message,
+        }),
     }
 }
