@@ -79,6 +79,16 @@ fn documented_status_codes() {
         "a flow window without a unit",
     );
     assert_error(
+        &call(
+            &server,
+            "GET",
+            "/api/flow/graph?channel=Not%20A%20Name",
+            None,
+        ),
+        400,
+        "a channel filter that is not a resource name",
+    );
+    assert_error(
         &call(&server, "GET", "/api/flow/graph?windows=30d", None),
         400,
         "an unknown query parameter",

@@ -30,6 +30,10 @@ pub(super) async fn flow_graph(
 ) -> Result<Json<FlowNetwork>, ApiError> {
     let window = query.window.as_deref().unwrap_or(DEFAULT_WINDOW);
     let window_secs = parse_window(window).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
+    if let Some(channel) = &query.channel {
+        sluice_core::validate::name("channel", channel)
+            .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.to_string()))?;
+    }
     let engine = state.engine.clone();
     let now = crate::clock::unix_now();
     let network = tokio::task::spawn_blocking(move || {
