@@ -1,7 +1,7 @@
 //! One YAML document to one typed resource: apiVersion, kind and metadata checks, the
 //! structural check of `spec` against the CRD schema, then deserialisation.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value as J;
 
@@ -11,28 +11,83 @@ use super::suggest::{closest, did_you_mean};
 use super::yaml::{Node, Pos, Value};
 use crate::model::{API_VERSION, GROUP, ResourceKind};
 
+/// A file's text, parsed again only when a finding needs a position in it: loaded
+/// resources keep their text, not their parse tree (a fraction of the memory).
+#[derive(Debug)]
+pub struct SourceText {
+    text: String,
+    nodes: OnceLock<Vec<Node>>,
+}
+
+impl SourceText {
+    /// The text of one file.
+    pub fn new(text: impl Into<String>) -> Arc<SourceText> {
+        Arc::new(SourceText {
+            text: text.into(),
+            nodes: OnceLock::new(),
+        })
+    }
+
+    /// The text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether its parse tree is kept (a finding asked for a position in it).
+    pub fn parsed(&self) -> bool {
+        self.nodes.get().is_some()
+    }
+}
+
 /// Where a resource was declared.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Origin {
     /// The file, relative to the config root.
     pub file: String,
-    /// The whole document, with positions.
-    pub node: Node,
+    source: Arc<SourceText>,
+    document: usize,
+}
+
+impl PartialEq for Origin {
+    fn eq(&self, other: &Self) -> bool {
+        self.file == other.file
+            && self.document == other.document
+            && self.source.text == other.source.text
+    }
 }
 
 impl Origin {
+    /// Document number `document` (from 0) of `file`, whose text is `source`.
+    pub fn new(file: &str, source: Arc<SourceText>, document: usize) -> Origin {
+        Origin {
+            file: file.to_string(),
+            source,
+            document,
+        }
+    }
+
+    /// The whole document, with positions (the file is parsed again on first use).
+    pub fn node(&self) -> Option<&Node> {
+        self.source
+            .nodes
+            .get_or_init(|| super::yaml::parse_documents(&self.source.text).unwrap_or_default())
+            .get(self.document)
+    }
+
     /// The position of the value at `path` (keys and indexes), or of the closest ancestor
     /// that exists, so a finding always points somewhere useful. A block list or mapping
     /// starts on the line after its key, so for those the key's position is returned.
     pub fn pos(&self, path: &[&str]) -> Pos {
+        let Some(root) = self.node() else {
+            return Pos { line: 1, column: 1 };
+        };
         for n in (0..=path.len()).rev() {
-            let Some(node) = self.node.at(&path[..n]) else {
+            let Some(node) = root.at(&path[..n]) else {
                 continue;
             };
             if n > 0
                 && matches!(node.value, Value::Seq(_) | Value::Map(_))
-                && let Some(key) = self
-                    .node
+                && let Some(key) = root
                     .at(&path[..n - 1])
                     .and_then(|parent| parent.key(path[n - 1]))
             {
@@ -40,7 +95,7 @@ impl Origin {
             }
             return node.pos;
         }
-        self.node.pos
+        root.pos
     }
 }
 
@@ -67,9 +122,10 @@ const TOP_FIELDS: [&str; 5] = ["apiVersion", "kind", "metadata", "spec", "status
 /// Checks one document. Returns `None` (with findings) when it has no kind or name; a
 /// foreign document (another API group) yields a warning and `None`. A document with
 /// schema errors is returned with `schema_ok: false`.
-pub fn check_document(file: &str, node: Node, out: &mut Vec<Diagnostic>) -> Option<Document> {
+pub fn check_document(origin: Origin, node: &Node, out: &mut Vec<Diagnostic>) -> Option<Document> {
+    let file = origin.file.as_str();
     let before = out.len();
-    let api_version = string_field(file, &node, "apiVersion", out)?;
+    let api_version = string_field(file, node, "apiVersion", out)?;
     if api_version != API_VERSION {
         let group = api_version.split('/').next().unwrap_or_default();
         let pos = node.get("apiVersion").map_or(node.pos, |n| n.pos);
@@ -96,7 +152,7 @@ pub fn check_document(file: &str, node: Node, out: &mut Vec<Diagnostic>) -> Opti
         }
         return None;
     }
-    let kind_text = string_field(file, &node, "kind", out)?;
+    let kind_text = string_field(file, node, "kind", out)?;
     let Some(kind) = ResourceKind::parse(&kind_text) else {
         let pos = node.get("kind").map_or(node.pos, |n| n.pos);
         let names = ResourceKind::ALL.map(ResourceKind::as_str);
@@ -119,8 +175,8 @@ pub fn check_document(file: &str, node: Node, out: &mut Vec<Diagnostic>) -> Opti
         "required": ["metadata", "spec"],
         "properties": TOP_FIELDS.iter().map(|f| (f.to_string(), J::Object(Default::default()))).collect::<serde_json::Map<_, _>>(),
     });
-    schema_check::check(file, &node, &top, "", out);
-    let (name, namespace) = check_metadata(file, &node, out);
+    schema_check::check(file, node, &top, "", out);
+    let (name, namespace) = check_metadata(file, node, out);
     let schema = openapi_schema(kind);
     for field in ["spec", "status"] {
         if let (Some(child), Some(child_schema)) = (
@@ -138,10 +194,7 @@ pub fn check_document(file: &str, node: Node, out: &mut Vec<Diagnostic>) -> Opti
         name: name?,
         namespace,
         json: node.to_json(),
-        origin: Origin {
-            file: file.to_string(),
-            node,
-        },
+        origin,
         schema_ok,
     })
 }

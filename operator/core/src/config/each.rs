@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Diagnostic, Loaded, Severity, SourceFile, load};
+use super::{Diagnostic, LoadMemo, Loaded, Severity, SourceFile, load_with};
 
 /// What loading each resource on its own gave.
 #[derive(Debug)]
@@ -18,6 +18,14 @@ pub struct EachLoaded {
 
 /// Loads `files`, refusing each file that has an error until the rest load cleanly.
 pub fn load_each(files: &[SourceFile]) -> EachLoaded {
+    load_each_with(files, &mut LoadMemo::default())
+}
+
+/// [`load_each`], with the per-file checks of unchanged files taken from `memo`: a load
+/// after one resource of ten thousand changed parses and checks that one alone (the
+/// cross-resource rules still see every resource). `memo` keeps `files` only.
+pub fn load_each_with(files: &[SourceFile], memo: &mut LoadMemo) -> EachLoaded {
+    memo.keep_only(files);
     let mut refused: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
     loop {
         let accepted: Vec<SourceFile> = files
@@ -25,7 +33,7 @@ pub fn load_each(files: &[SourceFile]) -> EachLoaded {
             .filter(|f| !refused.contains_key(&f.path))
             .cloned()
             .collect();
-        let loaded = load(&accepted);
+        let loaded = load_with(&accepted, memo);
         let mut new = false;
         for d in loaded
             .diagnostics
@@ -109,5 +117,47 @@ mod tests {
                 assert!(!findings.is_empty());
             }
         }
+    }
+
+    #[test]
+    fn a_memo_checks_only_changed_files_again_and_keeps_no_parse_tree_of_a_valid_one() {
+        let qa = CHANNEL.replace("name: dev", "name: qa");
+        let mut files = vec![
+            file("c", CHANNEL),
+            file("q", &qa),
+            // Rules that look at every merge policy find no position unless they report.
+            file(
+                "s",
+                &format!(
+                    "{}  mergePolicies: [{{name: Standard}}]\n",
+                    subscription("s", "dev")
+                ),
+            ),
+            file("u", &subscription("u", "nowhere")),
+        ];
+        let mut memo = LoadMemo::default();
+        let first = load_each_with(&files, &mut memo);
+        assert_eq!(first.refused.keys().collect::<Vec<_>>(), ["u"]);
+        assert_eq!(memo.len(), 4);
+        // Only the refused file's finding needed a position, so only it was parsed again.
+        assert_eq!(memo.parse_trees_kept(), 1);
+
+        // The same files from the memo load as from scratch.
+        let again = load_each_with(&files, &mut memo);
+        let fresh = load_each(&files);
+        assert_eq!(again.refused, fresh.refused);
+        assert_eq!(
+            again.loaded.config.subscriptions.len(),
+            fresh.loaded.config.subscriptions.len()
+        );
+
+        // A changed file is checked again; a removed one is forgotten.
+        files[3] = file("u", &subscription("u", "qa"));
+        files.remove(2);
+        let fixed = load_each_with(&files, &mut memo);
+        assert!(fixed.refused.is_empty(), "{:?}", fixed.refused);
+        assert_eq!(fixed.loaded.config.subscriptions.len(), 1);
+        assert_eq!(memo.len(), 3);
+        assert_eq!(memo.parse_trees_kept(), 0);
     }
 }

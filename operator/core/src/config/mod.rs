@@ -10,6 +10,7 @@ mod document;
 mod each;
 mod rules;
 mod schema_check;
+mod stage;
 mod suggest;
 pub mod yaml;
 
@@ -17,11 +18,12 @@ use std::collections::BTreeMap;
 
 pub use diagnostic::{Diagnostic, Rule, Severity};
 pub use document::Origin;
-pub use each::{EachLoaded, load_each};
+pub use each::{EachLoaded, load_each, load_each_with};
+pub use stage::LoadMemo;
 pub use suggest::{closest, did_you_mean};
 
 use crate::model::{Build, Channel, DefaultChannel, RepositoryPolicy, ResourceKind, Subscription};
-use document::Document;
+use stage::Checked;
 
 /// One file of a config repository.
 #[derive(Debug, Clone)]
@@ -153,39 +155,39 @@ fn sort(diagnostics: &mut [Diagnostic]) {
 }
 
 fn load_files(files: &[SourceFile]) -> Loaded {
+    load_with(files, &mut LoadMemo::default())
+}
+
+/// [`load`], with the per-file checks of files whose text is unchanged taken from `memo`
+/// (and the new ones kept in it).
+pub fn load_with(files: &[SourceFile], memo: &mut LoadMemo) -> Loaded {
     let mut diagnostics = Vec::new();
     let mut docs = Vec::new();
     for file in files {
-        match yaml::parse_documents(&file.text) {
-            Ok(nodes) => {
-                for node in nodes {
-                    docs.extend(document::check_document(&file.path, node, &mut diagnostics));
-                }
-            }
-            Err(err) => diagnostics.push(
-                Diagnostic::error(&file.path, err.pos, Rule::YamlSyntax, err.message).with_hint(
-                    "fix the YAML syntax first; the file's other problems show once it parses",
-                ),
-            ),
-        }
+        let outcome = memo.outcome(file);
+        diagnostics.extend(outcome.diagnostics.iter().cloned());
+        docs.extend(outcome.docs.iter().cloned());
     }
     let docs = reject_duplicates(docs, &mut diagnostics);
-    let (valid, invalid): (Vec<Document>, Vec<Document>) =
+    let (valid, invalid): (Vec<Checked>, Vec<Checked>) =
         docs.into_iter().partition(|d| d.schema_ok);
     let mut config = ConfigSet::default();
-    for doc in valid {
-        add_typed(&mut config, doc, &mut diagnostics);
+    for doc in &valid {
+        diagnostics.extend(doc.typing.clone());
+        stage::add(&mut config, doc);
     }
     // The rules also see the documents with schema errors that still read as resources
     // (their other fields are checked too), and every declared name counts: a Channel
-    // with a broken spec is one finding, not one more per subscription naming it.
-    let mut checked = config.clone();
+    // with a broken spec is one finding, not one more per subscription naming it. They
+    // are added for the rules and cut off again after.
+    let valid_lengths = stage::lengths(&config);
     let mut declared = rules::DeclaredNames::default();
-    for doc in invalid {
+    for doc in &invalid {
         declared.insert(doc.kind, doc.namespace.clone(), doc.name.clone());
-        add_typed(&mut checked, doc, &mut Vec::new());
+        stage::add(&mut config, doc);
     }
-    rules::check(&checked, &declared, &mut diagnostics);
+    rules::check(&config, &declared, &mut diagnostics);
+    stage::truncate(&mut config, valid_lengths);
     sort(&mut diagnostics);
     Loaded {
         config,
@@ -196,7 +198,7 @@ fn load_files(files: &[SourceFile]) -> Loaded {
 
 /// One config repository is one flow: names are unique per kind across namespaces too,
 /// because subscriptions' progress and pull requests are keyed by name.
-fn reject_duplicates(docs: Vec<Document>, out: &mut Vec<Diagnostic>) -> Vec<Document> {
+fn reject_duplicates(docs: Vec<Checked>, out: &mut Vec<Diagnostic>) -> Vec<Checked> {
     let mut seen: BTreeMap<(ResourceKind, String), (Origin, Option<String>)> = BTreeMap::new();
     let mut kept = Vec::new();
     for doc in docs {
@@ -228,36 +230,6 @@ fn reject_duplicates(docs: Vec<Document>, out: &mut Vec<Diagnostic>) -> Vec<Docu
         kept.push(doc);
     }
     kept
-}
-
-fn add_typed(config: &mut ConfigSet, doc: Document, out: &mut Vec<Diagnostic>) {
-    fn typed<K: serde::de::DeserializeOwned>(
-        doc: Document,
-        out: &mut Vec<Diagnostic>,
-    ) -> Option<Declared<K>> {
-        match serde_json::from_value::<K>(doc.json) {
-            Ok(resource) => Some(Declared {
-                resource,
-                origin: doc.origin,
-            }),
-            Err(err) => {
-                out.push(Diagnostic::error(
-                    &doc.origin.file,
-                    doc.origin.node.pos,
-                    Rule::InvalidValue,
-                    format!("{} `{}`: {err}", doc.kind, doc.name),
-                ));
-                None
-            }
-        }
-    }
-    match doc.kind {
-        ResourceKind::Channel => config.channels.extend(typed(doc, out)),
-        ResourceKind::DefaultChannel => config.default_channels.extend(typed(doc, out)),
-        ResourceKind::Subscription => config.subscriptions.extend(typed(doc, out)),
-        ResourceKind::RepositoryPolicy => config.repository_policies.extend(typed(doc, out)),
-        ResourceKind::Build => config.builds.extend(typed(doc, out)),
-    }
 }
 
 #[cfg(test)]

@@ -18,12 +18,13 @@ pub(super) fn merge_policies(
     let mut seen = BTreeSet::new();
     for (i, policy) in policies.iter().enumerate() {
         let index = i.to_string();
-        let pos = origin.pos(&["spec", "mergePolicies", &index, "name"]);
+        // Found only for a finding: a position parses the file again.
+        let pos = || origin.pos(&["spec", "mergePolicies", &index, "name"]);
         if !seen.insert(policy.name.as_str()) {
             out.push(
                 Diagnostic::error(
                     &origin.file,
-                    pos,
+                    pos(),
                     Rule::RedundantMergePolicy,
                     format!("merge policy `{}` is listed twice", policy.name),
                 )
@@ -36,7 +37,7 @@ pub(super) fn merge_policies(
             out.push(
                 Diagnostic::error(
                     &origin.file,
-                    pos,
+                    pos(),
                     Rule::RedundantMergePolicy,
                     format!("`Standard` already contains `{}`", policy.name),
                 )
@@ -77,7 +78,7 @@ pub(super) fn merge_policies(
             out.push(
                 Diagnostic::error(
                     &origin.file,
-                    pos,
+                    pos(),
                     Rule::CodeflowWithoutSource,
                     "`CodeflowConsistency` applies only to source-code flow",
                 )
