@@ -74,8 +74,9 @@ pub struct ControllerArgs {
     /// Watch one namespace only (default: all namespaces).
     #[arg(long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
-    /// Seconds between resyncs of finalizers and exported Build resources. Status and
-    /// events do not wait for it: they follow every change within a quarter second.
+    /// Seconds between resyncs of finalizers and exported Build resources, and the most a
+    /// Build's `status.flow` (where it flowed) lags the store. Other status and events do
+    /// not wait for it: they follow every change within a quarter second.
     #[arg(long, default_value_t = 2, value_name = "SECONDS")]
     pub status_interval: u64,
     /// Namespace where builds published through the HTTP API or `sluice build publish`

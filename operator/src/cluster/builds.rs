@@ -8,13 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
-use serde_json::json;
+use serde_json::{Value, json};
 use sluice_core::flow::build_resource::{self, BUILD_ID_ANNOTATION, BuildRefusal, KeptBuild};
 use sluice_core::flow::{self, BuildId, BuildInfo};
 use sluice_core::model::BuildSpec;
 
 use super::Cluster;
-use super::resources::{BUILD_KINDS, Resources, key};
+use super::resources::{self, BUILD_KINDS, Resources, key};
 use crate::engine::TriggerError;
 use crate::engine::parse_rfc3339;
 use crate::server::AppState;
@@ -156,7 +156,7 @@ impl BuildSync {
             {
                 continue;
             }
-            let spec = object.data.get("spec").cloned().unwrap_or_default();
+            let spec = resources::spec::<Value>(&object).unwrap_or_default();
             let outcome = match serde_json::from_value::<BuildSpec>(spec) {
                 Err(err) => Ingest::Refused {
                     rule: BuildRefusal::Invalid.rule().into(),
@@ -283,7 +283,7 @@ impl BuildSync {
             .iter()
             .filter(|o| o.metadata.deletion_timestamp.is_none())
             .filter_map(|o| {
-                let spec: BuildSpec = serde_json::from_value(o.data.get("spec")?.clone()).ok()?;
+                let spec: BuildSpec = resources::spec(o)?;
                 let (namespace, name) = key(o);
                 Some(KeptBuild {
                     namespace,

@@ -213,7 +213,7 @@ impl EventSink {
                 .and_then(|c| serde_json::from_value(c.clone()).ok())
                 .unwrap_or_default()
         };
-        let previous = conditions(object.data.get("status"));
+        let previous = conditions(super::resources::status(object).as_ref());
         let next = conditions(Some(desired));
         if let Some(event) = kube_events::for_transition(&previous, &next) {
             self.publish(object, "Subscription", event).await;

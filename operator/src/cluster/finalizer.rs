@@ -71,7 +71,7 @@ async fn reconcile_one(
     let has = finalizers.iter().any(|f| f == FINALIZER);
     let deleting = object.metadata.deletion_timestamp.is_some();
     let (key_in_force, open) = match deleting
-        .then(|| serde_json::from_value::<SubscriptionSpec>(object.data["spec"].clone()).ok())
+        .then(|| super::resources::spec::<SubscriptionSpec>(object))
         .flatten()
     {
         Some(spec) => {

@@ -116,10 +116,10 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
     let writer = status::StatusWriter::new(
         cluster.clone(),
         state.clone(),
-        resources.clone(),
-        builds.clone(),
+        (resources.clone(), builds.clone()),
         ingested,
         events.clone(),
+        status_interval,
     );
     let writer = Arc::new(writer);
     let may_act = state.engine.may_act().clone();
@@ -167,15 +167,18 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
     ));
     let mut changed = resources.subscribe();
     let mut builds_changed = builds.subscribe();
+    // Each resource's own checks, kept while it is unchanged: a change to one of ten
+    // thousand resources checks that one again (the rules across resources see all).
+    let mut memo = config::LoadMemo::default();
     loop {
         tokio::select! {
             _ = changed.changed() => {
-                // Let a burst of changes (an `apply -R`) settle into one load.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                changed.mark_unchanged();
+                // Let a burst of changes (an `apply -R`) settle into one load, without
+                // holding back a lone change.
+                settle(&mut changed).await;
                 if resources.ready() {
                     let started = std::time::Instant::now();
-                    load(&cluster, &resources, &state);
+                    load(&cluster, &resources, &state, &mut memo);
                     tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "configuration loaded");
                     housekeeping.notify_one();
                 }
@@ -191,6 +194,25 @@ pub async fn run(cluster: Cluster, state: AppState, status_interval: Duration) {
         }
     }
 }
+
+/// Waits until no change came for [`QUIET`], or [`SETTLE_AT_MOST`] has passed.
+async fn settle(changed: &mut tokio::sync::watch::Receiver<u64>) {
+    let started = tokio::time::Instant::now();
+    changed.mark_unchanged();
+    loop {
+        tokio::time::sleep(QUIET).await;
+        if !changed.has_changed().unwrap_or(false) || started.elapsed() >= SETTLE_AT_MOST {
+            changed.mark_unchanged();
+            return;
+        }
+        changed.mark_unchanged();
+    }
+}
+
+/// How long the resources must stay unchanged before a change is loaded.
+const QUIET: Duration = Duration::from_millis(20);
+/// The most a burst of changes holds back its load.
+const SETTLE_AT_MOST: Duration = Duration::from_millis(500);
 
 /// Finalizers and exported Build resources, apart from the loop that loads and ingests:
 /// after every configuration change, when leadership is won, and every `interval`. Only
@@ -247,11 +269,19 @@ where
     }
 }
 
-/// Loads what the cluster holds now: each resource on its own, the accepted ones in
-/// force, the refused ones kept for their status.
-fn load(cluster: &Cluster, resources: &Resources, state: &AppState) {
+/// Loads what the cluster holds now: each resource on its own (its own checks from
+/// `memo` while it is unchanged), the accepted ones in force, the refused ones kept for
+/// their status.
+fn load(cluster: &Cluster, resources: &Resources, state: &AppState, memo: &mut config::LoadMemo) {
     let files = resources.files();
-    let each = config::load_each(&files);
+    let started = std::time::Instant::now();
+    let each = config::load_each_with(&files, memo);
+    drop(files);
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        refused = each.refused.len(),
+        "configuration validated"
+    );
     for (path, findings) in &each.refused {
         for d in findings {
             tracing::warn!(resource = %path, rule = ?d.rule, "{}", d.message);

@@ -137,11 +137,45 @@ pub fn key(object: &DynamicObject) -> (String, String) {
     )
 }
 
+/// The annotation where `kubectl apply` keeps the object as last applied.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// The spec of a watched object as `T`. A held object keeps its spec as compact JSON
+/// text ([`slim`]: a parsed JSON tree costs several times the memory, ten thousand
+/// times over); one fresh from the API server has it parsed. Either reads here.
+pub fn spec<T: serde::de::DeserializeOwned>(object: &DynamicObject) -> Option<T> {
+    match object.data.get("spec")? {
+        Value::String(text) => serde_json::from_str(text).ok(),
+        parsed => T::deserialize(parsed).ok(),
+    }
+}
+
+/// The status a watched object shows: of a held object, the part sluice reads back
+/// (kept as compact JSON text, as its spec); of one fresh from the API server, all.
+pub fn status(object: &DynamicObject) -> Option<Value> {
+    match object.data.get("status")? {
+        Value::String(text) => serde_json::from_str(text).ok(),
+        parsed => Some(parsed.clone()),
+    }
+}
+
 /// `object` without what sluice never reads: the managed fields a real API server adds
-/// to every object (often the largest part of it), and the status beyond what sluice
-/// reads back; with the digest of the whole status.
+/// to every object (often the largest part of it), the copy of the object `kubectl
+/// apply` keeps in an annotation, and the status beyond what sluice
+/// reads back; its spec as compact JSON text ([`spec`] reads it); with the digest of
+/// the whole status.
 fn slim(mut object: DynamicObject) -> Held {
     object.metadata.managed_fields = None;
+    // `kubectl apply` keeps a copy of the whole object in an annotation.
+    if let Some(annotations) = object.metadata.annotations.as_mut() {
+        annotations.remove(LAST_APPLIED);
+    }
+    if let Some(data) = object.data.as_object_mut()
+        && let Some(spec) = data.get_mut("spec")
+        && !spec.is_string()
+    {
+        *spec = Value::String(spec.to_string());
+    }
     let shown = object
         .data
         .as_object_mut()
@@ -150,7 +184,10 @@ fn slim(mut object: DynamicObject) -> Held {
     if let Some(Value::Object(mut status)) = shown {
         status.retain(|member, _| STATUS_READ_BACK.contains(&member.as_str()));
         if let Some(data) = object.data.as_object_mut() {
-            data.insert("status".into(), Value::Object(status));
+            data.insert(
+                "status".into(),
+                Value::String(Value::Object(status).to_string()),
+            );
         }
     }
     (Arc::new(object), digest)
@@ -272,7 +309,7 @@ impl Resources {
                 .filter(|o| o.metadata.deletion_timestamp.is_none())
             {
                 let (namespace, name) = key(&object);
-                let spec = object.data.get("spec").cloned().unwrap_or(Value::Null);
+                let spec = spec::<Value>(&object).unwrap_or(Value::Null);
                 let text = json!({"apiVersion": "sluice.dev/v1alpha1", "kind": kind.kind,
                     "metadata": {"name": name}, "spec": spec});
                 files.push(SourceFile {
@@ -307,7 +344,8 @@ mod tests {
         serde_json::from_value(json!({
             "apiVersion": "sluice.dev/v1alpha1", "kind": "Build",
             "metadata": {"name": "b", "namespace": "ns",
-                         "managedFields": [{"manager": "sluice"}]},
+                         "managedFields": [{"manager": "sluice"}],
+                         "annotations": {LAST_APPLIED: "{}", "sluice.dev/requestedAt": "1"}},
             "spec": {"repository": "https://github.com/contoso/runtime"},
             "status": status,
         }))
@@ -339,15 +377,20 @@ mod tests {
         let (held, shown) = slim(object(status.clone()));
         assert_eq!(shown, Some(digest(&status)));
         assert_eq!(
-            held.data["status"],
-            json!({"conditions": [{"type": "Ready", "status": "True"}],
-                   "lastHandledRequestedAt": "1"})
+            super::status(&held),
+            Some(json!({"conditions": [{"type": "Ready", "status": "True"}],
+                   "lastHandledRequestedAt": "1"}))
         );
         assert!(held.metadata.managed_fields.is_none());
+        let annotations = held.metadata.annotations.clone().unwrap_or_default();
         assert_eq!(
-            held.data["spec"]["repository"],
-            "https://github.com/contoso/runtime"
+            annotations.keys().collect::<Vec<_>>(),
+            ["sluice.dev/requestedAt"]
         );
+        let kept: Value = spec(&held).expect("the spec");
+        assert_eq!(kept["repository"], "https://github.com/contoso/runtime");
+        // Held or fresh, a spec reads the same.
+        assert_eq!(spec::<Value>(&object(Value::Null)), Some(kept));
         let mut without = object(Value::Null);
         without.data.as_object_mut().unwrap().remove("status");
         assert_eq!(slim(without).1, None);

@@ -1,7 +1,7 @@
 //! Status as people read it: one row per subscription, and where a build has flowed. Numbers are numbers and references are
 //! objects; formatting is the reader's business.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -118,17 +118,32 @@ impl Engine {
         let records = self.store.subscriptions()?;
         let now = super::unix_now();
         let mut rows = Vec::new();
+        // Many subscriptions share a key and a build: each is read once per call.
+        let mut builds: HashMap<BuildId, Option<BuildRef>> = HashMap::new();
+        let mut pulls: HashMap<String, Option<TrackedPullRequest>> = HashMap::new();
         for (name, spec) in &snapshot.subscriptions {
             let record = records.get(name).cloned().unwrap_or_default();
             let tracked = match snapshot.key_for_subscription(name) {
-                Some(k) => self.store.tracked_pull_request(&k.key)?,
+                Some(k) => match pulls.get(&k.key.id()) {
+                    Some(known) => known.clone(),
+                    None => {
+                        let read = self.store.tracked_pull_request(&k.key)?;
+                        pulls.insert(k.key.id(), read.clone());
+                        read
+                    }
+                },
                 None => None,
             };
-            let build_ref = |id: Option<BuildId>| -> Result<Option<BuildRef>, StoreError> {
-                Ok(match id {
-                    Some(id) => self.store.build(id)?.as_ref().map(BuildRef::from),
-                    None => None,
-                })
+            let mut build_ref = |id: Option<BuildId>| -> Result<Option<BuildRef>, StoreError> {
+                let Some(id) = id else {
+                    return Ok(None);
+                };
+                if let Some(known) = builds.get(&id) {
+                    return Ok(known.clone());
+                }
+                let read = self.store.build(id)?.as_ref().map(BuildRef::from);
+                builds.insert(id, read.clone());
+                Ok(read)
             };
             let requested = record
                 .state

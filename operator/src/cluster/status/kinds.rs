@@ -14,7 +14,7 @@ use sluice_core::model::{
 
 use super::{StatusWriter, refused, to_value};
 use crate::cluster::builds::Ingest;
-use crate::cluster::resources;
+use crate::cluster::resources::{self, spec};
 use crate::engine::FlowReader;
 use crate::store::BuildQuery;
 
@@ -30,10 +30,6 @@ fn reference(build: &BuildInfo) -> BuildReference {
         commit: build.commit.clone(),
         produced_at: build.produced_at.clone(),
     }
-}
-
-fn spec<T: serde::de::DeserializeOwned>(object: &DynamicObject) -> Option<T> {
-    serde_json::from_value(object.data.get("spec")?.clone()).ok()
 }
 
 impl StatusWriter {
@@ -69,11 +65,9 @@ impl StatusWriter {
                 pull_request: entry.pull_request,
             })
             .collect();
-        let assets = object
-            .data
-            .pointer("/spec/assets")
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len);
+        let assets = spec::<Value>(object)
+            .and_then(|spec| spec.get("assets").and_then(Value::as_array).map(Vec::len))
+            .unwrap_or(0);
         Some(to_value(&BuildStatus {
             observed_generation: generation,
             conditions: status::accepted(previous, generation, now),

@@ -8,6 +8,7 @@ use sluice_core::flow::annotations;
 use sluice_core::model::{AppliedBuild, PullRequestStatus, SubscriptionStatus};
 
 use super::{StatusWriter, to_value};
+use crate::cluster::resources;
 use crate::engine::{BuildRef, SubscriptionStatusView};
 
 impl StatusWriter {
@@ -67,10 +68,11 @@ impl StatusWriter {
     /// Acts on the subscription's `requestedAt` / `forceAt` annotations not handled yet
     /// and echoes their values in `status`.
     fn handle_requests(&self, object: &DynamicObject, name: &str, status: &mut SubscriptionStatus) {
+        let shown = resources::status(object);
         let handled = |field: &str| {
-            object
-                .data
-                .pointer(&format!("/status/{field}"))
+            shown
+                .as_ref()
+                .and_then(|s| s.get(field))
                 .and_then(Value::as_str)
                 .map(str::to_string)
         };
