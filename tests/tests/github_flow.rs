@@ -97,6 +97,15 @@ async fn an_update_is_opened_checked_and_squash_merged_on_github() {
         sluice_tests::demo::repos::git(&remote, &["branch", "--list", "sluice/*"]).is_empty()
     })
     .await;
+    // Deleted by a git push, as sluice pushed it: no API call.
+    let deletes: Vec<String> = flow
+        .github
+        .calls()
+        .into_iter()
+        .filter(|c| c.request.starts_with("DELETE "))
+        .map(|c| c.request)
+        .collect();
+    assert!(deletes.is_empty(), "{deletes:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -169,3 +169,52 @@ async fn with_a_token_sluice_reports_a_commit_status_that_never_counts() {
         "sent once per change"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_shown_running_holds_back_the_pending_report_however_long() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A grace of one second, which the CI outlasts: only the running check keeps the
+    // pending report back.
+    let grace = Duration::from_secs(1);
+    let (flow, _app) =
+        GitHubFlow::start_app_reporting(tmp.path(), POLICIES, Duration::from_secs(3600), grace)
+            .await;
+    let _workers = flow.world.engine.spawn();
+    flow.world.publish("1", "2.0.0");
+    until_async("a pull request", LIMIT, || open_head(&flow).is_some()).await;
+    let head = open_head(&flow).expect("open");
+    let runs_path = format!("/repos/{OWNER}/sdk/check-runs");
+    let running = json!({"name": "build", "head_sha": head, "status": "in_progress"});
+    let (_, started) = flow.call(CI_TOKEN, "POST", &runs_path, Some(running)).await;
+    let id = started["id"].as_u64().expect("a check run id");
+    // The policies are evaluated (pending, the check running) more than once.
+    let reads = |flow: &GitHubFlow| {
+        flow.github
+            .calls()
+            .iter()
+            .filter(|c| c.request.contains(&format!("/commits/{head}/check-runs")))
+            .count()
+    };
+    let before = reads(&flow);
+    until_async("the checks read twice more", LIMIT, || {
+        reads(&flow) > before + 1
+    })
+    .await;
+    assert!(
+        sluice_runs(&flow, &head).is_empty(),
+        "GitHub shows the running check: sluice shows nothing while it runs"
+    );
+    let done = json!({"status": "completed", "conclusion": "success"});
+    flow.call(CI_TOKEN, "PATCH", &format!("{runs_path}/{id}"), Some(done))
+        .await;
+    until_async("the update merged", LIMIT, || {
+        flow.world.target_version() == "2.0.0"
+    })
+    .await;
+    let runs = sluice_runs(&flow, &head);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(
+        (runs[0].status.as_str(), runs[0].conclusion.as_deref()),
+        ("completed", Some("success"))
+    );
+}

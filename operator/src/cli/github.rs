@@ -62,8 +62,9 @@ pub struct GitHubArgs {
     )]
     pub github_labels: Vec<String>,
     /// Seconds a pull request head's merge policies may wait before sluice shows them as
-    /// pending on GitHub (its `sluice / merge policies` check run or status); checks that
-    /// report sooner leave one completed report. 0 shows pending results at once.
+    /// pending on GitHub (its `sluice / merge policies` check run or status). Waiting only
+    /// on checks GitHub shows running is never shown (GitHub shows it), so an update that
+    /// merges leaves one completed report. 0 shows other pending results at once.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub github_pending_report_after: u64,
     /// Environment variable holding the secret GitHub signs webhook deliveries with;

@@ -228,8 +228,10 @@ impl Engine {
                     tracing::info!(key = %run.key.id(), repository = %run.repository, pull_request = %id, "auto-merge on: the forge merges when its rules allow");
                     return Ok(());
                 }
-                // The target and the head branch moved: their readers list afresh.
                 let head_branch = run.key.head_branch(run.branch);
+                self.delete_merged_head(forge.as_ref(), run.repository, &head_branch, head_commit)
+                    .await;
+                // The target and the head branch moved: their readers list afresh.
                 self.observer
                     .note_moved(run.repository, &[run.branch, &head_branch]);
                 let mut tracked = self.tracked(run, name, id)?;

@@ -44,6 +44,11 @@ impl Engine {
                 let merged = forge
                     .merge_pull_request(&tracked.repository, &tracked.id, &tip)
                     .await;
+                if merged.is_ok() {
+                    let (repository, branch) = (&tracked.repository, &tracked.head_branch);
+                    self.delete_merged_head(forge.as_ref(), repository, branch, &tip)
+                        .await;
+                }
                 self.enqueue(&tracked.key);
                 merged?;
                 Ok(format!(

@@ -52,4 +52,37 @@ impl Engine {
         pr.tip_ancestry = seen;
         Ok(())
     }
+
+    /// Deletes the head branch of a pull request just merged at `head_commit` when its
+    /// forge leaves it behind ([`crate::forge::Forge::leaves_merged_head`]): through git,
+    /// as sluice pushed it, and only while it is still at the merged head, so a commit a
+    /// person pushed since is kept. Failures are logged, not fatal: the merge happened,
+    /// and a branch left behind is reused by the next update.
+    pub(super) async fn delete_merged_head(
+        &self,
+        forge: &dyn crate::forge::Forge,
+        repository: &str,
+        head_branch: &str,
+        head_commit: &str,
+    ) {
+        if !forge.leaves_merged_head(repository).await {
+            return;
+        }
+        let Ok(merged) = ObjectId::from_hex(head_commit.as_bytes()) else {
+            return;
+        };
+        let deleted = match self.observer.repo(repository) {
+            Ok(repo) => repo
+                .delete_branch(head_branch, merged)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match deleted {
+            Ok(()) => self.observer.note_moved(repository, &[head_branch]),
+            Err(error) => {
+                tracing::warn!(repository, branch = head_branch, %error, "could not delete the merged head branch")
+            }
+        }
+    }
 }

@@ -173,6 +173,13 @@ pub trait Forge: Send + Sync + 'static {
     ) -> Result<(), ForgeError> {
         Ok(())
     }
+    /// Whether merging a pull request of `repository` leaves its head branch behind for
+    /// sluice to delete through git (as it pushed it, with a lease at the merged head, so
+    /// a commit a person pushed since is kept). `false` by default: the forge's merge
+    /// deletes it (the git-native forge, Azure DevOps's completion option).
+    async fn leaves_merged_head(&self, _repository: &str) -> bool {
+        false
+    }
     /// The permission `login` has on `repository` (GitHub's `admin`, `maintain`, `write`,
     /// `triage`, `read` or `none`), where the forge knows people; `None` by default.
     async fn permission(

@@ -2,11 +2,12 @@
 //!
 //! 1. Per update, open to merged, as a GitHub App: the calls that create or change
 //!    content (POST, PATCH, PUT, DELETE on repositories) by kind, against the goal of at
-//!    most 4 (GitHub's secondary limit allows 80 a minute), in four scenarios: the
-//!    baseline (pending report shown at once, sluice deleting the head branch, as
-//!    before), the defaults with a quick CI with the repository's
-//!    `delete_branch_on_merge` off and on, and a CI slower than the pending grace. The
-//!    CI's own report is left out; minting installation tokens is shown apart.
+//!    most 4 (GitHub's secondary limit allows 80 a minute), in five scenarios: the
+//!    baseline (pending report shown at once), the defaults with a quick CI with the
+//!    repository's `delete_branch_on_merge` off and on, a CI that shows its check
+//!    running for longer than the pending grace, and one that shows nothing for that
+//!    long. The CI's own reports are left out; minting installation tokens is shown
+//!    apart. A head branch GitHub does not delete is deleted by a git push.
 //! 2. Steady-state resync of BENCH_PULLS (1,000) open pull requests: what one look at a
 //!    pull request costs (its state, the checks of its head with the branch's required
 //!    checks, its reviews), as a first pass (the baseline: every answer a full one) and
@@ -48,13 +49,22 @@ fn writes(call: &Call) -> bool {
     !call.request.starts_with("GET ") && !call.request.contains(" /app/")
 }
 
+/// How the CI reports on the update's head.
+#[derive(Clone, Copy)]
+enum Ci {
+    /// A completed check run after this long, nothing before.
+    Silent(Duration),
+    /// A check run in progress at once, completed after this long (as GitHub Actions).
+    Running(Duration),
+}
+
 /// One way an update goes: the repository's setting, how long sluice waits before it
-/// shows pending policies, and how long the CI takes.
+/// shows pending policies, and how the CI reports.
 struct Scenario {
     name: &'static str,
     delete_branch_on_merge: bool,
     pending_after: Duration,
-    ci_after: Duration,
+    ci: Ci,
 }
 
 /// The branch `branch` still exists in the served `sdk` repository.
@@ -97,16 +107,26 @@ async fn per_update(scenario: &Scenario) -> usize {
     };
     until_async("a pull request", LIMIT, || open().is_some()).await;
     let (head, branch) = open().expect("open");
-    tokio::time::sleep(scenario.ci_after).await;
-    let run =
-        json!({"name": "build", "head_sha": head, "status": "completed", "conclusion": "success"});
-    flow.call(
-        CI_TOKEN,
-        "POST",
-        &format!("/repos/{OWNER}/sdk/check-runs"),
-        Some(run),
-    )
-    .await;
+    let runs = format!("/repos/{OWNER}/sdk/check-runs");
+    let mut ci_calls = 1;
+    match scenario.ci {
+        Ci::Silent(after) => {
+            tokio::time::sleep(after).await;
+            let run = json!({"name": "build", "head_sha": head, "status": "completed",
+                "conclusion": "success"});
+            flow.call(CI_TOKEN, "POST", &runs, Some(run)).await;
+        }
+        Ci::Running(after) => {
+            let run = json!({"name": "build", "head_sha": head, "status": "in_progress"});
+            let (_, started) = flow.call(CI_TOKEN, "POST", &runs, Some(run)).await;
+            let id = started["id"].as_u64().expect("a check run id");
+            tokio::time::sleep(after).await;
+            let done = json!({"status": "completed", "conclusion": "success"});
+            flow.call(CI_TOKEN, "PATCH", &format!("{runs}/{id}"), Some(done))
+                .await;
+            ci_calls = 2;
+        }
+    }
     until_async("the update merged", LIMIT, || {
         flow.world.target_version() == "2.0.0"
     })
@@ -127,13 +147,13 @@ async fn per_update(scenario: &Scenario) -> usize {
     println!("\n1. {}", scenario.name);
     println!(
         "   {:<62} {:>6} {:>6}",
-        "content-creating call (one check-run POST is the CI's)", "count", "failed"
+        "content-creating call (the CI's own included)", "count", "failed"
     );
     for (kind, (count, failed)) in &by_kind {
         println!("   {kind:<62} {count:>6} {failed:>6}");
     }
-    // The CI's report is one of the check-run POSTs.
-    let content = calls.iter().filter(|c| writes(c)).count() - 1;
+    // The CI's own reports are among the check-run calls.
+    let content = calls.iter().filter(|c| writes(c)).count() - ci_calls;
     let mints = calls
         .iter()
         .filter(|c| c.request.starts_with("POST /app/"))
@@ -150,6 +170,14 @@ async fn per_update(scenario: &Scenario) -> usize {
     println!(
         "   sluice's content-creating calls: {content} (goal <= {CONTENT_GOAL}: {verdict}); GETs: {reads}; installation tokens minted: {mints}; all calls: {}",
         calls.len()
+    );
+    println!(
+        "   head branch deleted by {}",
+        if scenario.delete_branch_on_merge {
+            "GitHub (delete_branch_on_merge)"
+        } else {
+            "sluice's git push (no API call)"
+        }
     );
     content
 }
@@ -231,30 +259,39 @@ fn main() {
         .expect("runtime");
     println!("GitHub API budget benchmark (calls on the fake GitHub)");
     let minute = sluice::forge::github::DEFAULT_PENDING_REPORT_AFTER;
+    let quick = Ci::Running(Duration::ZERO);
+    let slow = Duration::from_secs(4);
+    let grace = Duration::from_secs(2);
     let scenarios = [
         Scenario {
-            name: "baseline: pending report shown at once, sluice deletes the branch (as before)",
+            name: "baseline: pending report shown at once (grace 0), the CI silent until done (1 s)",
             delete_branch_on_merge: false,
             pending_after: Duration::ZERO,
-            ci_after: Duration::ZERO,
+            ci: Ci::Silent(Duration::from_secs(1)),
         },
         Scenario {
-            name: "defaults, CI done within the pending grace, repository does not delete merged heads",
+            name: "defaults, a quick CI, the repository leaves merged heads to sluice",
             delete_branch_on_merge: false,
             pending_after: minute,
-            ci_after: Duration::ZERO,
+            ci: quick,
         },
         Scenario {
-            name: "defaults, CI done within the pending grace, delete_branch_on_merge on",
+            name: "defaults, a quick CI, delete_branch_on_merge on",
             delete_branch_on_merge: true,
             pending_after: minute,
-            ci_after: Duration::ZERO,
+            ci: quick,
         },
         Scenario {
-            name: "CI slower than the pending grace (2 s here, CI after 4 s), delete_branch_on_merge on",
-            delete_branch_on_merge: true,
-            pending_after: Duration::from_secs(2),
-            ci_after: Duration::from_secs(4),
+            name: "a CI running 4 s (shown in progress), longer than the grace (2 s here)",
+            delete_branch_on_merge: false,
+            pending_after: grace,
+            ci: Ci::Running(slow),
+        },
+        Scenario {
+            name: "a CI silent for 4 s (nothing shown running), longer than the grace (2 s)",
+            delete_branch_on_merge: false,
+            pending_after: grace,
+            ci: Ci::Silent(slow),
         },
     ];
     let mut counts = Vec::new();

@@ -59,14 +59,15 @@ async fn visibility_is_kept_until_the_repository_changes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_head_branch_is_deleted_by_github_when_the_repository_says_so() {
+async fn a_merged_head_branch_is_left_to_github_or_to_sluices_git() {
     let tmp = tempfile::tempdir().unwrap();
     let flow = GitHubFlow::start(tmp.path(), "[]");
     let forge = &flow.world.forge;
     let repository = target(&flow);
     let remote = tmp.path().join("remotes/sdk.git");
 
-    // Off (GitHub's default): sluice deletes it.
+    // Off (GitHub's default): the merge leaves the branch, for sluice's git to delete
+    // (no API call).
     let head = branch(tmp.path(), "sluice/main/off");
     let pr = forge
         .create_pull_request(&new_pr(&flow, "sluice/main/off"))
@@ -76,10 +77,14 @@ async fn the_head_branch_is_deleted_by_github_when_the_repository_says_so() {
         .merge_pull_request(&repository, &pr.id, &head)
         .await
         .expect("merged");
-    assert_eq!(git(&remote, &["branch", "--list", "sluice/main/off"]), "");
-    assert_eq!(deletes(&flow), 1, "sluice deleted the head branch");
+    assert_eq!(
+        git(&remote, &["branch", "--list", "sluice/main/off"]),
+        "sluice/main/off"
+    );
+    assert!(forge.leaves_merged_head(&repository).await);
+    assert_eq!(deletes(&flow), 0, "no DELETE");
 
-    // On: GitHub deletes it with the merge; sluice sends no DELETE.
+    // On: GitHub deletes it with the merge, and nothing is left to sluice.
     flow.github
         .shared()
         .state()
@@ -96,5 +101,6 @@ async fn the_head_branch_is_deleted_by_github_when_the_repository_says_so() {
         .await
         .expect("merged");
     assert_eq!(git(&remote, &["branch", "--list", "sluice/main/on"]), "");
-    assert_eq!(deletes(&flow), 1, "no DELETE from sluice");
+    assert!(!forge.leaves_merged_head(&repository).await);
+    assert_eq!(deletes(&flow), 0, "no DELETE");
 }

@@ -4,7 +4,7 @@
 //! message, so a person sees on GitHub why an update does not merge. It never counts as
 //! a check for the policies themselves.
 
-use crate::model::{PolicyEvaluation, PolicyResult};
+use crate::model::{MergePolicyName, PolicyEvaluation, PolicyResult};
 
 pub use super::github::SLUICE_CHECK_RUN;
 
@@ -100,25 +100,52 @@ pub fn policy_report(evals: &[PolicyEvaluation]) -> Option<PolicyReport> {
     })
 }
 
+/// Whether every policy still pending in `evals` waits on the head's checks, while
+/// `a_check_runs` (GitHub shows a check of the head queued, in progress or expected): a
+/// person then sees on GitHub why the update waits, without sluice saying it again.
+pub fn waits_on_shown_checks(evals: &[PolicyEvaluation], a_check_runs: bool) -> bool {
+    let checks = MergePolicyName::AllChecksSuccessful.as_str();
+    let mut pending = evals
+        .iter()
+        .filter(|e| e.result == PolicyResult::Pending)
+        .peekable();
+    a_check_runs && pending.peek().is_some() && pending.all(|e| e.name == checks)
+}
+
+/// What is known of a head's wait, for [`send_now`].
+#[derive(Debug, Clone, Copy)]
+pub struct Waiting {
+    /// A report was sent on this head before: a newer one replaces it at once.
+    pub sent_before: bool,
+    /// When sluice first saw the head pending.
+    pub since: jiff::Timestamp,
+    /// Whether it waits only on checks GitHub shows itself ([`waits_on_shown_checks`]).
+    pub on_shown_checks: bool,
+}
+
 /// Whether `report` on a head is sent now. A completed report (passed or failed) is sent
-/// at once; a pending one only once the head has been waiting `pending_after` (since
-/// `waiting_since`, when sluice first saw it pending), or at once when a report was sent
-/// on this head before (`sent_before`: the pending one replaces an outdated result).
-/// Whether it differs from what was sent is the caller's concern.
+/// at once, and so is any report on a head that had one (it replaces an outdated
+/// result). A pending one is not sent while the head waits only on checks GitHub shows
+/// running, however long they take (the happy path leaves one completed report, created
+/// completed: GitHub's secondary rate limit counts every content-creating call); waiting
+/// on anything else, it is sent once the head has waited `pending_after` since
+/// `waiting.since`. Whether it differs from what was sent is the caller's concern.
 pub fn send_now(
     report: &PolicyReport,
-    sent_before: bool,
-    waiting_since: jiff::Timestamp,
+    waiting: Waiting,
     now: jiff::Timestamp,
     pending_after: std::time::Duration,
 ) -> bool {
-    if report.conclusion.is_some() || sent_before {
+    if report.conclusion.is_some() || waiting.sent_before {
         return true;
+    }
+    if waiting.on_shown_checks {
+        return false;
     }
     if pending_after.is_zero() {
         return true;
     }
-    let waited = now.duration_since(waiting_since);
+    let waited = now.duration_since(waiting.since);
     !waited.is_negative() && waited.unsigned_abs() >= pending_after
 }
 
@@ -196,22 +223,68 @@ mod tests {
         let t0: jiff::Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
         let s = |secs: i64| t0 + jiff::SignedDuration::from_secs(secs);
         let minute = std::time::Duration::from_secs(60);
-        // (result, sent before, now, grace, sent now)
+        let hour = s(3600);
+        // (result, sent before, on shown checks, now, grace, sent now)
         let table = [
-            (Passed, false, s(0), minute, true),
-            (Failed, false, s(0), minute, true),
-            (Pending, false, s(0), minute, false),
-            (Pending, false, s(59), minute, false),
-            (Pending, false, s(60), minute, true),
-            (Pending, false, s(-5), minute, false),
-            (Pending, true, s(0), minute, true),
-            (Pending, false, s(0), std::time::Duration::ZERO, true),
+            (Passed, false, false, s(0), minute, true),
+            (Failed, false, false, s(0), minute, true),
+            (Pending, false, false, s(0), minute, false),
+            (Pending, false, false, s(59), minute, false),
+            (Pending, false, false, s(60), minute, true),
+            (Pending, false, false, s(-5), minute, false),
+            (Pending, true, false, s(0), minute, true),
+            (Pending, false, false, s(0), std::time::Duration::ZERO, true),
+            // Waiting on checks GitHub shows running: not even after an hour, nor with
+            // no grace; a result, or a report sent before, still goes at once.
+            (Pending, false, true, hour, minute, false),
+            (Pending, false, true, s(0), std::time::Duration::ZERO, false),
+            (Pending, true, true, s(0), minute, true),
+            (Passed, false, true, s(0), minute, true),
         ];
-        for (result, sent_before, now, grace, expected) in table {
+        for (result, sent_before, on_shown_checks, now, grace, expected) in table {
+            let waiting = Waiting {
+                sent_before,
+                since: t0,
+                on_shown_checks,
+            };
             assert_eq!(
-                send_now(&report(result), sent_before, t0, now, grace),
+                send_now(&report(result), waiting, now, grace),
                 expected,
-                "{result:?} sent before {sent_before} at {now} grace {grace:?}"
+                "{result:?} {waiting:?} at {now} grace {grace:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_checks_shown_running_hold_back_a_pending_report() {
+        use PolicyResult::*;
+        let checks = "AllChecksSuccessful";
+        // (evaluations, a check runs, waits on shown checks)
+        let table = [
+            (vec![(checks, Pending)], true, true),
+            (
+                vec![(checks, Pending), ("NoRequestedChanges", Passed)],
+                true,
+                true,
+            ),
+            // Nothing runs on GitHub (no CI, or none started): sluice says why.
+            (vec![(checks, Pending)], false, false),
+            // Something else waits too, or nothing waits at all.
+            (
+                vec![(checks, Pending), ("ValidateCoherency", Pending)],
+                true,
+                false,
+            ),
+            (vec![("ValidateCoherency", Pending)], true, false),
+            (vec![(checks, Passed)], true, false),
+            (vec![], true, false),
+        ];
+        for (evals, a_check_runs, expected) in table {
+            let evals: Vec<_> = evals.iter().map(|(n, r)| eval(n, *r, "why")).collect();
+            assert_eq!(
+                waits_on_shown_checks(&evals, a_check_runs),
+                expected,
+                "{evals:?} running {a_check_runs}"
             );
         }
     }

@@ -1,8 +1,9 @@
 //! Merging on GitHub: with the `sha` of the head the policies were evaluated on (a moved
 //! head is a conflict, never a blind merge) and the repository policy's method (squash,
-//! merge, rebase), the head branch deleted afterwards (by GitHub when the repository's
-//! `delete_branch_on_merge` is on, else by sluice); a merge whose answer was lost is
-//! looked up before anyone tries again. `platform` turns GitHub's auto-merge on instead
+//! merge, rebase). The head branch is not deleted here: GitHub deletes it when the
+//! repository's `delete_branch_on_merge` is on, else sluice's git does, at no API cost
+//! ([`Forge::leaves_merged_head`]). A merge whose answer was lost is looked up before
+//! anyone tries again. `platform` turns GitHub's auto-merge on instead
 //! (GraphQL `enablePullRequestAutoMerge`, with the evaluated head as the expected one),
 //! so GitHub merges once its branch protection is satisfied.
 
@@ -79,17 +80,6 @@ impl GitHubForge {
             if !matches!(merged, Ok(ref pr) if pr.state == PullRequestState::Merged) {
                 return Err(error);
             }
-        }
-        // GitHub deletes the head branch itself when the repository says so (its
-        // "Automatically delete head branches" applies to merges through the API): one
-        // content-creating call less. Unknown (not shown, or not read): sluice deletes it.
-        let settings = self
-            .repos
-            .settings(&self.api, repository, &repo, &base(&repo))
-            .await;
-        if !settings.is_ok_and(|s| s.deletes_merged_heads) {
-            self.delete_head_branch(repository, &repo, &pr.head_branch)
-                .await;
         }
         Ok(())
     }

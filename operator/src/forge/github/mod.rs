@@ -3,8 +3,9 @@
 //!
 //! Pull requests are found by head branch before one is opened (adopted, never
 //! duplicated). Merges send the head commit the policies were evaluated on (`sha`), so a
-//! head that moved is a [`ForgeError::Conflict`], never a blind merge; the head branch is
-//! deleted afterwards (and after closing). Calls that create something (opening a pull
+//! head that moved is a [`ForgeError::Conflict`], never a blind merge. A merged pull
+//! request's head branch is left to GitHub or to sluice's git
+//! ([`Forge::leaves_merged_head`]); a closed one's is deleted here. Calls that create something (opening a pull
 //! request, merging) are never repeated blindly: when their outcome is unknown (the
 //! network or a 5xx failed), the result is looked up first. Pull requests sluice opens
 //! carry the configured labels; sluice's merge-policy results are shown on the head
@@ -35,7 +36,7 @@ use async_trait::async_trait;
 use http::Method;
 use serde_json::{Value, json};
 use sluice_core::flow::github::{self as rules, GitHubRepository};
-use sluice_core::flow::{Check, Review};
+use sluice_core::flow::{Check, CheckState, Review};
 use sluice_core::model::{MergeMethod, PolicyEvaluation, PullRequestState, Visibility};
 
 use super::{Forge, ForgeError, ForgePullRequest, Merged, NewPullRequest};
@@ -175,6 +176,21 @@ impl Forge for GitHubForge {
         Ok(settings.visibility)
     }
 
+    async fn leaves_merged_head(&self, repository: &str) -> bool {
+        // GitHub deletes it itself when the repository says so ("Automatically delete
+        // head branches", which applies to merges through the API). Unknown (not shown
+        // to these credentials, or not read): sluice deletes it, through git, which
+        // costs no API call.
+        let Ok(repo) = parse(repository) else {
+            return true;
+        };
+        let settings = self
+            .repos
+            .settings(&self.api, repository, &repo, &base(&repo))
+            .await;
+        !settings.is_ok_and(|s| s.deletes_merged_heads)
+    }
+
     fn repository_changed(&self, repository: &str) {
         if let Ok(repo) = parse(repository) {
             self.repos.forget(&repo);
@@ -273,7 +289,11 @@ impl Forge for GitHubForge {
     ) -> Result<Vec<Check>, ForgeError> {
         let repo = parse(repository)?;
         let n = number(repository, id)?;
-        checks::checks(&self.api, repository, &base(&repo), n, head_commit).await
+        let checks = checks::checks(&self.api, repository, &base(&repo), n, head_commit).await?;
+        let runs = checks.iter().any(|c| c.state == CheckState::Pending);
+        let key = report::Reports::key(repository, head_commit);
+        self.reports.note_checks(&key, runs);
+        Ok(checks)
     }
 
     async fn reviews(&self, repository: &str, id: &str) -> Result<Vec<Review>, ForgeError> {

@@ -2,9 +2,9 @@
 //! check run with an App (created once per head, then edited in place), a commit status
 //! of that context with a token (tokens cannot write check runs). What it says is the
 //! core's [`sluice_core::flow::github_report`]; an unchanged report is not sent again,
-//! and a pending one only once the head has waited a while ([`send_now`]): checks that
-//! report quickly leave one completed check run, created completed, instead of a pending
-//! one edited later.
+//! and a pending one neither while the head waits only on checks GitHub shows running,
+//! nor before it has waited a while on anything else ([`send_now`]): an update that
+//! merges leaves one check run, created completed, instead of a pending one edited later.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -13,7 +13,8 @@ use std::time::Duration;
 use http::Method;
 use serde_json::{Value, json};
 use sluice_core::flow::github_report::{
-    DEFAULT_PENDING_REPORT_AFTER, PolicyReport, SLUICE_CHECK_RUN, policy_report, send_now,
+    DEFAULT_PENDING_REPORT_AFTER, PolicyReport, SLUICE_CHECK_RUN, Waiting, policy_report, send_now,
+    waits_on_shown_checks,
 };
 use sluice_core::model::PolicyEvaluation;
 
@@ -25,12 +26,14 @@ use crate::forge::ForgeError;
 const CAPACITY: usize = 4096;
 
 /// What is known of sluice's report on one head: the check run's id (with an App), what
-/// was sent last, and when the head was first seen.
+/// was sent last, when the head was first seen, and whether a check of it was last seen
+/// running (or expected) on GitHub.
 #[derive(Clone)]
 struct Kept {
     run: Option<u64>,
     sent: Option<PolicyReport>,
     seen: jiff::Timestamp,
+    a_check_runs: bool,
 }
 
 /// The reports sent, by repository and head commit, and how long a pending one waits
@@ -65,8 +68,24 @@ impl Reports {
             run: None,
             sent: None,
             seen: now,
+            a_check_runs: false,
         });
         entry.clone()
+    }
+
+    /// The key of `head` of `repository`.
+    pub fn key(repository: &str, head: &str) -> String {
+        format!("{repository}@{head}")
+    }
+
+    /// Notes the checks last read on the head of `key`: whether one runs or is expected.
+    pub fn note_checks(&self, key: &str, a_check_runs: bool) {
+        let now = jiff::Timestamp::now();
+        self.get(key, now);
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = kept.get_mut(key) {
+            entry.a_check_runs = a_check_runs;
+        }
     }
 
     fn keep(&self, key: &str, run: Option<u64>, report: PolicyReport) {
@@ -132,17 +151,16 @@ pub async fn publish(
             format!("{head:?} is not a commit id"),
         ));
     }
-    let key = format!("{repository}@{head}");
+    let key = Reports::key(repository, head);
     let now = jiff::Timestamp::now();
     let kept = reports.get(&key, now);
+    let waiting = Waiting {
+        sent_before: kept.sent.is_some(),
+        since: kept.seen,
+        on_shown_checks: waits_on_shown_checks(evals, kept.a_check_runs),
+    };
     if kept.sent.as_ref() == Some(&report)
-        || !send_now(
-            &report,
-            kept.sent.is_some(),
-            kept.seen,
-            now,
-            reports.pending_after,
-        )
+        || !send_now(&report, waiting, now, reports.pending_after)
     {
         return Ok(());
     }
