@@ -171,7 +171,7 @@ pub fn load_with(files: &[SourceFile], memo: &mut LoadMemo) -> Loaded {
     let docs = reject_duplicates(docs, &mut diagnostics);
     let (valid, invalid): (Vec<Checked>, Vec<Checked>) =
         docs.into_iter().partition(|d| d.schema_ok);
-    let mut config = ConfigSet::default();
+    let mut config = stage::with_room(valid.iter().chain(&invalid));
     for doc in &valid {
         diagnostics.extend(doc.typing.clone());
         stage::add(&mut config, doc);

@@ -182,6 +182,29 @@ pub(super) fn add(config: &mut ConfigSet, doc: &Checked) {
     }
 }
 
+/// An empty set with room for the resources of `docs` (ten thousand subscriptions
+/// pushed one by one would reallocate their vector again and again, doubling it).
+pub(super) fn with_room<'a>(docs: impl Iterator<Item = &'a Checked>) -> ConfigSet {
+    let mut counts = [0usize; 5];
+    for doc in docs {
+        let at = match doc.kind {
+            ResourceKind::Channel => 0,
+            ResourceKind::DefaultChannel => 1,
+            ResourceKind::Subscription => 2,
+            ResourceKind::RepositoryPolicy => 3,
+            ResourceKind::Build => 4,
+        };
+        counts[at] += 1;
+    }
+    ConfigSet {
+        channels: Vec::with_capacity(counts[0]),
+        default_channels: Vec::with_capacity(counts[1]),
+        subscriptions: Vec::with_capacity(counts[2]),
+        repository_policies: Vec::with_capacity(counts[3]),
+        builds: Vec::with_capacity(counts[4]),
+    }
+}
+
 /// How many resources of each kind `config` holds.
 pub(super) fn lengths(config: &ConfigSet) -> [usize; 5] {
     [
