@@ -298,7 +298,12 @@ fn load(cluster: &Cluster, resources: &Resources, state: &AppState, memo: &mut c
         .flatten()
         .map(|d| d.to_string().replace('\n', " "))
         .collect();
-    let accepted = match state.engine.set_config(Snapshot::new(&each.loaded.config)) {
+    // The loaded set is let go before the new snapshot goes in, so three copies of ten
+    // thousand subscriptions (set, old and new snapshot) never live at once.
+    let snapshot = Snapshot::new(&each.loaded.config);
+    let loaded_resources = each.loaded.config.len();
+    drop(each.loaded);
+    let accepted = match state.engine.set_config(snapshot) {
         Ok(()) => {
             state.ready.store(true, Ordering::SeqCst);
             true
@@ -316,7 +321,7 @@ fn load(cluster: &Cluster, resources: &Resources, state: &AppState, memo: &mut c
             valid: accepted,
             loaded_at: now_rfc3339(),
             diagnostics,
-            resources: each.loaded.config.len(),
+            resources: loaded_resources,
         };
     }
 }

@@ -12,6 +12,7 @@
 //! `observedGeneration` follows `metadata.generation`.
 
 mod kinds;
+mod settle;
 mod subscription;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,6 +34,7 @@ use super::resources::{self, ConfigKind, Resources};
 use crate::clock::now_rfc3339;
 use crate::engine::{FlowReader, SubscriptionStatusView};
 use crate::server::AppState;
+use settle::{Last, Mode};
 
 /// The field manager of sluice's status writes.
 pub const FIELD_MANAGER: &str = "sluice";
@@ -56,7 +58,7 @@ pub struct StatusWriter {
     written: Mutex<BTreeMap<ResourcePath, (u64, Option<u64>)>>,
     /// What the last complete pass over each [`Part`] saw: the revisions of the
     /// resources, of the Build decisions and of the store, and when it ended.
-    seen: Mutex<[Option<(Revision, std::time::Instant)>; 2]>,
+    seen: Mutex<[Option<Last>; 2]>,
     /// For each Subscription whose status was found right: the digest of what it was
     /// made from (the object as watched and the store's view of it) and of the status
     /// shown. While both are the same, a pass does not make its status again: one
@@ -134,24 +136,9 @@ impl StatusWriter {
             self.ingested.revision(),
             self.state.engine.store().revision(),
         );
-        let skip = self
-            .seen
-            .lock()
-            .is_ok_and(|seen| match seen[part as usize] {
-                Some((seen, _)) if seen == revision => true,
-                // Where builds flowed follows the store at a pace: thousands of Builds are
-                // not gone over again for every write of every key.
-                Some((seen, at)) if part == Part::Builds => {
-                    seen.0 == revision.0
-                        && seen.1 == revision.1
-                        && seen.2 == revision.2
-                        && at.elapsed() < self.build_refresh
-                }
-                _ => false,
-            });
-        if skip {
+        let Some((mode, last)) = self.mode(part, revision) else {
             return;
-        }
+        };
         let started = std::time::Instant::now();
         let (resources, pass) = match part {
             Part::Configuration => {
@@ -211,8 +198,11 @@ impl StatusWriter {
                 let (complete, writes, pass) = (&complete, &writes, &pass);
                 async move {
                     let path = (kind.plural, object.metadata.namespace.clone(), object.metadata.name.clone());
-                    let inputs = self.inputs(resources, kind, &object, pass);
-                    if inputs.is_some_and(|inputs| {
+                    let inputs = self.inputs((resources, kind), &object, pass);
+                    // A full pass over Builds makes each again: the store may have moved
+                    // where it flowed.
+                    let may_skip = kind.kind != "Build" || mode == Mode::Changed;
+                    if may_skip && inputs.is_some_and(|inputs| {
                         self.settled.lock().is_ok_and(|s| s.get(&path) == Some(&(inputs, shown)))
                     }) {
                         return;
@@ -264,36 +254,16 @@ impl StatusWriter {
             "status pass"
         );
         if let Ok(mut seen) = self.seen.lock() {
-            seen[part as usize] = complete.then_some((revision, std::time::Instant::now()));
+            seen[part as usize] = match (complete, mode, last) {
+                (false, _, _) => None,
+                (true, Mode::Full, _) => Some((revision, std::time::Instant::now())),
+                // The store's changes still wait for the next full pass.
+                (true, Mode::Changed, Some((seen, at))) => {
+                    Some(((revision.0, revision.1, revision.2, seen.3), at))
+                }
+                (true, Mode::Changed, None) => None,
+            };
         }
-    }
-
-    /// A digest of everything the status of an accepted Subscription is made from: the
-    /// object as watched (its version, which any change to it moves) and the store's
-    /// view of it. `None` for other resources, which are made every pass.
-    fn inputs(
-        &self,
-        resources: &Resources,
-        kind: &ConfigKind,
-        object: &DynamicObject,
-        pass: &Pass<'_>,
-    ) -> Option<u64> {
-        if kind.kind != "Subscription" {
-            return None;
-        }
-        let namespace = object.metadata.namespace.as_deref().unwrap_or("");
-        let name = object.metadata.name.as_deref().unwrap_or("");
-        if resources
-            .refusal(&resources::path(kind, namespace, name))
-            .is_some()
-        {
-            return None;
-        }
-        let view = pass.views.get(name)?;
-        let mut hasher = HashWriter(std::hash::DefaultHasher::new());
-        std::hash::Hash::hash(&object.metadata.resource_version, &mut hasher.0);
-        serde_json::to_writer(&mut hasher, view).ok()?;
-        Some(std::hash::Hasher::finish(&hasher.0))
     }
 
     /// The status `object` should show; `None` when it has none to show yet.
@@ -351,20 +321,6 @@ impl StatusWriter {
             &Patch::Apply(patch),
         )
         .await?;
-        Ok(())
-    }
-}
-
-/// Feeds what is written to it into a hasher.
-struct HashWriter(std::hash::DefaultHasher);
-
-impl std::io::Write for HashWriter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        std::hash::Hasher::write(&mut self.0, bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }
