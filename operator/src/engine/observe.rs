@@ -1,7 +1,8 @@
 //! Observing a target branch: its head from the repository's ref advertisement (shared by
 //! every key on that repository, see [`super::advertisements`]), and the manifest files at
-//! that head from the object database. The last observation per branch is kept, so an
-//! unchanged head costs no fetch and no read.
+//! that head from the object database. The head last read per branch is kept, so an
+//! unchanged head costs no fetch (its files are read from the cache again, not kept in
+//! memory for every branch).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -25,8 +26,8 @@ type CacheKey = (String, String, Vec<String>);
 
 /// Most manifests read at once for coherent parents and product graphs.
 pub const PARALLEL_READS: usize = 8;
-/// The head last read for a key and the manifest files at it.
-type Seen = (ObjectId, BTreeMap<String, Vec<u8>>);
+/// The head last read for a key (its objects are in the cache).
+type Seen = ObjectId;
 
 /// Reads target branches through the git layer.
 pub struct Observer {
@@ -191,11 +192,15 @@ impl Observer {
             });
         };
         let key = (repository.to_string(), branch.to_string(), dirs.to_vec());
-        if let Some((seen, files)) = self.last.lock().ok().and_then(|m| m.get(&key).cloned())
-            && seen == head
+        // A head read before is in the cache: its files are read from there, without a
+        // fetch. Only the head is kept, not the files (thousands of branches' manifests
+        // would stay in memory); a read that fails fetches again.
+        let seen = self.last.lock().ok().and_then(|m| m.get(&key).copied());
+        if seen == Some(head)
+            && let Ok(files) = self.read_manifests(&repo, head, dirs).await
         {
             return Ok(TargetObservation {
-                head: Some(seen.to_string()),
+                head: Some(head.to_string()),
                 files,
                 update_branch: None,
             });
@@ -203,7 +208,7 @@ impl Observer {
         let fetched = repo.fetch(branch).await?;
         let files = self.read_manifests(&repo, fetched, dirs).await?;
         if let Ok(mut last) = self.last.lock() {
-            last.insert(key, (fetched, files.clone()));
+            last.insert(key, fetched);
         }
         Ok(TargetObservation {
             head: Some(fetched.to_string()),
