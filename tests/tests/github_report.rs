@@ -41,6 +41,20 @@ async fn ci_reports(flow: &GitHubFlow, head: &str) {
     assert_eq!(status, 201);
 }
 
+/// Waits for the update to merge; sluice left one check run on `head`, completed.
+async fn merged_with_one_run_created_completed(flow: &GitHubFlow, head: &str) {
+    until_async("the update merged", LIMIT, || {
+        flow.world.target_version() == "2.0.0"
+    })
+    .await;
+    let runs = sluice_runs(flow, head);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(
+        (runs[0].status.as_str(), runs[0].conclusion.as_deref()),
+        ("completed", Some("success"))
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn as_an_app_sluice_keeps_one_check_run_per_head_edited_in_place() {
     let tmp = tempfile::tempdir().unwrap();
@@ -117,16 +131,7 @@ async fn a_quick_check_leaves_one_check_run_created_completed() {
         "nothing shown while pending"
     );
     ci_reports(&flow, &head).await;
-    until_async("the update merged", LIMIT, || {
-        flow.world.target_version() == "2.0.0"
-    })
-    .await;
-    let runs = sluice_runs(&flow, &head);
-    assert_eq!(runs.len(), 1, "{runs:?}");
-    assert_eq!(
-        (runs[0].status.as_str(), runs[0].conclusion.as_deref()),
-        ("completed", Some("success"))
-    );
+    merged_with_one_run_created_completed(&flow, &head).await;
     let edits = flow
         .github
         .calls()
@@ -207,14 +212,5 @@ async fn a_check_shown_running_holds_back_the_pending_report_however_long() {
     let done = json!({"status": "completed", "conclusion": "success"});
     flow.call(CI_TOKEN, "PATCH", &format!("{runs_path}/{id}"), Some(done))
         .await;
-    until_async("the update merged", LIMIT, || {
-        flow.world.target_version() == "2.0.0"
-    })
-    .await;
-    let runs = sluice_runs(&flow, &head);
-    assert_eq!(runs.len(), 1, "{runs:?}");
-    assert_eq!(
-        (runs[0].status.as_str(), runs[0].conclusion.as_deref()),
-        ("completed", Some("success"))
-    );
+    merged_with_one_run_created_completed(&flow, &head).await;
 }
