@@ -128,30 +128,10 @@ impl RemoteRepo {
     /// histories only (see [`super::Git`]): the depth-1 fetches elsewhere would leave it
     /// shallow again, which this then undoes.
     pub async fn fetch_history(&self, commit: ObjectId) -> Result<(), FetchError> {
-        let url = self.remote.url.clone();
-        let stall = self.git.config.stall_timeout;
-        let result = self
-            .blocking(
-                self.git.config.fetch_timeout,
-                move |lock, remote, interrupt| {
-                    let mut open = lock.open().map_err(FetchError::Cache)?;
-                    super::transfer::by_id_outcome(
-                        remote,
-                        commit,
-                        network::fetch_history(&mut open.repo, remote, commit, stall, interrupt),
-                    )
-                },
-            )
-            .await;
-        match result {
-            Ok(result) => result,
-            Err(Some(err)) => Err(err.into()),
-            Err(None) => Err(FetchError::Timeout {
-                remote: url,
-                branch: commit.to_string(),
-                after: self.git.config.fetch_timeout,
-            }),
-        }
+        self.fetch_by_id(commit, move |repo, remote, stall, interrupt| {
+            network::fetch_history(repo, remote, commit, stall, interrupt)
+        })
+        .await
     }
 
     /// The commits between `old` and `new` (both fetched with their history), walking at

@@ -136,23 +136,39 @@ impl RemoteRepo {
     /// hold the commit gives [`FetchError::MissingCommit`]; one that hangs up instead (a
     /// local upload-pack may, before the request is written) gives [`FetchError::Remote`].
     pub async fn fetch_commit(&self, commit: ObjectId) -> Result<(), FetchError> {
+        let calls = self.git.calls.clone();
+        self.fetch_by_id(commit, move |repo, remote, stall, interrupt| {
+            if repo.has_object(commit) {
+                return Ok(true);
+            }
+            calls.fetches.fetch_add(1, Ordering::Relaxed);
+            network::fetch_commit(repo, remote, commit, stall, interrupt)
+        })
+        .await
+    }
+
+    /// Runs `fetch` of `commit` by id on the cache, within the fetch deadline; its answer
+    /// read by [`by_id_outcome`]. Errors name the commit.
+    pub(super) async fn fetch_by_id<F>(&self, commit: ObjectId, fetch: F) -> Result<(), FetchError>
+    where
+        F: FnOnce(
+                &mut gix::Repository,
+                &super::Remote,
+                std::time::Duration,
+                &std::sync::atomic::AtomicBool,
+            ) -> Result<bool, NetworkFailure>
+            + Send
+            + 'static,
+    {
         let url = self.remote.url.clone();
         let stall = self.git.config.stall_timeout;
-        let calls = self.git.calls.clone();
         let result = self
             .blocking(
                 self.git.config.fetch_timeout,
                 move |lock, remote, interrupt| {
                     let mut open = lock.open().map_err(FetchError::Cache)?;
-                    if open.repo.has_object(commit) {
-                        return Ok(());
-                    }
-                    calls.fetches.fetch_add(1, Ordering::Relaxed);
-                    by_id_outcome(
-                        remote,
-                        commit,
-                        network::fetch_commit(&mut open.repo, remote, commit, stall, interrupt),
-                    )
+                    let fetched = fetch(&mut open.repo, remote, stall, interrupt);
+                    by_id_outcome(remote, commit, fetched)
                 },
             )
             .await;
