@@ -7,6 +7,27 @@ use crate::git::{Credentials, Git, GitConfig};
 use crate::product_graph::GraphReader;
 use crate::remotes::Remotes;
 
+/// How far a product-graph walk goes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WalkArgs {
+    /// Go at most N dependencies deep (the root is depth 0); no bound by default.
+    #[arg(long, value_name = "N")]
+    pub depth: Option<usize>,
+    /// Follow toolset dependencies too; they then count for coherency.
+    #[arg(long)]
+    pub include_toolset: bool,
+}
+
+impl WalkArgs {
+    /// The walk these options ask for.
+    pub fn options(&self) -> sluice_core::graph::WalkOptions {
+        sluice_core::graph::WalkOptions {
+            max_depth: self.depth,
+            include_toolset: self.include_toolset,
+        }
+    }
+}
+
 /// Where the caches are and how to reach the remotes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GitAccessArgs {

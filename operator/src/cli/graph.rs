@@ -1,11 +1,11 @@
 //! `sluice graph`: the product graph of a repository at a commit, and its incoherencies.
 
-use super::git_access::GitAccessArgs;
+use super::git_access::{GitAccessArgs, WalkArgs};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use sluice_core::graph::{RootRef, WalkOptions, draw, render};
+use sluice_core::graph::{RootRef, draw, render};
 
 use super::stdout::out;
 
@@ -71,12 +71,9 @@ pub struct GraphArgs {
     /// The branch, or full commit id, to start from.
     #[arg(long = "ref", default_value = "main", value_name = "BRANCH|SHA")]
     pub reference: String,
-    /// Go at most N dependencies deep (the root is depth 0); no bound by default.
-    #[arg(long, value_name = "N")]
-    pub depth: Option<usize>,
-    /// Follow toolset dependencies too; they then count for coherency.
-    #[arg(long)]
-    pub include_toolset: bool,
+    /// How far the walk goes.
+    #[command(flatten)]
+    pub walk: WalkArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -124,10 +121,7 @@ pub fn run(args: GraphArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(super::EXIT_USAGE));
     }
     let reader = args.access.reader()?;
-    let options = WalkOptions {
-        max_depth: args.depth,
-        include_toolset: args.include_toolset,
-    };
+    let options = args.walk.options();
     let runtime = super::git_access::runtime()?;
     let graph = runtime.block_on(async {
         let root = reader

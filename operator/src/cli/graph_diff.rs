@@ -5,11 +5,11 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
+use sluice_core::graph::RootRef;
 use sluice_core::graph::diff::{self, CommitInfo, Presence};
 use sluice_core::graph::diff_report::{self, GraphDiff, RangeSummary, RepoDiff};
-use sluice_core::graph::{RootRef, WalkOptions};
 
-use super::git_access::GitAccessArgs;
+use super::git_access::{GitAccessArgs, WalkArgs};
 use super::stdout::out;
 use crate::git::{Git, ObjectId};
 use crate::remotes::Remotes;
@@ -74,12 +74,9 @@ pub struct DiffArgs {
     /// List the subject of every real change.
     #[arg(long)]
     pub commits: bool,
-    /// Go at most N dependencies deep (the root is depth 0); no bound by default.
-    #[arg(long, value_name = "N")]
-    pub depth: Option<usize>,
-    /// Follow toolset dependencies too.
-    #[arg(long)]
-    pub include_toolset: bool,
+    /// How far the walk goes.
+    #[command(flatten)]
+    pub walk: WalkArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
@@ -108,10 +105,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let reader = args.access.reader()?;
     let history = args.access.history_git()?;
     let remotes = args.access.remotes()?;
-    let options = WalkOptions {
-        max_depth: args.depth,
-        include_toolset: args.include_toolset,
-    };
+    let options = args.walk.options();
     let runtime = super::git_access::runtime()?;
     let diff = runtime.block_on(async {
         let old_root = reader

@@ -11,11 +11,11 @@ use serde::Serialize;
 use sluice_core::flow::BuildInfo;
 use sluice_core::flow::status::Standing;
 use sluice_core::graph::readiness::{self, KnownBuild, LinkState, Readiness};
-use sluice_core::graph::{RepoAt, RootRef, WalkOptions, readiness_render};
+use sluice_core::graph::{RepoAt, RootRef, readiness_render};
 use sluice_core::model::{PolicyResult, PullRequestState};
 
 use super::client::{Client, ServerArgs};
-use super::git_access::GitAccessArgs;
+use super::git_access::{GitAccessArgs, WalkArgs};
 use super::stdout::out;
 use crate::engine::SubscriptionStatusView;
 
@@ -77,12 +77,9 @@ pub struct ReadinessArgs {
     /// How far back the flow history counts for the estimate.
     #[arg(long, default_value = "30d", value_name = "DURATION")]
     pub window: String,
-    /// Go at most N dependencies deep; no bound by default.
-    #[arg(long, value_name = "N")]
-    pub depth: Option<usize>,
-    /// Follow toolset dependencies too; they then count for coherency.
-    #[arg(long)]
-    pub include_toolset: bool,
+    /// How far the walk goes.
+    #[command(flatten)]
+    pub walk: WalkArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -155,10 +152,7 @@ pub fn run(args: ReadinessArgs) -> anyhow::Result<ExitCode> {
         return Ok(usage("--window", err));
     }
     let reader = args.access.reader()?;
-    let options = WalkOptions {
-        max_depth: args.depth,
-        include_toolset: args.include_toolset,
-    };
+    let options = args.walk.options();
     let runtime = super::git_access::runtime()?;
     let (root, graph) = runtime.block_on(async {
         let root = reader
