@@ -42,6 +42,7 @@ pub mod schedule;
 pub mod scheduled;
 mod state;
 pub mod status;
+pub mod status_pass;
 pub mod trigger;
 pub mod types;
 pub mod version;

@@ -34,7 +34,7 @@ use super::resources::{self, ConfigKind, Resources};
 use crate::clock::now_rfc3339;
 use crate::engine::{FlowReader, SubscriptionStatusView};
 use crate::server::AppState;
-use settle::{Last, Mode};
+use sluice_core::flow::status_pass::{self, Mode, Revision};
 
 /// The field manager of sluice's status writes.
 pub const FIELD_MANAGER: &str = "sluice";
@@ -58,7 +58,7 @@ pub struct StatusWriter {
     written: Mutex<BTreeMap<ResourcePath, (u64, Option<u64>)>>,
     /// What the last complete pass over each [`Part`] saw: the revisions of the
     /// resources, of the Build decisions and of the store, and when it ended.
-    seen: Mutex<[Option<Last>; 2]>,
+    seen: Mutex<[Option<Seen>; 2]>,
     /// For each Subscription whose status was found right: the digest of what it was
     /// made from (the object as watched and the store's view of it) and of the status
     /// shown. While both are the same, a pass does not make its status again: one
@@ -77,9 +77,8 @@ pub enum Part {
     Builds = 1,
 }
 
-/// The revisions a status pass depends on: the configuration resources, the Build
-/// resources, the Build decisions and the store.
-type Revision = (u64, u64, u64, u64);
+/// What the last complete pass over a part saw, and when the last full pass ended.
+type Seen = (Revision, std::time::Instant);
 
 /// A resource: its plural, namespace and name.
 type ResourcePath = (&'static str, Option<String>, Option<String>);
@@ -130,12 +129,12 @@ impl StatusWriter {
     /// and the Builds are passed over apart, so thousands of Builds never hold back the
     /// status of a new Subscription.
     pub async fn write_all(&self, part: Part) {
-        let revision = (
-            self.config.revision(),
-            self.builds.revision(),
-            self.ingested.revision(),
-            self.state.engine.store().revision(),
-        );
+        let revision = Revision {
+            resources: self.config.revision(),
+            builds: self.builds.revision(),
+            decisions: self.ingested.revision(),
+            store: self.state.engine.store().revision(),
+        };
         let Some((mode, last)) = self.mode(part, revision) else {
             return;
         };
@@ -254,15 +253,18 @@ impl StatusWriter {
             "status pass"
         );
         if let Ok(mut seen) = self.seen.lock() {
-            seen[part as usize] = match (complete, mode, last) {
-                (false, _, _) => None,
-                (true, Mode::Full, _) => Some((revision, std::time::Instant::now())),
-                // The store's changes still wait for the next full pass.
-                (true, Mode::Changed, Some((seen, at))) => {
-                    Some(((revision.0, revision.1, revision.2, seen.3), at))
-                }
-                (true, Mode::Changed, None) => None,
+            let full_at = match (mode, last) {
+                (Mode::Changed, Some((_, at))) => at,
+                _ => std::time::Instant::now(),
             };
+            let last = last.map(|(seen, at)| status_pass::Last {
+                seen,
+                full_ago: at.elapsed(),
+            });
+            seen[part as usize] = complete
+                .then(|| status_pass::after(mode, last, revision))
+                .flatten()
+                .map(|last| (last.seen, full_at));
         }
     }
 

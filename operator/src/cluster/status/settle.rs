@@ -1,40 +1,24 @@
-//! When a status pass runs and how far it goes, and what lets it skip a resource whose
-//! status is right already: a digest of what that status is made from.
+//! When a status pass runs and how far it goes (the core's [`status_pass`] decides), and
+//! what lets it skip a resource whose status is right already: a digest of what that
+//! status is made from.
 
 use kube::api::DynamicObject;
 
-use super::{Part, Pass, Revision, StatusWriter};
+use sluice_core::flow::status_pass::{self, Mode, Revision};
+
+use super::{Part, Pass, Seen, StatusWriter};
 use crate::cluster::resources::{self, ConfigKind, Resources};
 
-/// How far a status pass goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Mode {
-    /// Every resource of the part whose inputs may have changed.
-    Full,
-    /// Only Builds whose object or decision changed since their status was found right.
-    Changed,
-}
-
-/// What the last complete pass over a part saw, and when its last full pass ended.
-pub(super) type Last = (Revision, std::time::Instant);
-
 impl StatusWriter {
-    /// Whether a pass over `part` is due now, and how far it goes, with what the last
-    /// complete pass saw. Where builds flowed follows the store at a pace: thousands of
-    /// Builds are not gone over again for every write of every key; a change to the
-    /// resources or to the Build decisions passes over the Builds that changed at once.
-    pub(super) fn mode(&self, part: Part, revision: Revision) -> Option<(Mode, Option<Last>)> {
+    /// The pass due over `part` now ([`status_pass::due`]), with what the last complete
+    /// pass saw; `None` when none is.
+    pub(super) fn mode(&self, part: Part, revision: Revision) -> Option<(Mode, Option<Seen>)> {
         let last = self.seen.lock().ok()?[part as usize];
-        let mode = match last {
-            None => Mode::Full,
-            Some((seen, _)) if seen == revision => return None,
-            Some(_) if part == Part::Configuration => Mode::Full,
-            Some((_, at)) if at.elapsed() >= self.build_refresh => Mode::Full,
-            Some((seen, _)) if (seen.0, seen.1, seen.2) != (revision.0, revision.1, revision.2) => {
-                Mode::Changed
-            }
-            Some(_) => return None,
-        };
+        let seen = last.map(|(seen, at)| status_pass::Last {
+            seen,
+            full_ago: at.elapsed(),
+        });
+        let mode = status_pass::due(part == Part::Builds, seen, revision, self.build_refresh)?;
         Some((mode, last))
     }
 
