@@ -25,7 +25,7 @@ use crate::store::{BuildQuery, NewBuild};
 const EXPORT_WINDOW: usize = 2_000;
 
 /// What became of a Build resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Ingest {
     /// Published (or found published): the store's id.
     Stored(BuildId),

@@ -38,7 +38,7 @@ impl StatusWriter {
                 .get(&resources::key(object), object.metadata.generation);
             let mut hasher = std::hash::DefaultHasher::new();
             std::hash::Hash::hash(&object.metadata.resource_version, &mut hasher);
-            std::hash::Hash::hash(&format!("{decision:?}"), &mut hasher);
+            std::hash::Hash::hash(&decision, &mut hasher);
             return Some(std::hash::Hasher::finish(&hasher));
         }
         if kind.kind != "Subscription" {
