@@ -19,6 +19,14 @@ use sluice_core::model::PolicyEvaluation;
 use sluice_tests::version_details::{Dep, xml};
 use world::{FIVE, THREE, asset, names, world};
 
+/// The `ValidateCoherency` evaluation among `policies`.
+fn coherency_of(policies: &[PolicyEvaluation]) -> &PolicyEvaluation {
+    policies
+        .iter()
+        .find(|p| p.name == "ValidateCoherency")
+        .expect("ValidateCoherency evaluated")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incoherent_product_is_found_from_the_top_and_resolved_by_the_flow() {
     let mut w = world(FIVE, &[], "", &[]);
@@ -111,10 +119,7 @@ async fn standard_with_graph_merges_a_coherent_update_and_blocks_an_incoherent_o
     w.publish("aspnetcore", "2.0.0");
     let (merged, policies) = w.run("aspnetcore-to-sdk").await;
     assert!(merged, "{policies:?}");
-    let coherency = policies
-        .iter()
-        .find(|p| p.name == "ValidateCoherency")
-        .expect("evaluated");
+    let coherency = coherency_of(&policies);
     assert_eq!(
         coherency.message,
         "every coherent dependency follows its parent; the product graph is coherent (3 repositories, each at one commit)"
@@ -127,10 +132,7 @@ async fn standard_with_graph_merges_a_coherent_update_and_blocks_an_incoherent_o
     let (merged, policies) = w.run("runtime-to-sdk").await;
     assert!(!merged, "merged an incoherent update: {policies:?}");
     assert_eq!(w.head("sdk"), sdk_before);
-    let coherency = policies
-        .iter()
-        .find(|p| p.name == "ValidateCoherency")
-        .expect("evaluated");
+    let coherency = coherency_of(&policies);
     assert_eq!(
         coherency.result,
         sluice_core::model::PolicyResult::Failed,
@@ -167,10 +169,7 @@ async fn a_batched_diamond_merges_once_both_sides_carry_the_same_runtime() {
     let (merged, policies) = w.run("runtime-to-sdk").await;
     assert!(!merged, "{policies:?}");
     assert_eq!(w.head("sdk"), sdk_before);
-    let coherency = policies
-        .iter()
-        .find(|p| p.name == "ValidateCoherency")
-        .expect("evaluated");
+    let coherency = coherency_of(&policies);
     assert!(
         coherency
             .message
